@@ -1,0 +1,22 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+    }),
+  ],
+  test: {
+    setupFiles: ["./test/apply-migrations.ts"],
+    coverage: {
+      provider: "istanbul",
+      include: ["src/**"],
+      reporter: ["text-summary", "json-summary"],
+      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
+    },
+  },
+});
