@@ -1,0 +1,9 @@
+import type QueueService from "@workers/queue";
+
+export interface Env {
+  QUEUE: Service<QueueService>;
+  VERSION?: WorkerVersionMetadata;
+}
+
+/** A job as the queue service accepts it; the table below is typed against its contract. */
+export type ScheduledJob = Parameters<QueueService["enqueue"]>[0];

@@ -1,0 +1,38 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { dueJobs } from "./due-jobs";
+import type { Env, ScheduledJob } from "./env";
+import { jsonError } from "./http";
+import { type CronRun, runCron } from "./run-cron";
+
+export type { Env } from "./env";
+
+export default class ScheduleService extends WorkerEntrypoint<Env> {
+  async dueJobs(cron: string): Promise<ScheduledJob[]> {
+    return dueJobs(cron);
+  }
+
+  async runCron(cron: string): Promise<CronRun> {
+    return runCron(this.env.QUEUE, cron);
+  }
+
+  override async scheduled(controller: ScheduledController): Promise<void> {
+    await runCron(this.env.QUEUE, controller.cron);
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/health") {
+      if (request.method !== "GET") return jsonError(405, "method_not_allowed", "use GET /health");
+      return Response.json({
+        service: "schedule",
+        version: this.env.VERSION?.id ?? "dev",
+        status: "ok",
+      });
+    }
+    return jsonError(
+      404,
+      "not_found",
+      `no route for ${request.method} ${pathname}; valid: GET /health`,
+    );
+  }
+}

@@ -1,0 +1,30 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const fake = (file: string) => new URL(`./test/fakes/${file}`, import.meta.url).pathname;
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        workers: [
+          {
+            name: "queue",
+            modules: true,
+            scriptPath: fake("queue.js"),
+            compatibilityDate: "2026-11-01",
+          },
+        ],
+      },
+    }),
+  ],
+  test: {
+    coverage: {
+      provider: "istanbul",
+      include: ["src/**"],
+      reporter: ["text-summary", "json-summary"],
+      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
+    },
+  },
+});
