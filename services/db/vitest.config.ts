@@ -7,7 +7,10 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+      miniflare: {
+        bindings: { TEST_MIGRATIONS: migrations },
+        d1Databases: { UNMIGRATED_DB: "unmigrated" },
+      },
     }),
   ],
   test: {

@@ -8,6 +8,8 @@ declare global {
     }
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** A database without migrations, to see /health fail its real query. */
+      UNMIGRATED_DB: D1Database;
     }
   }
 }

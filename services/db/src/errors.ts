@@ -1,0 +1,30 @@
+import type { z } from "zod";
+
+/**
+ * Thrown from RPC methods. Workers RPC keeps `name`, `message` and own properties of thrown
+ * errors, so callers can answer with `status` and `{error: {code, message}}` unchanged.
+ */
+export class ServiceError extends Error {
+  override name = "ServiceError";
+  readonly code: string;
+  readonly status: number;
+
+  constructor(code: string, message: string, status: number) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues
+    .map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`)
+    .join("; ");
+  throw new ServiceError("invalid_input", `invalid input: ${detail}`, 400);
+}
+
+export function errorResponse(code: string, message: string, status: number): Response {
+  return Response.json({ error: { code, message } }, { status });
+}

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+const id = z.string().trim().min(1).max(200);
+/** Stored JSON columns are capped so one row cannot exhaust D1's row size limit. */
+export const MAX_JSON_BYTES = 64 * 1024;
+
+const json = z.unknown().superRefine((value, ctx) => {
+  const text = JSON.stringify(value ?? null);
+  if (new TextEncoder().encode(text).byteLength > MAX_JSON_BYTES) {
+    ctx.addIssue({ code: "custom", message: `must serialize to at most ${MAX_JSON_BYTES} bytes` });
+  }
+});
+
+export const JOB_STATUSES = ["queued", "running", "completed", "failed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const NewApiKey = z.object({
+  id,
+  name: z.string().trim().min(1).max(100),
+  prefix: z.string().min(1).max(32),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, "must be a hex SHA-256 digest"),
+});
+export const ApiKeyHash = NewApiKey.shape.hash;
+
+export const NewJob = z.object({ id, type: z.string().min(1).max(64), payload: json });
+export const JobId = id;
+export const JobUpdate = z.object({
+  status: z.enum(JOB_STATUSES),
+  attempts: z.number().int().min(0).optional(),
+  result: json.optional(),
+  error: z.string().max(2000).nullable().optional(),
+});
+
+export const NewWebhookEvent = z.object({ id, source: id, payload: json });
+export const WebhookEventKey = z.object({ source: id, id });
+
+export const NewOutboxEmail = z.object({
+  id,
+  to: z.email(),
+  template: z.string().min(1).max(64),
+  subject: z.string().min(1).max(500),
+  body: z.string().max(MAX_JSON_BYTES),
+});
+export const EmailSent = z.object({ id, providerMessageId: z.string().min(1).max(200) });
+export const OutboxQuery = z
+  .object({ to: z.email().optional(), limit: z.number().int().min(1).max(100).default(50) })
+  .default({ limit: 50 });
+
+export type NewApiKeyInput = z.input<typeof NewApiKey>;
+export type NewJobInput = z.input<typeof NewJob>;
+export type JobUpdateInput = z.input<typeof JobUpdate>;
+export type NewWebhookEventInput = z.input<typeof NewWebhookEvent>;
+export type NewOutboxEmailInput = z.input<typeof NewOutboxEmail>;
+export type OutboxQueryInput = z.input<typeof OutboxQuery>;
