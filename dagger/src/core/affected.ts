@@ -1,0 +1,188 @@
+import { dependentsClosure } from "./graph.js";
+import type { ServiceCatalog } from "./services/catalog.js";
+import { INTEGRATION_DIR, INTEGRATION_PACKAGE } from "./steps.js";
+
+/**
+ * Facts about the repository's history, gathered by the host with git and pnpm (or by the Dagger
+ * module in a container). The rules below stay pure so they can be tested without a repository.
+ */
+export interface ChangeProbe {
+  isShallow(): Promise<boolean>;
+  refExists(ref: string): Promise<boolean>;
+  hasMergeBase(ref: string): Promise<boolean>;
+  /** Repository paths changed since the merge base of `ref` and HEAD, working tree included. */
+  changedFiles(ref: string): Promise<string[]>;
+  /**
+   * Package names selected by
+   * `pnpm list -r --depth -1 --json --filter "...[<ref>]" --changed-files-ignore-pattern "**\/*.md"`
+   * (changed packages and their workspace dependents).
+   */
+  pnpmChangedPackages(ref: string): Promise<string[]>;
+}
+
+export interface AffectedService {
+  name: string;
+  /** One line: which file changed, which service it depends on, or which global file changed. */
+  reason: string;
+}
+
+export interface AffectedResult {
+  base: string;
+  /** "all": everything runs (global change, shallow clone...); "none": nothing needs to run. */
+  scope: "all" | "some" | "none";
+  services: AffectedService[];
+  /** Why the pipeline's own tests must run, when they must. */
+  tooling?: string;
+  /** Why the integration tests must run, when they must. */
+  integration?: string;
+  /** One-line explanations of fallbacks (shallow clone, no merge base). */
+  warnings: string[];
+  changedFiles: string[];
+}
+
+export class MissingBaseRefError extends Error {
+  constructor(readonly ref: string) {
+    super(
+      `--base ${ref}: no such git ref in this repository; pass an existing branch, tag or commit (e.g. origin/main, HEAD~1)`,
+    );
+    this.name = "MissingBaseRefError";
+  }
+}
+
+/** Root-level files and folders whose change can alter any step's outcome. */
+const GLOBAL_FILES = [
+  "pnpm-lock.yaml",
+  "package.json",
+  "pnpm-workspace.yaml",
+  "biome.json",
+  "dagger.json",
+  ".npmrc",
+];
+const GLOBAL_PATTERNS = [/^tsconfig[^/]*\.json$/, /^vitest[^/]*\.config\.[cm]?[jt]s$/];
+const GLOBAL_DIRS = ["dagger/", ".github/", "pipeline/"];
+/** Tests and scripts of the tooling itself: they need the tooling tests, not the services'. */
+const TOOLING_DIRS = [
+  "tests/pipeline/",
+  "tests/dagger/",
+  "tests/workflows/",
+  "tests/deploy/",
+  "scripts/",
+];
+
+export function isDocsFile(path: string): boolean {
+  return path.endsWith(".md") || path.startsWith("docs/");
+}
+
+export function isGlobalFile(path: string): boolean {
+  return (
+    GLOBAL_FILES.includes(path) ||
+    GLOBAL_PATTERNS.some((pattern) => pattern.test(path)) ||
+    GLOBAL_DIRS.some((dir) => path.startsWith(dir))
+  );
+}
+
+export async function detectAffected(
+  catalog: ServiceCatalog,
+  probe: ChangeProbe,
+  base: string,
+): Promise<AffectedResult> {
+  if (await probe.isShallow()) {
+    return everything(catalog, base, [], "shallow clone: changes unknown", [
+      `warning: shallow clone, so changes since ${base} cannot be determined; testing every service (fetch full history to test only what changed)`,
+    ]);
+  }
+  if (!(await probe.refExists(base))) {
+    throw new MissingBaseRefError(base);
+  }
+  if (!(await probe.hasMergeBase(base))) {
+    return everything(catalog, base, [], `no merge base with ${base}: changes unknown`, [
+      `warning: ${base} has no common ancestor with HEAD, so changes cannot be determined; testing every service`,
+    ]);
+  }
+  const [files, packages] = await Promise.all([
+    probe.changedFiles(base),
+    probe.pnpmChangedPackages(base),
+  ]);
+  return affectedFromChanges(catalog, base, files, packages);
+}
+
+/** The rules, from the changed files and pnpm's selection to the affected services. */
+export function affectedFromChanges(
+  catalog: ServiceCatalog,
+  base: string,
+  changedFiles: readonly string[],
+  pnpmPackages: readonly string[],
+): AffectedResult {
+  const files = [...changedFiles].sort();
+  const relevant = files.filter((file) => !isDocsFile(file));
+  const globalFile = relevant.find(isGlobalFile);
+  if (globalFile !== undefined) {
+    return everything(catalog, base, files, `global file ${globalFile} changed`);
+  }
+  const reasons = new Map<string, string>();
+  let tooling: string | undefined;
+  let integration: string | undefined;
+  for (const file of relevant) {
+    const service = catalog.services.find((candidate) => file.startsWith(`${candidate.dir}/`));
+    if (service) {
+      if (!reasons.has(service.name)) {
+        reasons.set(service.name, `changed: ${file}`);
+      }
+    } else if (file.startsWith(`${INTEGRATION_DIR}/`)) {
+      integration ??= `changed: ${file}`;
+    } else if (TOOLING_DIRS.some((dir) => file.startsWith(dir))) {
+      tooling ??= `changed: ${file}`;
+    } else {
+      // A file no rule knows (a new root config, a deleted service): safer to run everything.
+      return everything(catalog, base, files, `unclassified file ${file} changed`);
+    }
+  }
+  for (const packageName of pnpmPackages) {
+    const service = catalog.services.find((candidate) => candidate.packageName === packageName);
+    if (service && !reasons.has(service.name)) {
+      reasons.set(service.name, `changed according to pnpm --filter "...[${base}]"`);
+    } else if (packageName === INTEGRATION_PACKAGE) {
+      integration ??= `selected by pnpm --filter "...[${base}]"`;
+    }
+  }
+  // pnpm sees only package.json dependencies; service bindings add the dependents it misses.
+  for (const [name, { via, kind }] of dependentsClosure(catalog, reasons.keys())) {
+    if (!reasons.has(name)) {
+      reasons.set(name, kind === "binding" ? `binds to ${via}` : `depends on ${via}`);
+    }
+  }
+  const services = catalog.services
+    .filter((service) => reasons.has(service.name))
+    .map((service) => ({ name: service.name, reason: reasons.get(service.name) as string }));
+  if (services.length > 0) {
+    integration ??= `services changed: ${services.map((service) => service.name).join(", ")}`;
+  }
+  const nothing = services.length === 0 && !tooling && !integration;
+  return {
+    base,
+    scope: nothing ? "none" : "some",
+    services,
+    ...(tooling ? { tooling } : {}),
+    ...(integration ? { integration } : {}),
+    warnings: [],
+    changedFiles: files,
+  };
+}
+
+function everything(
+  catalog: ServiceCatalog,
+  base: string,
+  files: string[],
+  reason: string,
+  warnings: string[] = [],
+): AffectedResult {
+  return {
+    base,
+    scope: "all",
+    services: catalog.services.map((service) => ({ name: service.name, reason })),
+    tooling: reason,
+    integration: reason,
+    warnings,
+    changedFiles: files,
+  };
+}

@@ -1,0 +1,140 @@
+import type { DeployTarget, ServiceCatalog } from "./services/catalog.js";
+import { requireServices } from "./services/catalog.js";
+
+export type EdgeKind = "workspace" | "binding";
+
+/** `from` depends on `to`: `to` must be deployed (and tested) first. */
+export interface ServiceEdge {
+  from: string;
+  to: string;
+  kinds: EdgeKind[];
+}
+
+export interface ServiceGraph {
+  target: DeployTarget;
+  services: string[];
+  edges: ServiceEdge[];
+  /** Direct dependencies of each service (workspace dependencies and bindings together). */
+  dependencies: Record<string, string[]>;
+}
+
+export class GraphCycleError extends Error {
+  constructor(
+    readonly cycle: string[],
+    readonly target: DeployTarget,
+  ) {
+    super(`the ${target} service graph has a cycle: ${cycle.join(" -> ")}`);
+    this.name = "GraphCycleError";
+  }
+}
+
+export function serviceGraph(catalog: ServiceCatalog, target: DeployTarget): ServiceGraph {
+  const edges = new Map<string, ServiceEdge>();
+  const addEdge = (from: string, to: string, kind: EdgeKind) => {
+    const key = `${from}\u0000${to}`;
+    const edge = edges.get(key) ?? { from, to, kinds: [] };
+    edge.kinds.push(kind);
+    edges.set(key, edge);
+  };
+  for (const service of catalog.services) {
+    for (const dependency of service.workspaceDependencies) {
+      addEdge(service.name, dependency, "workspace");
+    }
+    for (const bound of service.bindings[target]) {
+      addEdge(service.name, bound, "binding");
+    }
+  }
+  const dependencies: Record<string, string[]> = {};
+  for (const service of catalog.services) {
+    dependencies[service.name] = [];
+  }
+  for (const edge of edges.values()) {
+    dependencies[edge.from]?.push(edge.to);
+  }
+  return {
+    target,
+    services: catalog.services.map((service) => service.name),
+    edges: [...edges.values()],
+    dependencies,
+  };
+}
+
+/**
+ * Topological layers: every service comes after everything it depends on, directly or through
+ * services that were not chosen. Each service sits at its depth in the full graph (db first,
+ * gateway last), then unchosen services are dropped and empty layers removed, so choosing
+ * `gateway` and `db` still deploys db first.
+ */
+export function deployWaves(
+  catalog: ServiceCatalog,
+  target: DeployTarget,
+  only?: readonly string[],
+): string[][] {
+  const graph = serviceGraph(catalog, target);
+  const chosen = new Set(only ? requireServices(catalog, only).map((s) => s.name) : graph.services);
+  const depth = serviceDepths(graph);
+  const layers: string[][] = [];
+  for (const service of graph.services) {
+    const level = depth.get(service) ?? 0;
+    if (chosen.has(service)) {
+      layers[level] ??= [];
+      layers[level].push(service);
+    }
+  }
+  return layers.filter((layer) => layer.length > 0).map((layer) => layer.sort());
+}
+
+/** Longest dependency chain below each service; throws GraphCycleError on a cycle. */
+function serviceDepths(graph: ServiceGraph): Map<string, number> {
+  const depth = new Map<string, number>();
+  const visiting: string[] = [];
+  const visit = (service: string): number => {
+    const known = depth.get(service);
+    if (known !== undefined) {
+      return known;
+    }
+    const start = visiting.indexOf(service);
+    if (start !== -1) {
+      throw new GraphCycleError([...visiting.slice(start), service], graph.target);
+    }
+    visiting.push(service);
+    const below = (graph.dependencies[service] ?? []).map(visit);
+    visiting.pop();
+    const level = below.length === 0 ? 0 : Math.max(...below) + 1;
+    depth.set(service, level);
+    return level;
+  };
+  for (const service of graph.services) {
+    visit(service);
+  }
+  return depth;
+}
+
+/** Services that depend on any of `changed`, directly or transitively, in any target. */
+export function dependentsClosure(
+  catalog: ServiceCatalog,
+  changed: Iterable<string>,
+): Map<string, { via: string; kind: EdgeKind }> {
+  const reverse = new Map<string, { from: string; kind: EdgeKind }[]>();
+  for (const target of ["local", "staging", "production"] as const) {
+    for (const edge of serviceGraph(catalog, target).edges) {
+      for (const kind of edge.kinds) {
+        const list = reverse.get(edge.to) ?? [];
+        list.push({ from: edge.from, kind });
+        reverse.set(edge.to, list);
+      }
+    }
+  }
+  const reached = new Map<string, { via: string; kind: EdgeKind }>();
+  const seeds = new Set(changed);
+  const queue = [...seeds];
+  for (let service = queue.shift(); service !== undefined; service = queue.shift()) {
+    for (const { from, kind } of reverse.get(service) ?? []) {
+      if (!seeds.has(from) && !reached.has(from)) {
+        reached.set(from, { via: service, kind });
+        queue.push(from);
+      }
+    }
+  }
+  return reached;
+}

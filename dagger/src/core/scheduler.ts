@@ -1,0 +1,273 @@
+import { type CoverageSummary, evaluateCoverage, type ServiceCoverage } from "./coverage.js";
+import type { Step } from "./steps.js";
+
+export interface StepIo {
+  /** Output of the running command as it arrives (stdout and stderr interleaved). */
+  onOutput(text: string): void;
+}
+
+export interface StepOutcome {
+  exitCode: number;
+  /** The last lines of the step's output, shown when it fails. */
+  logTail: string;
+  /** The parsed coverage summary, for steps that declare `coverageSummary` and wrote one. */
+  coverage?: CoverageSummary;
+}
+
+/** Runs one command step; the host does it with execa, the Dagger module in a container. */
+export interface StepExecutor {
+  execute(step: Step, io: StepIo): Promise<StepOutcome>;
+}
+
+/**
+ * passed/failed: the step ran. skipped: something it needs failed. cancelled: it never started
+ * because an unrelated step failed and the run was not `keepGoing`.
+ */
+export type StepStatus = "passed" | "failed" | "skipped" | "cancelled";
+
+export interface StepResult {
+  id: string;
+  title: string;
+  status: StepStatus;
+  service?: string;
+  exitCode?: number;
+  /** Milliseconds since the run started; absent for steps that never started. */
+  startedAt?: number;
+  durationMs: number;
+  logTail: string;
+  coverage?: CoverageSummary;
+  /** The coverage gate's verdict per service. */
+  coverageReport?: ServiceCoverage[];
+  /** Why a step was skipped or cancelled. */
+  reason?: string;
+}
+
+export interface RunResult {
+  /** In the order the steps were given. */
+  steps: StepResult[];
+  exitCode: 0 | 1;
+  durationMs: number;
+  concurrency: number;
+}
+
+export type RunEvent =
+  | { type: "start"; step: Step }
+  | { type: "output"; step: Step; text: string }
+  | { type: "end"; step: Step; result: StepResult };
+
+export interface RunOptions {
+  /** Maximum steps running at once; default the number of CPUs. */
+  concurrency?: number;
+  /** Run every step whose needs passed, instead of stopping at the first failure. */
+  keepGoing?: boolean;
+  onEvent?: (event: RunEvent) => void;
+  /** Milliseconds; injectable so reports can be rendered deterministically in tests. */
+  now?: () => number;
+}
+
+export class StepGraphError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StepGraphError";
+  }
+}
+
+/** CPUs as the runtime reports them; the core cannot import node:os (Dagger imports it too). */
+export function defaultConcurrency(): number {
+  const runtime = globalThis as { navigator?: { hardwareConcurrency?: number } };
+  return runtime.navigator?.hardwareConcurrency ?? 1;
+}
+
+/**
+ * Starts every step whose needs have passed, at most `concurrency` at a time. On a failure it
+ * stops launching (running steps finish) unless `keepGoing`; either way the dependents of a
+ * failed step are skipped. Coverage-gate steps are evaluated here from the test steps' results.
+ */
+export async function runSteps(
+  steps: readonly Step[],
+  executor: StepExecutor,
+  options: RunOptions = {},
+): Promise<RunResult> {
+  validateStepGraph(steps);
+  const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
+  const now = options.now ?? Date.now;
+  const emit = options.onEvent ?? (() => {});
+  const startTime = now();
+  const results = new Map<string, StepResult>();
+  const running = new Map<string, Promise<void>>();
+  let stopped = false;
+
+  const settle = (step: Step, status: StepStatus, reason: string) => {
+    const result: StepResult = {
+      id: step.id,
+      title: step.title,
+      status,
+      ...(step.service ? { service: step.service } : {}),
+      durationMs: 0,
+      logTail: "",
+      reason,
+    };
+    results.set(step.id, result);
+    emit({ type: "end", step, result });
+  };
+
+  const launch = (step: Step) => {
+    const startedAt = now() - startTime;
+    emit({ type: "start", step });
+    const task = executeStep(step, executor, { steps, results, emit })
+      .catch(
+        (error: unknown): StepOutcome => ({
+          exitCode: 1,
+          logTail: `the step could not run: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+      )
+      .then((outcome) => {
+        const result: StepResult = {
+          id: step.id,
+          title: step.title,
+          status: outcome.exitCode === 0 ? "passed" : "failed",
+          ...(step.service ? { service: step.service } : {}),
+          exitCode: outcome.exitCode,
+          startedAt,
+          durationMs: now() - startTime - startedAt,
+          logTail: outcome.logTail,
+          ...(outcome.coverage ? { coverage: outcome.coverage } : {}),
+          ...("coverageReport" in outcome ? { coverageReport: outcome.coverageReport } : {}),
+        };
+        results.set(step.id, result);
+        running.delete(step.id);
+        if (result.status === "failed" && !options.keepGoing) {
+          stopped = true;
+        }
+        emit({ type: "end", step, result });
+      });
+    running.set(step.id, task);
+  };
+
+  for (;;) {
+    for (const step of steps) {
+      if (results.has(step.id) || running.has(step.id)) {
+        continue;
+      }
+      const failedNeed = step.needs.find((id) => {
+        const status = results.get(id)?.status;
+        return status !== undefined && status !== "passed";
+      });
+      if (failedNeed) {
+        settle(step, "skipped", `needs ${failedNeed}, which ${results.get(failedNeed)?.status}`);
+      }
+    }
+    if (!stopped) {
+      for (const step of steps) {
+        if (running.size >= concurrency) {
+          break;
+        }
+        const ready =
+          !results.has(step.id) &&
+          !running.has(step.id) &&
+          step.needs.every((id) => results.get(id)?.status === "passed");
+        if (ready) {
+          launch(step);
+        }
+      }
+    }
+    if (running.size === 0) {
+      break;
+    }
+    await Promise.race(running.values());
+  }
+
+  for (const step of steps) {
+    if (!results.has(step.id)) {
+      settle(step, "cancelled", "not started: an earlier step failed");
+    }
+  }
+  const ordered = steps.map((step) => results.get(step.id) as StepResult);
+  return {
+    steps: ordered,
+    exitCode: ordered.every((result) => result.status === "passed") ? 0 : 1,
+    durationMs: now() - startTime,
+    concurrency,
+  };
+}
+
+type GateOutcome = StepOutcome & { coverageReport?: ServiceCoverage[] };
+
+interface RunState {
+  steps: readonly Step[];
+  results: ReadonlyMap<string, StepResult>;
+  emit: (event: RunEvent) => void;
+}
+
+async function executeStep(
+  step: Step,
+  executor: StepExecutor,
+  state: RunState,
+): Promise<GateOutcome> {
+  if (step.kind === "coverage-gate") {
+    return evaluateGate(step, state);
+  }
+  return executor.execute(step, { onOutput: (text) => state.emit({ type: "output", step, text }) });
+}
+
+/** Checks the coverage each needed test step reported; a test step without a summary fails. */
+function evaluateGate(gate: Step, { steps, results }: RunState): GateOutcome {
+  const report = steps
+    .filter((step) => gate.needs.includes(step.id) && step.service && step.coverageSummary)
+    .map((step) =>
+      evaluateCoverage(
+        step.service as string,
+        step.coverageSummary as string,
+        results.get(step.id)?.coverage,
+        gate.coverageThreshold,
+      ),
+    );
+  const problems = report.flatMap((entry) =>
+    entry.problems.map((problem) => `${entry.service}: ${problem}`),
+  );
+  return {
+    exitCode: problems.length === 0 ? 0 : 1,
+    logTail: problems.join("\n"),
+    coverageReport: report,
+  };
+}
+
+/** Rejects duplicate ids, needs on unknown steps and cycles before anything runs. */
+export function validateStepGraph(steps: readonly Step[]): void {
+  const ids = new Set<string>();
+  for (const step of steps) {
+    if (ids.has(step.id)) {
+      throw new StepGraphError(`duplicate step id "${step.id}"`);
+    }
+    ids.add(step.id);
+  }
+  for (const step of steps) {
+    const unknown = step.needs.find((id) => !ids.has(id));
+    if (unknown !== undefined) {
+      throw new StepGraphError(`step "${step.id}" needs unknown step "${unknown}"`);
+    }
+  }
+  const byId = new Map(steps.map((step) => [step.id, step]));
+  const done = new Set<string>();
+  const visiting: string[] = [];
+  const visit = (id: string) => {
+    if (done.has(id)) {
+      return;
+    }
+    const start = visiting.indexOf(id);
+    if (start !== -1) {
+      throw new StepGraphError(
+        `step graph has a cycle: ${[...visiting.slice(start), id].join(" -> ")}`,
+      );
+    }
+    visiting.push(id);
+    for (const need of byId.get(id)?.needs ?? []) {
+      visit(need);
+    }
+    visiting.pop();
+    done.add(id);
+  };
+  for (const step of steps) {
+    visit(step.id);
+  }
+}

@@ -1,0 +1,31 @@
+import type { z } from "zod";
+
+/** A service config that cannot be used; the message names the file, the field and the fix. */
+export class ServiceConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly expected: string,
+  ) {
+    super(`${file}: ${field === "" ? "(root)" : field}: ${expected}`);
+    this.name = "ServiceConfigError";
+  }
+}
+
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, index) =>
+      typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`,
+    )
+    .join("");
+}
+
+/** Validates `value` with `schema`, reporting the first problem as a ServiceConfigError. */
+export function parseConfig<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) {
+    return result.data;
+  }
+  const [issue] = result.error.issues;
+  throw new ServiceConfigError(file, fieldPath(issue?.path ?? []), issue?.message ?? "invalid");
+}
