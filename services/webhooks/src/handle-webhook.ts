@@ -1,0 +1,45 @@
+import type { Env } from "./env";
+import { jsonError } from "./http";
+import { MAX_BODY_BYTES, readLimitedBody } from "./read-body";
+import { verifySignature } from "./signature";
+import { describeIssues, SourceSchema, WebhookEventSchema } from "./webhook-event";
+
+/**
+ * POST /webhooks/:source. The signature is checked over the raw bytes before anything is parsed
+ * or stored, so an unsigned request learns nothing about the body format and changes nothing.
+ */
+export async function handleWebhook(request: Request, env: Env, source: string): Promise<Response> {
+  if (!env.WEBHOOK_SECRET) {
+    return jsonError(500, "not_configured", "WEBHOOK_SECRET is not set for this worker");
+  }
+  const sourceResult = SourceSchema.safeParse(source);
+  if (!sourceResult.success) {
+    return jsonError(400, "invalid_source", `source ${describeIssues(sourceResult.error)}`);
+  }
+  const body = await readLimitedBody(request);
+  if (!body) {
+    return jsonError(413, "payload_too_large", `body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  if (!(await verifySignature(env.WEBHOOK_SECRET, body, request.headers.get("x-signature")))) {
+    return jsonError(
+      401,
+      "invalid_signature",
+      "x-signature must be sha256=<hex HMAC-SHA256 of the raw body>",
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return jsonError(400, "invalid_json", "body is not valid JSON");
+  }
+  const event = WebhookEventSchema.safeParse(json);
+  if (!event.success) {
+    return jsonError(400, "invalid_event", describeIssues(event.error));
+  }
+  const { id } = event.data;
+  const { inserted } = await env.DB.recordWebhookEvent({ id, source, payload: event.data });
+  if (!inserted) return Response.json({ duplicate: true, source, id });
+  const job = await env.QUEUE.enqueue({ type: "process_webhook", payload: { source, id } });
+  return Response.json({ received: true, source, id, jobId: job.id }, { status: 202 });
+}

@@ -1,0 +1,38 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Env } from "./env";
+import { handleWebhook } from "./handle-webhook";
+import { jsonError } from "./http";
+
+export type { Env } from "./env";
+
+const WEBHOOK_ROUTE = /^\/webhooks\/([^/]+)$/;
+const ROUTES = "GET /health, POST /webhooks/:source";
+
+export default class WebhooksService extends WorkerEntrypoint<Env> {
+  override async fetch(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/health" && request.method === "GET") {
+      return Response.json({
+        service: "webhooks",
+        version: this.env.VERSION?.id ?? "dev",
+        status: "ok",
+      });
+    }
+    const source = WEBHOOK_ROUTE.exec(pathname)?.[1];
+    if (source !== undefined && request.method === "POST") {
+      return handleWebhook(request, this.env, source);
+    }
+    if (pathname === "/health" || source !== undefined) {
+      return jsonError(
+        405,
+        "method_not_allowed",
+        `${request.method} not allowed; valid: ${ROUTES}`,
+      );
+    }
+    return jsonError(
+      404,
+      "not_found",
+      `no route for ${request.method} ${pathname}; valid: ${ROUTES}`,
+    );
+  }
+}

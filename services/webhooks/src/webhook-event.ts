@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+export const SourceSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lowercase letters, digits, '-' or '_', at most 64");
+
+export const WebhookEventSchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.string().min(1).max(200),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
+/** One line naming every field that was wrong, for the 400 body. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+}

@@ -1,0 +1,29 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const fakeWorker = (name: string) => ({
+  name,
+  modules: true,
+  scriptPath: new URL(`./test/fakes/${name}.js`, import.meta.url).pathname,
+  compatibilityDate: "2026-11-01",
+});
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        bindings: { WEBHOOK_SECRET: "test-webhook-secret" },
+        workers: [fakeWorker("db"), fakeWorker("queue")],
+      },
+    }),
+  ],
+  test: {
+    coverage: {
+      provider: "istanbul",
+      include: ["src/**"],
+      reporter: ["text-summary", "json-summary"],
+      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
+    },
+  },
+});
