@@ -1,0 +1,114 @@
+import type { Clock, HttpClient } from "./ports.js";
+import { joinUrl } from "./smoke-tests.js";
+
+export interface HealthPolicy {
+  /** Give up after this long, counted from the first attempt. */
+  timeoutMs: number;
+  /** The first wait between attempts; it doubles after each failure up to maxDelayMs. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
+  timeoutMs: 30_000,
+  initialDelayMs: 200,
+  maxDelayMs: 2_000,
+  requestTimeoutMs: 5_000,
+};
+
+export interface HealthResult {
+  ok: boolean;
+  attempts: number;
+  durationMs: number;
+  /** The `version` the Worker reported on its last answer, if it answered JSON. */
+  observedVersion?: string;
+  failure?: string;
+}
+
+/**
+ * Polls `GET /health` until it answers 200 with `status: "ok"` and, when `expectedVersion` is
+ * given, reports that version: right after a deploy or rollback the old version can still be
+ * answering, and a healthy old version proves nothing about the new one.
+ */
+export async function pollHealth(
+  http: HttpClient,
+  clock: Clock,
+  baseUrl: string,
+  expectedVersion: string | undefined,
+  policy: HealthPolicy,
+): Promise<HealthResult> {
+  const started = clock.now();
+  const deadline = started + policy.timeoutMs;
+  let delay = policy.initialDelayMs;
+  let attempts = 0;
+  let observedVersion: string | undefined;
+  for (;;) {
+    attempts += 1;
+    const remaining = Math.max(1, deadline - clock.now());
+    const probe = await probeOnce(
+      http,
+      joinUrl(baseUrl, "/health"),
+      expectedVersion,
+      Math.min(policy.requestTimeoutMs, remaining),
+    );
+    observedVersion = probe.version ?? observedVersion;
+    const base = {
+      attempts,
+      durationMs: clock.now() - started,
+      ...(observedVersion === undefined ? {} : { observedVersion }),
+    };
+    if (probe.failure === undefined) {
+      return { ok: true, ...base };
+    }
+    if (clock.now() + delay >= deadline) {
+      return {
+        ok: false,
+        ...base,
+        failure: `not healthy after ${formatSeconds(policy.timeoutMs)} (${attempts} attempts); last: ${probe.failure}`,
+      };
+    }
+    await clock.sleep(delay);
+    delay = Math.min(delay * 2, policy.maxDelayMs);
+  }
+}
+
+async function probeOnce(
+  http: HttpClient,
+  url: string,
+  expectedVersion: string | undefined,
+  timeoutMs: number,
+): Promise<{ failure?: string; version?: string }> {
+  let response: Awaited<ReturnType<HttpClient["request"]>>;
+  try {
+    response = await http.request({ method: "GET", url, headers: {}, timeoutMs });
+  } catch (error) {
+    return { failure: (error as Error).message };
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    return { failure: `status ${response.status}, not JSON: ${response.body.slice(0, 120)}` };
+  }
+  const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const version = typeof fields.version === "string" ? fields.version : undefined;
+  const withVersion = version === undefined ? {} : { version };
+  if (response.status !== 200 || fields.status !== "ok") {
+    return {
+      failure: `status ${response.status}, body ${response.body.slice(0, 200)}`,
+      ...withVersion,
+    };
+  }
+  if (expectedVersion !== undefined && version !== expectedVersion) {
+    return {
+      failure: `healthy but serving version ${version ?? "(none)"}, expected ${expectedVersion}`,
+      ...withVersion,
+    };
+  }
+  return withVersion;
+}
+
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}

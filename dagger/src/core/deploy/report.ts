@@ -1,0 +1,115 @@
+import type { DeployTarget } from "../services/catalog.js";
+import type { HealthResult } from "./health.js";
+import type { SmokeResult } from "./smoke-tests.js";
+
+export type RollbackOutcome = "rolled-back" | "failed" | "nothing-to-roll-back";
+
+export interface RollbackReport {
+  outcome: RollbackOutcome;
+  /** The version we returned (or tried to return) to; null for a first deploy. */
+  toVersion: string | null;
+  durationMs: number;
+  /** One plain sentence saying what happened. */
+  note: string;
+  health?: HealthResult;
+  failure?: string;
+  /** Set when the rollback failed: the exact command that finishes it by hand. */
+  manualCommand?: string;
+}
+
+/** `skipped`: not started because an earlier wave (or a sibling's record step) failed. */
+export type ServiceOutcome = "deployed" | "failed" | "skipped";
+
+export interface ServiceTimings {
+  recordMs?: number;
+  deployMs?: number;
+  healthMs?: number;
+  smokeMs?: number;
+}
+
+export interface ServiceReport {
+  service: string;
+  worker: string;
+  /** 1-based wave number. */
+  wave: number;
+  outcome: ServiceOutcome;
+  /** The version serving before this run; null when the Worker had never been deployed. */
+  previousVersion: string | null;
+  newVersion?: string;
+  url?: string;
+  /** Which step failed and why. */
+  failure?: string;
+  health?: HealthResult;
+  smoke: SmokeResult[];
+  rollback?: RollbackReport;
+  timings: ServiceTimings;
+  durationMs: number;
+}
+
+export interface DeployReport {
+  kind: "deploy";
+  target: DeployTarget;
+  ok: boolean;
+  dryRun: boolean;
+  startedAt: string;
+  durationMs: number;
+  /** Service names per wave, in deploy order. */
+  waves: string[][];
+  services: ServiceReport[];
+  /** From the moment a failure stopped the run to the last rollback verified healthy. */
+  recoveryMs?: number;
+}
+
+export interface RollbackCommandReport {
+  kind: "rollback";
+  target: DeployTarget;
+  ok: boolean;
+  service: string;
+  worker: string;
+  fromVersion: string | null;
+  rollback: RollbackReport;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** A service checked again once its whole environment is deployed (release only). */
+export interface ServiceValidation {
+  service: string;
+  ok: boolean;
+  health?: HealthResult;
+  smoke: SmokeResult[];
+  failure?: string;
+}
+
+export interface ReleaseReport {
+  kind: "release";
+  ok: boolean;
+  startedAt: string;
+  durationMs: number;
+  /** The stages that ran, staging first; production is absent when staging failed. */
+  stages: { deploy: DeployReport; validation: ServiceValidation[] }[];
+  /** Why the release stopped, when it did. */
+  stoppedAt?: string;
+}
+
+export type AnyDeployReport = DeployReport | RollbackCommandReport | ReleaseReport;
+
+/** Rollbacks that did not finish: each is the loudest line of any report that contains it. */
+export function failedRollbacks(
+  report: AnyDeployReport,
+): { service: string; target: DeployTarget; rollback: RollbackReport }[] {
+  switch (report.kind) {
+    case "deploy":
+      return report.services.flatMap((service) =>
+        service.rollback?.outcome === "failed"
+          ? [{ service: service.service, target: report.target, rollback: service.rollback }]
+          : [],
+      );
+    case "rollback":
+      return report.rollback.outcome === "failed"
+        ? [{ service: report.service, target: report.target, rollback: report.rollback }]
+        : [];
+    case "release":
+      return report.stages.flatMap((stage) => failedRollbacks(stage.deploy));
+  }
+}
