@@ -1,0 +1,6 @@
+import type DbService from "@workers/db";
+
+export interface Env {
+  DB: Service<DbService>;
+  VERSION?: WorkerVersionMetadata;
+}
