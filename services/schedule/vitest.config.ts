@@ -20,6 +20,9 @@ export default defineConfig({
     }),
   ],
   test: {
+    // The first request transforms the worker's module graph on demand; on a shared 2-core
+    // machine that alone can pass vitest's 5 s default.
+    testTimeout: 30_000,
     coverage: {
       provider: "istanbul",
       include: ["src/**"],

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import type { Env } from "./env";
+import { describeIssues, ErrorCode, RpcError } from "./json-rpc";
+
+export interface Tool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  /** Validates raw arguments (InvalidParams on failure), then calls the backing service. */
+  call(env: Env, rawArgs: unknown): Promise<Record<string, unknown>>;
+}
+
+function defineTool<S extends z.ZodType>(
+  name: string,
+  description: string,
+  input: S,
+  run: (env: Env, args: z.infer<S>) => Promise<Record<string, unknown>>,
+): Tool {
+  return {
+    name,
+    description,
+    inputSchema: z.toJSONSchema(input, { io: "input" }),
+    async call(env, rawArgs) {
+      const args = input.safeParse(rawArgs);
+      if (!args.success) {
+        throw new RpcError(ErrorCode.InvalidParams, `${name}: ${describeIssues(args.error)}`);
+      }
+      return run(env, args.data);
+    },
+  };
+}
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const TOOLS: readonly Tool[] = [
+  defineTool(
+    "enqueue_job",
+    "Enqueue a background job; returns its id. Poll it with get_job.",
+    z.object({
+      type: z.enum(["send_email", "process_webhook", "noop"]).describe("what the job does"),
+      payload: jsonObject.default({}).describe("job input, passed to the job handler"),
+    }),
+    (env, args) => env.QUEUE.enqueue(args),
+  ),
+  defineTool(
+    "send_email",
+    "Render a template and send it now; the email is recorded in the outbox.",
+    z.object({
+      to: z.email().describe("recipient address"),
+      template: z.string().min(1).describe('template name, e.g. "welcome"'),
+      data: jsonObject.default({}).describe("values the template renders"),
+    }),
+    (env, args) => env.EMAIL.send(args),
+  ),
+  defineTool(
+    "get_job",
+    "Look up a job's status, attempts, result and error by id.",
+    z.object({ id: z.string().min(1).describe("job id returned by enqueue_job") }),
+    async (env, { id }) => {
+      const job = await env.DB.getJob(id);
+      if (!job) throw new Error(`job "${id}" not found`);
+      return { ...job };
+    },
+  ),
+];

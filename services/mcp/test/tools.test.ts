@@ -1,0 +1,88 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { fakeDb, fakeEmail, fakeQueue, resetFakes } from "./fakes";
+import { callTool } from "./rpc";
+
+beforeEach(resetFakes);
+
+describe("enqueue_job", () => {
+  it("enqueues through QUEUE and returns the job id", async () => {
+    const reply = await callTool("enqueue_job", { type: "noop", payload: { n: 1 } });
+    expect(reply.result).toEqual({
+      content: [{ type: "text", text: '{"id":"job-1"}' }],
+      structuredContent: { id: "job-1" },
+      isError: false,
+    });
+    expect(await fakeQueue.recorded()).toEqual([{ type: "noop", payload: { n: 1 } }]);
+  });
+
+  it("defaults the payload to an empty object", async () => {
+    await callTool("enqueue_job", { type: "noop" });
+    expect(await fakeQueue.recorded()).toEqual([{ type: "noop", payload: {} }]);
+  });
+
+  it("rejects an unknown job type with -32602 and enqueues nothing", async () => {
+    const reply = await callTool("enqueue_job", { type: "mine_bitcoin" });
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.message).toMatch(/^enqueue_job: type: .*"noop"/);
+    expect(await fakeQueue.recorded()).toEqual([]);
+  });
+
+  it("reports a downstream failure as a tool error, not a protocol error", async () => {
+    await fakeQueue.failOn("noop");
+    const reply = await callTool("enqueue_job", { type: "noop" });
+    expect(reply.error).toBeUndefined();
+    expect(reply.result).toMatchObject({
+      isError: true,
+      content: [{ type: "text", text: expect.stringMatching(/^enqueue_job failed: .*for noop/) }],
+    });
+  });
+});
+
+describe("send_email", () => {
+  it("sends through EMAIL", async () => {
+    const args = { to: "a@example.com", template: "welcome", data: { name: "Ada" } };
+    const reply = await callTool("send_email", args);
+    expect(reply.result?.structuredContent).toEqual({ id: "email-1", status: "sent" });
+    expect(await fakeEmail.sentEmails()).toEqual([args]);
+  });
+
+  it("rejects an invalid address and a missing template, naming both", async () => {
+    const reply = await callTool("send_email", { to: "not-an-email" });
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.message).toMatch(/to: .*; template: /);
+    expect(await fakeEmail.sentEmails()).toEqual([]);
+  });
+});
+
+describe("get_job", () => {
+  it("returns the job record from DB", async () => {
+    const job = { id: "j1", type: "noop", status: "completed", attempts: 1 };
+    await fakeDb.seedJob(job);
+    expect((await callTool("get_job", { id: "j1" })).result?.structuredContent).toEqual(job);
+  });
+
+  it("reports a missing job as a tool error", async () => {
+    const reply = await callTool("get_job", { id: "missing" });
+    expect(reply.result).toMatchObject({
+      isError: true,
+      content: [{ type: "text", text: 'get_job failed: job "missing" not found' }],
+    });
+  });
+});
+
+describe("tools/call params", () => {
+  it("rejects an unknown tool with -32602 naming the valid tools", async () => {
+    const reply = await callTool("delete_everything", {});
+    expect(reply.error).toEqual({
+      code: -32602,
+      message: 'unknown tool "delete_everything"; valid: enqueue_job, send_email, get_job',
+    });
+  });
+
+  it("rejects a call without a tool name", async () => {
+    const { rpc } = await import("./rpc");
+    const reply = await rpc("tools/call", { arguments: {} });
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.message).toContain("name");
+  });
+});
