@@ -1,0 +1,62 @@
+import { detectAffected } from "../../dagger/src/core/affected.js";
+import { renderAffected } from "../../dagger/src/core/reports/affected-report.js";
+import { requireServices } from "../../dagger/src/core/services/catalog.js";
+import { buildCiSteps, type CiPart } from "../../dagger/src/core/steps.js";
+import { type PipelineCommand, parseCommandArgs, requireRef, UsageError } from "../command.js";
+import { gitChangeProbe } from "../host/git-change-probe.js";
+import { loadWorkspace } from "../host/workspace.js";
+import { RUN_OPTIONS, runStepsCommand } from "../run-steps-command.js";
+
+const OPTIONS = {
+  ...RUN_OPTIONS,
+  base: { type: "string" },
+  service: { type: "string", multiple: true },
+} as const;
+
+export const command: PipelineCommand = {
+  summary:
+    "the whole graph: install, typecheck, lint, unit tests, integration, coverage gate [--base <ref>] [--service <name>]...",
+  async run(args, context) {
+    const flags = parseCommandArgs("ci", args, OPTIONS);
+    if (flags.base !== undefined && flags.service !== undefined) {
+      throw new UsageError("pipeline ci: use either --base or --service, not both");
+    }
+    const { root, catalog } = await loadWorkspace(context.cwd);
+    if (flags.service) {
+      const services = requireServices(catalog, flags.service).map((service) => service.name);
+      const parts: CiPart[] = ["install", "typecheck", "lint", "test", "integration", "coverage"];
+      return runStepsCommand(
+        "pipeline ci",
+        buildCiSteps(catalog, { parts, services }),
+        root,
+        flags,
+        context,
+      );
+    }
+    if (flags.base === undefined) {
+      return runStepsCommand("pipeline ci", buildCiSteps(catalog), root, flags, context);
+    }
+    const affected = await detectAffected(catalog, gitChangeProbe(root), requireRef(flags.base));
+    context.stdout(renderAffected(affected));
+    if (affected.scope === "none") {
+      context.stdout("nothing to test: ci passes without running any step");
+      return runStepsCommand("pipeline ci", [], root, flags, context);
+    }
+    const services = affected.services.map((service) => service.name);
+    const parts: CiPart[] = [
+      "install",
+      "typecheck",
+      "lint",
+      ...(services.length > 0 ? (["test", "coverage"] as const) : []),
+      ...(affected.tooling ? (["tooling"] as const) : []),
+      ...(affected.integration ? (["integration"] as const) : []),
+    ];
+    return runStepsCommand(
+      "pipeline ci",
+      buildCiSteps(catalog, { parts, services }),
+      root,
+      flags,
+      context,
+    );
+  },
+};

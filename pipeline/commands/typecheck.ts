@@ -1,0 +1,7 @@
+import { stepsCommand } from "../steps-command.js";
+
+export const command = stepsCommand({
+  name: "typecheck",
+  summary: "typecheck every package (tsc)",
+  parts: ["typecheck"],
+});

@@ -1,0 +1,69 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { type CoverageSummary, parseCoverageSummary } from "../../dagger/src/core/coverage.js";
+import type { StepExecutor } from "../../dagger/src/core/scheduler.js";
+import { LogTail } from "./log-tail.js";
+
+// Colour codes would end up in log tails and JSON reports.
+const PLAIN_OUTPUT_ENV = { FORCE_COLOR: "0", NO_COLOR: "1" };
+
+/** Runs command steps as host processes from the repository root. */
+export function execaExecutor(repoRoot: string): StepExecutor {
+  return {
+    async execute(step, io) {
+      const [file, ...args] = step.command ?? [];
+      if (file === undefined) {
+        throw new Error(`step ${step.id} has no command`);
+      }
+      const startedAt = Date.now();
+      const tail = new LogTail();
+      const child = execa(file, args, {
+        cwd: repoRoot,
+        all: true,
+        reject: false,
+        buffer: false,
+        stdin: "ignore",
+        env: PLAIN_OUTPUT_ENV,
+      });
+      child.all?.setEncoding("utf8");
+      child.all?.on("data", (chunk: string) => {
+        tail.push(chunk);
+        io.onOutput(chunk);
+      });
+      const result = await child;
+      if (result.failed && result.exitCode === undefined) {
+        tail.push(`\n${result.shortMessage}`);
+      }
+      const coverage = step.coverageSummary
+        ? await freshCoverage(join(repoRoot, step.coverageSummary), startedAt, tail)
+        : undefined;
+      return {
+        exitCode: result.exitCode ?? 1,
+        logTail: tail.toString(),
+        ...(coverage ? { coverage } : {}),
+      };
+    },
+  };
+}
+
+/** A summary left over from an earlier run must not pass the gate for this one. */
+async function freshCoverage(
+  path: string,
+  since: number,
+  tail: LogTail,
+): Promise<CoverageSummary | undefined> {
+  try {
+    // File systems with coarse timestamps can date a fresh file slightly before the start.
+    if ((await stat(path)).mtimeMs < since - 1000) {
+      tail.push(`\n[pipeline] ${path} predates this run; ignoring it`);
+      return undefined;
+    }
+    return parseCoverageSummary(await readFile(path, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      tail.push(`\n[pipeline] unreadable coverage summary ${path}: ${String(error)}`);
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,22 @@
+/** Keeps the last `maxLines` lines of a stream of output chunks. */
+export class LogTail {
+  private lines: string[] = [];
+  private partial = "";
+
+  constructor(private readonly maxLines = 60) {}
+
+  push(chunk: string): void {
+    const parts = (this.partial + chunk).split("\n");
+    this.partial = parts.pop() ?? "";
+    this.lines.push(...parts);
+    if (this.lines.length > this.maxLines) {
+      this.lines.splice(0, this.lines.length - this.maxLines);
+    }
+  }
+
+  toString(): string {
+    return [...this.lines, ...(this.partial ? [this.partial] : [])]
+      .slice(-this.maxLines)
+      .join("\n");
+  }
+}

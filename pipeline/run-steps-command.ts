@@ -1,0 +1,86 @@
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
+import {
+  formatStepFinished,
+  formatStepStarted,
+  renderFailures,
+  renderMarkdownSummary,
+  renderSummaryTable,
+  toJsonReport,
+} from "../dagger/src/core/reports/run-report.js";
+import { type RunResult, runSteps } from "../dagger/src/core/scheduler.js";
+import type { Step } from "../dagger/src/core/steps.js";
+import { type CommandContext, parseConcurrency } from "./command.js";
+import { execaExecutor } from "./host/execa-executor.js";
+
+/** Flags shared by every command that runs part of the step graph. */
+export const RUN_OPTIONS = {
+  "keep-going": { type: "boolean" },
+  json: { type: "string" },
+  summary: { type: "string" },
+  concurrency: { type: "string" },
+} as const;
+
+export interface RunFlags {
+  "keep-going"?: boolean;
+  json?: string;
+  summary?: string;
+  concurrency?: string;
+}
+
+/** Runs `steps` on the host with live lines, then prints and writes the reports. */
+export async function runStepsCommand(
+  title: string,
+  steps: Step[],
+  repoRoot: string,
+  flags: RunFlags,
+  context: CommandContext,
+): Promise<number> {
+  const concurrency = parseConcurrency(flags.concurrency) ?? availableParallelism();
+  const run = await runSteps(steps, execaExecutor(repoRoot), {
+    concurrency,
+    keepGoing: flags["keep-going"] ?? false,
+    onEvent: (event) => {
+      if (event.type === "start") {
+        context.stdout(formatStepStarted(event.step));
+      } else if (event.type === "end") {
+        context.stdout(formatStepFinished(event.result));
+      }
+    },
+  });
+  await reportRun(title, run, flags, context);
+  return run.exitCode;
+}
+
+export async function reportRun(
+  title: string,
+  run: RunResult,
+  flags: RunFlags,
+  context: CommandContext,
+): Promise<void> {
+  const failures = renderFailures(run);
+  if (failures !== "") {
+    context.stderr(`\n${failures}`);
+  }
+  context.stdout(`\n${renderSummaryTable(run)}`);
+  const markdown = renderMarkdownSummary(run, title);
+  if (flags.json) {
+    await writeReport(
+      resolve(context.cwd, flags.json),
+      `${JSON.stringify(toJsonReport(run), null, 2)}\n`,
+    );
+  }
+  if (flags.summary) {
+    await writeReport(resolve(context.cwd, flags.summary), markdown);
+  }
+  const stepSummary = context.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary) {
+    await appendFile(stepSummary, markdown);
+  }
+}
+
+async function writeReport(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+}
