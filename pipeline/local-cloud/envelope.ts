@@ -1,0 +1,47 @@
+// The Cloudflare API v4 envelope. Every answer, success or failure, uses it, because wrangler
+// reads `errors[0].code`/`message` to decide what to print and which exit code to return.
+
+export interface ApiMessage {
+  code: number;
+  message: string;
+}
+
+export interface Envelope<T> {
+  success: boolean;
+  errors: ApiMessage[];
+  messages: ApiMessage[];
+  result: T | null;
+}
+
+/** A failure that maps to an API error answer (HTTP status + Cloudflare error code). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export function ok<T>(result: T): Envelope<T> {
+  return { success: true, errors: [], messages: [], result };
+}
+
+export function failure(code: number, message: string): Envelope<null> {
+  return { success: false, errors: [{ code, message }], messages: [], result: null };
+}
+
+// Codes the real API returns in the same situations: wrangler branches on some of them
+// (10007/10090 mean "this worker does not exist yet", which is how it detects a first deploy).
+export const ErrorCode = {
+  badRequest: 10001,
+  workerNotFound: 10007,
+  startupFailed: 10021,
+  serviceNotFound: 10090,
+  bindingTargetMissing: 10143,
+  routeNotImplemented: 7003,
+  accountNotFound: 9109,
+  resourceNotFound: 10000,
+} as const;

@@ -1,0 +1,169 @@
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { Log, LogLevel, Miniflare, type MiniflareOptions, type WorkerOptions } from "miniflare";
+import { ApiError, ErrorCode } from "./envelope.js";
+import type { CloudState, VersionRecord } from "./state-types.js";
+import { activeVersion, type CloudStore } from "./store.js";
+import { toWorkerOptions } from "./worker-options.js";
+
+/** Internal worker that holds a binding to every known D1 database, for the D1 query API. */
+const d1AdminWorker = "__local-cloud-d1";
+
+function d1BindingName(databaseId: string): string {
+  return `D1_${databaseId.replace(/[^a-zA-Z0-9]/g, "_")}`;
+}
+
+function sharedOptions(store: CloudStore | undefined, stderr: (text: string) => void) {
+  return {
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    log: new Log(LogLevel.WARN),
+    ...(store && {
+      d1Persist: store.d1PersistDir,
+      kvPersist: join(store.dataDir, "kv"),
+      r2Persist: join(store.dataDir, "r2"),
+    }),
+    handleRuntimeStdio(stdout: Readable, stderrStream: Readable) {
+      stdout.on("data", (chunk: Buffer) => process.stdout.write(chunk));
+      stderrStream.on("data", (chunk: Buffer) => stderr(chunk.toString()));
+    },
+  } satisfies Partial<MiniflareOptions>;
+}
+
+function stubWorker(name: string): WorkerOptions {
+  return {
+    name,
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 503 }); } };",
+  };
+}
+
+/**
+ * Runs the active version of every worker in one workerd (Miniflare), and proves that a
+ * candidate version starts before it is accepted. Every change goes through one queue, so a
+ * request for a worker URL waits for an in-flight swap instead of hitting a restarting runtime.
+ */
+export class WorkerRuntime {
+  private miniflare: Miniflare | undefined;
+  private pending: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly store: CloudStore) {}
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.pending.then(task, task);
+    this.pending = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Throws an API error carrying workerd's message when the version fails at start-up. */
+  async validate(workerName: string, version: VersionRecord): Promise<void> {
+    let stderr = "";
+    const candidate = toWorkerOptions({
+      workerName,
+      version,
+      versionDir: this.store.versionDir(version.id),
+      state: this.store.state,
+      serving: false,
+    });
+    // Bound workers are replaced by stubs: only the candidate's own start-up is on trial.
+    const serviceBindings = Object.fromEntries(
+      Object.entries(candidate.serviceBindings ?? {}).map(([binding, target]) => [
+        binding,
+        typeof target === "string" ? target : String((target as { name: string }).name),
+      ]),
+    );
+    const stubs = [...new Set(Object.values(serviceBindings))]
+      .filter((target) => target !== workerName)
+      .map(stubWorker);
+    const probe = new Miniflare({
+      ...sharedOptions(undefined, (text) => {
+        stderr += text;
+      }),
+      workers: [{ ...candidate, serviceBindings }, ...stubs],
+    });
+    try {
+      await probe.ready;
+    } catch (error) {
+      const detail = stderr.trim() || (error as Error).message;
+      throw new ApiError(
+        400,
+        ErrorCode.startupFailed,
+        `Uncaught error while starting worker "${workerName}" version ${version.id}: ${detail.slice(0, 2000)}`,
+      );
+    } finally {
+      await probe.dispose().catch(() => undefined);
+    }
+  }
+
+  private options(state: CloudState): MiniflareOptions {
+    const workers: WorkerOptions[] = [];
+    for (const worker of Object.values(state.workers)) {
+      const version = activeVersion(worker);
+      if (!version) continue;
+      workers.push(
+        toWorkerOptions({
+          workerName: worker.name,
+          version,
+          versionDir: this.store.versionDir(version.id),
+          state,
+          serving: true,
+        }),
+      );
+    }
+    workers.push({
+      name: d1AdminWorker,
+      modules: true,
+      script: "export default { fetch() { return new Response(null, { status: 404 }); } };",
+      d1Databases: Object.fromEntries(
+        Object.keys(state.databases).map((id) => [d1BindingName(id), id]),
+      ),
+    });
+    return {
+      ...sharedOptions(this.store, (text) => process.stderr.write(text)),
+      workers,
+    } as MiniflareOptions;
+  }
+
+  /** Makes workerd serve what the store says is active. */
+  apply(): Promise<void> {
+    return this.enqueue(async () => {
+      const options = this.options(this.store.state);
+      if (this.miniflare) {
+        await this.miniflare.setOptions(options);
+      } else {
+        const miniflare = new Miniflare(options);
+        try {
+          await miniflare.ready;
+        } catch (error) {
+          await miniflare.dispose().catch(() => undefined);
+          throw error;
+        }
+        this.miniflare = miniflare;
+      }
+    });
+  }
+
+  /** Loopback URL of the worker's own socket, once any pending swap has finished. */
+  directUrl(workerName: string): Promise<URL | undefined> {
+    return this.enqueue(async () => {
+      const worker = this.store.state.workers[workerName];
+      if (!this.miniflare || !worker || !activeVersion(worker)) return undefined;
+      return this.miniflare.unsafeGetDirectURL(workerName);
+    });
+  }
+
+  d1(databaseId: string) {
+    return this.enqueue(async () => {
+      if (!this.miniflare) throw new Error("the runtime has not started");
+      return this.miniflare.getD1Database(d1BindingName(databaseId), d1AdminWorker);
+    });
+  }
+
+  dispose(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.miniflare?.dispose();
+      this.miniflare = undefined;
+    });
+  }
+}
