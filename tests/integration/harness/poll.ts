@@ -5,6 +5,16 @@ const POLL_INTERVAL_MS = 50;
 const MAX_ATTEMPTS = 400;
 
 /** Reads until `done` holds (queue consumers run asynchronously) and returns that value. */
+export async function pollUntil<T, Done extends T>(
+  description: string,
+  read: () => Promise<T>,
+  done: (value: T) => value is Done,
+): Promise<Done>;
+export async function pollUntil<T>(
+  description: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T>;
 export async function pollUntil<T>(
   description: string,
   read: () => Promise<T>,
