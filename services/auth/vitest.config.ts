@@ -1,6 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { bundleOf } from "./test/build-workers";
+import { bundleOf } from "./test/build-workers.ts";
 
 const migrations = await readD1Migrations(new URL("../db/migrations", import.meta.url).pathname);
 /** The real db worker and the tests share one D1 database: tests migrate it and inspect rows. */

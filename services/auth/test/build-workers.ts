@@ -23,7 +23,7 @@ export default function setup(): void {
   for (const service of DEPENDENCIES) {
     execFileSync(
       process.execPath,
-      [wrangler, "deploy", "--dry-run", "--outdir", join(outRoot, service)],
+      [wrangler, "deploy", "--dry-run", "--env", "", "--outdir", join(outRoot, service)],
       {
         cwd: join(servicesDir, service),
         env: { ...process.env, WRANGLER_SEND_METRICS: "false" },

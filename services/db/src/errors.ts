@@ -16,11 +16,19 @@ export class ServiceError extends Error {
   }
 }
 
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+/** `at` names where `input` sits in a larger input, so a message reads `data.jobId: ...`. */
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  at?: string,
+): z.infer<T> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const detail = parsed.error.issues
-    .map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`)
+    .map((issue) => {
+      const path = [...(at ? [at] : []), ...issue.path.map(String)].join(".");
+      return `${path || "input"}: ${issue.message}`;
+    })
     .join("; ");
   throw new ServiceError("invalid_input", `invalid input: ${detail}`, 400);
 }

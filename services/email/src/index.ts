@@ -1,0 +1,46 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { errorResponse, parseInput, ServiceError } from "@workers/db/errors";
+import { loadConfig } from "./config";
+import type { Env } from "./env";
+import { SendEmail, type SendEmailInput } from "./schemas";
+import { renderTemplate } from "./templates";
+
+export type { Env } from "./env";
+export type { SendEmailInput } from "./schemas";
+export type { TemplateName } from "./templates";
+
+export default class EmailService extends WorkerEntrypoint<Env> {
+  /**
+   * Renders, records the message in the outbox as pending, delivers it and marks it sent. A
+   * failed delivery leaves the pending row as evidence and rejects, so a queue can retry.
+   */
+  async send(input: SendEmailInput): Promise<{ id: string; status: "sent" }> {
+    const { to, template, data } = parseInput(SendEmail, input);
+    const { subject, body } = renderTemplate(template, data);
+    const { from, transport } = loadConfig(this.env);
+    const id = crypto.randomUUID();
+    await this.env.DB.insertOutboxEmail({ id, to, template, subject, body });
+    const providerMessageId = await transport.deliver({ id, from, to, subject, body });
+    await this.env.DB.markEmailSent(id, providerMessageId);
+    return { id, status: "sent" };
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (pathname !== "/health") return errorResponse("not_found", `no route for ${pathname}`, 404);
+    if (request.method !== "GET") {
+      return errorResponse("method_not_allowed", "use GET for /health", 405);
+    }
+    const version = this.env.VERSION?.id ?? "dev";
+    try {
+      const { transport } = loadConfig(this.env);
+      return Response.json({ service: "email", version, status: "ok", transport: transport.name });
+    } catch (error) {
+      const message = error instanceof ServiceError ? error.message : "unknown error";
+      return Response.json(
+        { service: "email", version, status: "degraded", message },
+        { status: 503 },
+      );
+    }
+  }
+}
