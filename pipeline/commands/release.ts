@@ -1,0 +1,52 @@
+import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
+import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
+import { systemClock } from "../../dagger/src/core/deploy/ports.js";
+import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
+import { serviceNames } from "../../dagger/src/core/services/catalog.js";
+import { type PipelineCommand, parseCommandArgs } from "../command.js";
+import { credentialsFromEnv } from "../deploy/credentials.js";
+import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
+import { hostDeployContext } from "../deploy/host-deploy-context.js";
+import { writeReport } from "../deploy/write-report.js";
+import { fsRepoReader } from "../host/fs-repo-reader.js";
+import { loadWorkspace } from "../host/workspace.js";
+
+const STAGES = ["staging", "production"] as const;
+
+export const command: PipelineCommand = {
+  summary:
+    "deploy to staging, validate health and smoke tests, then production; stops at the first failure: [--service <name>...] [--json <f>] [--summary <f>]",
+  async run(args, context) {
+    const flags = parseCommandArgs("release", args, {
+      service: { type: "string", multiple: true },
+      json: { type: "string" },
+      summary: { type: "string" },
+    });
+    const { root, catalog } = await loadWorkspace(context.cwd);
+    const named = (flags.service ?? []).flatMap((value) => value.split(","));
+    const names = named.length === 0 || named.includes("all") ? serviceNames(catalog) : named;
+    const selection = named.length === 0 ? "all services" : `--service ${named.join(",")}`;
+    const reader = fsRepoReader(root);
+    // Both plans and both credentials are checked before staging changes at all.
+    const plans = await Promise.all(
+      STAGES.map((target) => buildDeployPlan(reader, catalog, target, names, selection)),
+    );
+    for (const target of STAGES) {
+      credentialsFromEnv(context.env, target);
+    }
+    const stages = await Promise.all(
+      plans.map(async (plan) => ({
+        plan,
+        context: await hostDeployContext(root, plan.target, context),
+      })),
+    );
+    const store = fileLockStore(root);
+    const holder = currentHolder(new Date());
+    const report = await withDeployLock(store, "staging", holder, Date.now(), context.stderr, () =>
+      withDeployLock(store, "production", holder, Date.now(), context.stderr, () =>
+        runRelease(stages, systemClock),
+      ),
+    );
+    return writeReport(report, flags, context);
+  },
+};

@@ -1,0 +1,18 @@
+import type { HttpClient } from "../../dagger/src/core/deploy/ports.js";
+
+export const fetchHttpClient: HttpClient = {
+  async request({ method, url, headers, body, timeoutMs }) {
+    const response = await fetch(url, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: "manual",
+    });
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: await response.text(),
+    };
+  },
+};

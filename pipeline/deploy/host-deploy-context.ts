@@ -1,0 +1,38 @@
+import type { DeployContext } from "../../dagger/src/core/deploy/deploy-context.js";
+import { DEFAULT_HEALTH_POLICY } from "../../dagger/src/core/deploy/health.js";
+import { systemClock } from "../../dagger/src/core/deploy/ports.js";
+import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import type { CommandContext } from "../command.js";
+import { fetchHttpClient } from "./fetch-http-client.js";
+import { openHostDeployTarget } from "./host-deploy-target.js";
+import { openLocalCloud } from "./local-cloud-opener.js";
+
+/**
+ * Overall health timeout, for callers that know their Workers start slowly (or tests that
+ * want a timeout quickly): `PIPELINE_HEALTH_TIMEOUT_MS`.
+ */
+function healthPolicy(env: NodeJS.ProcessEnv) {
+  const timeoutMs = Number(env.PIPELINE_HEALTH_TIMEOUT_MS);
+  return Number.isInteger(timeoutMs) && timeoutMs > 0
+    ? { ...DEFAULT_HEALTH_POLICY, timeoutMs }
+    : DEFAULT_HEALTH_POLICY;
+}
+
+export async function hostDeployContext(
+  repoRoot: string,
+  target: DeployTarget,
+  command: CommandContext,
+): Promise<DeployContext> {
+  const { deployer, endpoints } = await openHostDeployTarget(repoRoot, target, command.env, () =>
+    openLocalCloud(repoRoot),
+  );
+  return {
+    target,
+    deployer,
+    endpoints,
+    http: fetchHttpClient,
+    clock: systemClock,
+    health: healthPolicy(command.env),
+    progress: command.stderr,
+  };
+}

@@ -1,0 +1,73 @@
+import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
+import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import { credentialsFromEnv } from "./credentials.js";
+import { wranglerDeployer } from "./wrangler-deployer.js";
+
+/** What the deploy commands need from the local control plane (`--env local`). */
+export interface LocalCloudHandle {
+  apiBaseUrl: string;
+  accountId: string;
+  /** The loopback URL that serves the Worker's active version, once it has one. */
+  workerUrl(name: string): string | undefined;
+}
+
+export interface HostDeployTarget {
+  deployer: WorkerDeployer;
+  endpoints: EndpointResolver;
+}
+
+/**
+ * Wires wrangler and URL resolution for one environment. Staging and production take the
+ * Cloudflare credentials from the environment (failing before anything changes when they are
+ * missing) and find each Worker's URL in wrangler's deploy output (its workers.dev target).
+ * Local points wrangler at the control plane with its own account and a placeholder token, so
+ * a real token in the environment never leaves for it.
+ */
+export async function openHostDeployTarget(
+  repoRoot: string,
+  target: DeployTarget,
+  env: NodeJS.ProcessEnv,
+  openLocalCloud: () => Promise<LocalCloudHandle>,
+): Promise<HostDeployTarget> {
+  const inherited = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && !entry[0].startsWith("CLOUDFLARE_"),
+    ),
+  );
+  if (target === "local") {
+    const cloud = await openLocalCloud();
+    return {
+      deployer: wranglerDeployer({
+        repoRoot,
+        childEnv: {
+          ...inherited,
+          CLOUDFLARE_API_BASE_URL: cloud.apiBaseUrl,
+          CLOUDFLARE_ACCOUNT_ID: cloud.accountId,
+          CLOUDFLARE_API_TOKEN: "local-control-plane",
+        },
+        secrets: [],
+        manualEnvPrefix: `CLOUDFLARE_API_BASE_URL=${cloud.apiBaseUrl} CLOUDFLARE_ACCOUNT_ID=${cloud.accountId} CLOUDFLARE_API_TOKEN=local`,
+      }),
+      endpoints: { baseUrl: (service) => cloud.workerUrl(service.workerNames.local) },
+    };
+  }
+  const credentials = credentialsFromEnv(env, target);
+  const apiBaseUrl = env.CLOUDFLARE_API_BASE_URL;
+  return {
+    deployer: wranglerDeployer({
+      repoRoot,
+      childEnv: {
+        ...inherited,
+        CLOUDFLARE_API_TOKEN: credentials.apiToken,
+        CLOUDFLARE_ACCOUNT_ID: credentials.accountId,
+        ...(apiBaseUrl ? { CLOUDFLARE_API_BASE_URL: apiBaseUrl } : {}),
+      },
+      secrets: [credentials.apiToken],
+    }),
+    endpoints: {
+      baseUrl: (_service, _target, deployed) =>
+        deployed?.urls.find((url) => /^https:\/\/[^/]+\.workers\.dev\/?$/.test(url)),
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { appendFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  renderJson,
+  renderMarkdown,
+  renderTerminal,
+} from "../../dagger/src/core/deploy/render-report.js";
+import type { AnyDeployReport } from "../../dagger/src/core/deploy/report.js";
+import type { CommandContext } from "../command.js";
+
+export interface ReportFiles {
+  json?: string | undefined;
+  summary?: string | undefined;
+}
+
+/** The report on stdout, as JSON and Markdown files when asked, and in the GitHub job summary. */
+export async function writeReport(
+  report: AnyDeployReport,
+  files: ReportFiles,
+  context: CommandContext,
+): Promise<number> {
+  context.stdout(renderTerminal(report));
+  if (files.json) {
+    await writeFile(resolve(context.cwd, files.json), renderJson(report));
+  }
+  if (files.summary) {
+    await writeFile(resolve(context.cwd, files.summary), renderMarkdown(report));
+  }
+  if (context.env.GITHUB_STEP_SUMMARY) {
+    await appendFile(context.env.GITHUB_STEP_SUMMARY, renderMarkdown(report));
+  }
+  return report.ok ? 0 : 1;
+}

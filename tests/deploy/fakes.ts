@@ -1,0 +1,107 @@
+import type { DeployContext } from "../../dagger/src/core/deploy/deploy-context.js";
+import { DEFAULT_HEALTH_POLICY } from "../../dagger/src/core/deploy/health.js";
+import {
+  type Clock,
+  DeployCommandError,
+  type HttpClient,
+  type WorkerDeployer,
+} from "../../dagger/src/core/deploy/ports.js";
+import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
+
+/**
+ * In-memory Cloudflare for the orchestrator's policy tests: versions per Worker, which one
+ * serves, and faults to inject. The real control plane is exercised in the other test files.
+ */
+export class FakeCloud {
+  readonly history = new Map<string, string[]>();
+  readonly events: string[] = [];
+  /** Services whose new versions answer /health with 500. */
+  readonly unhealthy = new Set<string>();
+  readonly failDeploy = new Set<string>();
+  readonly failRollback = new Set<string>();
+  private counter = 0;
+
+  seed(service: string, version: string): void {
+    this.history.set(service, [version]);
+  }
+
+  serving(service: string): string | undefined {
+    return this.history.get(service)?.at(-1);
+  }
+
+  deployer(): WorkerDeployer {
+    return {
+      deploymentHistory: async (service) => [...(this.history.get(service.name) ?? [])],
+      deploy: async (service) => {
+        this.events.push(`deploy ${service.name}`);
+        if (this.failDeploy.has(service.name)) {
+          throw new DeployCommandError("wrangler deploy", "Uncaught Error at worker startup");
+        }
+        const version = `${service.name}-v${++this.counter}`;
+        this.history.set(service.name, [...(this.history.get(service.name) ?? []), version]);
+        return { versionId: version, urls: [] };
+      },
+      rollback: async (service, _target, versionId) => {
+        this.events.push(`rollback ${service.name}`);
+        if (this.failRollback.has(service.name)) {
+          throw new DeployCommandError("wrangler rollback", "API error 10000");
+        }
+        this.history.get(service.name)?.push(versionId);
+      },
+      manualRollbackCommand: (service, target, versionId) =>
+        `pnpm pipeline rollback --service ${service.name} --env ${target} --to ${versionId}`,
+    };
+  }
+
+  http(): HttpClient {
+    return {
+      request: async ({ url }) => {
+        const service = new URL(url).hostname.split(".")[0] ?? "";
+        const version = this.serving(service);
+        const broken = this.unhealthy.has(service) && !(version ?? "").startsWith("old-");
+        return {
+          status: broken ? 500 : 200,
+          headers: { "access-control-allow-origin": "*" },
+          body: JSON.stringify({ service, version, status: broken ? "degraded" : "ok" }),
+        };
+      },
+    };
+  }
+}
+
+/** Virtual time: sleeping advances the clock at once, so backoff tests take no real time. */
+export function virtualClock(): Clock & { slept: number[] } {
+  let now = Date.parse("2026-11-26T12:00:00Z");
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+  };
+}
+
+export function fakeContext(cloud: FakeCloud, clock: Clock = virtualClock()): DeployContext {
+  return {
+    target: "production",
+    deployer: cloud.deployer(),
+    http: cloud.http(),
+    endpoints: { baseUrl: (service) => `http://${service.name}.test` },
+    clock,
+    health: { ...DEFAULT_HEALTH_POLICY, timeoutMs: 3_000 },
+    progress: () => undefined,
+  };
+}
+
+export function service(name: string, bindings: string[] = []): ServiceInfo {
+  return {
+    name,
+    dir: `services/${name}`,
+    packageName: `@workers/${name}`,
+    workspaceDependencies: bindings,
+    workerNames: { local: name, staging: `${name}-staging`, production: `${name}-production` },
+    bindings: { local: bindings, staging: bindings, production: bindings },
+  };
+}

@@ -1,0 +1,191 @@
+import { describe, expect, it } from "vitest";
+import type { DeployPlan } from "../../dagger/src/core/deploy/deploy-plan.js";
+import { pollHealth } from "../../dagger/src/core/deploy/health.js";
+import { renderMarkdown, renderTerminal } from "../../dagger/src/core/deploy/render-report.js";
+import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
+import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
+import { NothingToRollBackError, runRollback } from "../../dagger/src/core/deploy/run-rollback.js";
+import { FakeCloud, fakeContext, service, virtualClock } from "./fakes.js";
+
+const db = service("db");
+const auth = service("auth", ["db"]);
+const queue = service("queue", ["db"]);
+const gateway = service("gateway", ["auth", "queue"]);
+
+function plan(smoke: DeployPlan["smokeTests"] = {}): DeployPlan {
+  return {
+    target: "production",
+    waves: [[db], [auth, queue], [gateway]],
+    smokeTests: smoke,
+    selection: "test",
+  };
+}
+
+function seeded(): FakeCloud {
+  const cloud = new FakeCloud();
+  for (const name of ["db", "auth", "queue", "gateway"]) cloud.seed(name, `old-${name}`);
+  return cloud;
+}
+
+describe("runDeploy", () => {
+  it("deploys wave by wave and reports old and new versions", async () => {
+    const cloud = seeded();
+    const report = await runDeploy(fakeContext(cloud), plan());
+    expect(report.ok).toBe(true);
+    expect(cloud.events).toEqual(["deploy db", "deploy auth", "deploy queue", "deploy gateway"]);
+    const gatewayReport = report.services.find((entry) => entry.service === "gateway");
+    expect(gatewayReport).toMatchObject({ previousVersion: "old-gateway", outcome: "deployed" });
+    expect(gatewayReport?.newVersion).toBe(cloud.serving("gateway"));
+  });
+
+  it("stops later waves and rolls back every deployed service, last wave first", async () => {
+    const cloud = seeded();
+    cloud.unhealthy.add("auth");
+    const report = await runDeploy(fakeContext(cloud), plan());
+    expect(report.ok).toBe(false);
+    expect(cloud.events).not.toContain("deploy gateway");
+    expect(cloud.events.slice(3)).toEqual(
+      expect.arrayContaining(["rollback auth", "rollback queue"]),
+    );
+    expect(cloud.events.at(-1)).toBe("rollback db");
+    for (const name of ["db", "auth", "queue", "gateway"]) {
+      expect(cloud.serving(name)).toBe(`old-${name}`);
+    }
+    expect(report.services.find((entry) => entry.service === "gateway")?.outcome).toBe("skipped");
+    expect(report.services.find((entry) => entry.service === "auth")?.failure).toMatch(/^health:/);
+    expect(report.recoveryMs).toBeTypeOf("number");
+  });
+
+  it("says plainly that a first deploy has nothing to roll back to", async () => {
+    const cloud = seeded();
+    cloud.history.delete("queue");
+    cloud.failDeploy.add("auth");
+    const report = await runDeploy(fakeContext(cloud), plan());
+    const queueReport = report.services.find((entry) => entry.service === "queue");
+    expect(queueReport?.rollback?.outcome).toBe("nothing-to-roll-back");
+    expect(renderTerminal(report)).toContain("first deploy: nothing to roll back");
+    expect(report.services.find((entry) => entry.service === "auth")?.failure).toContain(
+      "worker startup",
+    );
+  });
+
+  it("puts a failed rollback on the top line with the command that finishes it", async () => {
+    const cloud = seeded();
+    cloud.unhealthy.add("gateway");
+    cloud.failRollback.add("auth");
+    const report = await runDeploy(fakeContext(cloud), plan());
+    const [first] = renderTerminal(report).split("\n");
+    expect(first).toContain("ROLLBACK FAILED: auth (production)");
+    expect(first).toContain("pnpm pipeline rollback --service auth --env production --to old-auth");
+    expect(renderMarkdown(report).split("\n")[0]).toBe("> [!CAUTION]");
+    expect(cloud.serving("db")).toBe("old-db");
+  });
+
+  it("fails a smoke test whose JSON does not match and rolls back", async () => {
+    const cloud = seeded();
+    const report = await runDeploy(
+      fakeContext(cloud),
+      plan({
+        gateway: [
+          {
+            name: "health shape",
+            method: "GET",
+            path: "/health",
+            expectStatus: 200,
+            expectJson: { service: "gw" },
+          },
+        ],
+      }),
+    );
+    expect(report.ok).toBe(false);
+    expect(report.services.find((entry) => entry.service === "gateway")?.failure).toBe(
+      'smoke "health shape": body $.service: expected "gw", got "gateway"',
+    );
+    expect(cloud.serving("gateway")).toBe("old-gateway");
+  });
+});
+
+describe("pollHealth", () => {
+  it("backs off exponentially and gives up at the overall timeout", async () => {
+    const clock = virtualClock();
+    const http = { request: async () => ({ status: 503, headers: {}, body: "{}" }) };
+    const result = await pollHealth(http, clock, "http://x", undefined, {
+      timeoutMs: 5_000,
+      initialDelayMs: 200,
+      maxDelayMs: 1_000,
+      requestTimeoutMs: 1_000,
+    });
+    expect(result.ok).toBe(false);
+    expect(clock.slept).toEqual([200, 400, 800, 1_000, 1_000, 1_000]);
+    expect(result.failure).toMatch(/^not healthy after 5\.0s \(7 attempts\)/);
+  });
+
+  it("waits until the expected version answers", async () => {
+    let calls = 0;
+    const http = {
+      request: async () => ({
+        status: 200,
+        headers: {},
+        body: JSON.stringify({ status: "ok", version: ++calls < 3 ? "old" : "new" }),
+      }),
+    };
+    const result = await pollHealth(http, virtualClock(), "http://x", "new", {
+      timeoutMs: 5_000,
+      initialDelayMs: 100,
+      maxDelayMs: 100,
+      requestTimeoutMs: 100,
+    });
+    expect(result).toMatchObject({ ok: true, attempts: 3, observedVersion: "new" });
+  });
+});
+
+describe("runRollback", () => {
+  it("returns to the previous deployment's version by default", async () => {
+    const cloud = new FakeCloud();
+    cloud.history.set("db", ["old-a", "old-b"]);
+    const report = await runRollback(fakeContext(cloud), db, undefined);
+    expect(report).toMatchObject({ ok: true, fromVersion: "old-b" });
+    expect(cloud.serving("db")).toBe("old-a");
+  });
+
+  it("refuses when there is nothing earlier", async () => {
+    const cloud = new FakeCloud();
+    cloud.seed("db", "old-a");
+    await expect(runRollback(fakeContext(cloud), db, undefined)).rejects.toThrow(
+      NothingToRollBackError,
+    );
+  });
+});
+
+describe("runRelease", () => {
+  it("never reaches production when staging fails", async () => {
+    const staging = seeded();
+    staging.unhealthy.add("db");
+    const production = seeded();
+    const report = await runRelease(
+      [
+        { context: fakeContext(staging), plan: { ...plan(), target: "staging" } },
+        { context: fakeContext(production), plan: plan() },
+      ],
+      virtualClock(),
+    );
+    expect(report).toMatchObject({ ok: false, stoppedAt: "staging deploy failed" });
+    expect(report.stages).toHaveLength(1);
+    expect(production.events).toEqual([]);
+  });
+
+  it("validates staging and then deploys production", async () => {
+    const staging = seeded();
+    const production = seeded();
+    const report = await runRelease(
+      [
+        { context: fakeContext(staging), plan: { ...plan(), target: "staging" } },
+        { context: fakeContext(production), plan: plan() },
+      ],
+      virtualClock(),
+    );
+    expect(report.ok).toBe(true);
+    expect(report.stages[0]?.validation.every((result) => result.ok)).toBe(true);
+    expect(production.events).toHaveLength(4);
+  });
+});
