@@ -1,0 +1,38 @@
+import type { Container } from "@dagger.io/dagger";
+import { type CoverageSummary, parseCoverageSummary } from "../core/coverage.js";
+import type { StepExecutor, StepIo, StepOutcome } from "../core/scheduler.js";
+import type { Step } from "../core/steps.js";
+import { lastLines } from "./log-tail.js";
+import type { StepContainers } from "./step-containers.js";
+
+/** Runs each command step in its own container and reports it the way the host runner does. */
+export class ContainerStepExecutor implements StepExecutor {
+  constructor(private readonly containers: StepContainers) {}
+
+  async execute(step: Step, io: StepIo): Promise<StepOutcome> {
+    const container = this.containers.afterStep(step);
+    const [exitCode, output] = await Promise.all([
+      container.exitCode(),
+      container.combinedOutput(),
+    ]);
+    io.onOutput(output);
+    const coverage = step.coverageSummary
+      ? await readCoverage(container, step.coverageSummary)
+      : undefined;
+    return { exitCode, logTail: lastLines(output), ...(coverage ? { coverage } : {}) };
+  }
+}
+
+/**
+ * The container starts without any coverage folder (the source upload ignores them), so a
+ * summary found here was written by this step; a missing one fails the coverage gate.
+ */
+async function readCoverage(
+  container: Container,
+  summaryPath: string,
+): Promise<CoverageSummary | undefined> {
+  if (!(await container.exists(summaryPath))) {
+    return undefined;
+  }
+  return parseCoverageSummary(await container.file(summaryPath).contents());
+}

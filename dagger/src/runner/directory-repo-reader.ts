@@ -1,0 +1,24 @@
+import { type Directory, ExistsType } from "@dagger.io/dagger";
+import type { RepoReader } from "../core/repo-reader.js";
+
+/** The core's file reader over the Directory the module was called with. */
+export class DirectoryRepoReader implements RepoReader {
+  constructor(private readonly root: Directory) {}
+
+  async readText(path: string): Promise<string | undefined> {
+    // Asking first keeps "missing" apart from real engine errors, which still throw.
+    if (!(await this.root.exists(path, { expectedType: ExistsType.RegularType }))) {
+      return undefined;
+    }
+    return this.root.file(path).contents();
+  }
+
+  async listDirectories(path: string): Promise<string[]> {
+    if (!(await this.root.exists(path, { expectedType: ExistsType.DirectoryType }))) {
+      return [];
+    }
+    const entries = await this.root.directory(path).entries();
+    // Directory entries carry a trailing slash; files do not.
+    return entries.filter((entry) => entry.endsWith("/")).map((entry) => entry.slice(0, -1));
+  }
+}

@@ -1,0 +1,149 @@
+import type { Container, Directory } from "@dagger.io/dagger";
+import { detectAffected } from "../core/affected.js";
+import { deployWaves, serviceGraph } from "../core/graph.js";
+import { renderAffected } from "../core/reports/affected-report.js";
+import { renderGraph } from "../core/reports/graph-report.js";
+import {
+  formatStepFinished,
+  formatStepStarted,
+  renderFailures,
+  renderSummaryTable,
+} from "../core/reports/run-report.js";
+import { type RunResult, runSteps } from "../core/scheduler.js";
+import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
+import { requireServices } from "../core/services/catalog.js";
+import { discoverServices } from "../core/services/discover.js";
+import { buildCiSteps, type CiPart, type Step } from "../core/steps.js";
+import { planAffectedCi } from "./ci-plan.js";
+import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
+import { ContainerStepExecutor } from "./container-step-executor.js";
+import { DirectoryRepoReader } from "./directory-repo-reader.js";
+import { requireGitRef } from "./git-ref.js";
+import { type StepContainers, stepContainers } from "./step-containers.js";
+import { WORKDIR } from "./toolchain.js";
+
+/** A run in which some step did not pass; the message names it and ends with its log tail. */
+export class StepsFailedError extends Error {
+  constructor(readonly run: RunResult) {
+    super(`${renderFailures(run) || "steps did not run"}\n\n${renderSummaryTable(run)}`);
+    this.name = "StepsFailedError";
+  }
+}
+
+/** The module's functions over the shared core; index.ts only declares the CLI surface. */
+export class ModulePipeline {
+  private catalogPromise: Promise<ServiceCatalog> | undefined;
+
+  constructor(private readonly source: Directory) {}
+
+  catalog(): Promise<ServiceCatalog> {
+    this.catalogPromise ??= discoverServices(new DirectoryRepoReader(this.source));
+    return this.catalogPromise;
+  }
+
+  /**
+   * Runs one part of the graph (with the install it needs) and returns the container of that
+   * part's step after its command, so callers can chain `terminal`, `stdout` or `export`.
+   */
+  async part(part: CiPart): Promise<Container> {
+    const steps = buildCiSteps(await this.catalog(), { parts: ["install", part] });
+    return (await this.runOrThrow(steps)).containers.afterStep(findStep(steps, part));
+  }
+
+  /** One service's unit tests; without a service, every service's, their coverage merged. */
+  async test(service?: string): Promise<Container> {
+    const catalog = await this.catalog();
+    if (service === undefined) {
+      return this.withCoverage(buildCiSteps(catalog, { parts: ["install", "test"] }));
+    }
+    requireServices(catalog, [service]);
+    const steps = buildCiSteps(catalog, { parts: ["install", "test"], services: [service] });
+    const { containers } = await this.runOrThrow(steps);
+    return containers.afterStep(findStep(steps, `test:${service}`));
+  }
+
+  /** Every service's unit tests and the coverage gate; the workspace holds every report. */
+  async coverage(): Promise<Container> {
+    return this.withCoverage(
+      buildCiSteps(await this.catalog(), { parts: ["install", "test", "coverage"] }),
+    );
+  }
+
+  /** The summary table `pnpm pipeline ci` prints; throws naming the failed steps. */
+  async ci(base?: string): Promise<string> {
+    const catalog = await this.catalog();
+    if (base === undefined) {
+      return renderSummaryTable((await this.runOrThrow(buildCiSteps(catalog))).run);
+    }
+    const affected = await detectAffected(
+      catalog,
+      containerChangeProbe(changeProbeContainer(this.source)),
+      requireGitRef(base),
+    );
+    const steps = planAffectedCi(catalog, affected);
+    if (steps.length === 0) {
+      return `${renderAffected(affected)}\nnothing to test: ci passes without running any step`;
+    }
+    const { run } = await this.runOrThrow(steps);
+    return `${renderAffected(affected)}\n\n${renderSummaryTable(run)}`;
+  }
+
+  async affected(base: string): Promise<string> {
+    const affected = await detectAffected(
+      await this.catalog(),
+      containerChangeProbe(changeProbeContainer(this.source)),
+      requireGitRef(base),
+    );
+    return renderAffected(affected);
+  }
+
+  async graph(target: DeployTarget): Promise<string> {
+    const catalog = await this.catalog();
+    return renderGraph(serviceGraph(catalog, target), deployWaves(catalog, target));
+  }
+
+  /** Runs the steps with the shared scheduler, printing the host runner's live lines. */
+  private async runOrThrow(steps: Step[]): Promise<{ run: RunResult; containers: StepContainers }> {
+    const containers = stepContainers(this.source, steps);
+    const run = await runSteps(steps, new ContainerStepExecutor(containers), {
+      onEvent: (event) => {
+        if (event.type === "start") {
+          console.log(formatStepStarted(event.step));
+        } else if (event.type === "end") {
+          console.log(formatStepFinished(event.result));
+        }
+      },
+    });
+    if (run.exitCode !== 0) {
+      throw new StepsFailedError(run);
+    }
+    return { run, containers };
+  }
+
+  /** The workspace with each test step's coverage folder copied back, ready to `export`. */
+  private async withCoverage(steps: Step[]): Promise<Container> {
+    const { containers } = await this.runOrThrow(steps);
+    return steps
+      .filter((step) => step.service !== undefined && step.coverageSummary !== undefined)
+      .reduce((workspace, step) => {
+        const dir = coverageDir(step.coverageSummary as string);
+        return workspace.withDirectory(
+          `${WORKDIR}/${dir}`,
+          containers.afterStep(step).directory(`${WORKDIR}/${dir}`),
+        );
+      }, containers.workspace);
+  }
+}
+
+function findStep(steps: readonly Step[], id: string): Step {
+  const step = steps.find((candidate) => candidate.id === id);
+  if (!step) {
+    throw new Error(`the step graph has no step "${id}"`);
+  }
+  return step;
+}
+
+/** `services/db/coverage/coverage-summary.json` -> `services/db/coverage`. */
+function coverageDir(summaryPath: string): string {
+  return summaryPath.slice(0, summaryPath.lastIndexOf("/"));
+}
