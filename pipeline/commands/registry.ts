@@ -15,4 +15,5 @@ export const COMMANDS: Record<string, CommandLoader> = {
   coverage: () => import("./coverage.js"),
   affected: () => import("./affected.js"),
   graph: () => import("./graph.js"),
+  local: () => import("./local.js"),
 };

@@ -107,6 +107,10 @@ export async function startLocalCloudServer(
           `local control plane: ${url.pathname} is outside the API base ${apiPrefix}`,
         );
       }
+      // Any token will do locally, but like the real API a call without one is refused.
+      if (!/^Bearer \S+/.test(request.headers.get("authorization") ?? "")) {
+        throw new ApiError(403, 10000, "Authentication error: send Authorization: Bearer <token>");
+      }
       const path = url.pathname.slice(apiPrefix.length);
       const { handler, params } = router.match(request.method, path);
       if (params.account !== undefined && params.account !== store.state.accountId) {

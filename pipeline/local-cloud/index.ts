@@ -1,0 +1,46 @@
+/**
+ * Local Workers control plane: a loopback server speaking the part of the Cloudflare API v4
+ * that wrangler 4 uses to deploy, list versions/deployments and roll back, serving the active
+ * version of every uploaded worker in workerd (Miniflare 4). Point wrangler at it with
+ * `handle.wranglerEnv` (CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN,
+ * WRANGLER_SEND_METRICS) and run the same commands as against Cloudflare.
+ *
+ * Programmatic API (for the deploy orchestrator):
+ *   ensureLocalCloud(repoRoot, { stateDir?, port? }) -> LocalCloudHandle
+ *       Returns the running instance for stateDir (default <repoRoot>/.local-cloud) or starts a
+ *       detached one. handle: { pid, apiBaseUrl, accountId, stateDir, logFile, wranglerEnv,
+ *       workerUrl(name) -> Promise<string | undefined>, workers(), stop() }.
+ *   localCloudStatus(repoRoot, { stateDir? }) -> { running, pid?, apiBaseUrl?, accountId?,
+ *       workers: [{ name, url, activeVersionId, versions, deployedOn, health: { ok, status, body } }] }
+ *   stopLocalCloud(repoRoot, { stateDir? }) -> Promise<boolean> (false when nothing ran)
+ *   startLocalCloudServer({ dataDir, port? })  in-process server (no state.json), for tests.
+ *
+ * Behaviour worth knowing:
+ *   - Every upload is started in a throwaway workerd first; a worker that throws at start-up is
+ *     refused with API error 10021 (wrangler exits non-zero) and what serves does not change.
+ *   - Each worker keeps one loopback port (`workerUrl`) across deploys, rollbacks and restarts;
+ *     `GET <url>/health` reaches the active version, whose VERSION binding id is the version id.
+ *   - Service bindings (by worker name), D1 (one persisted database per database_id; also
+ *     `wrangler d1 execute|migrations apply --remote`), queues (producers; consumers from the
+ *     consumer settings wrangler registers), vars, secrets, KV and R2 are wired in workerd.
+ *   - A service binding to a worker that is not deployed is refused: deploy in dependency order.
+ *   - D1 databases and queues named by an upload are created on first use.
+ *   - State (versions, deployments, D1/KV/R2 data) lives in <stateDir>/data and survives restarts.
+ *   - Unknown API routes answer a 404 envelope naming the route (code 7003), so gaps show.
+ */
+export {
+  ensureLocalCloud,
+  type LocalCloudHandle,
+  type LocalCloudOptions,
+  type LocalCloudStatus,
+  localApiToken,
+  localCloudStatus,
+  stopLocalCloud,
+  type WorkerHealth,
+} from "./lifecycle.js";
+export {
+  type LocalCloudServer,
+  localAccountId,
+  startLocalCloudServer,
+  type WorkerStatus,
+} from "./server.js";
