@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
+import { d1MigrationDatabases } from "../../dagger/src/core/deploy/d1-migrations.js";
 import {
   DeployCommandError,
   type DeployedVersion,
@@ -115,6 +116,19 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
     },
 
     async deploy(service, target): Promise<DeployedVersion> {
+      const config = await readFile(join(options.repoRoot, service.dir, "wrangler.jsonc"), "utf8");
+      for (const database of d1MigrationDatabases(config, target)) {
+        const migrated = await run(service, target, [
+          "d1",
+          "migrations",
+          "apply",
+          database,
+          "--remote",
+        ]);
+        if (migrated.exitCode !== 0) {
+          throw failure(`wrangler d1 migrations apply ${database}`, migrated);
+        }
+      }
       const result = await run(service, target, ["deploy"]);
       if (result.exitCode !== 0) {
         throw failure("wrangler deploy", result);

@@ -103,5 +103,6 @@ export function service(name: string, bindings: string[] = []): ServiceInfo {
     workspaceDependencies: bindings,
     workerNames: { local: name, staging: `${name}-staging`, production: `${name}-production` },
     bindings: { local: bindings, staging: bindings, production: bindings },
+    externalBindings: { local: [], staging: [], production: [] },
   };
 }
