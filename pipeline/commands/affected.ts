@@ -12,7 +12,7 @@ export const command: PipelineCommand = {
       json: { type: "boolean" },
     });
     if (flags.base === undefined) {
-      throw new UsageError("pipeline affected: --base <ref> is required");
+      throw new UsageError("--base <ref> is required");
     }
     const { root, catalog } = await loadWorkspace(context.cwd);
     const affected = await detectAffected(catalog, gitChangeProbe(root), requireRef(flags.base));

@@ -19,7 +19,7 @@ export const command: PipelineCommand = {
   async run(args, context) {
     const flags = parseCommandArgs("ci", args, OPTIONS);
     if (flags.base !== undefined && flags.service !== undefined) {
-      throw new UsageError("pipeline ci: use either --base or --service, not both");
+      throw new UsageError("use either --base or --service, not both");
     }
     const { root, catalog } = await loadWorkspace(context.cwd);
     if (flags.service) {

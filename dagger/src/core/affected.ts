@@ -137,20 +137,18 @@ export function affectedFromChanges(
       return everything(catalog, base, files, `unclassified file ${file} changed`);
     }
   }
+  addDependents(catalog, reasons);
+  // pnpm's selection is authoritative for packages; anything it found that the file list did not
+  // explain (a changed manifest it resolves differently, say) is still tested.
   for (const packageName of pnpmPackages) {
     const service = catalog.services.find((candidate) => candidate.packageName === packageName);
     if (service && !reasons.has(service.name)) {
-      reasons.set(service.name, `changed according to pnpm --filter "...[${base}]"`);
+      reasons.set(service.name, `selected by pnpm --filter "...[${base}]"`);
     } else if (packageName === INTEGRATION_PACKAGE) {
       integration ??= `selected by pnpm --filter "...[${base}]"`;
     }
   }
-  // pnpm sees only package.json dependencies; service bindings add the dependents it misses.
-  for (const [name, { via, kind }] of dependentsClosure(catalog, reasons.keys())) {
-    if (!reasons.has(name)) {
-      reasons.set(name, kind === "binding" ? `binds to ${via}` : `depends on ${via}`);
-    }
-  }
+  addDependents(catalog, reasons);
   const services = catalog.services
     .filter((service) => reasons.has(service.name))
     .map((service) => ({ name: service.name, reason: reasons.get(service.name) as string }));
@@ -167,6 +165,15 @@ export function affectedFromChanges(
     warnings: [],
     changedFiles: files,
   };
+}
+
+/** pnpm sees only package.json dependencies; service bindings add the dependents it misses. */
+function addDependents(catalog: ServiceCatalog, reasons: Map<string, string>): void {
+  for (const [name, { via, kind }] of dependentsClosure(catalog, reasons.keys())) {
+    if (!reasons.has(name)) {
+      reasons.set(name, kind === "binding" ? `binds to ${via}` : `depends on ${via}`);
+    }
+  }
 }
 
 function everything(

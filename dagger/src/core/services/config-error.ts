@@ -7,7 +7,7 @@ export class ServiceConfigError extends Error {
     readonly field: string,
     readonly expected: string,
   ) {
-    super(`${file}: ${field === "" ? "(root)" : field}: ${expected}`);
+    super(field === "" ? `${file}: ${expected}` : `${file}: ${field}: ${expected}`);
     this.name = "ServiceConfigError";
   }
 }

@@ -6,7 +6,7 @@ import { ServiceConfigError } from "./config-error.js";
 export async function readJsoncFile(reader: RepoReader, file: string): Promise<unknown> {
   const text = await reader.readText(file);
   if (text === undefined) {
-    throw new ServiceConfigError(file, "", "file not found");
+    throw new ServiceConfigError(file, "", "file not found (every service needs one)");
   }
   const errors: ParseError[] = [];
   const value: unknown = parse(text, errors, { allowTrailingComma: true });

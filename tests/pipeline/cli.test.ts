@@ -1,0 +1,174 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { COMMANDS } from "../../pipeline/commands/registry.js";
+import { runCli } from "../../pipeline/run-cli.js";
+import { commitFiles, fixtureRepo, tempDir } from "./helpers/fixture-repo.js";
+
+const REPO_ROOT = join(import.meta.dirname, "../..");
+
+async function cli(args: string[], cwd = REPO_ROOT) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const exitCode = await runCli(args, {
+    cwd,
+    env: {},
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+  });
+  return { exitCode, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+describe("pipeline CLI bad input", () => {
+  it("registers the CI commands", () => {
+    expect(Object.keys(COMMANDS)).toEqual(
+      expect.arrayContaining([
+        "ci",
+        "typecheck",
+        "lint",
+        "test",
+        "integration",
+        "coverage",
+        "affected",
+        "graph",
+      ]),
+    );
+  });
+
+  const cases: [string, string[], string][] = [
+    [
+      "an unknown command",
+      ["deploi"],
+      `pipeline: unknown command "deploi"; valid commands: ${Object.keys(COMMANDS).join(", ")}`,
+    ],
+    [
+      "an unknown flag",
+      ["test", "--servce", "db"],
+      "pipeline test: Unknown option '--servce'; valid options for test: --keep-going, --json <value>, --summary <value>, --concurrency <value>, --service <value>",
+    ],
+    [
+      "an unknown service",
+      ["test", "--service", "nope"],
+      'pipeline test: unknown service "nope"; valid services: auth, db, email, gateway',
+    ],
+    [
+      "an unknown environment",
+      ["graph", "--env", "prod"],
+      'pipeline graph: --env: unknown value "prod"; valid values: local, staging, production',
+    ],
+    ["affected without --base", ["affected"], "pipeline affected: --base <ref> is required"],
+    [
+      "a --base that looks like an option",
+      ["affected", "--base=--output=x"],
+      'pipeline affected: --base: "--output=x" is not a git ref',
+    ],
+    [
+      "a stray positional argument",
+      ["lint", "src"],
+      "pipeline lint: Unexpected argument 'src'. This command does not take positional arguments; valid options for lint: --keep-going, --json <value>, --summary <value>, --concurrency <value>",
+    ],
+    [
+      "a bad concurrency",
+      ["lint", "--concurrency", "0"],
+      'pipeline lint: --concurrency: "0" is not a positive integer',
+    ],
+    [
+      "--base with --service",
+      ["ci", "--base", "main", "--service", "db"],
+      "pipeline ci: use either --base or --service, not both",
+    ],
+  ];
+
+  it.each(cases)("rejects %s with one line and exit code 2", async (_, args, message) => {
+    const repo = await fixtureRepo();
+    const result = await cli(args, repo);
+    expect(result).toEqual({ exitCode: 2, stdout: "", stderr: message });
+  });
+
+  it("rejects a --base ref that does not exist", async () => {
+    const repo = await fixtureRepo();
+    const result = await cli(["affected", "--base", "no-such-ref"], repo);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      "pipeline affected: --base no-such-ref: no such git ref in this repository; pass an existing branch, tag or commit (e.g. origin/main, HEAD~1)",
+    );
+  });
+
+  it("explains that it must run inside the repository", async () => {
+    const outside = await tempDir("pipeline-outside-");
+    const result = await cli(["graph"], outside);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe(
+      `pipeline graph: not inside the workers monorepo: no pnpm-workspace.yaml next to a services/ folder in ${outside} or its parents; run pnpm pipeline from the repository`,
+    );
+  });
+
+  it("exits 2 from the real entry point on an unknown command", async () => {
+    const result = await execa(
+      join(REPO_ROOT, "node_modules/.bin/tsx"),
+      [join(REPO_ROOT, "pipeline/cli.ts"), "nope"],
+      {
+        cwd: REPO_ROOT,
+        reject: false,
+      },
+    );
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('pipeline: unknown command "nope"');
+  });
+});
+
+describe("pipeline commands on the fixture workspace", () => {
+  it("affected --json lists the changed service and its dependents only", async () => {
+    const repo = await fixtureRepo();
+    await commitFiles(repo, { "services/auth/src/index.ts": "export const v = 2;\n" });
+    const result = await cli(["affected", "--base", "HEAD~1", "--json"], repo);
+    expect(result.exitCode).toBe(0);
+    const affected = JSON.parse(result.stdout);
+    expect(affected.services).toEqual([
+      { name: "auth", reason: "changed: services/auth/src/index.ts" },
+      { name: "gateway", reason: "depends on auth" },
+    ]);
+  });
+
+  it("graph prints the waves for an environment", async () => {
+    const repo = await fixtureRepo();
+    const result = await cli(["graph", "--env", "staging", "--json"], repo);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).waves).toEqual([["db"], ["auth", "email"], ["gateway"]]);
+  });
+
+  it("ci --base with only docs changed succeeds without running a step and writes its reports", async () => {
+    const repo = await fixtureRepo();
+    await commitFiles(repo, { "docs/guide.md": "# new docs\n" });
+    const result = await cli(
+      ["ci", "--base", "HEAD~1", "--json", "out/report.json", "--summary", "out/summary.md"],
+      repo,
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("nothing affected since HEAD~1 (only documentation changed)");
+    const report = JSON.parse(await readFile(join(repo, "out/report.json"), "utf8"));
+    expect(report).toMatchObject({ passed: true, steps: [] });
+    expect(await readFile(join(repo, "out/summary.md"), "utf8")).toContain(
+      "## pipeline ci: passed",
+    );
+  });
+
+  it("a failing step makes the command exit non-zero and name the step, also in $GITHUB_STEP_SUMMARY", async () => {
+    const repo = await fixtureRepo();
+    // The fixture's test script is `vitest run`, which is not installed there: the step fails.
+    const summaryFile = join(repo, "step-summary.md");
+    const out: string[] = [];
+    const err: string[] = [];
+    const exitCode = await runCli(["test", "--service", "db"], {
+      cwd: repo,
+      env: { GITHUB_STEP_SUMMARY: summaryFile },
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+    });
+    expect(exitCode).toBe(1);
+    expect(err.join("\n")).toMatch(/==== FAILED: test:db \(exit code [1-9]\d*\) ====/);
+    expect(out.join("\n")).toContain("FAILED: test:db");
+    expect(await readFile(summaryFile, "utf8")).toContain("### test:db failed");
+  });
+});

@@ -1,0 +1,220 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  type RunEvent,
+  runSteps,
+  type StepExecutor,
+  StepGraphError,
+} from "../../dagger/src/core/scheduler.js";
+import type { Step } from "../../dagger/src/core/steps.js";
+import { execaExecutor } from "../../pipeline/host/execa-executor.js";
+import { tempDir } from "./helpers/fixture-repo.js";
+
+/** A step running a Node script (the Node that runs these tests) in the work directory. */
+function nodeStep(id: string, needs: string[], script: string): Step {
+  return {
+    id,
+    title: id,
+    kind: "command",
+    command: [process.execPath, "-e", script],
+    needs,
+    inputs: [],
+  };
+}
+
+/** Waits for a file to appear, failing the process after 20s so a broken scheduler cannot hang. */
+const waitFor = (file: string) => `
+  const fs = require("node:fs");
+  const deadline = Date.now() + 20000;
+  while (!fs.existsSync(${JSON.stringify(file)})) {
+    if (Date.now() > deadline) { console.error("gave up waiting for ${file}"); process.exit(9); }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }`;
+const touch = (file: string) => `require("node:fs").writeFileSync(${JSON.stringify(file)}, "");`;
+
+/** Wraps an executor to record how many steps were executing at once. */
+function countingExecutor(inner: StepExecutor) {
+  let running = 0;
+  const observed = { max: 0 };
+  const executor: StepExecutor = {
+    async execute(step, io) {
+      running += 1;
+      observed.max = Math.max(observed.max, running);
+      try {
+        return await inner.execute(step, io);
+      } finally {
+        running -= 1;
+      }
+    },
+  };
+  return { executor, observed };
+}
+
+describe("runSteps with real processes", () => {
+  it("runs a step only after everything it needs has passed", async () => {
+    const dir = await tempDir();
+    const steps = [
+      nodeStep(
+        "report",
+        ["build-a", "build-b"],
+        `
+        const fs = require("node:fs");
+        if (!fs.existsSync("a") || !fs.existsSync("b")) { console.error("inputs missing"); process.exit(1); }
+        fs.writeFileSync("report", "ok");`,
+      ),
+      nodeStep("build-a", [], touch("a")),
+      nodeStep("build-b", [], touch("b")),
+    ];
+    const run = await runSteps(steps, execaExecutor(dir), { concurrency: 2 });
+    expect(run.steps.map((step) => [step.id, step.status])).toEqual([
+      ["report", "passed"],
+      ["build-a", "passed"],
+      ["build-b", "passed"],
+    ]);
+    expect(existsSync(join(dir, "report"))).toBe(true);
+    const [report, a, b] = run.steps;
+    expect(report?.startedAt).toBeGreaterThanOrEqual((a?.startedAt ?? 0) + (a?.durationMs ?? 0));
+    expect(report?.startedAt).toBeGreaterThanOrEqual((b?.startedAt ?? 0) + (b?.durationMs ?? 0));
+    expect(run.exitCode).toBe(0);
+  });
+
+  it("runs independent steps in parallel, never more than the concurrency", async () => {
+    const dir = await tempDir();
+    // Each pair only finishes when both partners are running at the same time.
+    const pair = (id: string, partner: string) =>
+      nodeStep(id, [], `${touch(join(dir, id))}${waitFor(join(dir, partner))}`);
+    const steps = [pair("a1", "a2"), pair("a2", "a1"), pair("b1", "b2"), pair("b2", "b1")];
+    const { executor, observed } = countingExecutor(execaExecutor(dir));
+    const run = await runSteps(steps, executor, { concurrency: 2 });
+    expect(run.steps.map((step) => step.status)).toEqual(["passed", "passed", "passed", "passed"]);
+    expect(observed.max).toBe(2);
+    expect(run.concurrency).toBe(2);
+  });
+
+  it("stops launching after a failure, lets running steps finish and reports the rest", async () => {
+    const dir = await tempDir();
+    const release = join(dir, "release");
+    const steps = [
+      nodeStep(
+        "broken",
+        [],
+        `console.log("line 1"); console.error("boom: assertion failed"); process.exit(3);`,
+      ),
+      // Still running when `broken` fails: it finishes only once the scheduler has seen the failure.
+      nodeStep("running", [], `${waitFor(release)}${touch(join(dir, "running-finished"))}`),
+      nodeStep("after-broken", ["broken"], touch(join(dir, "after-broken"))),
+      nodeStep("independent", [], touch(join(dir, "independent"))),
+    ];
+    const events: string[] = [];
+    const onEvent = (event: RunEvent) => {
+      if (event.type === "end") {
+        events.push(`${event.step.id}:${event.result.status}`);
+        if (event.step.id === "broken") {
+          writeFileSync(release, "");
+        }
+      }
+    };
+    const run = await runSteps(steps, execaExecutor(dir), { concurrency: 2, onEvent });
+    const byId = Object.fromEntries(run.steps.map((step) => [step.id, step]));
+    expect(byId.broken?.status).toBe("failed");
+    expect(byId.broken?.exitCode).toBe(3);
+    expect(byId.broken?.logTail).toContain("boom: assertion failed");
+    expect(byId.running?.status).toBe("passed");
+    expect(byId["after-broken"]?.status).toBe("skipped");
+    expect(byId.independent?.status).toBe("cancelled");
+    expect(existsSync(join(dir, "independent"))).toBe(false);
+    expect(existsSync(join(dir, "after-broken"))).toBe(false);
+    expect(events).toContain("running:passed");
+    expect(run.exitCode).toBe(1);
+  });
+
+  it("with keepGoing runs everything it still can and skips only the dependents of failures", async () => {
+    const dir = await tempDir();
+    const steps = [
+      nodeStep("broken", [], "process.exit(1);"),
+      nodeStep("after-broken", ["broken"], touch(join(dir, "after-broken"))),
+      nodeStep("after-after", ["after-broken"], touch(join(dir, "after-after"))),
+      nodeStep("independent", [], touch(join(dir, "independent"))),
+      nodeStep("after-independent", ["independent"], touch(join(dir, "after-independent"))),
+    ];
+    const run = await runSteps(steps, execaExecutor(dir), { concurrency: 1, keepGoing: true });
+    expect(run.steps.map((step) => [step.id, step.status])).toEqual([
+      ["broken", "failed"],
+      ["after-broken", "skipped"],
+      ["after-after", "skipped"],
+      ["independent", "passed"],
+      ["after-independent", "passed"],
+    ]);
+    expect(run.steps[1]?.reason).toBe("needs broken, which failed");
+    expect(existsSync(join(dir, "after-independent"))).toBe(true);
+    expect(run.exitCode).toBe(1);
+  });
+
+  it("evaluates the coverage gate from the summaries the test steps wrote", async () => {
+    const dir = await tempDir();
+    const summary = (pct: { lines: number; branches: number }) =>
+      JSON.stringify({
+        total: {
+          lines: { pct: pct.lines },
+          statements: { pct: 90 },
+          functions: { pct: "Unknown" },
+          branches: { pct: pct.branches },
+        },
+      });
+    const testStep = (service: string, script: string): Step => ({
+      ...nodeStep(`test:${service}`, [], script),
+      service,
+      coverageSummary: `${service}/coverage-summary.json`,
+    });
+    const write = (service: string, text: string) =>
+      `const fs = require("node:fs"); fs.mkdirSync(${JSON.stringify(service)}, { recursive: true }); fs.writeFileSync(${JSON.stringify(`${service}/coverage-summary.json`)}, ${JSON.stringify(text)});`;
+    const steps: Step[] = [
+      testStep("good", write("good", summary({ lines: 95, branches: 81 }))),
+      testStep("weak", write("weak", summary({ lines: 85, branches: 72.5 }))),
+      testStep("silent", "process.exit(0);"),
+      {
+        id: "coverage",
+        title: "coverage gate",
+        kind: "coverage-gate",
+        needs: ["test:good", "test:weak", "test:silent"],
+        inputs: [],
+        coverageThreshold: 80,
+      },
+    ];
+    const run = await runSteps(steps, execaExecutor(dir), { concurrency: 2 });
+    const gate = run.steps.find((step) => step.id === "coverage");
+    expect(gate?.status).toBe("failed");
+    expect(gate?.logTail.split("\n")).toEqual([
+      "weak: branches 72.5% < 80%",
+      "silent: no coverage summary at silent/coverage-summary.json",
+    ]);
+    expect(gate?.coverageReport?.map((entry) => [entry.service, entry.passed])).toEqual([
+      ["good", true],
+      ["weak", false],
+      ["silent", false],
+    ]);
+    expect(run.steps[0]?.coverage).toEqual({
+      lines: 95,
+      branches: 81,
+      functions: 100,
+      statements: 90,
+    });
+    expect(
+      JSON.parse(await readFile(join(dir, "good/coverage-summary.json"), "utf8")),
+    ).toBeTruthy();
+  });
+
+  it("rejects a step graph with a cycle or an unknown need before running anything", async () => {
+    const dir = await tempDir();
+    const cyclic = [nodeStep("a", ["b"], touch(join(dir, "a"))), nodeStep("b", ["a"], "")];
+    await expect(runSteps(cyclic, execaExecutor(dir))).rejects.toThrow(
+      new StepGraphError("step graph has a cycle: a -> b -> a"),
+    );
+    await expect(runSteps([nodeStep("a", ["ghost"], "")], execaExecutor(dir))).rejects.toThrow(
+      'step "a" needs unknown step "ghost"',
+    );
+    expect(existsSync(join(dir, "a"))).toBe(false);
+  });
+});

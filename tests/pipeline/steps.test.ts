@@ -1,0 +1,57 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { UnknownServiceError } from "../../dagger/src/core/services/catalog.js";
+import { discoverServices } from "../../dagger/src/core/services/discover.js";
+import { buildCiSteps } from "../../dagger/src/core/steps.js";
+import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
+
+const catalog = await discoverServices(
+  fsRepoReader(join(import.meta.dirname, "fixtures/workspace")),
+);
+
+describe("buildCiSteps", () => {
+  it("builds install, checks, one coverage-producing test step per service, integration and the gate", () => {
+    const steps = buildCiSteps(catalog);
+    expect(steps.map((step) => [step.id, step.needs, step.command?.join(" ")])).toEqual([
+      ["install", [], "pnpm install --frozen-lockfile"],
+      ["typecheck", ["install"], "pnpm run typecheck"],
+      ["lint", ["install"], "pnpm exec biome ci ."],
+      ["test:auth", ["install"], "pnpm --filter @workers/auth run test"],
+      ["test:db", ["install"], "pnpm --filter @workers/db run test"],
+      ["test:email", ["install"], "pnpm --filter @workers/email run test"],
+      ["test:gateway", ["install"], "pnpm --filter @workers/gateway run test"],
+      ["test:tooling", ["install"], "pnpm run test:tooling"],
+      [
+        "integration",
+        ["install", "test:auth", "test:db", "test:email", "test:gateway"],
+        "pnpm --filter @workers/integration-tests run test",
+      ],
+      ["coverage", ["test:auth", "test:db", "test:email", "test:gateway"], undefined],
+    ]);
+    const gate = steps.at(-1);
+    expect(gate?.kind).toBe("coverage-gate");
+    expect(gate?.coverageThreshold).toBe(80);
+    expect(steps.find((step) => step.id === "test:db")?.coverageSummary).toBe(
+      "services/db/coverage/coverage-summary.json",
+    );
+    // Tests import their workspace dependencies' sources, so those are inputs too.
+    expect(steps.find((step) => step.id === "test:auth")?.inputs).toContain("services/db");
+  });
+
+  it("keeps only the requested parts and services, dropping needs on removed steps", () => {
+    const steps = buildCiSteps(catalog, { parts: ["test", "coverage"], services: ["db"] });
+    expect(steps.map((step) => [step.id, step.needs])).toEqual([
+      ["test:db", []],
+      ["coverage", ["test:db"]],
+    ]);
+  });
+
+  it("rejects an unknown service, listing the valid ones", () => {
+    expect(() => buildCiSteps(catalog, { services: ["dbx"] })).toThrow(
+      new UnknownServiceError("dbx", ["auth", "db", "email", "gateway"]),
+    );
+    expect(() => buildCiSteps(catalog, { services: ["dbx"] })).toThrow(
+      'unknown service "dbx"; valid services: auth, db, email, gateway',
+    );
+  });
+});
