@@ -1,0 +1,23 @@
+import type { Json } from "@workers/db";
+import type { Env } from "./env";
+import { type JobType, PAYLOADS } from "./schemas";
+
+export type Handler = (env: Env, payload: unknown) => Promise<Json>;
+
+/** What each job type does; the return value becomes the job's `result`. */
+export const HANDLERS: Record<JobType, Handler> = {
+  async send_email(env, payload) {
+    const sent = await env.EMAIL.send(PAYLOADS.send_email.parse(payload));
+    return { emailId: sent.id, status: sent.status };
+  },
+  async process_webhook(env, payload) {
+    const { source, id } = PAYLOADS.process_webhook.parse(payload);
+    const { processed } = await env.DB.markWebhookEventProcessed(source, id);
+    // A missing event is retried and, if it never appears, dead-lettered for someone to look at.
+    if (!processed) throw new Error(`webhook event ${source}/${id} not found`);
+    return { source, id, processed };
+  },
+  async noop() {
+    return null;
+  },
+};
