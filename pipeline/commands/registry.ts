@@ -16,4 +16,7 @@ export const COMMANDS: Record<string, CommandLoader> = {
   affected: () => import("./affected.js"),
   graph: () => import("./graph.js"),
   local: () => import("./local.js"),
+  deploy: () => import("./deploy.js"),
+  rollback: () => import("./rollback.js"),
+  release: () => import("./release.js"),
 };

@@ -3,9 +3,9 @@ import { DEFAULT_HEALTH_POLICY } from "../../dagger/src/core/deploy/health.js";
 import { systemClock } from "../../dagger/src/core/deploy/ports.js";
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
 import type { CommandContext } from "../command.js";
+import { ensureLocalCloud } from "../local-cloud/index.js";
 import { fetchHttpClient } from "./fetch-http-client.js";
 import { openHostDeployTarget } from "./host-deploy-target.js";
-import { openLocalCloud } from "./local-cloud-opener.js";
 
 /**
  * Overall health timeout, for callers that know their Workers start slowly (or tests that
@@ -24,7 +24,7 @@ export async function hostDeployContext(
   command: CommandContext,
 ): Promise<DeployContext> {
   const { deployer, endpoints } = await openHostDeployTarget(repoRoot, target, command.env, () =>
-    openLocalCloud(repoRoot),
+    ensureLocalCloud(repoRoot),
   );
   return {
     target,

@@ -1,15 +1,11 @@
 import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import type { LocalCloudHandle } from "../local-cloud/index.js";
 import { credentialsFromEnv } from "./credentials.js";
 import { wranglerDeployer } from "./wrangler-deployer.js";
 
 /** What the deploy commands need from the local control plane (`--env local`). */
-export interface LocalCloudHandle {
-  apiBaseUrl: string;
-  accountId: string;
-  /** The loopback URL that serves the Worker's active version, once it has one. */
-  workerUrl(name: string): string | undefined;
-}
+export type LocalCloudEndpoint = Pick<LocalCloudHandle, "wranglerEnv" | "workerUrl">;
 
 export interface HostDeployTarget {
   deployer: WorkerDeployer;
@@ -27,7 +23,7 @@ export async function openHostDeployTarget(
   repoRoot: string,
   target: DeployTarget,
   env: NodeJS.ProcessEnv,
-  openLocalCloud: () => Promise<LocalCloudHandle>,
+  openLocalCloud: () => Promise<LocalCloudEndpoint>,
 ): Promise<HostDeployTarget> {
   const inherited = Object.fromEntries(
     Object.entries(env).filter(
@@ -40,14 +36,11 @@ export async function openHostDeployTarget(
     return {
       deployer: wranglerDeployer({
         repoRoot,
-        childEnv: {
-          ...inherited,
-          CLOUDFLARE_API_BASE_URL: cloud.apiBaseUrl,
-          CLOUDFLARE_ACCOUNT_ID: cloud.accountId,
-          CLOUDFLARE_API_TOKEN: "local-control-plane",
-        },
+        childEnv: { ...inherited, ...cloud.wranglerEnv },
         secrets: [],
-        manualEnvPrefix: `CLOUDFLARE_API_BASE_URL=${cloud.apiBaseUrl} CLOUDFLARE_ACCOUNT_ID=${cloud.accountId} CLOUDFLARE_API_TOKEN=local`,
+        manualEnvPrefix: Object.entries(cloud.wranglerEnv)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(" "),
       }),
       endpoints: { baseUrl: (service) => cloud.workerUrl(service.workerNames.local) },
     };
@@ -66,7 +59,7 @@ export async function openHostDeployTarget(
       secrets: [credentials.apiToken],
     }),
     endpoints: {
-      baseUrl: (_service, _target, deployed) =>
+      baseUrl: async (_service, _target, deployed) =>
         deployed?.urls.find((url) => /^https:\/\/[^/]+\.workers\.dev\/?$/.test(url)),
     },
   };

@@ -88,7 +88,7 @@ export function fakeContext(cloud: FakeCloud, clock: Clock = virtualClock()): De
     target: "production",
     deployer: cloud.deployer(),
     http: cloud.http(),
-    endpoints: { baseUrl: (service) => `http://${service.name}.test` },
+    endpoints: { baseUrl: async (service) => `http://${service.name}.test` },
     clock,
     health: { ...DEFAULT_HEALTH_POLICY, timeoutMs: 3_000 },
     progress: () => undefined,

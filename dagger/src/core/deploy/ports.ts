@@ -68,7 +68,7 @@ export interface EndpointResolver {
     service: ServiceInfo,
     target: DeployTarget,
     deployed: DeployedVersion | undefined,
-  ): string | undefined;
+  ): Promise<string | undefined>;
 }
 
 export interface Clock {

@@ -89,7 +89,7 @@ export async function rollBackRun(
             report.previousVersion,
             report.newVersion,
             reason,
-            report.url ?? context.endpoints.baseUrl(service, context.target, undefined),
+            report.url ?? (await context.endpoints.baseUrl(service, context.target, undefined)),
           );
         }),
     );
@@ -147,7 +147,7 @@ async function deployService(
   report.timings.deployMs = clock.now() - stepStarted;
   report.newVersion = deployed.versionId;
 
-  const baseUrl = context.endpoints.baseUrl(service, target, deployed);
+  const baseUrl = await context.endpoints.baseUrl(service, target, deployed);
   if (baseUrl === undefined) {
     return fail(
       "health: no URL to check (enable workers_dev or give the Worker a route wrangler reports)",

@@ -42,7 +42,7 @@ export async function runRollback(
     destination,
     current,
     "requested by `pipeline rollback`",
-    context.endpoints.baseUrl(service, target, undefined),
+    await context.endpoints.baseUrl(service, target, undefined),
   );
   return {
     kind: "rollback",
