@@ -1,4 +1,5 @@
 import { detectAffected } from "../../dagger/src/core/affected.js";
+import { affectedCiSteps } from "../../dagger/src/core/affected-ci.js";
 import { renderAffected } from "../../dagger/src/core/reports/affected-report.js";
 import { requireServices } from "../../dagger/src/core/services/catalog.js";
 import { buildCiSteps, type CiPart } from "../../dagger/src/core/steps.js";
@@ -40,23 +41,7 @@ export const command: PipelineCommand = {
     context.stdout(renderAffected(affected));
     if (affected.scope === "none") {
       context.stdout("nothing to test: ci passes without running any step");
-      return runStepsCommand("pipeline ci", [], root, flags, context);
     }
-    const services = affected.services.map((service) => service.name);
-    const parts: CiPart[] = [
-      "install",
-      "typecheck",
-      "lint",
-      ...(services.length > 0 ? (["test", "coverage"] as const) : []),
-      ...(affected.tooling ? (["tooling"] as const) : []),
-      ...(affected.integration ? (["integration"] as const) : []),
-    ];
-    return runStepsCommand(
-      "pipeline ci",
-      buildCiSteps(catalog, { parts, services }),
-      root,
-      flags,
-      context,
-    );
+    return runStepsCommand("pipeline ci", affectedCiSteps(catalog, affected), root, flags, context);
   },
 };

@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { affectedFromChanges } from "../../dagger/src/core/affected.js";
+import { affectedCiSteps } from "../../dagger/src/core/affected-ci.js";
 import { UnknownServiceError } from "../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { buildCiSteps } from "../../dagger/src/core/steps.js";
@@ -53,5 +55,36 @@ describe("buildCiSteps", () => {
     expect(() => buildCiSteps(catalog, { services: ["dbx"] })).toThrow(
       'unknown service "dbx"; valid services: auth, db, email, gateway',
     );
+  });
+});
+
+describe("affectedCiSteps", () => {
+  const plan = (files: string[]) =>
+    affectedCiSteps(catalog, affectedFromChanges(catalog, "main", files, [])).map(
+      (step) => step.id,
+    );
+
+  it("tests only a changed leaf service, then integration and its coverage gate", () => {
+    expect(plan(["services/gateway/src/index.ts"])).toEqual([
+      "install",
+      "typecheck",
+      "lint",
+      "test:gateway",
+      "integration",
+      "coverage",
+    ]);
+  });
+
+  it("runs the tooling tests, without service tests, when only they changed", () => {
+    expect(plan(["tests/pipeline/x.test.ts"])).toEqual([
+      "install",
+      "typecheck",
+      "lint",
+      "test:tooling",
+    ]);
+  });
+
+  it("plans no step at all when only documentation changed", () => {
+    expect(plan(["README.md"])).toEqual([]);
   });
 });

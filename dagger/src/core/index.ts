@@ -1,5 +1,6 @@
 // The engine-neutral pipeline core: one import for the host runner and the Dagger module.
 export * from "./affected.js";
+export * from "./affected-ci.js";
 export * from "./coverage.js";
 export * from "./graph.js";
 export * from "./repo-reader.js";
