@@ -1,0 +1,161 @@
+import { CacheSharingMode, dag, ReturnType } from "@dagger.io/dagger";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Step } from "../../dagger/src/core/steps.js";
+import { changeProbeContainer } from "../../dagger/src/runner/container-change-probe.js";
+import { type StepContainers, stepContainers } from "../../dagger/src/runner/step-containers.js";
+import { toolchainContainer, WORKDIR } from "../../dagger/src/runner/toolchain.js";
+import {
+  cacheProblems,
+  imageProblems,
+  independenceProblems,
+  installOrderProblems,
+  secretProblems,
+} from "./helpers/container-graph-rules.js";
+import { repoCiSteps, stepById } from "./helpers/repo-steps.js";
+import { type Operation, operationsOf } from "./helpers/sdk-internals.js";
+
+// Built lazily: nothing here talks to an engine (awaiting a leaf would fail at once).
+const source = dag.host().directory(".");
+let steps: Step[];
+let containers: StepContainers;
+let install: string[];
+
+beforeAll(async () => {
+  steps = await repoCiSteps();
+  containers = stepContainers(source, steps);
+  install = stepById(steps, "install").command as string[];
+});
+
+const testSteps = () => steps.filter((step) => step.id.startsWith("test:") && step.service);
+
+describe("the containers the module builds", () => {
+  it("start from a pinned Debian-based Node image", () => {
+    for (const step of steps.filter((candidate) => candidate.command)) {
+      expect(imageProblems(operationsOf(containers.afterStep(step)))).toEqual([]);
+    }
+    expect(imageProblems(operationsOf(changeProbeContainer(source)))).toEqual([]);
+  });
+
+  it("keep the pnpm store on a cache volume mounted with Locked sharing", () => {
+    expect(cacheProblems(operationsOf(containers.workspace))).toEqual([]);
+  });
+
+  it("install with a frozen lockfile from manifests alone, before the sources are copied", () => {
+    expect(install).toContain("--frozen-lockfile");
+    expect(installOrderProblems(operationsOf(containers.workspace), install)).toEqual([]);
+  });
+
+  it("run every test step on the shared workspace, independent of the others", () => {
+    expect(testSteps().length).toBeGreaterThan(1);
+    const byStep = testSteps().map((step) => ({
+      id: step.id,
+      command: step.command as string[],
+      ops: operationsOf(containers.afterStep(step)),
+    }));
+    expect(independenceProblems(operationsOf(containers.workspace), byStep)).toEqual([]);
+  });
+
+  it("pass nothing secret-looking through withEnvVariable or argv", () => {
+    for (const step of steps.filter((candidate) => candidate.command)) {
+      expect(secretProblems(operationsOf(containers.afterStep(step)))).toEqual([]);
+    }
+    expect(secretProblems(operationsOf(changeProbeContainer(source)))).toEqual([]);
+  });
+
+  it("give git history to the change probe only", () => {
+    const copies = (ops: Operation[]) =>
+      ops.filter((op) => op.operation === "withDirectory" && op.args.include === undefined);
+    expect(copies(operationsOf(containers.workspace)).map((op) => op.args.exclude)).toEqual([
+      [".git"],
+    ]);
+    expect(copies(operationsOf(changeProbeContainer(source))).map((op) => op.args.exclude)).toEqual(
+      [undefined],
+    );
+  });
+});
+
+// Each rule must be able to fail: feed it a container broken in exactly the way it guards against.
+describe("the container rules catch broken containers", () => {
+  const installed = (from: string) =>
+    dag
+      .container()
+      .from(from)
+      .withDirectory(WORKDIR, source, { include: ["package.json", "pnpm-lock.yaml"] })
+      .withExec(["pnpm", "install", "--frozen-lockfile"])
+      .withDirectory(WORKDIR, source);
+
+  it("an unpinned or Alpine image", () => {
+    expect(imageProblems(operationsOf(installed("node:24-slim")))).toEqual([
+      "image node:24-slim is not pinned to an exact version or digest",
+    ]);
+    expect(imageProblems(operationsOf(installed("node:latest")))).toHaveLength(1);
+    expect(imageProblems(operationsOf(installed("node:24.21.0-alpine")))).toEqual([
+      "image node:24.21.0-alpine is Alpine (musl); workerd needs a glibc (Debian) image",
+    ]);
+  });
+
+  it("a store cache in shared mode, or none", () => {
+    const shared = dag
+      .container()
+      .from("node:24.21.0-trixie-slim")
+      .withMountedCache("/pnpm-store", dag.cacheVolume("pnpm"), {
+        sharing: CacheSharingMode.Shared,
+      })
+      .withEnvVariable("pnpm_config_store_dir", "/pnpm-store");
+    expect(cacheProblems(operationsOf(shared))).toEqual([
+      "cache at /pnpm-store is mounted with sharing SHARED, not LOCKED",
+    ]);
+    expect(cacheProblems(operationsOf(installed("node:24.21.0-trixie-slim")))).toEqual([
+      "the pnpm store (pnpm_config_store_dir) is not on a cache volume",
+    ]);
+  });
+
+  it("an install after the sources, or without a frozen lockfile", () => {
+    const late = toolchainContainer()
+      .withDirectory(WORKDIR, source)
+      .withExec(["pnpm", "install", "--frozen-lockfile"])
+      .withDirectory(WORKDIR, source);
+    expect(
+      installOrderProblems(operationsOf(late), ["pnpm", "install", "--frozen-lockfile"]),
+    ).toEqual([
+      'a directory copied before the install is not limited to manifests and lockfile (include: "everything")',
+    ]);
+    const unfrozen = toolchainContainer()
+      .withDirectory(WORKDIR, source, { include: ["package.json"] })
+      .withExec(["pnpm", "install"])
+      .withDirectory(WORKDIR, source);
+    expect(installOrderProblems(operationsOf(unfrozen), ["pnpm", "install"])).toEqual([
+      "the install (pnpm install) does not use --frozen-lockfile",
+    ]);
+  });
+
+  it("test steps chained one after another", () => {
+    const [first, second] = testSteps();
+    if (!first?.command || !second?.command) {
+      throw new Error("the repository needs two services for this check");
+    }
+    const chained = containers
+      .afterStep(first)
+      .withExec(second.command, { expect: ReturnType.Any });
+    const problems = independenceProblems(operationsOf(containers.workspace), [
+      { id: first.id, command: first.command, ops: operationsOf(containers.afterStep(first)) },
+      { id: second.id, command: second.command, ops: operationsOf(chained) },
+    ]);
+    expect(problems).toEqual([
+      `${second.id} adds 2 calls to the workspace, not only its own command`,
+      `${second.id} runs after ${first.id} (its container contains ${first.id}'s command)`,
+    ]);
+  });
+
+  it("a token in an environment variable or in argv", () => {
+    const leaky = toolchainContainer()
+      .withEnvVariable("CLOUDFLARE_API_TOKEN", "canary-value")
+      .withExec(["wrangler", "deploy", "--api-token", "canary-value"])
+      .withExec(["env", "CLOUDFLARE_API_TOKEN=canary-value", "wrangler", "deploy"]);
+    expect(secretProblems(operationsOf(leaky))).toEqual([
+      "withEnvVariable CLOUDFLARE_API_TOKEN looks like a secret; use withSecretVariable",
+      'argv of wrangler deploy --api-token canary-value carries a secret-looking "--api-token"',
+      'argv of env CLOUDFLARE_API_TOKEN=canary-value wrangler deploy carries a secret-looking "CLOUDFLARE_API_TOKEN=canary-value"',
+    ]);
+  });
+});

@@ -1,0 +1,19 @@
+import { join } from "node:path";
+import { discoverServices } from "../../../dagger/src/core/services/discover.js";
+import { buildCiSteps, type Step } from "../../../dagger/src/core/steps.js";
+import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
+
+export const repoRoot = join(import.meta.dirname, "..", "..", "..");
+
+/** The CI step graph of this repository, as both runners build it (`ci` without --base). */
+export async function repoCiSteps(): Promise<Step[]> {
+  return buildCiSteps(await discoverServices(fsRepoReader(repoRoot)));
+}
+
+export function stepById(steps: readonly Step[], id: string): Step {
+  const step = steps.find((candidate) => candidate.id === id);
+  if (!step) {
+    throw new Error(`no step ${id} in ${steps.map((candidate) => candidate.id).join(", ")}`);
+  }
+  return step;
+}
