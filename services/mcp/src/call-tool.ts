@@ -20,7 +20,7 @@ export async function callTool(env: Env, params: unknown) {
       `unknown tool ${JSON.stringify(call.data.name)}; valid: ${TOOLS.map((t) => t.name).join(", ")}`,
     );
   }
-  let value: Record<string, unknown>;
+  let value: object;
   try {
     value = await tool.call(env, call.data.arguments);
   } catch (error) {

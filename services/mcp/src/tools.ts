@@ -1,3 +1,4 @@
+import { SendEmail } from "@workers/email/schemas";
 import { z } from "zod";
 import type { Env } from "./env";
 import { describeIssues, ErrorCode, RpcError } from "./json-rpc";
@@ -7,14 +8,14 @@ export interface Tool {
   description: string;
   inputSchema: Record<string, unknown>;
   /** Validates raw arguments (InvalidParams on failure), then calls the backing service. */
-  call(env: Env, rawArgs: unknown): Promise<Record<string, unknown>>;
+  call(env: Env, rawArgs: unknown): Promise<object>;
 }
 
 function defineTool<S extends z.ZodType>(
   name: string,
   description: string,
   input: S,
-  run: (env: Env, args: z.infer<S>) => Promise<Record<string, unknown>>,
+  run: (env: Env, args: z.infer<S>) => Promise<object>,
 ): Tool {
   return {
     name,
@@ -45,11 +46,8 @@ export const TOOLS: readonly Tool[] = [
   defineTool(
     "send_email",
     "Render a template and send it now; the email is recorded in the outbox.",
-    z.object({
-      to: z.email().describe("recipient address"),
-      template: z.string().min(1).describe('template name, e.g. "welcome"'),
-      data: jsonObject.default({}).describe("values the template renders"),
-    }),
+    // email owns the message shape, so the advertised schema lists its real template names.
+    SendEmail,
     (env, args) => env.EMAIL.send(args),
   ),
   defineTool(
@@ -59,7 +57,7 @@ export const TOOLS: readonly Tool[] = [
     async (env, { id }) => {
       const job = await env.DB.getJob(id);
       if (!job) throw new Error(`job "${id}" not found`);
-      return { ...job };
+      return job;
     },
   ),
 ];
