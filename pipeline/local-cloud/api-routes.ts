@@ -221,7 +221,20 @@ export function apiRoutes(plane: ControlPlane): Router {
     .on(
       "GET",
       `${scripts}/settings`,
-      ({ params }) => plane.worker(params.script as string).scriptSettings,
+      // Wrangler compares the bindings it may provision or inherit with these.
+      ({ params }) => {
+        const worker = plane.worker(params.script as string);
+        const version = activeVersion(worker);
+        return {
+          logpush: false,
+          tail_consumers: [],
+          ...worker.scriptSettings,
+          compatibility_date: version?.compatibilityDate,
+          compatibility_flags: version?.compatibilityFlags ?? [],
+          usage_model: "standard",
+          bindings: version ? versionView(version).resources.bindings : [],
+        };
+      },
     )
     .on(
       "GET",

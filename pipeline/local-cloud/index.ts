@@ -13,7 +13,9 @@
  *   localCloudStatus(repoRoot, { stateDir? }) -> { running, pid?, apiBaseUrl?, accountId?,
  *       workers: [{ name, url, activeVersionId, versions, deployedOn, health: { ok, status, body } }] }
  *   stopLocalCloud(repoRoot, { stateDir? }) -> Promise<boolean> (false when nothing ran)
- *   startLocalCloudServer({ dataDir, port? })  in-process server (no state.json), for tests.
+ *   startIsolatedLocalCloud(repoRoot) -> handle + { restart(), dispose() }: its own temp state
+ *       dir and free port, for tests and benchmarks.
+ *   startLocalCloudServer({ dataDir, port? })  in-process server (no state.json).
  *
  * Behaviour worth knowing:
  *   - Every upload is started in a throwaway workerd first; a worker that throws at start-up is
@@ -44,3 +46,4 @@ export {
   startLocalCloudServer,
   type WorkerStatus,
 } from "./server.js";
+export { type IsolatedLocalCloud, startIsolatedLocalCloud } from "./testing.js";
