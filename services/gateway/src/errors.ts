@@ -38,9 +38,17 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   return c.json(errorBody("internal_error", "internal error"), 500);
 }
 
+const ROUTES = [
+  "GET /health",
+  "POST /v1/keys",
+  "POST /v1/jobs",
+  "GET /v1/jobs/:id",
+  "POST /v1/emails",
+  "POST /v1/mcp",
+  "POST /v1/webhooks/:source",
+].join(", ");
+
 export function handleNotFound(c: Context<AppEnv>): Response {
-  return c.json(
-    errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`),
-    404,
-  );
+  const route = `${c.req.method} ${new URL(c.req.url).pathname}`;
+  return c.json(errorBody("not_found", `no route for ${route}; valid: ${ROUTES}`), 404);
 }

@@ -1,8 +1,6 @@
 import { z } from "zod";
 
-export const SourceSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lowercase letters, digits, '-' or '_', at most 64");
+export const SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export const WebhookEventSchema = z.object({
   id: z.string().min(1).max(200),

@@ -132,7 +132,10 @@ describe("bad input", () => {
   it("rejects a source outside the allowed characters", async () => {
     const res = await postSigned(JSON.stringify(event), "http://webhooks/webhooks/Git%20Hub");
     expect(res.status).toBe(400);
-    expect((await errorOf(res)).code).toBe("invalid_source");
+    expect(await errorOf(res)).toEqual({
+      code: "invalid_source",
+      message: `source "Git%20Hub" must be 1-64 of a-z, 0-9, '-', '_' (starting alphanumeric)`,
+    });
     await expectNothingChanged();
   });
 
