@@ -1,0 +1,59 @@
+import type { ArgumentSurface, FunctionSurface, ModuleSurface } from "./helpers/sdk-internals.js";
+
+/**
+ * The module's CLI surface, exactly: the product's interface. A new function (deploy, rollback,
+ * release) is added here in the same change that adds it to dagger/src/index.ts.
+ */
+const container = (args: Record<string, ArgumentSurface> = {}): FunctionSurface => ({
+  returns: "Container",
+  check: true,
+  args,
+});
+
+export const EXPECTED_SURFACE: ModuleSurface = {
+  objects: {
+    Workers: {
+      constructorArgs: {
+        source: {
+          type: "Directory",
+          optional: false,
+          defaultPath: "/",
+          ignore: [
+            "**/node_modules",
+            "**/coverage",
+            "**/.wrangler",
+            "**/dist",
+            "**/.turbo",
+            "**/*.log",
+            "**/.env",
+            "**/.dev.vars",
+            ".dagger-local",
+            ".pipeline",
+            "dagger/sdk",
+          ],
+        },
+      },
+      functions: {
+        typecheck: container(),
+        lint: container(),
+        test: container({ service: { type: "String", optional: true } }),
+        integration: container(),
+        coverage: container(),
+        ci: { returns: "String", check: false, args: { base: { type: "String", optional: true } } },
+        affected: {
+          returns: "String",
+          check: false,
+          args: { base: { type: "String", optional: false } },
+        },
+        graph: {
+          returns: "String",
+          check: false,
+          args: {
+            env: { type: "DeployEnvironment", optional: false, default: "production" },
+          },
+        },
+      },
+    },
+  },
+  enums: { DeployEnvironment: { Staging: "staging", Production: "production" } },
+};

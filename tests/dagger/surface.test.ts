@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { EXPECTED_SURFACE } from "./expected-surface.js";
+import { moduleSourceFiles, withModuleVariant } from "./helpers/module-variant.js";
+import { type ModuleSurface, scanModuleSurface } from "./helpers/sdk-internals.js";
+import { checkArgumentProblems, typeProblems } from "./helpers/surface-rules.js";
+
+const MODULE_NAME = "workers";
+const scanVariant = (edit: (indexTs: string) => string) =>
+  withModuleVariant(edit, async (dir) =>
+    scanModuleSurface(await moduleSourceFiles(dir), MODULE_NAME),
+  );
+
+let surface: ModuleSurface;
+
+beforeAll(async () => {
+  surface = await scanModuleSurface(await moduleSourceFiles(), MODULE_NAME);
+});
+
+describe("the module's CLI surface, as the engine's introspector reads it", () => {
+  it("is exactly the expected functions, arguments, types, enums and checks", () => {
+    expect(surface).toEqual(EXPECTED_SURFACE);
+  });
+
+  it("has no check with a required argument", () => {
+    expect(checkArgumentProblems(surface)).toEqual([]);
+  });
+
+  it("types every argument and result as a scalar, a module enum or an expected core type", () => {
+    expect(typeProblems(surface)).toEqual([]);
+  });
+});
+
+// One scan of a module broken three ways (a scan costs seconds of CPU); each check must object.
+describe("the surface checks catch a broken module", () => {
+  let broken: ModuleSurface;
+
+  beforeAll(async () => {
+    broken = await scanVariant((source) =>
+      source
+        .replace("@func()\n  @check()\n  async lint()", "@func()\n  async lint()")
+        .replace("service?: string", "service: string")
+        .replaceAll("DeployEnvironment", "Env"),
+    );
+  });
+
+  it("a function that is no longer a check", () => {
+    expect(broken).not.toEqual(EXPECTED_SURFACE);
+    expect(broken.objects.Workers?.functions.lint?.check).toBe(false);
+  });
+
+  it("a check with a required argument", () => {
+    expect(checkArgumentProblems(broken)).toEqual(["check Workers.test requires --service"]);
+  });
+
+  it("an enum named Env, which resolves to the core Env type", () => {
+    expect(broken.enums).toEqual({});
+    expect(typeProblems(broken)).toEqual(["Workers.graph --env has unexpected type Env"]);
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { typecheckModule } from "./helpers/module-typecheck.js";
+import { moduleDir, withModuleVariant } from "./helpers/module-variant.js";
+
+describe("dagger/src typechecks against the npm @dagger.io/dagger", () => {
+  it("has no type errors with dagger/tsconfig.json", () => {
+    const result = typecheckModule(moduleDir);
+    expect(result.errors).toEqual([]);
+    expect(result.daggerTypes).toMatch(
+      /node_modules\/(\.pnpm\/.*\/)?@dagger\.io\/dagger\/dist\/src\/index\.d\.ts$/,
+    );
+  });
+
+  it("reports a module calling a part of the graph that does not exist", async () => {
+    const result = await withModuleVariant(
+      (source) => source.replace('.part("lint")', '.part("lnt")'),
+      async (dir) => typecheckModule(dir),
+    );
+    expect(result.errors).toEqual([
+      expect.stringMatching(/src\/index\.ts\(\d+,\d+\): error TS2345: Argument of type '"lnt"'/),
+    ]);
+  });
+});
