@@ -1,4 +1,3 @@
-import { parseInput } from "@workers/db/errors";
 import { z } from "zod";
 
 export interface Rendered {
@@ -6,12 +5,9 @@ export interface Rendered {
   body: string;
 }
 
-/**
- * A template validates its own data (reported under `data.`), so a missing field fails with a
- * 400 before anything is stored.
- */
-function defineTemplate<S extends z.ZodType>(schema: S, render: (data: z.output<S>) => Rendered) {
-  return (data: unknown): Rendered => render(parseInput(schema, data, "data"));
+/** A template's data schema is checked by `SendEmail`, so `render` only sees valid data. */
+function defineTemplate<S extends z.ZodType>(data: S, render: (data: z.output<S>) => Rendered) {
+  return { data, render: (input: unknown) => render(data.parse(input)) };
 }
 
 const text = z.string().trim().min(1).max(200);
@@ -40,6 +36,10 @@ const TEMPLATES = {
 export type TemplateName = keyof typeof TEMPLATES;
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [TemplateName, ...TemplateName[]];
 
+export function templateData(name: TemplateName): z.ZodType {
+  return TEMPLATES[name].data;
+}
+
 export function renderTemplate(name: TemplateName, data: unknown): Rendered {
-  return TEMPLATES[name](data);
+  return TEMPLATES[name].render(data);
 }

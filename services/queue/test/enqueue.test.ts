@@ -72,6 +72,10 @@ describe("bad input is refused and nothing is queued", () => {
       { type: "send_email", payload: { to: "a@example.com", template: "invoice" } },
       "payload.template: ",
     ],
+    [
+      { type: "send_email", payload: { to: "a@example.com", template: "job-completed" } },
+      "payload.data.jobId: ",
+    ],
   ])("rejects %o", async (input, message) => {
     const before = await countJobs();
     const error = await rejection(queue.enqueue(input as never));
