@@ -2,6 +2,7 @@ import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/dep
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
 import type { LocalCloudHandle } from "../local-cloud/index.js";
 import { credentialsFromEnv } from "./credentials.js";
+import { localSecretsFile } from "./local-secrets.js";
 import { wranglerDeployer } from "./wrangler-deployer.js";
 
 /** What the deploy commands need from the local control plane (`--env local`). */
@@ -38,6 +39,7 @@ export async function openHostDeployTarget(
         repoRoot,
         childEnv: { ...inherited, ...cloud.wranglerEnv },
         secrets: [],
+        secretsFile: (service) => localSecretsFile(repoRoot, service),
         manualEnvPrefix: Object.entries(cloud.wranglerEnv)
           .map(([name, value]) => `${name}=${value}`)
           .join(" "),

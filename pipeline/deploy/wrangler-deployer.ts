@@ -43,6 +43,8 @@ export interface WranglerDeployerOptions {
   secrets: string[];
   /** How a person repeats a rollback by hand against this control plane. */
   manualEnvPrefix?: string;
+  /** A `--secrets-file` to upload with a service's new version (local deploys only). */
+  secretsFile?: (service: ServiceInfo) => Promise<string | undefined>;
 }
 
 interface WranglerResult {
@@ -129,7 +131,11 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
           throw failure(`wrangler d1 migrations apply ${database}`, migrated);
         }
       }
-      const result = await run(service, target, ["deploy"]);
+      const secretsFile = await options.secretsFile?.(service);
+      const result = await run(service, target, [
+        "deploy",
+        ...(secretsFile ? ["--secrets-file", secretsFile] : []),
+      ]);
       if (result.exitCode !== 0) {
         throw failure("wrangler deploy", result);
       }

@@ -1,0 +1,67 @@
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type Result } from "execa";
+
+export const MAIN_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+const SKIP = new Set(["coverage", ".wrangler", ".vite", ".vite-temp", "dist", ".local-cloud"]);
+
+/**
+ * A copy of the repository's sources (services, pipeline, dagger core) in a temp dir, sharing
+ * node_modules through a symlink, so a test can break a service and deploy it without touching
+ * the working tree. Its control plane state lives in its own `.local-cloud`.
+ */
+export async function copyRepo(): Promise<TempRepo> {
+  const root = await mkdtemp(join(tmpdir(), "deploy-test-repo-"));
+  for (const file of ["package.json", "pnpm-workspace.yaml", "tsconfig.json", "tsconfig.base.json", "tsconfig.worker.json"]) {
+    await cp(join(MAIN_ROOT, file), join(root, file));
+  }
+  for (const dir of ["services", "pipeline", "dagger/src"]) {
+    await cp(join(MAIN_ROOT, dir), join(root, dir), {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (source) => !SKIP.has(basename(source)),
+    });
+  }
+  await symlink(join(MAIN_ROOT, "node_modules"), join(root, "node_modules"));
+  return new TempRepo(root);
+}
+
+export class TempRepo {
+  private readonly originals = new Map<string, string>();
+
+  constructor(readonly root: string) {}
+
+  /** Rewrites a file (keeping its original for restore()). */
+  async patch(path: string, edit: (text: string) => string): Promise<void> {
+    const file = join(this.root, path);
+    const text = await readFile(file, "utf8");
+    if (!this.originals.has(path)) this.originals.set(path, text);
+    const edited = edit(text);
+    if (edited === text) throw new Error(`patch of ${path} changed nothing`);
+    await writeFile(file, edited);
+  }
+
+  async restore(): Promise<void> {
+    for (const [path, text] of this.originals) {
+      await writeFile(join(this.root, path), text);
+    }
+    this.originals.clear();
+  }
+
+  /** `pnpm pipeline <args>` in this copy, as a separate process (Node 24 via node_modules/.bin). */
+  pipeline(args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
+    return execa(join(MAIN_ROOT, "node_modules/.bin/tsx"), ["pipeline/cli.ts", ...args], {
+      cwd: this.root,
+      reject: false,
+      stdin: "ignore",
+      env: { PIPELINE_HEALTH_TIMEOUT_MS: "15000", ...env },
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
