@@ -1,6 +1,8 @@
 import type { Container, Directory } from "@dagger.io/dagger";
+import type { ChangeProbe } from "../core/affected.js";
 import { detectAffected } from "../core/affected.js";
 import { deployWaves, serviceGraph } from "../core/graph.js";
+import type { RepoReader } from "../core/repo-reader.js";
 import { renderAffected } from "../core/reports/affected-report.js";
 import { renderGraph } from "../core/reports/graph-report.js";
 import {
@@ -9,7 +11,7 @@ import {
   renderFailures,
   renderSummaryTable,
 } from "../core/reports/run-report.js";
-import { type RunResult, runSteps } from "../core/scheduler.js";
+import { type RunResult, runSteps, type StepExecutor } from "../core/scheduler.js";
 import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
 import { requireServices } from "../core/services/catalog.js";
 import { discoverServices } from "../core/services/discover.js";
@@ -30,14 +32,38 @@ export class StepsFailedError extends Error {
   }
 }
 
+/**
+ * How the module reaches the repository and runs steps. In the engine: the source Directory and
+ * containers; the parity test swaps in the host's reader and probe to compare plans offline.
+ */
+export interface PipelinePorts {
+  reader: RepoReader;
+  changeProbe(): ChangeProbe;
+  executor(containers: StepContainers): StepExecutor;
+  log(line: string): void;
+}
+
+export function containerPorts(source: Directory): PipelinePorts {
+  return {
+    reader: new DirectoryRepoReader(source),
+    changeProbe: () => containerChangeProbe(changeProbeContainer(source)),
+    executor: (containers) => new ContainerStepExecutor(containers),
+    // The engine shows a function's stdout live, like the host runner's lines.
+    log: (line) => console.log(line),
+  };
+}
+
 /** The module's functions over the shared core; index.ts only declares the CLI surface. */
 export class ModulePipeline {
   private catalogPromise: Promise<ServiceCatalog> | undefined;
 
-  constructor(private readonly source: Directory) {}
+  constructor(
+    private readonly source: Directory,
+    private readonly ports: PipelinePorts = containerPorts(source),
+  ) {}
 
   catalog(): Promise<ServiceCatalog> {
-    this.catalogPromise ??= discoverServices(new DirectoryRepoReader(this.source));
+    this.catalogPromise ??= discoverServices(this.ports.reader);
     return this.catalogPromise;
   }
 
@@ -75,11 +101,7 @@ export class ModulePipeline {
     if (base === undefined) {
       return renderSummaryTable((await this.runOrThrow(buildCiSteps(catalog))).run);
     }
-    const affected = await detectAffected(
-      catalog,
-      containerChangeProbe(changeProbeContainer(this.source)),
-      requireGitRef(base),
-    );
+    const affected = await detectAffected(catalog, this.ports.changeProbe(), requireGitRef(base));
     const steps = planAffectedCi(catalog, affected);
     if (steps.length === 0) {
       return `${renderAffected(affected)}\nnothing to test: ci passes without running any step`;
@@ -89,12 +111,10 @@ export class ModulePipeline {
   }
 
   async affected(base: string): Promise<string> {
-    const affected = await detectAffected(
-      await this.catalog(),
-      containerChangeProbe(changeProbeContainer(this.source)),
-      requireGitRef(base),
+    const catalog = await this.catalog();
+    return renderAffected(
+      await detectAffected(catalog, this.ports.changeProbe(), requireGitRef(base)),
     );
-    return renderAffected(affected);
   }
 
   async graph(target: DeployTarget): Promise<string> {
@@ -105,12 +125,12 @@ export class ModulePipeline {
   /** Runs the steps with the shared scheduler, printing the host runner's live lines. */
   private async runOrThrow(steps: Step[]): Promise<{ run: RunResult; containers: StepContainers }> {
     const containers = stepContainers(this.source, steps);
-    const run = await runSteps(steps, new ContainerStepExecutor(containers), {
+    const run = await runSteps(steps, this.ports.executor(containers), {
       onEvent: (event) => {
         if (event.type === "start") {
-          console.log(formatStepStarted(event.step));
+          this.ports.log(formatStepStarted(event.step));
         } else if (event.type === "end") {
-          console.log(formatStepFinished(event.result));
+          this.ports.log(formatStepFinished(event.result));
         }
       },
     });
