@@ -1,5 +1,5 @@
 import type { Env } from "./env";
-import { HANDLERS, type Handler } from "./handlers";
+import { HANDLERS } from "./handlers";
 import { JobMessage, type JobType } from "./schemas";
 
 const MAX_ERROR_LENGTH = 2000;
@@ -22,7 +22,8 @@ export async function processMessage(env: Env, message: Message<unknown>): Promi
     return;
   }
   const attempts = job.attempts + 1;
-  const handler = HANDLERS[job.type as JobType] as Handler | undefined;
+  // hasOwn, so a stored type such as "constructor" cannot reach Object.prototype.
+  const handler = Object.hasOwn(HANDLERS, job.type) ? HANDLERS[job.type as JobType] : undefined;
   if (!handler) {
     await env.DB.updateJob(job.id, {
       status: "failed",

@@ -58,14 +58,16 @@ describe("queue consumer", () => {
   });
 
   it("fails a job of an unknown type once, without retrying it", async () => {
-    const id = await job("reboot", {});
-    const result = await consume([{ id }]);
-    expect(result.explicitAcks).toEqual(["msg-0"]);
-    expect(await env.DB.getJob(id)).toMatchObject({
+    const reboot = await job("reboot", {});
+    const inherited = await job("constructor", {});
+    const result = await consume([{ id: reboot }, { id: inherited }]);
+    expect(result.explicitAcks).toEqual(["msg-0", "msg-1"]);
+    expect(await env.DB.getJob(reboot)).toMatchObject({
       status: "failed",
       attempts: 1,
       error: "unknown job type reboot",
     });
+    expect((await env.DB.getJob(inherited))?.error).toBe("unknown job type constructor");
   });
 
   it("records a job whose payload no longer fits its type as failed", async () => {
