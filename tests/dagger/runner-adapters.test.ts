@@ -1,0 +1,131 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Container } from "@dagger.io/dagger";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detectAffected, MissingBaseRefError } from "../../dagger/src/core/affected.js";
+import { discoverServices } from "../../dagger/src/core/services/discover.js";
+import type { Step } from "../../dagger/src/core/steps.js";
+import { containerChangeProbe } from "../../dagger/src/runner/container-change-probe.js";
+import { ContainerStepExecutor } from "../../dagger/src/runner/container-step-executor.js";
+import { LOG_TAIL_LINES } from "../../dagger/src/runner/log-tail.js";
+import type { StepContainers } from "../../dagger/src/runner/step-containers.js";
+import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
+import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
+import { repoRoot } from "./helpers/repo-steps.js";
+
+/**
+ * The container adapters without an engine: a stand-in Container runs each withExec on the host
+ * (in a real git repository), so the probe's argv and parsing meet real git and pnpm.
+ */
+function hostBackedContainer(cwd: string): Container {
+  return {
+    withExec(args: string[]) {
+      const [file, ...rest] = args;
+      const result = spawnSync(file as string, rest, { cwd, encoding: "utf8" });
+      return {
+        exitCode: async () => result.status ?? 1,
+        stdout: async () => result.stdout,
+        stderr: async () => result.stderr,
+      };
+    },
+  } as unknown as Container;
+}
+
+let scratch: string;
+let clone: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "dagger-adapters-"));
+  clone = join(scratch, "repo");
+  execFileSync("git", ["clone", "--quiet", repoRoot, clone]);
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: clone, stdio: "pipe" });
+  git("config", "user.email", "adapters@example.invalid");
+  git("config", "user.name", "adapters test");
+  await writeFile(join(clone, "services", "gateway", "CHANGED.ts"), "export const changed = 1;\n");
+  git("add", ".");
+  git("commit", "--quiet", "-m", "change gateway");
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe("the container change probe", () => {
+  it("finds what the host probe finds", async () => {
+    const catalog = await discoverServices(fsRepoReader(clone));
+    const inContainer = await detectAffected(
+      catalog,
+      containerChangeProbe(hostBackedContainer(clone)),
+      "HEAD~1",
+    );
+    expect(inContainer).toEqual(await detectAffected(catalog, gitChangeProbe(clone), "HEAD~1"));
+    expect(inContainer.services.map((service) => service.name)).toEqual(["gateway"]);
+  });
+
+  it("reports a missing base ref like the host", async () => {
+    const catalog = await discoverServices(fsRepoReader(clone));
+    await expect(
+      detectAffected(catalog, containerChangeProbe(hostBackedContainer(clone)), "no-such-branch"),
+    ).rejects.toThrow(MissingBaseRefError);
+  });
+});
+
+describe("the container step executor", () => {
+  const step: Step = {
+    id: "test:db",
+    title: "unit tests of db",
+    kind: "command",
+    command: ["pnpm", "--filter", "@workers/db", "run", "test"],
+    needs: ["install"],
+    inputs: [],
+    service: "db",
+    coverageSummary: "services/db/coverage/coverage-summary.json",
+  };
+  const containersWith = (exitCode: number, output: string, summary?: string): StepContainers =>
+    ({
+      afterStep: () => ({
+        exitCode: async () => exitCode,
+        combinedOutput: async () => output,
+        exists: async (path: string) => summary !== undefined && path === step.coverageSummary,
+        file: () => ({ contents: async () => summary }),
+      }),
+    }) as unknown as StepContainers;
+
+  it("returns the exit code, the tail of the output and the coverage summary", async () => {
+    const output = Array.from({ length: 100 }, (_, line) => `line ${line + 1}`).join("\n");
+    const summary = JSON.stringify({
+      total: {
+        lines: { pct: 91 },
+        branches: { pct: 82.5 },
+        functions: { pct: 100 },
+        statements: { pct: "Unknown" },
+      },
+    });
+    const seen: string[] = [];
+    const outcome = await new ContainerStepExecutor(containersWith(3, output, summary)).execute(
+      step,
+      {
+        onOutput: (text) => seen.push(text),
+      },
+    );
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.logTail.split("\n")).toHaveLength(LOG_TAIL_LINES);
+    expect(outcome.logTail.endsWith("line 100")).toBe(true);
+    expect(outcome.coverage).toEqual({
+      lines: 91,
+      branches: 82.5,
+      functions: 100,
+      statements: 100,
+    });
+    expect(seen).toEqual([output]);
+  });
+
+  it("reports no coverage when the step wrote no summary", async () => {
+    const outcome = await new ContainerStepExecutor(containersWith(0, "ok")).execute(step, {
+      onOutput: () => {},
+    });
+    expect(outcome).toEqual({ exitCode: 0, logTail: "ok" });
+  });
+});
