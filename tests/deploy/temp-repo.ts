@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa, type Result } from "execa";
+import { execa } from "execa";
 
 export const MAIN_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -15,7 +15,13 @@ const SKIP = new Set(["coverage", ".wrangler", ".vite", ".vite-temp", "dist", ".
  */
 export async function copyRepo(): Promise<TempRepo> {
   const root = await mkdtemp(join(tmpdir(), "deploy-test-repo-"));
-  for (const file of ["package.json", "pnpm-workspace.yaml", "tsconfig.json", "tsconfig.base.json", "tsconfig.worker.json"]) {
+  for (const file of [
+    "package.json",
+    "pnpm-workspace.yaml",
+    "tsconfig.json",
+    "tsconfig.base.json",
+    "tsconfig.worker.json",
+  ]) {
     await cp(join(MAIN_ROOT, file), join(root, file));
   }
   for (const dir of ["services", "pipeline", "dagger/src"]) {
@@ -52,13 +58,25 @@ export class TempRepo {
   }
 
   /** `pnpm pipeline <args>` in this copy, as a separate process (Node 24 via node_modules/.bin). */
-  pipeline(args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
-    return execa(join(MAIN_ROOT, "node_modules/.bin/tsx"), ["pipeline/cli.ts", ...args], {
-      cwd: this.root,
-      reject: false,
-      stdin: "ignore",
-      env: { PIPELINE_HEALTH_TIMEOUT_MS: "15000", ...env },
-    });
+  async pipeline(
+    args: string[],
+    env: Record<string, string | undefined> = {},
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const result = await execa(
+      join(MAIN_ROOT, "node_modules/.bin/tsx"),
+      ["pipeline/cli.ts", ...args],
+      {
+        cwd: this.root,
+        reject: false,
+        stdin: "ignore",
+        env: { PIPELINE_HEALTH_TIMEOUT_MS: "15000", ...env },
+      },
+    );
+    return {
+      exitCode: result.exitCode ?? 1,
+      stdout: String(result.stdout),
+      stderr: String(result.stderr),
+    };
   }
 
   async dispose(): Promise<void> {
