@@ -1,6 +1,7 @@
 import { dispatch } from "./dispatch";
 import type { Env } from "./env";
 import { describeIssues, ErrorCode, failure, RequestSchema } from "./json-rpc";
+import { isSupportedProtocolVersion, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol";
 import { MAX_BODY_BYTES, readLimitedBody } from "./read-body";
 
 function rpcErrorResponse(status: number, code: number, message: string): Response {
@@ -13,6 +14,16 @@ function rpcErrorResponse(status: number, code: number, message: string): Respon
  * JSON-RPC error body; errors of a well-formed request ride in a 200 response, per JSON-RPC.
  */
 export async function handleMcp(request: Request, env: Env): Promise<Response> {
+  // After initialize, MCP clients send the negotiated version on every request; one this server
+  // never offered means client and server disagree on the protocol, which MCP answers with 400.
+  const headerVersion = request.headers.get("mcp-protocol-version");
+  if (headerVersion !== null && !isSupportedProtocolVersion(headerVersion)) {
+    return rpcErrorResponse(
+      400,
+      ErrorCode.InvalidRequest,
+      `unsupported MCP-Protocol-Version ${JSON.stringify(headerVersion)}; valid: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
+    );
+  }
   const body = await readLimitedBody(request);
   if (!body) {
     return rpcErrorResponse(413, ErrorCode.InvalidRequest, `body exceeds ${MAX_BODY_BYTES} bytes`);

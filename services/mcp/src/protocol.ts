@@ -1,11 +1,12 @@
 /** Newest first: the server answers with the client's version if it knows it, else its newest. */
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-06-18", "2025-03-26", "2024-11-05"] as const;
 
+export function isSupportedProtocolVersion(version: unknown): version is string {
+  return (SUPPORTED_PROTOCOL_VERSIONS as readonly unknown[]).includes(version);
+}
+
 export function negotiateProtocolVersion(requested: unknown): string {
-  const known: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
-  return typeof requested === "string" && known.includes(requested)
-    ? requested
-    : SUPPORTED_PROTOCOL_VERSIONS[0];
+  return isSupportedProtocolVersion(requested) ? requested : SUPPORTED_PROTOCOL_VERSIONS[0];
 }
 
 export function initializeResult(requestedVersion: unknown, version: string) {

@@ -25,6 +25,26 @@ describe("initialize", () => {
   });
 });
 
+describe("MCP-Protocol-Version header", () => {
+  const ping = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" });
+
+  it("accepts a negotiated version", async () => {
+    const res = await postMcp(ping, "/mcp", { "mcp-protocol-version": "2025-06-18" });
+    expect(res.status).toBe(200);
+  });
+
+  it("refuses a version it never offered with 400 naming the valid ones", async () => {
+    const res = await postMcp(ping, "/mcp", { "mcp-protocol-version": "2030-01-01" });
+    expect(res.status).toBe(400);
+    const reply = await res.json<{ error: { code: number; message: string } }>();
+    expect(reply.error).toEqual({
+      code: -32600,
+      message:
+        'unsupported MCP-Protocol-Version "2030-01-01"; valid: 2025-06-18, 2025-03-26, 2024-11-05',
+    });
+  });
+});
+
 describe("tools/list", () => {
   it("lists the three tools with JSON Schemas for their inputs", async () => {
     const reply = await rpc("tools/list");

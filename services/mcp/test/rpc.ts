@@ -7,10 +7,18 @@ export interface RpcReply {
   error?: { code: number; message: string };
 }
 
-export function postMcp(body: string, path = "/mcp"): Promise<Response> {
+export function postMcp(
+  body: string,
+  path = "/mcp",
+  extraHeaders: Record<string, string> = {},
+): Promise<Response> {
   return exports.default.fetch(`http://mcp${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...extraHeaders,
+    },
     body,
   });
 }
