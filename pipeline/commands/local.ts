@@ -36,7 +36,7 @@ export const command: PipelineCommand = {
     const [action, ...rest] = args;
     if (!(actions as readonly string[]).includes(action ?? "")) {
       throw new UsageError(
-        `local: ${action === undefined ? "missing action" : `unknown action "${action}"`}; valid actions: ${actions.join(", ")}`,
+        `${action === undefined ? "missing action" : `unknown action "${action}"`}; valid actions: ${actions.join(", ")}`,
       );
     }
     const flags = parseCommandArgs(`local ${action}`, rest, {

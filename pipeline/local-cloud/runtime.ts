@@ -47,6 +47,7 @@ function stubWorker(name: string): WorkerOptions {
 export class WorkerRuntime {
   private miniflare: Miniflare | undefined;
   private pending: Promise<unknown> = Promise.resolve();
+  private waitingApply: Promise<void> | undefined;
 
   constructor(private readonly store: CloudStore) {}
 
@@ -125,9 +126,15 @@ export class WorkerRuntime {
     } as MiniflareOptions;
   }
 
-  /** Makes workerd serve what the store says is active. */
+  /**
+   * Makes workerd serve what the store says is active. Calls made while an earlier one is still
+   * waiting share it: it reads the state when it starts, so parallel deploys and rollbacks of a
+   * wave cost one workerd restart instead of one each.
+   */
   apply(): Promise<void> {
-    return this.enqueue(async () => {
+    if (this.waitingApply) return this.waitingApply;
+    const run = this.enqueue(async () => {
+      this.waitingApply = undefined;
       const options = this.options(this.store.state);
       if (this.miniflare) {
         await this.miniflare.setOptions(options);
@@ -142,6 +149,8 @@ export class WorkerRuntime {
         this.miniflare = miniflare;
       }
     });
+    this.waitingApply = run;
+    return run;
   }
 
   /** Loopback URL of the worker's own socket, once any pending swap has finished. */

@@ -97,6 +97,7 @@ export async function startLocalCloudServer(
       });
       return;
     }
+    const started = performance.now();
     let status = 200;
     let body: unknown;
     try {
@@ -129,7 +130,7 @@ export async function startLocalCloudServer(
     }
     // One line per call, never bodies: uploads carry secrets.
     console.log(
-      `${new Date().toISOString()} ${request.method} ${url.pathname}${url.search} -> ${status}`,
+      `${new Date().toISOString()} ${request.method} ${url.pathname}${url.search} -> ${status} (${Math.round(performance.now() - started)} ms)`,
     );
     send(outgoing, status, body);
   }
