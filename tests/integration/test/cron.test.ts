@@ -1,0 +1,38 @@
+import { describe, expect, inject, it } from "vitest";
+import { dbClient } from "../harness/db-client.js";
+import { jobsCreatedSince, listJobIds, waitForCompletedJobs } from "../harness/jobs.js";
+import { useCluster } from "../harness/use-cluster.js";
+
+const cluster = useCluster();
+
+// The crons exactly as deployed: the schedule worker's wrangler.jsonc triggers.
+const crons = inject("workerSpecs").find((spec) => spec.name === "schedule")?.config.triggers.crons;
+
+interface ScheduleRpc {
+  dueJobs(cron: string): Promise<{ type: string; payload: unknown }[]>;
+}
+
+describe("cron triggers", () => {
+  it("are declared in the schedule worker's config", () => {
+    expect(crons?.length).toBeGreaterThan(0);
+  });
+
+  it.each(crons ?? [])("a %s tick enqueues its due jobs and they complete", async (cron) => {
+    const schedule = await cluster.mf.getWorker("schedule");
+    const due = JSON.parse(
+      JSON.stringify(await (schedule as unknown as ScheduleRpc).dueJobs(cron)),
+    ) as { type: string; payload: unknown }[];
+    expect(due.length).toBeGreaterThan(0);
+    const before = await listJobIds(await cluster.database());
+
+    const tick = await schedule.scheduled({ cron });
+
+    expect(tick.outcome).toBe("ok");
+    const created = await jobsCreatedSince(await cluster.database(), before);
+    const jobs = await waitForCompletedJobs(await dbClient(cluster.mf), created);
+    const byType = (a: { type: string }, b: { type: string }) => a.type.localeCompare(b.type);
+    expect(jobs.map(({ type, payload }) => ({ type, payload })).sort(byType)).toEqual(
+      [...due].sort(byType),
+    );
+  });
+});
