@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CRON_TABLE, type CronExpression } from "./cron-table";
-import type { ScheduledJob } from "./env";
+import type { Env, ScheduledJob } from "./env";
 
 const cronNames = Object.keys(CRON_TABLE) as [CronExpression, ...CronExpression[]];
 const CronSchema = z.enum(cronNames);
@@ -10,12 +10,12 @@ export class UnknownCronError extends Error {
 }
 
 /** The jobs a cron expression triggers; an expression missing from the table is a config error. */
-export function dueJobs(cron: unknown): ScheduledJob[] {
+export function dueJobs(env: Pick<Env, "OPS_EMAIL">, cron: unknown): ScheduledJob[] {
   const parsed = CronSchema.safeParse(cron);
   if (!parsed.success) {
     throw new UnknownCronError(
       `unknown cron ${JSON.stringify(cron)}; valid: ${cronNames.map((c) => `"${c}"`).join(", ")}`,
     );
   }
-  return CRON_TABLE[parsed.data].map((job) => structuredClone(job) as ScheduledJob);
+  return CRON_TABLE[parsed.data](env);
 }

@@ -2,6 +2,8 @@ import type QueueService from "@workers/queue";
 
 export interface Env {
   QUEUE: Service<QueueService>;
+  /** Who receives the nightly maintenance email. */
+  OPS_EMAIL: string;
   VERSION?: WorkerVersionMetadata;
 }
 

@@ -8,15 +8,15 @@ export type { Env } from "./env";
 
 export default class ScheduleService extends WorkerEntrypoint<Env> {
   async dueJobs(cron: string): Promise<ScheduledJob[]> {
-    return dueJobs(cron);
+    return dueJobs(this.env, cron);
   }
 
   async runCron(cron: string): Promise<CronRun> {
-    return runCron(this.env.QUEUE, cron);
+    return runCron(this.env, cron);
   }
 
   override async scheduled(controller: ScheduledController): Promise<void> {
-    await runCron(this.env.QUEUE, controller.cron);
+    await runCron(this.env, controller.cron);
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -11,9 +11,9 @@ export interface CronRun {
  * broken job does not starve the others; any failure then fails the whole run so the cron
  * invocation is reported as failed.
  */
-export async function runCron(queue: Env["QUEUE"], cron: unknown): Promise<CronRun> {
-  const jobs = dueJobs(cron);
-  const results = await Promise.allSettled(jobs.map((job) => queue.enqueue(job)));
+export async function runCron(env: Env, cron: unknown): Promise<CronRun> {
+  const jobs = dueJobs(env, cron);
+  const results = await Promise.allSettled(jobs.map((job) => env.QUEUE.enqueue(job)));
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failures.length > 0) {
     const reasons = failures.map((f) => String(f.reason)).join("; ");

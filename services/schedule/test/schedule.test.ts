@@ -45,9 +45,10 @@ describe("dueJobs", () => {
     ]);
   });
 
-  it("lists both nightly jobs", async () => {
+  it("lists both nightly jobs, mailing the environment's ops address", async () => {
     const jobs = await service().dueJobs("0 3 * * *");
     expect(jobs.map((j) => j.type)).toEqual(["noop", "send_email"]);
+    expect(jobs[1]?.payload).toMatchObject({ to: "ops@localhost.test", template: "job-completed" });
   });
 
   it("rejects an unknown cron and names the valid ones", async () => {
