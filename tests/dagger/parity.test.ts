@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +15,7 @@ import { command as hostCi } from "../../pipeline/commands/ci.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
 import { execsOf } from "./helpers/container-graph-rules.js";
-import { repoRoot } from "./helpers/repo-steps.js";
+import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 import { operationsOf } from "./helpers/sdk-internals.js";
 
 /**
@@ -38,17 +37,8 @@ let record: string;
 const originalPath = process.env.PATH;
 
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), "dagger-parity-"));
-  clone = join(scratch, "repo");
+  ({ scratch, repo: clone } = await gatewayChangeRepo());
   record = join(scratch, "pnpm-calls.txt");
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: clone, stdio: "pipe" });
-  execFileSync("git", ["clone", "--quiet", repoRoot, clone]);
-  git("config", "user.email", "parity@example.invalid");
-  git("config", "user.name", "parity test");
-  // One commit touching a leaf service (nothing depends on gateway), for `ci --base HEAD~1`.
-  await writeFile(join(clone, "services", "gateway", "CHANGED.ts"), "export const changed = 1;\n");
-  git("add", ".");
-  git("commit", "--quiet", "-m", "change gateway");
 
   const bin = join(scratch, "bin");
   const realPnpm = execFileSync("sh", ["-c", "command -v pnpm"]).toString().trim();

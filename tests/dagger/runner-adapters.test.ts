@@ -1,7 +1,5 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { rm } from "node:fs/promises";
 import type { Container } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectAffected, MissingBaseRefError } from "../../dagger/src/core/affected.js";
@@ -13,7 +11,7 @@ import { LOG_TAIL_LINES } from "../../dagger/src/runner/log-tail.js";
 import type { StepContainers } from "../../dagger/src/runner/step-containers.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
-import { repoRoot } from "./helpers/repo-steps.js";
+import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 
 /**
  * The container adapters without an engine: a stand-in Container runs each withExec on the host
@@ -37,15 +35,7 @@ let scratch: string;
 let clone: string;
 
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), "dagger-adapters-"));
-  clone = join(scratch, "repo");
-  execFileSync("git", ["clone", "--quiet", repoRoot, clone]);
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: clone, stdio: "pipe" });
-  git("config", "user.email", "adapters@example.invalid");
-  git("config", "user.name", "adapters test");
-  await writeFile(join(clone, "services", "gateway", "CHANGED.ts"), "export const changed = 1;\n");
-  git("add", ".");
-  git("commit", "--quiet", "-m", "change gateway");
+  ({ scratch, repo: clone } = await gatewayChangeRepo());
 });
 
 afterAll(async () => {

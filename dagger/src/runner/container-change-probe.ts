@@ -11,15 +11,10 @@ interface CommandResult {
 
 const pnpmListSchema = z.array(z.object({ name: z.string().optional(), path: z.string() }));
 
-/**
- * Git history is only needed here, so only this container gets `.git`; git comes from the
- * pinned image's Debian release.
- */
+/** Git history is only needed here, so only this container gets `.git`. */
 export function changeProbeContainer(source: Directory): Container {
   return (
     toolchainContainer()
-      .withExec(["apt-get", "update"])
-      .withExec(["apt-get", "install", "--yes", "--no-install-recommends", "git"])
       // The copied repository belongs to another uid than the one git runs as.
       .withExec(["git", "config", "--global", "--add", "safe.directory", WORKDIR])
       .withDirectory(WORKDIR, source)

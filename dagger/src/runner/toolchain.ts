@@ -31,7 +31,7 @@ export const INSTALL_MANIFESTS = [
  */
 export const STEP_SOURCE_EXCLUDES = [".git"];
 
-/** Node, pnpm and the shared pnpm store; nothing from the repository yet. */
+/** Node, git, pnpm and the shared pnpm store; nothing from the repository yet. */
 export function toolchainContainer(): Container {
   return (
     dag
@@ -42,6 +42,9 @@ export function toolchainContainer(): Container {
       // Colour codes would end up in log tails and reports (the host runner sets the same).
       .withEnvVariable("FORCE_COLOR", "0")
       .withEnvVariable("NO_COLOR", "1")
+      // git: affected detection, and the tooling tests that build git repositories.
+      .withExec(["apt-get", "update"])
+      .withExec(["apt-get", "install", "--yes", "--no-install-recommends", "git"])
       .withExec(["npm", "install", "--global", `pnpm@${PNPM_VERSION}`])
       // Locked: concurrent installs writing one store in shared mode corrupt it.
       .withMountedCache(PNPM_STORE_PATH, dag.cacheVolume(PNPM_STORE_VOLUME), {
