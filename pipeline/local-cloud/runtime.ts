@@ -162,6 +162,22 @@ export class WorkerRuntime {
     });
   }
 
+  /** Runs the active version's `scheduled` handler once, as its cron trigger would. */
+  scheduled(workerName: string, cron: string) {
+    return this.enqueue(async () => {
+      const worker = this.store.state.workers[workerName];
+      if (!this.miniflare || !worker || !activeVersion(worker)) {
+        throw new ApiError(
+          404,
+          ErrorCode.workerNotFound,
+          `worker ${workerName} has no active version`,
+        );
+      }
+      const fetcher = await this.miniflare.getWorker(workerName);
+      return fetcher.scheduled({ cron, scheduledTime: new Date() });
+    });
+  }
+
   d1(databaseId: string) {
     return this.enqueue(async () => {
       if (!this.miniflare) throw new Error("the runtime has not started");

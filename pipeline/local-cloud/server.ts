@@ -97,6 +97,19 @@ export async function startLocalCloudServer(
       });
       return;
     }
+    const scheduled = url.pathname.match(/^\/__local-cloud\/workers\/([^/]+)\/scheduled$/);
+    if (scheduled && request.method === "POST") {
+      // Cron triggers are stored but not run on a clock locally: this runs one on demand.
+      const cron = url.searchParams.get("cron") ?? "";
+      try {
+        const result = await runtime.scheduled(decodeURIComponent(scheduled[1] as string), cron);
+        send(outgoing, 200, ok(result));
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        send(outgoing, error.status, failure(error.code, error.message));
+      }
+      return;
+    }
     const started = performance.now();
     let status = 200;
     let body: unknown;

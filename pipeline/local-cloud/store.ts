@@ -10,6 +10,8 @@ import type { CloudState, VersionRecord, WorkerRecord } from "./state-types.js";
  * cloud.json is rewritten atomically (temp file + rename) so a crash never leaves it torn.
  */
 export class CloudStore {
+  private saving: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly dataDir: string,
     readonly state: CloudState,
@@ -45,12 +47,18 @@ export class CloudStore {
     await writeFile(target, bytes);
   }
 
-  async save(): Promise<void> {
-    const file = join(this.dataDir, "cloud.json");
-    const temp = `${file}.${process.pid}.tmp`;
-    // Secrets live in version bindings, so the file is readable by its owner only.
-    await writeFile(temp, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, file);
+  /** Saves are chained: parallel deploys must not interleave their temp-file writes. */
+  save(): Promise<void> {
+    const write = async () => {
+      const file = join(this.dataDir, "cloud.json");
+      const temp = `${file}.${process.pid}.tmp`;
+      // Secrets live in version bindings, so the file is readable by its owner only.
+      await writeFile(temp, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
+      await rename(temp, file);
+    };
+    const saved = this.saving.then(write, write);
+    this.saving = saved.catch(() => undefined);
+    return saved;
   }
 }
 
