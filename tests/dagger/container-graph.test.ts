@@ -147,6 +147,23 @@ describe("the container rules catch broken containers", () => {
     ]);
   });
 
+  it("a test step that keeps the Locked store mounted", () => {
+    const [step] = testSteps();
+    if (!step?.command) {
+      throw new Error("the repository needs a service for this check");
+    }
+    const mounted = containers.workspace
+      .withMountedCache("/pnpm-store", dag.cacheVolume("pnpm"), {
+        sharing: CacheSharingMode.Locked,
+      })
+      .withExec(step.command, { expect: ReturnType.Any });
+    const byStep = [{ id: step.id, command: step.command, ops: operationsOf(mounted) }];
+    expect(independenceProblems(operationsOf(containers.workspace), byStep)).toEqual([
+      `${step.id} adds 2 calls to the workspace, not only its own command`,
+      `${step.id} runs with the Locked cache at /pnpm-store mounted: parallel steps would queue on it`,
+    ]);
+  });
+
   it("a token in an environment variable or in argv", () => {
     const leaky = toolchainContainer()
       .withEnvVariable("CLOUDFLARE_API_TOKEN", "canary-value")

@@ -1,6 +1,6 @@
 import { type Container, type Directory, ReturnType } from "@dagger.io/dagger";
 import type { Step } from "../core/steps.js";
-import { manifestsContainer, workspaceContainer } from "./toolchain.js";
+import { installedContainer, workspaceContainer } from "./toolchain.js";
 
 export const INSTALL_STEP_ID = "install";
 
@@ -23,11 +23,7 @@ export function stepContainers(source: Directory, steps: readonly Step[]): StepC
       `the step graph has no "${INSTALL_STEP_ID}" command step to build containers from`,
     );
   }
-  // Exit codes are read, not enforced: the scheduler decides what a failure stops, exactly as
-  // on the host.
-  const installed = manifestsContainer(source).withExec(install.command, {
-    expect: ReturnType.Any,
-  });
+  const installed = installedContainer(source, install.command);
   const workspace = workspaceContainer(installed, source);
   return {
     installed,

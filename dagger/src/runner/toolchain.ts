@@ -1,4 +1,10 @@
-import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
+import {
+  CacheSharingMode,
+  type Container,
+  type Directory,
+  dag,
+  ReturnType,
+} from "@dagger.io/dagger";
 
 /**
  * Debian, not the runtime's default Alpine: workerd (wrangler, Miniflare, the vitest plugin) is
@@ -31,7 +37,7 @@ export const INSTALL_MANIFESTS = [
  */
 export const STEP_SOURCE_EXCLUDES = [".git"];
 
-/** Node, git, pnpm and the shared pnpm store; nothing from the repository yet. */
+/** Node, git and pnpm; nothing from the repository yet. */
 export function toolchainContainer(): Container {
   return (
     dag
@@ -46,21 +52,35 @@ export function toolchainContainer(): Container {
       .withExec(["apt-get", "update"])
       .withExec(["apt-get", "install", "--yes", "--no-install-recommends", "git"])
       .withExec(["npm", "install", "--global", `pnpm@${PNPM_VERSION}`])
-      // Locked: concurrent installs writing one store in shared mode corrupt it.
-      .withMountedCache(PNPM_STORE_PATH, dag.cacheVolume(PNPM_STORE_VOLUME), {
-        sharing: CacheSharingMode.Locked,
-      })
       .withEnvVariable("pnpm_config_store_dir", PNPM_STORE_PATH)
       .withWorkdir(WORKDIR)
   );
 }
 
-/** The toolchain with only the manifests and lockfile: where the install runs. */
-export function manifestsContainer(source: Directory): Container {
-  return toolchainContainer().withDirectory(WORKDIR, source, { include: INSTALL_MANIFESTS });
+/**
+ * The install, from the manifests and lockfile alone, with the pnpm store on a cache volume for
+ * the duration of that one command. The exit code is recorded, not enforced: the scheduler
+ * decides what a failure stops, exactly as on the host.
+ */
+export function installedContainer(source: Directory, installCommand: string[]): Container {
+  return (
+    toolchainContainer()
+      .withDirectory(WORKDIR, source, { include: INSTALL_MANIFESTS })
+      // Locked: concurrent installs writing one store in shared mode corrupt it.
+      .withMountedCache(PNPM_STORE_PATH, dag.cacheVolume(PNPM_STORE_VOLUME), {
+        sharing: CacheSharingMode.Locked,
+      })
+      .withExec(installCommand, { expect: ReturnType.Any })
+  );
 }
 
-/** The installed dependencies with the sources copied over them: where steps run. */
+/**
+ * The installed dependencies with the sources copied over them: where steps run. The store is
+ * unmounted first: node_modules holds copies (the cache is another file system), and a Locked
+ * mount left in place would make parallel steps wait for each other.
+ */
 export function workspaceContainer(installed: Container, source: Directory): Container {
-  return installed.withDirectory(WORKDIR, source, { exclude: STEP_SOURCE_EXCLUDES });
+  return installed
+    .withoutMount(PNPM_STORE_PATH)
+    .withDirectory(WORKDIR, source, { exclude: STEP_SOURCE_EXCLUDES });
 }

@@ -88,7 +88,8 @@ export function installOrderProblems(ops: Operation[], installCommand: string[])
 
 /**
  * Each step container is the shared workspace plus only that step's command: it holds no other
- * step's command, so no step waits for another and the engine runs them side by side.
+ * step's command and no Locked cache mount, so no step waits for another and the engine runs
+ * them side by side.
  */
 export function independenceProblems(
   workspace: Operation[],
@@ -103,6 +104,11 @@ export function independenceProblems(
     } else if (added.length !== 1 || !sameArgv(added[0]?.args.args, command)) {
       problems.push(`${id} adds ${added.length} calls to the workspace, not only its own command`);
     }
+    for (const path of lockedMountsAtEnd(ops)) {
+      problems.push(
+        `${id} runs with the Locked cache at ${path} mounted: parallel steps would queue on it`,
+      );
+    }
     for (const other of byStep.filter((candidate) => candidate.id !== id)) {
       if (execsOf(ops).some((argv) => sameArgv(argv, other.command))) {
         problems.push(
@@ -112,6 +118,19 @@ export function independenceProblems(
     }
     return problems;
   });
+}
+
+/** Cache mounts with Locked sharing still in place at the end of the chain. */
+function lockedMountsAtEnd(ops: Operation[]): string[] {
+  const mounted = new Set<string>();
+  for (const op of ops) {
+    if (op.operation === "withMountedCache" && op.args.sharing === "LOCKED") {
+      mounted.add(String(op.args.path));
+    } else if (op.operation === "withoutMount") {
+      mounted.delete(String(op.args.path));
+    }
+  }
+  return [...mounted];
 }
 
 const SECRET_NAME = /(token|secret|passw(or)?d|api[_-]?key|private[_-]?key|credential|auth)/i;
