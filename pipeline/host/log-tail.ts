@@ -1,4 +1,6 @@
-/** Keeps the last `maxLines` lines of a stream of output chunks. */
+import { stripVTControlCharacters } from "node:util";
+
+/** Keeps the last `maxLines` lines of a stream of output chunks, without terminal colours. */
 export class LogTail {
   private lines: string[] = [];
   private partial = "";
@@ -6,7 +8,8 @@ export class LogTail {
   constructor(private readonly maxLines = 60) {}
 
   push(chunk: string): void {
-    const parts = (this.partial + chunk).split("\n");
+    // Some tools (biome) colour their output even with NO_COLOR; reports must stay plain.
+    const parts = stripVTControlCharacters(this.partial + chunk).split("\n");
     this.partial = parts.pop() ?? "";
     this.lines.push(...parts);
     if (this.lines.length > this.maxLines) {
