@@ -1,4 +1,5 @@
 import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
+import { workersDevUrl } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
 import type { LocalCloudHandle } from "../local-cloud/index.js";
 import { credentialsFromEnv } from "./credentials.js";
@@ -61,8 +62,7 @@ export async function openHostDeployTarget(
       secrets: [credentials.apiToken],
     }),
     endpoints: {
-      baseUrl: async (_service, _target, deployed) =>
-        deployed?.urls.find((url) => /^https:\/\/[^/]+\.workers\.dev\/?$/.test(url)),
+      baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),
     },
   };
 }

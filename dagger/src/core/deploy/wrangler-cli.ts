@@ -1,0 +1,123 @@
+import { z } from "zod";
+import type { DeployTarget } from "../services/catalog.js";
+
+/**
+ * The wrangler command lines and output parsing shared by the host (execa) and the Dagger
+ * module (containers), so both deploy with the same commands. Credentials never appear here:
+ * they travel in the child's environment (CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID).
+ */
+
+/** Where wrangler appends its ND-JSON records (set as WRANGLER_OUTPUT_FILE_PATH). */
+export const WRANGLER_OUTPUT_ENV = "WRANGLER_OUTPUT_FILE_PATH";
+
+/** Cloudflare API codes for "this Worker does not exist": the first deploy of a service. */
+const WORKER_NOT_FOUND_CODES = new Set([10007, 10090]);
+
+/** "local" is the top level of wrangler.jsonc; the others are its env sections. */
+export function envArgs(target: DeployTarget): string[] {
+  return target === "local" ? [] : ["--env", target];
+}
+
+export const wranglerArgs = {
+  deploymentsList: (target: DeployTarget) => ["deployments", "list", "--json", ...envArgs(target)],
+  migrate: (target: DeployTarget, database: string) => [
+    "d1",
+    "migrations",
+    "apply",
+    database,
+    "--remote",
+    ...envArgs(target),
+  ],
+  deploy: (target: DeployTarget, secretsFile?: string) => [
+    "deploy",
+    ...(secretsFile ? ["--secrets-file", secretsFile] : []),
+    ...envArgs(target),
+  ],
+  rollback: (target: DeployTarget, versionId: string, message: string) => [
+    "rollback",
+    versionId,
+    "-m",
+    message,
+    "-y",
+    ...envArgs(target),
+  ],
+};
+
+/** The fields read from wrangler's ND-JSON records (`deploy` and `command-failed`). */
+const outputRecordSchema = z.object({
+  type: z.string(),
+  version_id: z.string().nullish(),
+  targets: z.array(z.string()).nullish(),
+  code: z.union([z.number(), z.string()]).nullish(),
+  message: z.string().nullish(),
+});
+export type WranglerOutputRecord = z.infer<typeof outputRecordSchema>;
+
+export function parseWranglerOutput(ndjson: string): WranglerOutputRecord[] {
+  return ndjson
+    .split("\n")
+    .filter((line) => line.trim().length > 0)
+    .flatMap((line) => {
+      try {
+        const parsed = outputRecordSchema.safeParse(JSON.parse(line));
+        return parsed.success ? [parsed.data] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+export interface WranglerRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  records: WranglerOutputRecord[];
+}
+
+/** wrangler's own error message, from its output file when it wrote one. */
+export function wranglerFailure(run: WranglerRun): string {
+  const failed = run.records.find((record) => record.type === "command-failed");
+  return failed?.message || `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-8).join("\n");
+}
+
+export function isWorkerNotFound(run: WranglerRun): boolean {
+  const failed = run.records.find((record) => record.type === "command-failed");
+  return WORKER_NOT_FOUND_CODES.has(Number(failed?.code));
+}
+
+const deploymentsSchema = z.array(
+  z.object({
+    created_on: z.string(),
+    versions: z.array(z.object({ version_id: z.string(), percentage: z.number() })),
+  }),
+);
+
+/** `deployments list --json`: each deployment's main version (largest share), oldest first. */
+export function parseDeploymentHistory(stdout: string): string[] {
+  // Warnings may precede the JSON array on stdout.
+  const start = stdout.indexOf("[");
+  const deployments = deploymentsSchema.parse(
+    JSON.parse(start === -1 ? stdout : stdout.slice(start)),
+  );
+  return deployments
+    .sort((a, b) => a.created_on.localeCompare(b.created_on))
+    .flatMap((deployment) => {
+      const main = [...deployment.versions].sort((a, b) => b.percentage - a.percentage)[0];
+      return main ? [main.version_id] : [];
+    });
+}
+
+/** The new version and its URLs from a successful `wrangler deploy`'s records. */
+export function deployedVersion(
+  run: WranglerRun,
+): { versionId: string; urls: string[] } | undefined {
+  const record = run.records.find((item) => item.type === "deploy");
+  return record?.version_id
+    ? { versionId: record.version_id, urls: record.targets ?? [] }
+    : undefined;
+}
+
+/** The workers.dev URL among a deploy's targets: where staging and production are health-checked. */
+export function workersDevUrl(urls: readonly string[]): string | undefined {
+  return urls.find((url) => /^https:\/\/[^/]+\.workers\.dev\/?$/.test(url));
+}
