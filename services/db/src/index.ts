@@ -19,6 +19,7 @@ import {
   type NewOutboxEmailInput,
   NewWebhookEvent,
   type NewWebhookEventInput,
+  OutboxId,
   OutboxQuery,
   type OutboxQueryInput,
   WebhookEventKey,
@@ -92,6 +93,10 @@ export default class DbService extends WorkerEntrypoint<Env> {
   async insertOutboxEmail(input: NewOutboxEmailInput): Promise<OutboxRecord> {
     const email = parseInput(NewOutboxEmail, input);
     return rejectDuplicate(`email ${email.id}`, () => outbox.insertOutboxEmail(this.env.DB, email));
+  }
+
+  async getOutboxEmail(id: string): Promise<OutboxRecord | null> {
+    return outbox.getOutboxEmail(this.env.DB, parseInput(OutboxId, id));
   }
 
   async markEmailSent(id: string, providerMessageId: string): Promise<OutboxRecord | null> {

@@ -41,6 +41,14 @@ export async function insertOutboxEmail(
   return toRecord(row as OutboxRow);
 }
 
+export async function getOutboxEmail(db: D1Database, id: string): Promise<OutboxRecord | null> {
+  const row = await db
+    .prepare("SELECT * FROM email_outbox WHERE id = ?")
+    .bind(id)
+    .first<OutboxRow>();
+  return row ? toRecord(row) : null;
+}
+
 export async function markEmailSent(
   db: D1Database,
   id: string,

@@ -41,6 +41,7 @@ export const NewOutboxEmail = z.object({
   subject: z.string().min(1).max(500),
   body: z.string().max(MAX_JSON_BYTES),
 });
+export const OutboxId = id;
 export const EmailSent = z.object({ id, providerMessageId: z.string().min(1).max(200) });
 export const OutboxQuery = z
   .object({ to: z.email().optional(), limit: z.number().int().min(1).max(100).default(50) })

@@ -194,6 +194,8 @@ describe("outbox", () => {
     expect(await db.listOutbox({ to, limit: 1 })).toHaveLength(1);
     expect((await db.listOutbox()).length).toBeGreaterThanOrEqual(2);
     expect(await db.markEmailSent(uid("missing"), "provider-2")).toBeNull();
+    expect(await db.getOutboxEmail(first.id)).toEqual(sent);
+    expect(await db.getOutboxEmail(uid("missing"))).toBeNull();
   });
 
   it("rejects a bad address and a limit out of range", async () => {

@@ -12,14 +12,26 @@ export type { TemplateName } from "./templates";
 export default class EmailService extends WorkerEntrypoint<Env> {
   /**
    * Renders, records the message in the outbox as pending, delivers it and marks it sent. A
-   * failed delivery leaves the pending row as evidence and rejects, so a queue can retry.
+   * failed delivery leaves the pending row and rejects, so a caller can retry with the same id:
+   * a pending email is delivered again, a sent one is not.
    */
   async send(input: SendEmailInput): Promise<{ id: string; status: "sent" }> {
-    const { to, template, data } = parseInput(SendEmail, input);
+    const { to, template, data, id = crypto.randomUUID() } = parseInput(SendEmail, input);
     const { subject, body } = renderTemplate(template, data);
     const { from, transport } = loadConfig(this.env);
-    const id = crypto.randomUUID();
-    await this.env.DB.insertOutboxEmail({ id, to, template, subject, body });
+    const existing = await this.env.DB.getOutboxEmail(id);
+    if (
+      existing &&
+      (existing.to !== to || existing.subject !== subject || existing.body !== body)
+    ) {
+      throw new ServiceError(
+        "conflict",
+        `email ${id} was already recorded with other content`,
+        409,
+      );
+    }
+    if (existing?.status === "sent") return { id, status: "sent" };
+    if (!existing) await this.env.DB.insertOutboxEmail({ id, to, template, subject, body });
     const providerMessageId = await transport.deliver({ id, from, to, subject, body });
     await this.env.DB.markEmailSent(id, providerMessageId);
     return { id, status: "sent" };

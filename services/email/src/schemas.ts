@@ -10,6 +10,11 @@ export const SendEmail = z
     to: z.email(),
     template: z.enum(TEMPLATE_NAMES),
     data: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Optional outbox id chosen by the caller. Sending the same id again delivers at most once
+     * more (only while still pending), so at-least-once callers like the queue do not duplicate.
+     */
+    id: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine(({ template, data }, ctx) => {
     const checked = templateData(template).safeParse(data);

@@ -35,7 +35,7 @@ export async function processMessage(env: Env, message: Message<unknown>): Promi
   }
   await env.DB.updateJob(job.id, { status: "running", attempts });
   try {
-    const result = await handler(env, job.payload);
+    const result = await handler(env, job.payload, job.id);
     await env.DB.updateJob(job.id, { status: "completed", result, error: null });
     message.ack();
   } catch (error) {

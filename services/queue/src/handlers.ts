@@ -2,12 +2,14 @@ import type { Json } from "@workers/db";
 import type { Env } from "./env";
 import { type JobType, PAYLOADS } from "./schemas";
 
-export type Handler = (env: Env, payload: unknown) => Promise<Json>;
+export type Handler = (env: Env, payload: unknown, jobId: string) => Promise<Json>;
 
 /** What each job type does; the return value becomes the job's `result`. */
 export const HANDLERS: Record<JobType, Handler> = {
-  async send_email(env, payload) {
-    const sent = await env.EMAIL.send(PAYLOADS.send_email.parse(payload));
+  async send_email(env, payload, jobId) {
+    const email = PAYLOADS.send_email.parse(payload);
+    // The job id doubles as the outbox id, so a redelivered message never sends twice.
+    const sent = await env.EMAIL.send({ ...email, id: email.id ?? jobId });
     return { emailId: sent.id, status: sent.status };
   },
   async process_webhook(env, payload) {

@@ -41,6 +41,18 @@ describe("queue consumer", () => {
     expect(await env.DB.getJob(failing)).toMatchObject({ status: "failed", attempts: 2 });
   });
 
+  it("does not send an email twice when a job is run again", async () => {
+    const to = `again-${crypto.randomUUID()}@example.com`;
+    const id = await job("send_email", { to, template: "welcome", data: {} });
+    await consume([{ id }]);
+    // As if the worker died after sending but before recording completion.
+    await env.DB.updateJob(id, { status: "running" });
+    const result = await consume([{ id }]);
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+    expect(await env.DB.getJob(id)).toMatchObject({ status: "completed", attempts: 2 });
+    expect(await env.DB.listOutbox({ to })).toMatchObject([{ id, status: "sent" }]);
+  });
+
   it("acks a redelivered completed job without running it again", async () => {
     const id = await job("noop", {});
     await env.DB.updateJob(id, { status: "completed", attempts: 1 });

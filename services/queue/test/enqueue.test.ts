@@ -24,7 +24,8 @@ describe("enqueue through the real queue and consumer", () => {
     });
     const job = await settled(id, "completed");
     const [outbox] = await env.DB.listOutbox({ to });
-    expect(job?.result).toEqual({ emailId: outbox?.id, status: "sent" });
+    expect(job?.result).toEqual({ emailId: id, status: "sent" });
+    expect(outbox?.id).toBe(id);
     expect(outbox).toMatchObject({ subject: "Welcome, Lin!", status: "sent" });
   });
 
