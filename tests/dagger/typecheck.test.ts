@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { typecheckModule } from "./helpers/module-typecheck.js";
+import { developDriftProblems, typecheckModule } from "./helpers/module-typecheck.js";
 import { moduleDir, withModuleVariant } from "./helpers/module-variant.js";
 
 describe("dagger/src typechecks against the npm @dagger.io/dagger", () => {
@@ -18,6 +20,22 @@ describe("dagger/src typechecks against the npm @dagger.io/dagger", () => {
     );
     expect(result.errors).toEqual([
       expect.stringMatching(/src\/index\.ts\(\d+,\d+\): error TS2345: Argument of type '"lnt"'/),
+    ]);
+  });
+});
+
+describe("dagger/tsconfig.json", () => {
+  const { compilerOptions } = JSON.parse(readFileSync(join(moduleDir, "tsconfig.json"), "utf8"));
+
+  it("already holds what dagger develop writes, so running it changes nothing", () => {
+    expect(developDriftProblems(compilerOptions)).toEqual([]);
+  });
+
+  it("is reported when dagger develop would rewrite it", () => {
+    const { paths: _paths, ...withoutPaths } = compilerOptions;
+    expect(developDriftProblems({ ...withoutPaths, experimentalDecorators: false })).toEqual([
+      "compilerOptions.experimentalDecorators is not true; dagger develop would rewrite it",
+      expect.stringMatching(/^compilerOptions\.paths is not .*sdk\/index\.ts/),
     ]);
   });
 });
