@@ -44,4 +44,5 @@ export const ErrorCode = {
   routeNotImplemented: 7003,
   accountNotFound: 9109,
   resourceNotFound: 10000,
+  scheduledFailed: 10013,
 } as const;

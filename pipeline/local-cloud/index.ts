@@ -9,7 +9,8 @@
  *   ensureLocalCloud(repoRoot, { stateDir?, port? }) -> LocalCloudHandle
  *       Returns the running instance for stateDir (default <repoRoot>/.local-cloud) or starts a
  *       detached one. handle: { pid, apiBaseUrl, accountId, stateDir, logFile, wranglerEnv,
- *       workerUrl(name) -> Promise<string | undefined>, workers(), stop() }.
+ *       workerUrl(name) -> Promise<string | undefined>, workers(),
+ *       triggerScheduled(name, cron), stop() }.
  *   localCloudStatus(repoRoot, { stateDir? }) -> { running, pid?, apiBaseUrl?, accountId?,
  *       workers: [{ name, url, activeVersionId, versions, deployedOn, health: { ok, status, body } }] }
  *   stopLocalCloud(repoRoot, { stateDir? }) -> Promise<boolean> (false when nothing ran)

@@ -29,6 +29,8 @@ export interface LocalCloudHandle {
   /** Stable loopback URL of a deployed worker (undefined before its first deploy). */
   workerUrl(name: string): Promise<string | undefined>;
   workers(): Promise<WorkerStatus[]>;
+  /** Runs a worker's `scheduled` handler once (cron triggers do not run on a clock locally). */
+  triggerScheduled(name: string, cron: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,13 @@ function handleFor(state: RunningState, stateDir: string): LocalCloudHandle {
       WRANGLER_SEND_METRICS: "false",
     },
     workers,
+    async triggerScheduled(name, cron) {
+      const origin = new URL(state.statusUrl).origin;
+      const url = `${origin}/__local-cloud/workers/${encodeURIComponent(name)}/scheduled?cron=${encodeURIComponent(cron)}`;
+      const response = await fetch(url, { method: "POST" });
+      const body = (await response.json()) as { success: boolean; errors: { message: string }[] };
+      if (!body.success) throw new Error(`scheduled ${name} (${cron}): ${body.errors[0]?.message}`);
+    },
     async workerUrl(name) {
       return (await workers()).find((worker) => worker.name === name)?.url;
     },

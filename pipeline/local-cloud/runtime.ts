@@ -174,7 +174,15 @@ export class WorkerRuntime {
         );
       }
       const fetcher = await this.miniflare.getWorker(workerName);
-      return fetcher.scheduled({ cron, scheduledTime: new Date() });
+      const result = await fetcher.scheduled({ cron, scheduledTime: new Date() });
+      if (result.outcome !== "ok") {
+        throw new ApiError(
+          500,
+          ErrorCode.scheduledFailed,
+          `scheduled handler of ${workerName} for "${cron}" ended with outcome ${result.outcome}`,
+        );
+      }
+      return result;
     });
   }
 

@@ -24,6 +24,7 @@ async function wrangler(
   cloud: IsolatedLocalCloud,
   cwd: string,
   args: string[],
+  input?: string,
 ): Promise<WranglerRun> {
   const outputFile = join(cloud.stateDir, `wrangler-${Date.now()}-${Math.random()}.ndjson`);
   const run = await execa(process.execPath, [wranglerBin, ...args], {
@@ -31,7 +32,7 @@ async function wrangler(
     env: { ...cloud.wranglerEnv, WRANGLER_OUTPUT_FILE_PATH: outputFile },
     reject: false,
     all: true,
-    stdin: "ignore",
+    ...(input === undefined ? { stdin: "ignore" as const } : { input }),
   });
   const records = await readFile(outputFile, "utf8")
     .then((text) =>
@@ -70,7 +71,9 @@ async function healthOf(cloud: IsolatedLocalCloud, worker: string) {
 // Two small workers written to a temp dir: `lc-callee`, and `lc-caller` which binds it as a
 // service, owns a D1 database and produces to and consumes from a queue.
 const calleeSource = `export default {
-  fetch(request, env) { return Response.json({ callee: env.VERSION.id }); },
+  fetch(request, env) {
+    return Response.json({ callee: env.VERSION.id, token: env.TOKEN === undefined ? "unset" : "set" });
+  },
 };`;
 const callerSource = (label: string, preamble = "") => `${preamble}
 export default {
@@ -88,6 +91,9 @@ export default {
       return Response.json({ seen: results.map((row) => JSON.parse(row.body)) });
     }
     return Response.json({ error: "not_found", label: ${JSON.stringify(label)} }, { status: 404 });
+  },
+  async scheduled(controller, env) {
+    await env.DB.prepare("INSERT INTO seen (body) VALUES (?)").bind(JSON.stringify({ cron: controller.cron })).run();
   },
   async queue(batch, env) {
     for (const message of batch.messages) {
@@ -125,7 +131,10 @@ const callerConfig = {
     producers: [{ binding: "JOBS", queue: "lc-jobs" }],
     consumers: [{ queue: "lc-jobs", max_batch_size: 1, max_batch_timeout: 1 }],
   },
+  triggers: { crons: ["*/5 * * * *"] },
 };
+
+const secretCanary = "canary-secret-7f3a9c";
 
 describe("local Workers control plane driven by real wrangler commands", () => {
   let cloud: IsolatedLocalCloud;
@@ -246,7 +255,10 @@ describe("local Workers control plane driven by real wrangler commands", () => {
       status: 200,
       body: { version: callerVersion, label: "v1" },
     });
-    expect((await getJson(`${caller}/callee`)).body).toEqual({ callee: calleeVersion });
+    expect((await getJson(`${caller}/callee`)).body).toEqual({
+      callee: calleeVersion,
+      token: "unset",
+    });
 
     expect((await getJson(`${caller}/enqueue?n=42`)).body).toEqual({ queued: true });
     let seen: unknown[] = [];
@@ -255,6 +267,39 @@ describe("local Workers control plane driven by real wrangler commands", () => {
       if (seen.length === 0) await sleep(200);
     }
     expect(seen).toEqual([{ n: "42" }]);
+
+    // Cron triggers are registered by the deploy and run on demand.
+    await cloud.triggerScheduled("lc-caller", "*/5 * * * *");
+    expect((await getJson(`${caller}/seen`)).body.seen).toEqual([
+      { n: "42" },
+      { cron: "*/5 * * * *" },
+    ]);
+  });
+
+  it("wrangler secret put makes a new version with the secret; its value never comes back out", async () => {
+    const before = (await getJson(`${(await cloud.workerUrl("lc-caller")) as string}/callee`)).body;
+    const put = await wrangler(
+      cloud,
+      fixtures,
+      ["secret", "put", "TOKEN", "-c", "lc-callee.jsonc"],
+      `${secretCanary}\n`,
+    );
+    expect(put.exitCode, put.output).toBe(0);
+    const after = (await getJson(`${(await cloud.workerUrl("lc-caller")) as string}/callee`)).body;
+    expect(after.token).toBe("set");
+    expect(after.callee).not.toBe(before.callee);
+    const versions = await wrangler(cloud, fixtures, [
+      "versions",
+      "view",
+      String(after.callee),
+      "--json",
+      "-c",
+      "lc-callee.jsonc",
+    ]);
+    expect(versions.exitCode, versions.output).toBe(0);
+    expect(versions.output).toContain('"TOKEN"');
+    expect(versions.output).not.toContain(secretCanary);
+    expect(await readFile(cloud.logFile, "utf8")).not.toContain(secretCanary);
   });
 
   it("rejects an upload that throws at start-up; the previous version keeps serving", async () => {
@@ -298,7 +343,10 @@ describe("local Workers control plane driven by real wrangler commands", () => {
       status: "ok",
     });
     expect((await healthOf(cloud, "lc-caller")).body.version).toBe(callerVersion);
-    expect((await getJson(`${callerUrl}/seen`)).body.seen).toEqual([{ n: "42" }]);
+    expect((await getJson(`${callerUrl}/seen`)).body.seen).toEqual([
+      { n: "42" },
+      { cron: "*/5 * * * *" },
+    ]);
     const select = await wrangler(cloud, dbService, [
       "d1",
       "execute",
