@@ -50,8 +50,9 @@ export class Workers {
   }
 
   /**
-   * Unit tests with coverage: one service's (its container after the run, for `terminal`), or,
-   * without --service, every service's in parallel (the workspace with their coverage folders).
+   * Unit tests with coverage. With --service, that service's container after the run (chain
+   * `terminal`; on a failure, `dagger call -i` opens the shell at the failing command). Without
+   * it, every service in parallel, returning the workspace with their coverage folders.
    */
   @func()
   @check()

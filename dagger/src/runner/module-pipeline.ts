@@ -21,7 +21,7 @@ import { changeProbeContainer, containerChangeProbe } from "./container-change-p
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
 import { requireGitRef } from "./git-ref.js";
-import { type StepContainers, stepContainers } from "./step-containers.js";
+import { INSTALL_STEP_ID, type StepContainers, stepContainers } from "./step-containers.js";
 import { WORKDIR } from "./toolchain.js";
 
 /** A run in which some step did not pass; the message names it and ends with its log tail. */
@@ -68,12 +68,12 @@ export class ModulePipeline {
   }
 
   /**
-   * Runs one part of the graph (with the install it needs) and returns the container of that
-   * part's step after its command, so callers can chain `terminal`, `stdout` or `export`.
+   * One part of the graph (typecheck, lint, integration) on its own, returning the container
+   * after its step so callers can chain `terminal`, `stdout` or `export`.
    */
   async part(part: CiPart): Promise<Container> {
     const steps = buildCiSteps(await this.catalog(), { parts: ["install", part] });
-    return (await this.runOrThrow(steps)).containers.afterStep(findStep(steps, part));
+    return this.runAlone(steps, part);
   }
 
   /** One service's unit tests; without a service, every service's, their coverage merged. */
@@ -84,8 +84,7 @@ export class ModulePipeline {
     }
     requireServices(catalog, [service]);
     const steps = buildCiSteps(catalog, { parts: ["install", "test"], services: [service] });
-    const { containers } = await this.runOrThrow(steps);
-    return containers.afterStep(findStep(steps, `test:${service}`));
+    return this.runAlone(steps, `test:${service}`);
   }
 
   /** Every service's unit tests and the coverage gate; the workspace holds every report. */
@@ -138,6 +137,22 @@ export class ModulePipeline {
       throw new StepsFailedError(run);
     }
     return { run, containers };
+  }
+
+  /**
+   * Installs through the scheduler (a failed install is reported like on the host), then runs
+   * the step as a plain exec: a failure fails the call with the command's output, and
+   * `dagger call -i` opens a terminal right at the failing command.
+   */
+  private async runAlone(steps: Step[], stepId: string): Promise<Container> {
+    const step = findStep(steps, stepId);
+    const { containers } = await this.runOrThrow(
+      steps.filter((candidate) => candidate.id === INSTALL_STEP_ID),
+    );
+    if (!step.command) {
+      throw new Error(`step ${step.id} has no command to run in a container`);
+    }
+    return containers.workspace.withExec(step.command).sync();
   }
 
   /** The workspace with each test step's coverage folder copied back, ready to `export`. */
