@@ -20,6 +20,7 @@ export const RUN_OPTIONS = {
   json: { type: "string" },
   summary: { type: "string" },
   concurrency: { type: "string" },
+  verbose: { type: "boolean" },
 } as const;
 
 export interface RunFlags {
@@ -27,6 +28,7 @@ export interface RunFlags {
   json?: string;
   summary?: string;
   concurrency?: string;
+  verbose?: boolean;
 }
 
 /** Runs `steps` on the host with live lines, then prints and writes the reports. */
@@ -38,6 +40,7 @@ export async function runStepsCommand(
   context: CommandContext,
 ): Promise<number> {
   const concurrency = parseConcurrency(flags.concurrency) ?? availableParallelism();
+  const partialLines = new Map<string, string>();
   const run = await runSteps(steps, execaExecutor(repoRoot), {
     concurrency,
     keepGoing: flags["keep-going"] ?? false,
@@ -46,6 +49,13 @@ export async function runStepsCommand(
         context.stdout(formatStepStarted(event.step));
       } else if (event.type === "end") {
         context.stdout(formatStepFinished(event.result));
+      } else if (flags.verbose) {
+        // Steps interleave: each complete line goes out prefixed with its step.
+        const lines = ((partialLines.get(event.step.id) ?? "") + event.text).split("\n");
+        partialLines.set(event.step.id, lines.pop() ?? "");
+        for (const line of lines) {
+          context.stdout(`[${event.step.id}] ${line}`);
+        }
       }
     },
   });

@@ -45,7 +45,7 @@ describe("pipeline CLI bad input", () => {
     [
       "an unknown flag",
       ["test", "--servce", "db"],
-      "pipeline test: Unknown option '--servce'; valid options for test: --keep-going, --json <value>, --summary <value>, --concurrency <value>, --service <value>",
+      "pipeline test: Unknown option '--servce'; valid options for test: --keep-going, --json <value>, --summary <value>, --concurrency <value>, --verbose, --service <value>",
     ],
     [
       "an unknown service",
@@ -66,7 +66,7 @@ describe("pipeline CLI bad input", () => {
     [
       "a stray positional argument",
       ["lint", "src"],
-      "pipeline lint: Unexpected argument 'src'. This command does not take positional arguments; valid options for lint: --keep-going, --json <value>, --summary <value>, --concurrency <value>",
+      "pipeline lint: Unexpected argument 'src'. This command does not take positional arguments; valid options for lint: --keep-going, --json <value>, --summary <value>, --concurrency <value>, --verbose",
     ],
     [
       "a bad concurrency",
@@ -170,5 +170,13 @@ describe("pipeline commands on the fixture workspace", () => {
     expect(err.join("\n")).toMatch(/==== FAILED: test:db \(exit code [1-9]\d*\) ====/);
     expect(out.join("\n")).toContain("FAILED: test:db");
     expect(await readFile(summaryFile, "utf8")).toContain("### test:db failed");
+  });
+
+  it("--verbose streams each step's output prefixed with the step", async () => {
+    const repo = await fixtureRepo();
+    const result = await cli(["test", "--service", "db", "--verbose"], repo);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^\[test:db\] .+/m);
+    expect((await cli(["test", "--service", "db"], repo)).stdout).not.toMatch(/^\[test:db\]/m);
   });
 });
