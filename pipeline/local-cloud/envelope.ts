@@ -44,5 +44,7 @@ export const ErrorCode = {
   routeNotImplemented: 7003,
   accountNotFound: 9109,
   resourceNotFound: 10000,
+  authentication: 10000,
+  internal: 10013,
   scheduledFailed: 10013,
 } as const;

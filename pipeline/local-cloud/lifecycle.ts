@@ -145,6 +145,13 @@ export async function ensureLocalCloud(
   throw new Error(`local control plane in ${stateDir} did not start within ${timeoutMs} ms`);
 }
 
+/** The control plane needs no Cloudflare credentials; a real token must not reach it. */
+function controlPlaneEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("CLOUDFLARE_")),
+  );
+}
+
 async function spawnInstance(
   repoRoot: string,
   stateDir: string,
@@ -166,7 +173,7 @@ async function spawnInstance(
       "--port",
       String(port),
     ],
-    { cwd: repoRoot, detached: true, stdio: ["ignore", log.fd, log.fd] },
+    { cwd: repoRoot, detached: true, stdio: ["ignore", log.fd, log.fd], env: controlPlaneEnv() },
   );
   child.unref();
   await log.close();

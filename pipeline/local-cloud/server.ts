@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { apiRoutes } from "./api-routes.js";
 import { ControlPlane } from "./control-plane.js";
-import { ApiError, failure, ok } from "./envelope.js";
+import { ApiError, ErrorCode, failure, ok } from "./envelope.js";
 import { WorkerRuntime } from "./runtime.js";
 import { activeVersion, CloudStore } from "./store.js";
 import { WorkerProxies } from "./worker-proxy.js";
@@ -81,7 +81,7 @@ export async function startLocalCloudServer(
   let origin = "";
   const server = createServer((incoming, outgoing) => {
     handle(incoming, outgoing).catch((error: Error) =>
-      send(outgoing, 500, failure(10013, `local control plane: ${error.message}`)),
+      send(outgoing, 500, failure(ErrorCode.internal, `local control plane: ${error.message}`)),
     );
   });
 
@@ -117,20 +117,24 @@ export async function startLocalCloudServer(
       if (!url.pathname.startsWith(`${apiPrefix}/`)) {
         throw new ApiError(
           404,
-          7003,
+          ErrorCode.routeNotImplemented,
           `local control plane: ${url.pathname} is outside the API base ${apiPrefix}`,
         );
       }
       // Any token will do locally, but like the real API a call without one is refused.
       if (!/^Bearer \S+/.test(request.headers.get("authorization") ?? "")) {
-        throw new ApiError(403, 10000, "Authentication error: send Authorization: Bearer <token>");
+        throw new ApiError(
+          403,
+          ErrorCode.authentication,
+          "Authentication error: send Authorization: Bearer <token>",
+        );
       }
       const path = url.pathname.slice(apiPrefix.length);
       const { handler, params } = router.match(request.method, path);
       if (params.account !== undefined && params.account !== store.state.accountId) {
         throw new ApiError(
           403,
-          9109,
+          ErrorCode.accountNotFound,
           `local control plane: unknown account ${params.account}; set CLOUDFLARE_ACCOUNT_ID=${store.state.accountId}`,
         );
       }
@@ -140,6 +144,9 @@ export async function startLocalCloudServer(
       if (!(error instanceof ApiError)) throw error;
       status = error.status;
       body = failure(error.code, error.message);
+      // Unimplemented routes are the gaps to close: make them stand out in the log.
+      if (error.code === ErrorCode.routeNotImplemented)
+        console.log(`UNKNOWN ROUTE ${error.message}`);
     }
     // One line per call, never bodies: uploads carry secrets.
     console.log(
