@@ -1,0 +1,70 @@
+import { rm } from "node:fs/promises";
+import { dag } from "@dagger.io/dagger";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MissingBaseRefError } from "../../dagger/src/core/affected.js";
+import { UnknownServiceError } from "../../dagger/src/core/services/catalog.js";
+import { DeployEnvironment } from "../../dagger/src/deploy-environment.js";
+import { ModulePipeline, type PipelinePorts } from "../../dagger/src/runner/module-pipeline.js";
+import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
+import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
+import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
+
+/**
+ * The module's functions that need no container, and its bad-input errors, run offline with the
+ * host's reader and probe in place of the source Directory and the probe container.
+ */
+let scratch: string;
+let pipeline: ModulePipeline;
+
+beforeAll(async () => {
+  const fixture = await gatewayChangeRepo();
+  scratch = fixture.scratch;
+  const ports: PipelinePorts = {
+    reader: fsRepoReader(fixture.repo),
+    changeProbe: () => gitChangeProbe(fixture.repo),
+    executor: () => {
+      throw new Error("no step may run in these tests");
+    },
+    log: () => {},
+  };
+  pipeline = new ModulePipeline(dag.host().directory(fixture.repo), ports);
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe("graph and affected", () => {
+  it("graph lists the deploy waves, db first and gateway last", async () => {
+    const text = await pipeline.graph(DeployEnvironment.Production);
+    const waves = text.slice(text.indexOf("deploy waves:")).split("\n").slice(1);
+    expect(waves[0]).toMatch(/^ {2}1\. .*\bdb\b/);
+    expect(waves.at(-1)).toMatch(/\. gateway$/);
+  });
+
+  it("affected names the changed service with its reason", async () => {
+    expect(await pipeline.affected("HEAD~1")).toContain(
+      "gateway: changed: services/gateway/CHANGED.ts",
+    );
+  });
+});
+
+describe("bad input is a one-line error naming the valid choices, before anything runs", () => {
+  it("an unknown service", async () => {
+    const error = await pipeline.test("gatewy").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnknownServiceError);
+    expect((error as Error).message).toMatch(
+      /^unknown service "gatewy"; valid services: .*gateway/,
+    );
+  });
+
+  it("a base ref that does not exist", async () => {
+    await expect(pipeline.ci("no-such-branch")).rejects.toThrow(MissingBaseRefError);
+  });
+
+  it("a base ref that git would read as an option", async () => {
+    await expect(pipeline.affected("--output=/tmp/x")).rejects.toThrow(
+      '--base: "--output=/tmp/x" is not a git ref',
+    );
+  });
+});
