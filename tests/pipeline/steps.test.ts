@@ -75,6 +75,39 @@ describe("affectedCiSteps", () => {
     ]);
   });
 
+  it("scopes typecheck and lint to the affected packages and the integration tests", () => {
+    const steps = affectedCiSteps(
+      catalog,
+      affectedFromChanges(catalog, "main", ["services/email/src/index.ts"], []),
+    );
+    const command = (id: string) => steps.find((step) => step.id === id)?.command?.join(" ");
+    expect(command("typecheck")).toBe(
+      "pnpm --filter @workers/email --filter @workers/gateway --filter @workers/integration-tests run typecheck",
+    );
+    expect(command("lint")).toBe(
+      "pnpm exec biome ci services/email services/gateway tests/integration",
+    );
+  });
+
+  it("keeps whole-repository checks when tooling files changed too", () => {
+    const steps = affectedCiSteps(
+      catalog,
+      affectedFromChanges(catalog, "main", ["services/email/src/index.ts", "scripts/x.ts"], []),
+    );
+    expect(steps.find((step) => step.id === "typecheck")?.command).toEqual([
+      "pnpm",
+      "run",
+      "typecheck",
+    ]);
+    expect(steps.find((step) => step.id === "lint")?.command).toEqual([
+      "pnpm",
+      "exec",
+      "biome",
+      "ci",
+      ".",
+    ]);
+  });
+
   it("runs the tooling tests, without service tests, when only they changed", () => {
     expect(plan(["tests/pipeline/x.test.ts"])).toEqual([
       "install",

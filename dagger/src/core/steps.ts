@@ -39,6 +39,11 @@ export interface CiStepOptions {
   /** Services that get a test step (and a coverage check); default every service. */
   services?: readonly string[];
   coverageThreshold?: number;
+  /**
+   * Typecheck and lint only `services` and the integration tests (which import them) instead of
+   * the whole repository: for `ci --base` when no root or tooling file changed.
+   */
+  scopeChecksToServices?: boolean;
 }
 
 export const INTEGRATION_PACKAGE = "@workers/integration-tests";
@@ -63,6 +68,8 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
   const parts = new Set<CiPart>(options.parts ?? CI_PARTS);
   const services = options.services ? requireServices(catalog, options.services) : catalog.services;
   const allDirs = catalog.services.map((service) => service.dir);
+  const scoped = options.scopeChecksToServices === true && options.services !== undefined;
+  const checkedDirs = [...services.map((service) => service.dir), INTEGRATION_DIR];
   const testSteps: Step[] = services.map((service) => ({
     id: `test:${service.name}`,
     title: `unit tests of ${service.name} (with coverage)`,
@@ -84,19 +91,28 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
     },
     {
       id: "typecheck",
-      title: "typecheck every package",
+      title: scoped ? "typecheck the affected packages" : "typecheck every package",
       kind: "command",
-      command: ["pnpm", "run", "typecheck"],
+      command: scoped
+        ? [
+            "pnpm",
+            ...[...services.map((service) => service.packageName), INTEGRATION_PACKAGE].flatMap(
+              (name) => ["--filter", name],
+            ),
+            "run",
+            "typecheck",
+          ]
+        : ["pnpm", "run", "typecheck"],
       needs: ["install"],
-      inputs: ["."],
+      inputs: scoped ? [...ROOT_INPUTS, ...checkedDirs] : ["."],
     },
     {
       id: "lint",
-      title: "lint and format check (biome ci)",
+      title: scoped ? "lint and format check of the affected packages" : "lint and format check",
       kind: "command",
-      command: ["pnpm", "exec", "biome", "ci", "."],
+      command: ["pnpm", "exec", "biome", "ci", ...(scoped ? checkedDirs : ["."])],
       needs: ["install"],
-      inputs: ["."],
+      inputs: scoped ? ["biome.json", ...checkedDirs] : ["."],
     },
     ...(parts.has("test") ? testSteps : []),
     {
