@@ -4,7 +4,16 @@
  * `dagger call ci` runs install, typecheck, lint, every service's unit tests in parallel, the
  * tooling and integration suites and the 80% coverage gate; `dagger check` runs each part.
  */
-import { argument, type Container, check, type Directory, func, object } from "@dagger.io/dagger";
+import {
+  argument,
+  type Container,
+  check,
+  type Directory,
+  func,
+  object,
+  type Secret,
+} from "@dagger.io/dagger";
+import { DaggerDeployRunner } from "./dagger-deploy-runner.js";
 import { DeployEnvironment } from "./deploy-environment.js";
 import { ModulePipeline } from "./runner/module-pipeline.js";
 
@@ -105,5 +114,56 @@ export class Workers {
     env: DeployEnvironment = DeployEnvironment.Production,
   ): Promise<string> {
     return new ModulePipeline(this.source).graph(env);
+  }
+
+  /**
+   * Deploy to Cloudflare in dependency waves (a wave in parallel), each service health-checked
+   * and smoke-tested; any failure rolls back everything this run deployed. Returns the report;
+   * fails with it (a failed rollback on its first line) when anything failed.
+   */
+  @func({ cache: "never" })
+  async deploy(
+    /** A service under services/, a comma-separated list, or "all". */
+    service: string,
+    /** The environment to deploy to. */
+    env: DeployEnvironment,
+    /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or DEPLOY_TOKEN in .env. */
+    token?: Secret,
+    /** Cloudflare account id: --account-id env://CLOUDFLARE_ACCOUNT_ID, or DEPLOY_ACCOUNT_ID in .env. */
+    accountId?: Secret,
+    /** Print the plan (waves, smoke tests) and change nothing. */
+    dryRun = false,
+  ): Promise<string> {
+    return new DaggerDeployRunner(this.source).deploy(service, env, { token, accountId }, dryRun);
+  }
+
+  /** Roll one service back (to --to, or the version its previous deployment served) and check its health. */
+  @func({ cache: "never" })
+  async rollback(
+    /** A service under services/. */
+    service: string,
+    /** The environment to roll back in. */
+    env: DeployEnvironment,
+    /** The version id to return to; the previous deployment's when omitted. */
+    to?: string,
+    /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or ROLLBACK_TOKEN in .env. */
+    token?: Secret,
+    /** Cloudflare account id: --account-id env://CLOUDFLARE_ACCOUNT_ID, or ROLLBACK_ACCOUNT_ID in .env. */
+    accountId?: Secret,
+  ): Promise<string> {
+    return new DaggerDeployRunner(this.source).rollback(service, env, to, { token, accountId });
+  }
+
+  /** Deploy to staging, validate health and smoke tests, then production; stops at the first failure. */
+  @func({ cache: "never" })
+  async release(
+    /** A service under services/, a comma-separated list, or "all". */
+    service = "all",
+    /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or RELEASE_TOKEN in .env. */
+    token?: Secret,
+    /** Cloudflare account id: --account-id env://CLOUDFLARE_ACCOUNT_ID, or RELEASE_ACCOUNT_ID in .env. */
+    accountId?: Secret,
+  ): Promise<string> {
+    return new DaggerDeployRunner(this.source).release(service, { token, accountId });
   }
 }

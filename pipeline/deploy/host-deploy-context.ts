@@ -4,7 +4,7 @@ import { systemClock } from "../../dagger/src/core/deploy/ports.js";
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
 import type { CommandContext } from "../command.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
-import { fetchHttpClient } from "./fetch-http-client.js";
+import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import { openHostDeployTarget } from "./host-deploy-target.js";
 
 /**

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import { DEFAULT_HEALTH_POLICY } from "../../dagger/src/core/deploy/health.js";
 import { systemClock } from "../../dagger/src/core/deploy/ports.js";
 import { renderTerminal } from "../../dagger/src/core/deploy/render-report.js";
@@ -9,7 +10,6 @@ import type { DeployReport } from "../../dagger/src/core/deploy/report.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { findService, type ServiceCatalog } from "../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
-import { fetchHttpClient } from "../../pipeline/deploy/fetch-http-client.js";
 import { currentHolder, fileLockStore } from "../../pipeline/deploy/file-lock-store.js";
 import { openHostDeployTarget } from "../../pipeline/deploy/host-deploy-target.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
@@ -56,14 +56,7 @@ afterAll(async () => {
 
 describe("pipeline deploy against the local control plane", () => {
   it("--dry-run prints the waves and changes nothing", async () => {
-    const result = await repo.pipeline([
-      "deploy",
-      "--service",
-      "all",
-      "--env",
-      "local",
-      "--dry-run",
-    ]);
+    const result = await repo.cli(["deploy", "--service", "all", "--env", "local", "--dry-run"]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/wave 1: db → db[^\n]*\n/);
     expect(result.stdout).toMatch(/wave 5: gateway → gateway/);
@@ -86,7 +79,7 @@ describe("pipeline deploy against the local control plane", () => {
       ],
     ];
     for (const [args, message] of cases) {
-      const result = await repo.pipeline(["deploy", ...args], {
+      const result = await repo.cli(["deploy", ...args], {
         CLOUDFLARE_API_TOKEN: undefined,
         CLOUDFLARE_ACCOUNT_ID: undefined,
       });
@@ -94,7 +87,7 @@ describe("pipeline deploy against the local control plane", () => {
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
       expect(result.stderr).toMatch(message);
     }
-    const rollback = await repo.pipeline(["rollback", "--service", "gateway", "--env", "moon"]);
+    const rollback = await repo.cli(["rollback", "--service", "gateway", "--env", "moon"]);
     expect(rollback.stderr).toMatch(/valid values: local, staging, production/);
     expect(await cloud.workers()).toEqual([]);
   });
@@ -107,7 +100,7 @@ describe("pipeline deploy against the local control plane", () => {
       ),
     );
     try {
-      const result = await repo.pipeline(["deploy", "--service", "db", "--env", "local"]);
+      const result = await repo.cli(["deploy", "--service", "db", "--env", "local"]);
       expect(result.exitCode).not.toBe(0);
       expect(result.stderr).toMatch(/cycle: (\w+ -> )+\w+/);
       expect(result.stderr).toContain("gateway");
@@ -118,7 +111,7 @@ describe("pipeline deploy against the local control plane", () => {
   });
 
   it("deploys all eight services in wave order, each healthy and passing its smoke tests", async () => {
-    const result = await repo.pipeline([
+    const result = await repo.cli([
       "deploy",
       "--service",
       "all",
@@ -149,17 +142,17 @@ describe("pipeline deploy against the local control plane", () => {
         ).toBe(true);
       }
     }
-    const status = await repo.pipeline(["local", "status", "--json"]);
+    const status = await repo.cli(["local", "status", "--json"]);
     const workers = JSON.parse(status.stdout).workers as { health: { ok: boolean } }[];
     expect(workers).toHaveLength(8);
     expect(workers.every((worker) => worker.health.ok)).toBe(true);
-  });
+  }, 600_000);
 
   it("rolls everything back, last wave first, when the gateway fails /health", async () => {
     const before = await serving();
     await repo.patch("services/gateway/src/app.ts", BROKEN_GATEWAY_HEALTH);
     try {
-      const result = await repo.pipeline(
+      const result = await repo.cli(
         ["deploy", "--service", "db,auth,gateway", "--env", "local", "--json", "broken.json"],
         { PIPELINE_HEALTH_TIMEOUT_MS: "3000" },
       );
@@ -179,7 +172,7 @@ describe("pipeline deploy against the local control plane", () => {
     } finally {
       await repo.restore();
     }
-  });
+  }, 300_000);
 
   it("stops at wave 1 when db crashes at start-up: no later wave deploys", async () => {
     const before = await serving();
@@ -189,7 +182,7 @@ describe("pipeline deploy against the local control plane", () => {
       (text) => `${text}\nthrow new Error("crash at start-up");\n`,
     );
     try {
-      const result = await repo.pipeline([
+      const result = await repo.cli([
         "deploy",
         "--service",
         "all",
@@ -208,7 +201,7 @@ describe("pipeline deploy against the local control plane", () => {
     } finally {
       await repo.restore();
     }
-  });
+  }, 300_000);
 
   it("catches a health check that times out and rolls the service back", async () => {
     const before = await serving();
@@ -219,7 +212,7 @@ describe("pipeline deploy against the local control plane", () => {
       ),
     );
     try {
-      const result = await repo.pipeline(["deploy", "--service", "schedule", "--env", "local"], {
+      const result = await repo.cli(["deploy", "--service", "schedule", "--env", "local"], {
         PIPELINE_HEALTH_TIMEOUT_MS: "3000",
       });
       expect(result.exitCode).toBe(1);
@@ -231,7 +224,7 @@ describe("pipeline deploy against the local control plane", () => {
     } finally {
       await repo.restore();
     }
-  });
+  }, 300_000);
 
   it("shouts a rollback that fails, with the command that finishes it", async () => {
     const before = await serving();
@@ -269,7 +262,7 @@ describe("pipeline deploy against the local control plane", () => {
       );
       expect((await serving()).gateway).not.toBe(before.gateway);
       // Finishing it by hand, as the report says, restores the gateway.
-      const manual = await repo.pipeline([
+      const manual = await repo.cli([
         "rollback",
         "--service",
         "gateway",
@@ -283,7 +276,7 @@ describe("pipeline deploy against the local control plane", () => {
     } finally {
       await repo.restore();
     }
-  });
+  }, 300_000);
 
   it("refuses a concurrent deploy, naming the holder and since when", async () => {
     const store = fileLockStore(repo.root);
@@ -291,7 +284,7 @@ describe("pipeline deploy against the local control plane", () => {
     expect(await store.tryCreate("local", holder)).toBeUndefined();
     const versionsBefore = await versionCounts();
     try {
-      const result = await repo.pipeline(["deploy", "--service", "db", "--env", "local"]);
+      const result = await repo.cli(["deploy", "--service", "db", "--env", "local"]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain(
         `deploy to local refused: alice@ci-runner holds the lock since ${holder.since}`,
@@ -309,7 +302,7 @@ describe("pipeline deploy against the local control plane", () => {
     const store = fileLockStore(repo.root);
     const stale = { ...currentHolder(new Date()), holder: "crashed run", pid: pid ?? 0 };
     await store.tryCreate("local", stale);
-    const result = await repo.pipeline(["rollback", "--service", "email", "--env", "local"]);
+    const result = await repo.cli(["rollback", "--service", "email", "--env", "local"]);
     expect(result.stderr).toContain(
       `removing stale local deploy lock of crashed run (pid ${stale.pid}`,
     );
@@ -354,5 +347,5 @@ describe("pipeline deploy against the local control plane", () => {
     for (const output of outputs) {
       expect(output).not.toContain(canary);
     }
-  });
+  }, 300_000);
 });

@@ -71,7 +71,9 @@ async function healthOf(cloud: IsolatedLocalCloud, worker: string) {
 // Two small workers written to a temp dir: `lc-callee`, and `lc-caller` which binds it as a
 // service, owns a D1 database and produces to and consumes from a queue.
 const calleeSource = `export default {
-  fetch(request, env) {
+  async fetch(request, env) {
+    const slow = new URL(request.url).searchParams.get("slow");
+    if (slow) await new Promise((resolve) => setTimeout(resolve, Number(slow)));
     return Response.json({ callee: env.VERSION.id, token: env.TOKEN === undefined ? "unset" : "set" });
   },
 };`;
@@ -300,6 +302,26 @@ describe("local Workers control plane driven by real wrangler commands", () => {
     expect(versions.output).toContain('"TOKEN"');
     expect(versions.output).not.toContain(secretCanary);
     expect(await readFile(cloud.logFile, "utf8")).not.toContain(secretCanary);
+  });
+
+  it("a request in flight when a deployment swaps the runtime still completes", async () => {
+    const callee = (await cloud.workerUrl("lc-callee")) as string;
+    const active = (await cloud.workers()).find((w) => w.name === "lc-callee")?.activeVersionId;
+    const inFlight = getJson(`${callee}/?slow=4000`);
+    await sleep(1_000);
+    const redeploy = await fetch(
+      `${cloud.apiBaseUrl}/accounts/${cloud.accountId}/workers/scripts/lc-callee/deployments`,
+      {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${cloud.wranglerEnv.CLOUDFLARE_API_TOKEN}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ versions: [{ version_id: active, percentage: 100 }] }),
+      },
+    );
+    expect(redeploy.status).toBe(200);
+    expect(await inFlight).toEqual({ status: 200, body: { callee: active, token: "set" } });
   });
 
   it("rejects an upload that throws at start-up; the previous version keeps serving", async () => {

@@ -1,4 +1,6 @@
-import type { HttpClient } from "../../dagger/src/core/deploy/ports.js";
+import type { HttpClient } from "./ports.js";
+
+/** HTTP over the global fetch, which both Node and the Dagger module runtime provide. */
 
 export const fetchHttpClient: HttpClient = {
   async request({ method, url, headers, body, timeoutMs }) {

@@ -1,0 +1,253 @@
+import { type Container, type Directory, ReturnType, type Secret } from "@dagger.io/dagger";
+import { buildDeployPlan } from "./core/deploy/build-plan.js";
+import { d1MigrationDatabases } from "./core/deploy/d1-migrations.js";
+import type { DeployContext } from "./core/deploy/deploy-context.js";
+import { fetchHttpClient } from "./core/deploy/fetch-http-client.js";
+import { DEFAULT_HEALTH_POLICY } from "./core/deploy/health.js";
+import {
+  DeployCommandError,
+  type DeployedVersion,
+  systemClock,
+  type WorkerDeployer,
+} from "./core/deploy/ports.js";
+import { renderPlan, renderTerminal } from "./core/deploy/render-report.js";
+import type { AnyDeployReport } from "./core/deploy/report.js";
+import { runDeploy } from "./core/deploy/run-deploy.js";
+import { runRelease } from "./core/deploy/run-release.js";
+import { runRollback } from "./core/deploy/run-rollback.js";
+import {
+  deployedVersion,
+  envArgs,
+  isWorkerNotFound,
+  parseDeploymentHistory,
+  parseWranglerOutput,
+  WRANGLER_OUTPUT_ENV,
+  type WranglerRun,
+  workersDevUrl,
+  wranglerArgs,
+  wranglerFailure,
+} from "./core/deploy/wrangler-cli.js";
+import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/catalog.js";
+import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
+import { discoverServices } from "./core/services/discover.js";
+import { buildCiSteps } from "./core/steps.js";
+import { DirectoryRepoReader } from "./runner/directory-repo-reader.js";
+import { stepContainers } from "./runner/step-containers.js";
+import { WORKDIR } from "./runner/toolchain.js";
+
+const OUTPUT_FILE = "/tmp/wrangler-output.ndjson";
+
+export interface CloudflareSecrets {
+  token?: Secret | undefined;
+  accountId?: Secret | undefined;
+}
+
+/** A deploy, rollback or release whose report says it failed: `dagger call` exits non-zero. */
+export class DeployFailedError extends Error {
+  constructor(report: AnyDeployReport) {
+    super(renderTerminal(report));
+    this.name = "DeployFailedError";
+  }
+}
+
+/**
+ * The installed workspace with the Cloudflare credentials as secret variables: never argv,
+ * never withEnvVariable, so they stay out of the engine's cache keys, logs and traces.
+ */
+export function wranglerContainer(
+  workspace: Container,
+  token: Secret,
+  accountId: Secret,
+): Container {
+  return workspace
+    .withSecretVariable("CLOUDFLARE_API_TOKEN", token)
+    .withSecretVariable("CLOUDFLARE_ACCOUNT_ID", accountId)
+    .withEnvVariable("WRANGLER_SEND_METRICS", "false");
+}
+
+/** The core's WorkerDeployer over containers running the same wrangler commands as the host. */
+export class ContainerWorkerDeployer implements WorkerDeployer {
+  private calls = 0;
+
+  constructor(
+    private readonly wrangler: Container,
+    private readonly reader: DirectoryRepoReader,
+  ) {}
+
+  /**
+   * The container of one wrangler call in the service's directory, built lazily. Each call is
+   * distinct, so the engine never answers one from the cache of another.
+   */
+  command(service: ServiceInfo, args: string[]): Container {
+    this.calls += 1;
+    return this.wrangler
+      .withEnvVariable("DEPLOY_CALL", `${Date.now()}-${this.calls}`)
+      .withNewFile(OUTPUT_FILE, "")
+      .withEnvVariable(WRANGLER_OUTPUT_ENV, OUTPUT_FILE)
+      .withWorkdir(`${WORKDIR}/${service.dir}`)
+      .withExec(["pnpm", "exec", "wrangler", ...args], { expect: ReturnType.Any });
+  }
+
+  private async run(service: ServiceInfo, args: string[]): Promise<WranglerRun> {
+    const ran = this.command(service, args);
+    const [exitCode, stdout, stderr, output] = await Promise.all([
+      ran.exitCode(),
+      ran.stdout(),
+      ran.stderr(),
+      ran.file(OUTPUT_FILE).contents(),
+    ]);
+    return { exitCode, stdout, stderr, records: parseWranglerOutput(output) };
+  }
+
+  async deploymentHistory(service: ServiceInfo, target: DeployTarget): Promise<string[]> {
+    const result = await this.run(service, wranglerArgs.deploymentsList(target));
+    if (result.exitCode === 0) return parseDeploymentHistory(result.stdout);
+    if (isWorkerNotFound(result)) return [];
+    throw new DeployCommandError("wrangler deployments list", wranglerFailure(result));
+  }
+
+  async deploy(service: ServiceInfo, target: DeployTarget): Promise<DeployedVersion> {
+    const config = (await this.reader.readText(`${service.dir}/wrangler.jsonc`)) ?? "{}";
+    for (const database of d1MigrationDatabases(config, target)) {
+      const migrated = await this.run(service, wranglerArgs.migrate(target, database));
+      if (migrated.exitCode !== 0) {
+        throw new DeployCommandError(
+          `wrangler d1 migrations apply ${database}`,
+          wranglerFailure(migrated),
+        );
+      }
+    }
+    const result = await this.run(service, wranglerArgs.deploy(target));
+    if (result.exitCode !== 0) {
+      throw new DeployCommandError("wrangler deploy", wranglerFailure(result));
+    }
+    const deployed = deployedVersion(result);
+    if (!deployed) {
+      throw new DeployCommandError("wrangler deploy", "wrote no version_id to its output file");
+    }
+    return deployed;
+  }
+
+  async rollback(
+    service: ServiceInfo,
+    target: DeployTarget,
+    versionId: string,
+    message: string,
+  ): Promise<void> {
+    const result = await this.run(service, wranglerArgs.rollback(target, versionId, message));
+    if (result.exitCode !== 0) {
+      throw new DeployCommandError("wrangler rollback", wranglerFailure(result));
+    }
+  }
+
+  manualRollbackCommand(service: ServiceInfo, target: DeployTarget, versionId: string): string {
+    return `dagger call rollback --service ${service.name} --env ${target} --to ${versionId}  (or: cd ${service.dir} && pnpm exec wrangler rollback ${versionId} ${envArgs(target).join(" ")} -y)`;
+  }
+}
+
+/**
+ * The Dagger module's deploy functions over the shared orchestrator. One deploy per
+ * environment at a time is enforced by the caller (the deploy workflow's concurrency group):
+ * a Dagger function has no lasting place of its own to keep a lock in.
+ */
+export class DaggerDeployRunner {
+  private catalogPromise: Promise<ServiceCatalog> | undefined;
+  private readonly reader: DirectoryRepoReader;
+
+  constructor(private readonly source: Directory) {
+    this.reader = new DirectoryRepoReader(source);
+  }
+
+  private catalog(): Promise<ServiceCatalog> {
+    this.catalogPromise ??= discoverServices(this.reader);
+    return this.catalogPromise;
+  }
+
+  /** The container wrangler runs in for `target`; fails before anything changes without credentials. */
+  async wranglerFor(target: DeployTarget, secrets: CloudflareSecrets): Promise<Container> {
+    const missing = [
+      ...(secrets.token ? [] : ["--token"]),
+      ...(secrets.accountId ? [] : ["--account-id"]),
+    ];
+    if (!secrets.token || !secrets.accountId) {
+      throw new Error(
+        `deploying to ${target} needs ${missing.join(" and ")} (e.g. --token env://CLOUDFLARE_API_TOKEN, or DEPLOY_TOKEN in the .env next to dagger.json); nothing was changed`,
+      );
+    }
+    const steps = buildCiSteps(await this.catalog(), { parts: ["install"] });
+    return wranglerContainer(
+      stepContainers(this.source, steps).workspace,
+      secrets.token,
+      secrets.accountId,
+    );
+  }
+
+  async context(target: DeployTarget, secrets: CloudflareSecrets): Promise<DeployContext> {
+    return {
+      target,
+      deployer: new ContainerWorkerDeployer(await this.wranglerFor(target, secrets), this.reader),
+      http: fetchHttpClient,
+      endpoints: {
+        baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),
+      },
+      clock: systemClock,
+      health: DEFAULT_HEALTH_POLICY,
+      // The engine shows a function's stdout live.
+      progress: (line) => console.log(line),
+    };
+  }
+
+  private async chosen(service: string): Promise<string[]> {
+    const catalog = await this.catalog();
+    const names = service.split(",").map((name) => name.trim());
+    return names.includes("all") ? serviceNames(catalog) : names;
+  }
+
+  async deploy(
+    service: string,
+    target: DeployTarget,
+    secrets: CloudflareSecrets,
+    dryRun: boolean,
+  ): Promise<string> {
+    const plan = await buildDeployPlan(
+      this.reader,
+      await this.catalog(),
+      target,
+      await this.chosen(service),
+      `--service ${service}`,
+    );
+    if (dryRun) return renderPlan(plan);
+    return this.finish(await runDeploy(await this.context(target, secrets), plan));
+  }
+
+  async rollback(
+    service: string,
+    target: DeployTarget,
+    to: string | undefined,
+    secrets: CloudflareSecrets,
+  ): Promise<string> {
+    const catalog = await this.catalog();
+    const info = findService(catalog, service);
+    if (!info) throw new UnknownServiceError(service, serviceNames(catalog));
+    return this.finish(await runRollback(await this.context(target, secrets), info, to));
+  }
+
+  async release(service: string, secrets: CloudflareSecrets): Promise<string> {
+    const catalog = await this.catalog();
+    const names = await this.chosen(service);
+    const stages = [];
+    // Both plans and both contexts first: bad input or missing credentials change nothing.
+    for (const target of ["staging", "production"] as const) {
+      stages.push({
+        plan: await buildDeployPlan(this.reader, catalog, target, names, `--service ${service}`),
+        context: await this.context(target, secrets),
+      });
+    }
+    return this.finish(await runRelease(stages, systemClock));
+  }
+
+  private finish(report: AnyDeployReport): string {
+    if (!report.ok) throw new DeployFailedError(report);
+    return renderTerminal(report);
+  }
+}
