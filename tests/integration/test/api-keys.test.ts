@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createApiKey } from "../harness/api-keys.js";
 import { dbClient } from "../harness/db-client.js";
@@ -21,6 +22,7 @@ describe("API keys through the gateway", () => {
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ name: "ci", prefix: created.prefix });
     expect(Object.values(results[0] ?? {})).not.toContain(created.key);
+    expect(results[0]?.hash).toBe(createHash("sha256").update(created.key).digest("hex"));
   });
 
   it("lets a request with the key through to the services", async () => {

@@ -29,10 +29,17 @@ describe("cron triggers", () => {
 
     expect(tick.outcome).toBe("ok");
     const created = await jobsCreatedSince(await cluster.database(), before);
-    const jobs = await waitForCompletedJobs(await dbClient(cluster.mf), created);
+    const db = await dbClient(cluster.mf);
+    const jobs = await waitForCompletedJobs(db, created);
     const byType = (a: { type: string }, b: { type: string }) => a.type.localeCompare(b.type);
     expect(jobs.map(({ type, payload }) => ({ type, payload })).sort(byType)).toEqual(
       [...due].sort(byType),
     );
+    for (const { payload } of jobs.filter((job) => job.type === "send_email")) {
+      const { to, template } = payload as { to: string; template: string };
+      expect(await db.listOutbox({ to })).toContainEqual(
+        expect.objectContaining({ to, template, status: "sent" }),
+      );
+    }
   });
 });
