@@ -13,6 +13,12 @@ describe("dagger/src typechecks against the npm @dagger.io/dagger", () => {
     );
   });
 
+  it("has no type errors under the engine's TypeScript 5.9.3 either", () => {
+    const result = typecheckModule(moduleDir, "typescript-engine");
+    expect(result.version).toBe("5.9.3");
+    expect(result.errors).toEqual([]);
+  });
+
   it("reports a module calling a part of the graph that does not exist", async () => {
     const result = await withModuleVariant(
       (source) => source.replace('.part("lint")', '.part("lnt")'),

@@ -1,41 +1,53 @@
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import ts from "typescript";
+import type ts from "typescript";
 
 export interface TypecheckResult {
+  version: string;
   errors: string[];
   /** Where `@dagger.io/dagger` resolved from: it must be the npm package, not a generated sdk/. */
   daggerTypes: string | undefined;
 }
 
-/** `tsc -p <dir>/tsconfig.json`, in-process, with the repository's TypeScript, against npm's SDK. */
-export function typecheckModule(dir: string): TypecheckResult {
+/** The repository's TypeScript 6, or the 5.9.3 the Dagger engine typechecks modules with. */
+export type Compiler = "typescript" | "typescript-engine";
+
+/** `tsc -p <dir>/tsconfig.json` in-process, against npm's SDK, with the chosen compiler. */
+export function typecheckModule(
+  dir: string,
+  compilerPackage: Compiler = "typescript",
+): TypecheckResult {
+  // The calls below exist with the same shape in 5.9 and 6; only 6's typings are in scope.
+  const compiler = createRequire(import.meta.url)(compilerPackage) as typeof ts;
   const configPath = join(dir, "tsconfig.json");
   const errors: string[] = [];
-  const config = ts.getParsedCommandLineOfConfigFile(configPath, undefined, {
-    ...ts.sys,
+  const config = compiler.getParsedCommandLineOfConfigFile(configPath, undefined, {
+    ...compiler.sys,
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      errors.push(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
+      errors.push(compiler.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
     },
   });
   if (!config) {
-    return { errors, daggerTypes: undefined };
+    return { version: compiler.version, errors, daggerTypes: undefined };
   }
   // Without the sdk/ that `dagger develop` generates, these paths fall back to node_modules;
   // dropping them makes the npm package the target even where sdk/ exists.
   const { paths: _generatedSdk, ...options } = config.options;
-  const program = ts.createProgram(config.fileNames, options);
+  const program = compiler.createProgram(config.fileNames, options);
   const host: ts.FormatDiagnosticsHost = {
     getCanonicalFileName: (fileName) => fileName,
     getCurrentDirectory: () => dir,
     getNewLine: () => "\n",
   };
-  const diagnostics = [...config.errors, ...ts.getPreEmitDiagnostics(program)];
-  errors.push(...diagnostics.map((diagnostic) => ts.formatDiagnostic(diagnostic, host).trim()));
+  const diagnostics = [...config.errors, ...compiler.getPreEmitDiagnostics(program)];
+  errors.push(
+    ...diagnostics.map((diagnostic) => compiler.formatDiagnostic(diagnostic, host).trim()),
+  );
   const daggerTypes = program
     .getSourceFiles()
     .map((file) => file.fileName)
     .find((fileName) => fileName.endsWith("@dagger.io/dagger/dist/src/index.d.ts"));
-  return { errors, daggerTypes };
+  return { version: compiler.version, errors, daggerTypes };
 }
 
 /** What `dagger develop` (TypeScript SDK 0.21) writes into the module's tsconfig.json. */
