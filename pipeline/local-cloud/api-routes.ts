@@ -94,16 +94,8 @@ export function apiRoutes(plane: ControlPlane): Router {
       await plane.store.save();
       await plane.runtime.apply();
     }
-    const database = databaseById(id);
-    const d1 = await plane.runtime.d1(database.uuid);
     const started = performance.now();
-    const result =
-      params.length > 0
-        ? await d1
-            .prepare(sql)
-            .bind(...params)
-            .all()
-        : await d1.prepare(sql).all();
+    const result = await plane.runtime.d1Query(databaseById(id).uuid, sql, params);
     return [
       {
         results: result.results,

@@ -1,10 +1,18 @@
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Log, LogLevel, Miniflare, type MiniflareOptions, type WorkerOptions } from "miniflare";
 import { ApiError, ErrorCode } from "./envelope.js";
 import type { CloudState, VersionRecord } from "./state-types.js";
 import { activeVersion, type CloudStore } from "./store.js";
 import { toWorkerOptions } from "./worker-options.js";
+
+export interface WorkerLease {
+  url: URL;
+  release(): void;
+}
+
+const drainLimitMs = 15_000;
 
 /** Internal worker that holds a binding to every known D1 database, for the D1 query API. */
 const d1AdminWorker = "__local-cloud-d1";
@@ -48,6 +56,8 @@ export class WorkerRuntime {
   private miniflare: Miniflare | undefined;
   private pending: Promise<unknown> = Promise.resolve();
   private waitingApply: Promise<void> | undefined;
+  private openLeases = 0;
+  private drained: (() => void)[] = [];
 
   constructor(private readonly store: CloudStore) {}
 
@@ -137,6 +147,7 @@ export class WorkerRuntime {
       this.waitingApply = undefined;
       const options = this.options(this.store.state);
       if (this.miniflare) {
+        await this.drain();
         await this.miniflare.setOptions(options);
       } else {
         const miniflare = new Miniflare(options);
@@ -153,13 +164,39 @@ export class WorkerRuntime {
     return run;
   }
 
-  /** Loopback URL of the worker's own socket, once any pending swap has finished. */
-  directUrl(workerName: string): Promise<URL | undefined> {
+  /**
+   * The worker's own workerd socket, once any pending swap has finished. The caller holds a
+   * lease until its request completes: a swap first waits for open leases, so requests that
+   * were let through are never cut off by the restart.
+   */
+  lease(workerName: string): Promise<WorkerLease | undefined> {
     return this.enqueue(async () => {
       const worker = this.store.state.workers[workerName];
       if (!this.miniflare || !worker || !activeVersion(worker)) return undefined;
-      return this.miniflare.unsafeGetDirectURL(workerName);
+      const url = await this.miniflare.unsafeGetDirectURL(workerName);
+      this.openLeases++;
+      let released = false;
+      return {
+        url,
+        release: () => {
+          if (released) return;
+          released = true;
+          this.openLeases--;
+          if (this.openLeases === 0) for (const resolve of this.drained.splice(0)) resolve();
+        },
+      };
     });
+  }
+
+  /** Waits for open leases, at most `drainLimitMs` (a hung request must not block deploys). */
+  private async drain(): Promise<void> {
+    if (this.openLeases === 0) return;
+    const limit = new AbortController();
+    await Promise.race([
+      new Promise<void>((resolve) => this.drained.push(resolve)),
+      sleep(drainLimitMs, undefined, { signal: limit.signal }).catch(() => undefined),
+    ]);
+    limit.abort();
   }
 
   /** Runs the active version's `scheduled` handler once, as its cron trigger would. */
@@ -186,10 +223,13 @@ export class WorkerRuntime {
     });
   }
 
-  d1(databaseId: string) {
+  /** Runs one D1 query between swaps, so a restart never cuts it off. */
+  d1Query(databaseId: string, sql: string, params: unknown[]) {
     return this.enqueue(async () => {
       if (!this.miniflare) throw new Error("the runtime has not started");
-      return this.miniflare.getD1Database(d1BindingName(databaseId), d1AdminWorker);
+      const d1 = await this.miniflare.getD1Database(d1BindingName(databaseId), d1AdminWorker);
+      const statement = d1.prepare(sql);
+      return (params.length > 0 ? statement.bind(...params) : statement).all();
     });
   }
 

@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { WorkerRuntime } from "./runtime.js";
 import type { CloudStore } from "./store.js";
@@ -6,7 +6,7 @@ import type { CloudStore } from "./store.js";
 /**
  * One loopback port per worker, stable across deploys, rollbacks and restarts (the port is kept
  * in the store). Requests are forwarded to the worker's workerd socket, which moves whenever the
- * runtime restarts; waiting on the runtime queue means a request never sees a half-swapped one.
+ * runtime restarts; each holds a runtime lease, so a swap neither cuts it off nor is seen half-done.
  */
 export class WorkerProxies {
   private readonly servers = new Map<string, Server>();
@@ -43,26 +43,29 @@ export class WorkerProxies {
   private serve(workerName: string): Server {
     return createServer((incoming, outgoing) => {
       this.runtime
-        .directUrl(workerName)
-        .then((target) => {
-          if (!target) {
-            outgoing.writeHead(503, { "content-type": "application/json" });
-            outgoing.end(
-              JSON.stringify({
-                error: {
-                  code: "no_active_version",
-                  message: `worker ${workerName} has no active deployment`,
-                },
-              }),
-            );
+        .lease(workerName)
+        .then((lease) => {
+          if (!lease) {
+            sendJson(outgoing, 503, {
+              error: {
+                code: "no_active_version",
+                message: `worker ${workerName} has no active deployment`,
+              },
+            });
             return;
           }
+          // The client may have given up while waiting for a swap to finish.
+          if (outgoing.closed) {
+            lease.release();
+            return;
+          }
+          outgoing.once("close", lease.release);
           const forward = httpRequest(
-            target,
+            lease.url,
             {
               method: incoming.method,
               path: incoming.url,
-              headers: { ...incoming.headers, host: target.host },
+              headers: { ...incoming.headers, host: lease.url.host },
             },
             (response) => {
               outgoing.writeHead(response.statusCode ?? 502, response.headers);
@@ -70,18 +73,15 @@ export class WorkerProxies {
             },
           );
           forward.on("error", (error) => {
-            if (!outgoing.headersSent)
-              outgoing.writeHead(502, { "content-type": "application/json" });
-            outgoing.end(
-              JSON.stringify({ error: { code: "bad_gateway", message: error.message } }),
-            );
+            if (outgoing.headersSent) outgoing.destroy(error);
+            else
+              sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } });
           });
           incoming.pipe(forward);
         })
-        .catch((error: Error) => {
-          outgoing.writeHead(502, { "content-type": "application/json" });
-          outgoing.end(JSON.stringify({ error: { code: "bad_gateway", message: error.message } }));
-        });
+        .catch((error: Error) =>
+          sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } }),
+        );
     });
   }
 
@@ -97,6 +97,11 @@ export class WorkerProxies {
     );
     this.servers.clear();
   }
+}
+
+function sendJson(outgoing: ServerResponse, status: number, body: unknown): void {
+  outgoing.writeHead(status, { "content-type": "application/json" });
+  outgoing.end(JSON.stringify(body));
 }
 
 function listen(server: Server, port: number | undefined): Promise<number> {
