@@ -10,9 +10,19 @@ import type { WorkerSpec } from "./worker-spec.js";
 // Builds every service once per run; each test file then starts its own cluster from the bundles.
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const outRoot = await mkdtemp(join(tmpdir(), "workers-integration-"));
-  const services = await discoverServices();
-  const built = await buildServices(services, outRoot);
-  const specs: WorkerSpec[] = await Promise.all(
+  const cleanUp = () => rm(outRoot, { recursive: true, force: true });
+  try {
+    project.provide("workerSpecs", await prepareWorkers(outRoot));
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+  return cleanUp;
+}
+
+async function prepareWorkers(outRoot: string): Promise<WorkerSpec[]> {
+  const built = await buildServices(await discoverServices(), outRoot);
+  return Promise.all(
     built.map(async (service) => ({
       name: service.name,
       scriptPath: service.scriptPath,
@@ -20,6 +30,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
       databases: await readServiceMigrations(service),
     })),
   );
-  project.provide("workerSpecs", specs);
-  return () => rm(outRoot, { recursive: true, force: true });
 }
