@@ -1,12 +1,15 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import type { Container } from "@dagger.io/dagger";
+import { join } from "node:path";
+import type { Container, Directory } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectAffected, MissingBaseRefError } from "../../dagger/src/core/affected.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import type { Step } from "../../dagger/src/core/steps.js";
 import { containerChangeProbe } from "../../dagger/src/runner/container-change-probe.js";
 import { ContainerStepExecutor } from "../../dagger/src/runner/container-step-executor.js";
+import { DirectoryRepoReader } from "../../dagger/src/runner/directory-repo-reader.js";
 import { LOG_TAIL_LINES } from "../../dagger/src/runner/log-tail.js";
 import type { StepContainers } from "../../dagger/src/runner/step-containers.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
@@ -31,6 +34,32 @@ function hostBackedContainer(cwd: string): Container {
   } as unknown as Container;
 }
 
+/** A stand-in Directory over a host folder; `slash` marks directories in entries like newer engines. */
+function hostBackedDirectory(root: string, slash: boolean): Directory {
+  const at = (path: string) => join(root, path);
+  const directory = (base: string): Directory =>
+    ({
+      exists: async (path: string, opts?: { expectedType?: string }) => {
+        const full = at(join(base, path));
+        if (!existsSync(full)) {
+          return false;
+        }
+        const isDirectory = statSync(full).isDirectory();
+        return opts?.expectedType === "DIRECTORY_TYPE" ? isDirectory : !isDirectory;
+      },
+      file: (path: string) => ({
+        contents: async () => readFileSync(at(join(base, path)), "utf8"),
+      }),
+      directory: (path: string) => ({
+        entries: async () =>
+          readdirSync(at(join(base, path)), { withFileTypes: true }).map(
+            (entry) => `${entry.name}${slash && entry.isDirectory() ? "/" : ""}`,
+          ),
+      }),
+    }) as unknown as Directory;
+  return directory("");
+}
+
 let scratch: string;
 let clone: string;
 
@@ -40,6 +69,19 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
+});
+
+describe("the Directory reader", () => {
+  it.each([true, false])(
+    "discovers what the host reader discovers (trailing slash: %s)",
+    async (slash) => {
+      const fromDirectory = await discoverServices(
+        new DirectoryRepoReader(hostBackedDirectory(clone, slash)),
+      );
+      expect(fromDirectory).toEqual(await discoverServices(fsRepoReader(clone)));
+      expect(fromDirectory.services.map((service) => service.name)).toContain("gateway");
+    },
+  );
 });
 
 describe("the container change probe", () => {

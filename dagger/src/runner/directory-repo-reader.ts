@@ -17,8 +17,15 @@ export class DirectoryRepoReader implements RepoReader {
     if (!(await this.root.exists(path, { expectedType: ExistsType.DirectoryType }))) {
       return [];
     }
-    const entries = await this.root.directory(path).entries();
-    // Directory entries carry a trailing slash; files do not.
-    return entries.filter((entry) => entry.endsWith("/")).map((entry) => entry.slice(0, -1));
+    // Engines differ on whether entries mark directories with a trailing slash, so ask.
+    const names = (await this.root.directory(path).entries()).map((entry) =>
+      entry.replace(/\/$/, ""),
+    );
+    const isDirectory = await Promise.all(
+      names.map((name) =>
+        this.root.exists(`${path}/${name}`, { expectedType: ExistsType.DirectoryType }),
+      ),
+    );
+    return names.filter((_, index) => isDirectory[index]);
   }
 }
