@@ -1,6 +1,7 @@
 import type { Container, Directory } from "@dagger.io/dagger";
 import type { ChangeProbe } from "../core/affected.js";
 import { detectAffected } from "../core/affected.js";
+import { affectedCiSteps } from "../core/affected-ci.js";
 import { deployWaves, serviceGraph } from "../core/graph.js";
 import type { RepoReader } from "../core/repo-reader.js";
 import { renderAffected } from "../core/reports/affected-report.js";
@@ -16,7 +17,6 @@ import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
 import { requireServices } from "../core/services/catalog.js";
 import { discoverServices } from "../core/services/discover.js";
 import { buildCiSteps, type CiPart, type Step } from "../core/steps.js";
-import { planAffectedCi } from "./ci-plan.js";
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
@@ -101,7 +101,7 @@ export class ModulePipeline {
       return renderSummaryTable((await this.runOrThrow(buildCiSteps(catalog))).run);
     }
     const affected = await detectAffected(catalog, this.ports.changeProbe(), requireGitRef(base));
-    const steps = planAffectedCi(catalog, affected);
+    const steps = affectedCiSteps(catalog, affected);
     if (steps.length === 0) {
       return `${renderAffected(affected)}\nnothing to test: ci passes without running any step`;
     }
