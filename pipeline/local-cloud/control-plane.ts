@@ -209,8 +209,15 @@ export class ControlPlane {
     const [top] = [...request.versions].sort((a, b) => b.percentage - a.percentage);
     const target = worker.versions.find((v) => v.id === top?.version_id) as VersionRecord;
     const newest = worker.versions.at(-1) as VersionRecord;
-    // Bringing back an older version than the newest upload is what a rollback is.
-    const triggeredBy = target.number < newest.number ? "rollback" : "deployment";
+    // Only the triggers wrangler can display (upload, secret, rollback, promotion): bringing
+    // back an older version than the newest is a rollback, splitting traffic a promotion, and
+    // the newest version at 100% is what `wrangler deploy` does (upload, then deployment).
+    const triggeredBy =
+      target.number < newest.number
+        ? "rollback"
+        : request.versions.length > 1
+          ? "promotion"
+          : "upload";
     return this.activate(worker, {
       versions: request.versions,
       triggeredBy,

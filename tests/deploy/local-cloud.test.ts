@@ -192,9 +192,9 @@ describe("local Workers control plane driven by real wrangler commands", () => {
     expect(listed.flatMap((d) => d.versions)).toEqual(
       expect.arrayContaining(dbVersions.map((version_id) => ({ version_id, percentage: 100 }))),
     );
-    expect(listed.every((d) => typeof d.annotations["workers/triggered_by"] === "string")).toBe(
-      true,
-    );
+    // Oldest first, as wrangler sorts them; both came from `wrangler deploy`.
+    expect(listed.map((d) => d.versions[0]?.version_id)).toEqual(dbVersions);
+    expect(listed.map((d) => d.annotations["workers/triggered_by"])).toEqual(["upload", "upload"]);
 
     const versions = await wrangler(cloud, dbService, [
       "versions",
