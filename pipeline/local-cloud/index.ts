@@ -29,7 +29,14 @@
  *   - A service binding to a worker that is not deployed is refused: deploy in dependency order.
  *   - D1 databases and queues named by an upload are created on first use.
  *   - State (versions, deployments, D1/KV/R2 data) lives in <stateDir>/data and survives restarts.
- *   - Unknown API routes answer a 404 envelope naming the route (code 7003), so gaps show.
+ *   - Unknown API routes answer a 404 envelope naming the route (code 7003), so gaps show
+ *     (and `UNKNOWN ROUTE` lines in <stateDir>/server.log).
+ *   - A deployment swap restarts workerd once (parallel swaps share it) after requests already
+ *     let through to a worker have finished (at most 15 s); requests arriving meanwhile wait.
+ *   - `wrangler deployments list --json` sorts oldest first: the serving version is the last.
+ *   - Compatibility dates newer than the bundled workerd supports run at its newest date.
+ *   - Not modelled: gradual (split) deployments serve only the largest share; cron triggers
+ *     do not run on a clock (use triggerScheduled); routes/custom domains are accepted, unused.
  */
 export {
   ensureLocalCloud,
