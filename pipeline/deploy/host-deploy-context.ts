@@ -1,10 +1,10 @@
 import type { DeployContext } from "../../dagger/src/core/deploy/deploy-context.js";
+import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import { DEFAULT_HEALTH_POLICY } from "../../dagger/src/core/deploy/health.js";
 import { systemClock } from "../../dagger/src/core/deploy/ports.js";
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
 import type { CommandContext } from "../command.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
-import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import { openHostDeployTarget } from "./host-deploy-target.js";
 
 /**

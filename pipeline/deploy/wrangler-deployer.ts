@@ -57,6 +57,7 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
           WRANGLER_SEND_METRICS: "false",
           // No colour codes in output that ends up in reports.
           FORCE_COLOR: "0",
+          NO_COLOR: "1",
         },
       });
       return {

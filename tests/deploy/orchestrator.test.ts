@@ -5,6 +5,7 @@ import { renderMarkdown, renderTerminal } from "../../dagger/src/core/deploy/ren
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
 import { NothingToRollBackError, runRollback } from "../../dagger/src/core/deploy/run-rollback.js";
+import { wranglerFailure } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { FakeCloud, fakeContext, service, virtualClock } from "./fakes.js";
 
 const db = service("db");
@@ -187,5 +188,25 @@ describe("runRelease", () => {
     expect(report.ok).toBe(true);
     expect(report.stages[0]?.validation.every((result) => result.ok)).toBe(true);
     expect(production.events).toHaveLength(4);
+  });
+});
+
+describe("wranglerFailure", () => {
+  it("adds the API's notes that wrangler printed under [ERROR]", () => {
+    const message = wranglerFailure({
+      exitCode: 1,
+      stdout: "",
+      stderr: [
+        "✘ \u001b[41;31m[\u001b[41;97mERROR\u001b[41;31m]\u001b[0m A request to the Cloudflare API failed.",
+        "",
+        "  Uncaught Error: crash at start-up [code: 10021]",
+        "",
+        "  If you think this is a bug, please open an issue at: https://example.invalid",
+      ].join("\n"),
+      records: [{ type: "command-failed", message: "A request to the Cloudflare API failed." }],
+    });
+    expect(message).toBe(
+      "A request to the Cloudflare API failed. — Uncaught Error: crash at start-up [code: 10021]",
+    );
   });
 });

@@ -74,10 +74,24 @@ export interface WranglerRun {
   records: WranglerOutputRecord[];
 }
 
-/** wrangler's own error message, from its output file when it wrote one. */
+/**
+ * wrangler's own error message, from its output file when it wrote one, with the details it
+ * printed under `[ERROR]` on stderr (the API's notes, e.g. "Uncaught Error: ... [code: 10021]").
+ */
 export function wranglerFailure(run: WranglerRun): string {
   const failed = run.records.find((record) => record.type === "command-failed");
-  return failed?.message || `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-8).join("\n");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colour codes
+  const lines = run.stderr.replace(/\u001b\[[0-9;]*m/g, "").split("\n");
+  const start = lines.findIndex((line) => line.includes("[ERROR]"));
+  const details = [];
+  for (const line of start === -1 ? [] : lines.slice(start + 1)) {
+    if (line.trim() === "" && details.length > 0) break;
+    if (line.includes("If you think this is a bug")) break;
+    if (line.trim() !== "") details.push(line.trim());
+  }
+  const message =
+    failed?.message || `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-8).join("\n");
+  return [message, ...details].join(" — ");
 }
 
 export function isWorkerNotFound(run: WranglerRun): boolean {
