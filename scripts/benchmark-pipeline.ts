@@ -63,8 +63,14 @@ function criticalPath(
     .reduce((best, next) => (next.ms > best.ms ? next : best), { ms: 0, path: [] as string[] });
 }
 
-async function runPipeline(clone: string, args: string[], label: string): Promise<PipelineRun> {
-  const reportFile = join(clone, `benchmark-${label}.json`);
+async function runPipeline(
+  clone: string,
+  reports: string,
+  args: string[],
+  label: string,
+): Promise<PipelineRun> {
+  // Outside the clone: an untracked report there would count as a change for `ci --base`.
+  const reportFile = join(reports, `${label}.json`);
   console.log(`[benchmark] pnpm run pipeline ${args.join(" ")}`);
   const started = performance.now();
   // A failing step still yields timings; the doc records the outcome next to them.
@@ -112,6 +118,7 @@ async function writeSection(section: string): Promise<void> {
 async function main(): Promise<void> {
   const head = (await execa("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO })).stdout;
   const clone = await mkdtemp(join(tmpdir(), "pipeline-benchmark-"));
+  const reports = await mkdtemp(join(tmpdir(), "pipeline-benchmark-reports-"));
   try {
     await execa("git", ["clone", "--quiet", REPO, clone]);
     console.log("[benchmark] installing the clone's dependencies from the local store");
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
     }
     const loadBefore = loadavg()[0] ?? 0;
 
-    const full = await runPipeline(clone, ["ci"], "full");
+    const full = await runPipeline(clone, reports, ["ci"], "full");
     const fullSteps = stepDurations(full.report);
     const fullCritical = criticalPath(steps, fullSteps);
     const stepSum = [...fullSteps.values()].reduce((sum, ms) => sum + ms, 0);
@@ -154,7 +161,7 @@ async function main(): Promise<void> {
       ],
       { cwd: clone },
     );
-    const affected = await runPipeline(clone, ["ci", "--base", "HEAD~1"], "affected");
+    const affected = await runPipeline(clone, reports, ["ci", "--base", "HEAD~1"], "affected");
 
     const bare = await runBare(clone, steps);
     const bareCritical = criticalPath(steps, bare);
@@ -203,6 +210,7 @@ async function main(): Promise<void> {
     console.log(section);
   } finally {
     await rm(clone, { recursive: true, force: true });
+    await rm(reports, { recursive: true, force: true });
   }
 }
 
