@@ -103,6 +103,7 @@ describe("run reports", () => {
         "-------  -----  --------  ---------  ----------  ------",
         "db       91.2%  84.0%     100.0%     90.5%       yes",
         "",
+        "steps: 2 passed, 1 failed, 2 skipped",
         "FAILED: test:auth (1m23s)",
       ].join("\n"),
     );

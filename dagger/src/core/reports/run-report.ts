@@ -38,6 +38,14 @@ function stepRows(run: RunResult): string[][] {
   ]);
 }
 
+// "steps: N passed, N failed" is the plain closing line CI log readers count tests by.
+function tally(run: RunResult): string {
+  const count = (status: StepResult["status"]) =>
+    run.steps.filter((step) => step.status === status).length;
+  const notRun = count("skipped") + count("cancelled");
+  return `steps: ${count("passed")} passed, ${count("failed")} failed${notRun > 0 ? `, ${notRun} skipped` : ""}`;
+}
+
 function verdict(run: RunResult): string {
   const failed = run.steps.filter((step) => step.status === "failed").map((step) => step.id);
   return run.exitCode === 0
@@ -57,6 +65,7 @@ export function renderSummaryTable(run: RunResult): string {
         ]
       : []),
     "",
+    tally(run),
     verdict(run),
   ].join("\n");
 }
@@ -85,6 +94,7 @@ export function renderMarkdownSummary(run: RunResult, title = "Pipeline"): strin
       "```",
     ]),
     "",
+    tally(run),
     verdict(run),
     "",
   ].join("\n");
