@@ -18,7 +18,7 @@ export default defineConfig({
             name: "db",
             modules: true,
             scriptPath: bundleOf("db"),
-            compatibilityDate: "2026-11-01",
+            compatibilityDate: "2026-07-30",
             compatibilityFlags: ["nodejs_compat"],
             d1Databases: { DB: DATABASE_ID },
           },

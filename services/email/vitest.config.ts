@@ -5,7 +5,7 @@ import { bundleOf } from "./test/build-workers.ts";
 const migrations = await readD1Migrations(new URL("../db/migrations", import.meta.url).pathname);
 /** The real db worker and the tests share one D1 database: tests migrate it and inspect rows. */
 const DATABASE_ID = "email-test-db";
-const compatibility = { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"] };
+const compatibility = { compatibilityDate: "2026-07-30", compatibilityFlags: ["nodejs_compat"] };
 
 export default defineConfig({
   plugins: [

@@ -14,7 +14,7 @@ export default defineConfig({
           name,
           modules: true,
           scriptPath: fakeScript,
-          compatibilityDate: "2026-11-01",
+          compatibilityDate: "2026-07-30",
           bindings: { SERVICE_NAME: name },
         })),
       },

@@ -5,7 +5,7 @@ const fakeWorker = (name: string) => ({
   name,
   modules: true,
   scriptPath: new URL(`./test/fakes/${name}.js`, import.meta.url).pathname,
-  compatibilityDate: "2026-11-01",
+  compatibilityDate: "2026-07-30",
 });
 
 export default defineConfig({

@@ -13,7 +13,7 @@ export default defineConfig({
             name: "queue",
             modules: true,
             scriptPath: fake("queue.js"),
-            compatibilityDate: "2026-11-01",
+            compatibilityDate: "2026-07-30",
           },
         ],
       },

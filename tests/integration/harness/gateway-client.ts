@@ -26,11 +26,14 @@ export async function callGateway(
   const requestHeaders: Record<string, string> = { ...headers };
   if (token !== undefined) requestHeaders.authorization = `Bearer ${token}`;
   if (body !== undefined) requestHeaders["content-type"] ??= "application/json";
-  const response = await gateway.fetch(`http://gateway.test${path}`, {
+  const init = {
     method,
     headers: requestHeaders,
     ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
+  };
+  const response = await fetchRetryingUploadResets(() =>
+    gateway.fetch(`http://gateway.test${path}`, init),
+  );
   const text = await response.text();
   const isJson = response.headers.get("content-type")?.includes("application/json") ?? false;
   return {
@@ -38,4 +41,27 @@ export async function callGateway(
     headers: new Headers([...response.headers]),
     body: isJson ? JSON.parse(text) : text,
   };
+}
+
+const UPLOAD_ATTEMPTS = 5;
+
+/**
+ * The gateway rejects an oversized body from its Content-Length alone, and workerd then closes
+ * the connection with the upload unread; under load the client can see that as a reset while
+ * it is still writing, before it reads the 413. A reset during the write means the request never
+ * fully reached the worker, so sending it again is safe (a reset anywhere else is not retried).
+ */
+async function fetchRetryingUploadResets<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt >= UPLOAD_ATTEMPTS || !isResetWhileWriting(error)) throw error;
+    }
+  }
+}
+
+function isResetWhileWriting(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; syscall?: string } }).cause;
+  return cause?.code === "ECONNRESET" && cause.syscall === "write";
 }
