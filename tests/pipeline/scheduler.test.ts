@@ -206,6 +206,89 @@ describe("runSteps with real processes", () => {
     ).toBeTruthy();
   });
 
+  describe("with expected durations", () => {
+    // Each step appends its id to a log as it starts; with one slot the log is the launch order.
+    const logged = (dir: string, id: string, needs: string[] = []) =>
+      nodeStep(
+        id,
+        needs,
+        `require("node:fs").appendFileSync(${JSON.stringify(join(dir, "order.log"))}, "${id}\\n");`,
+      );
+    const launchOrder = async (dir: string) =>
+      (await readFile(join(dir, "order.log"), "utf8")).trim().split("\n");
+    const graph = (dir: string) => [
+      logged(dir, "setup"),
+      logged(dir, "short-a", ["setup"]),
+      logged(dir, "short-b", ["setup"]),
+      logged(dir, "long-head", ["setup"]),
+      logged(dir, "long-tail", ["long-head"]),
+    ];
+    // long-head is quick itself but heads the slowest chain (5 + 100 ms), so it goes first.
+    const expectedDurations = {
+      setup: 1,
+      "short-a": 10,
+      "short-b": 20,
+      "long-head": 5,
+      "long-tail": 100,
+    };
+
+    it("launches the ready step with the longest remaining path first", async () => {
+      const dir = await tempDir();
+      const run = await runSteps(graph(dir), execaExecutor(dir), {
+        concurrency: 1,
+        expectedDurations,
+      });
+      expect(run.exitCode).toBe(0);
+      expect(await launchOrder(dir)).toEqual([
+        "setup",
+        "long-head",
+        "long-tail",
+        "short-b",
+        "short-a",
+      ]);
+    });
+
+    it("keeps declaration order without history, and for steps with no known duration", async () => {
+      const dir = await tempDir();
+      await runSteps(graph(dir), execaExecutor(dir), { concurrency: 1 });
+      expect(await launchOrder(dir)).toEqual([
+        "setup",
+        "short-a",
+        "short-b",
+        "long-head",
+        "long-tail",
+      ]);
+      const partial = await tempDir();
+      await runSteps(graph(partial), execaExecutor(partial), {
+        concurrency: 1,
+        expectedDurations: { "short-b": 20 },
+      });
+      expect(await launchOrder(partial)).toEqual([
+        "setup",
+        "short-b",
+        "short-a",
+        "long-head",
+        "long-tail",
+      ]);
+    });
+
+    it("still stops launching when the first-ranked step fails", async () => {
+      const dir = await tempDir();
+      const steps = graph(dir).map((step) =>
+        step.id === "long-head" ? nodeStep("long-head", ["setup"], "process.exit(4);") : step,
+      );
+      const run = await runSteps(steps, execaExecutor(dir), { concurrency: 1, expectedDurations });
+      expect(run.steps.map((step) => [step.id, step.status])).toEqual([
+        ["setup", "passed"],
+        ["short-a", "cancelled"],
+        ["short-b", "cancelled"],
+        ["long-head", "failed"],
+        ["long-tail", "skipped"],
+      ]);
+      expect(await launchOrder(dir)).toEqual(["setup"]);
+    });
+  });
+
   it("rejects a step graph with a cycle or an unknown need before running anything", async () => {
     const dir = await tempDir();
     const cyclic = [nodeStep("a", ["b"], touch(join(dir, "a"))), nodeStep("b", ["a"], "")];

@@ -2,6 +2,7 @@
 export * from "./affected.js";
 export * from "./affected-ci.js";
 export * from "./coverage.js";
+export * from "./critical-path.js";
 export * from "./graph.js";
 export * from "./repo-reader.js";
 export * from "./reports/affected-report.js";

@@ -1,4 +1,5 @@
 import { type CoverageSummary, evaluateCoverage, type ServiceCoverage } from "./coverage.js";
+import { remainingPaths } from "./critical-path.js";
 import type { Step } from "./steps.js";
 
 export interface StepIo {
@@ -61,6 +62,12 @@ export interface RunOptions {
   /** Run every step whose needs passed, instead of stopping at the first failure. */
   keepGoing?: boolean;
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Milliseconds each step is expected to take (from earlier runs), by step id. When more steps
+   * are ready than there are free slots, the one with the longest remaining path (its own time
+   * plus its slowest chain of dependents) starts first; without durations, declaration order.
+   */
+  expectedDurations?: Readonly<Record<string, number>>;
   /** Milliseconds; injectable so reports can be rendered deterministically in tests. */
   now?: () => number;
 }
@@ -79,7 +86,8 @@ export function defaultConcurrency(): number {
 }
 
 /**
- * Starts every step whose needs have passed, at most `concurrency` at a time. On a failure it
+ * Starts every step whose needs have passed, at most `concurrency` at a time, longest remaining
+ * path first (see `expectedDurations`). On a failure it
  * stops launching (running steps finish) unless `keepGoing`; either way the dependents of a
  * failed step are skipped. Coverage-gate steps are evaluated here from the test steps' results.
  */
@@ -92,6 +100,7 @@ export async function runSteps(
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
+  const launchOrder = byRemainingPath(steps, options.expectedDurations ?? {});
   const startTime = now();
   const results = new Map<string, StepResult>();
   const running = new Map<string, Promise<void>>();
@@ -158,7 +167,7 @@ export async function runSteps(
       }
     }
     if (!stopped) {
-      for (const step of steps) {
+      for (const step of launchOrder) {
         if (running.size >= concurrency) {
           break;
         }
@@ -189,6 +198,16 @@ export async function runSteps(
     durationMs: now() - startTime,
     concurrency,
   };
+}
+
+/** Longest remaining path first; the sort is stable, so ties (and no history) keep declaration order. */
+function byRemainingPath(
+  steps: readonly Step[],
+  expectedDurations: Readonly<Record<string, number>>,
+): Step[] {
+  const remaining = remainingPaths(steps, expectedDurations);
+  const ms = (step: Step) => remaining.get(step.id)?.ms ?? 0;
+  return [...steps].sort((a, b) => ms(b) - ms(a));
 }
 
 type GateOutcome = StepOutcome & { coverageReport?: ServiceCoverage[] };
