@@ -13,6 +13,7 @@ import { type RunResult, runSteps } from "../dagger/src/core/scheduler.js";
 import type { Step } from "../dagger/src/core/steps.js";
 import { type CommandContext, parseConcurrency } from "./command.js";
 import { execaExecutor } from "./host/execa-executor.js";
+import { loadStepDurations, saveStepDurations } from "./host/step-durations.js";
 
 /** Flags shared by every command that runs part of the step graph. */
 export const RUN_OPTIONS = {
@@ -31,7 +32,11 @@ export interface RunFlags {
   verbose?: boolean;
 }
 
-/** Runs `steps` on the host with live lines, then prints and writes the reports. */
+/**
+ * Runs `steps` on the host with live lines, then prints and writes the reports. Step durations
+ * of earlier runs let the scheduler start the longest chain first; this run's are saved for the
+ * next one.
+ */
 export async function runStepsCommand(
   title: string,
   steps: Step[],
@@ -41,9 +46,14 @@ export async function runStepsCommand(
 ): Promise<number> {
   const concurrency = parseConcurrency(flags.concurrency) ?? availableParallelism();
   const partialLines = new Map<string, string>();
+  const history = await loadStepDurations(repoRoot, steps);
+  if (history.ignored) {
+    context.stderr(`[pipeline] scheduling in declaration order: ${history.ignored}`);
+  }
   const run = await runSteps(steps, execaExecutor(repoRoot), {
     concurrency,
     keepGoing: flags["keep-going"] ?? false,
+    expectedDurations: history.expectedDurations,
     onEvent: (event) => {
       if (event.type === "start") {
         context.stdout(formatStepStarted(event.step));
@@ -60,6 +70,10 @@ export async function runStepsCommand(
     },
   });
   await reportRun(title, run, flags, context);
+  await saveStepDurations(repoRoot, steps, run).catch((error: unknown) => {
+    // Only the next run's ordering depends on it: not a reason to fail this one.
+    context.stderr(`[pipeline] could not save step durations: ${String(error)}`);
+  });
   return run.exitCode;
 }
 

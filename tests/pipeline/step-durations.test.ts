@@ -1,0 +1,146 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Step } from "../../dagger/src/core/steps.js";
+import { STEP_DURATIONS_FILE } from "../../pipeline/host/step-durations.js";
+import { runStepsCommand } from "../../pipeline/run-steps-command.js";
+import { tempDir } from "./helpers/fixture-repo.js";
+
+/** A step that appends its id to order.log as it starts (with one slot: the launch order). */
+function loggedStep(id: string, needs: string[] = [], exitCode = 0): Step {
+  return {
+    id,
+    title: id,
+    kind: "command",
+    command: [
+      process.execPath,
+      "-e",
+      `require("node:fs").appendFileSync("order.log", "${id}\\n"); process.exit(${exitCode});`,
+    ],
+    needs,
+    inputs: [],
+  };
+}
+
+const GRAPH = [
+  loggedStep("setup"),
+  loggedStep("short", ["setup"]),
+  loggedStep("long-head", ["setup"]),
+  loggedStep("long-tail", ["long-head"]),
+];
+
+async function run(repoRoot: string, steps: Step[]) {
+  const stderr: string[] = [];
+  const exitCode = await runStepsCommand(
+    "pipeline test",
+    steps,
+    repoRoot,
+    { concurrency: "1", "keep-going": true },
+    { cwd: repoRoot, env: {}, stdout: () => {}, stderr: (text) => stderr.push(text) },
+  );
+  const order = (await readFile(join(repoRoot, "order.log"), "utf8")).trim().split("\n");
+  return { exitCode, stderr: stderr.join("\n"), order };
+}
+
+async function writeHistory(repoRoot: string, text: string): Promise<void> {
+  await mkdir(join(repoRoot, ".pipeline"), { recursive: true });
+  await writeFile(join(repoRoot, STEP_DURATIONS_FILE), text);
+}
+
+const readHistory = async (repoRoot: string) =>
+  JSON.parse(await readFile(join(repoRoot, STEP_DURATIONS_FILE), "utf8"));
+
+const entry = (step: Step | undefined, durationMs: number) => ({
+  command: step?.command,
+  durationMs,
+});
+
+describe("step duration history on the host", () => {
+  it("records the passed command steps of a run, keeping earlier entries", async () => {
+    const repo = await tempDir();
+    await writeHistory(repo, JSON.stringify({ lint: { command: ["biome"], durationMs: 700 } }));
+    const steps = [...GRAPH, loggedStep("broken", ["setup"], 3)];
+    const result = await run(repo, steps);
+    expect(result.exitCode).toBe(1);
+    const history = await readHistory(repo);
+    expect(Object.keys(history).sort()).toEqual([
+      "lint",
+      "long-head",
+      "long-tail",
+      "setup",
+      "short",
+    ]);
+    expect(history.short.command).toEqual(steps[1]?.command);
+    expect(history.short.durationMs).toBeGreaterThan(0);
+    expect(history.lint).toEqual({ command: ["biome"], durationMs: 700 });
+  });
+
+  it("feeds recorded durations to the scheduler: the slowest chain starts first", async () => {
+    const repo = await tempDir();
+    await writeHistory(
+      repo,
+      JSON.stringify({
+        setup: entry(GRAPH[0], 1),
+        short: entry(GRAPH[1], 50),
+        "long-head": entry(GRAPH[2], 5),
+        "long-tail": entry(GRAPH[3], 100),
+      }),
+    );
+    const result = await run(repo, GRAPH);
+    expect(result).toEqual({
+      exitCode: 0,
+      stderr: "",
+      order: ["setup", "long-head", "long-tail", "short"],
+    });
+  });
+
+  it("ignores a duration recorded for a different command under the same step id", async () => {
+    const repo = await tempDir();
+    await writeHistory(
+      repo,
+      JSON.stringify({
+        short: entry(GRAPH[1], 50),
+        "long-tail": { command: ["pnpm", "run", "something-else"], durationMs: 100 },
+      }),
+    );
+    expect((await run(repo, GRAPH)).order).toEqual(["setup", "short", "long-head", "long-tail"]);
+  });
+
+  it.each([
+    ["not JSON", "{ truncated", `${STEP_DURATIONS_FILE} is not valid JSON`],
+    [
+      "the wrong shape",
+      JSON.stringify({ short: { command: ["x"], durationMs: "fast" } }),
+      `${STEP_DURATIONS_FILE}: short.durationMs: Invalid input: expected number, received string; expected {"<step id>": {"command": [...], "durationMs": <ms>}}`,
+    ],
+  ])(
+    "runs in declaration order when the history is %s, says why, then replaces it",
+    async (_, text, reason) => {
+      const repo = await tempDir();
+      await writeHistory(repo, text);
+      const result = await run(repo, GRAPH);
+      expect(result).toEqual({
+        exitCode: 0,
+        stderr: `[pipeline] scheduling in declaration order: ${reason}`,
+        order: ["setup", "short", "long-head", "long-tail"],
+      });
+      expect(Object.keys(await readHistory(repo)).sort()).toEqual([
+        "long-head",
+        "long-tail",
+        "setup",
+        "short",
+      ]);
+    },
+  );
+
+  it("runs without a history file and creates one", async () => {
+    const repo = await tempDir();
+    const result = await run(repo, GRAPH);
+    expect(result).toEqual({
+      exitCode: 0,
+      stderr: "",
+      order: ["setup", "short", "long-head", "long-tail"],
+    });
+    expect(Object.keys(await readHistory(repo))).toHaveLength(4);
+  });
+});
