@@ -99,10 +99,10 @@ export async function detectAffected(
       `warning: ${base} has no common ancestor with HEAD, so changes cannot be determined; testing every service`,
     ]);
   }
-  const [files, packages] = await Promise.all([
-    probe.changedFiles(base),
-    probe.pnpmChangedPackages(base),
-  ]);
+  // One after the other: pnpm writes temporary files (`_tmp_*`) into the repository while it
+  // runs, and a concurrent listing of untracked files would count them as changes.
+  const files = await probe.changedFiles(base);
+  const packages = await probe.pnpmChangedPackages(base);
   return affectedFromChanges(catalog, base, files, packages);
 }
 

@@ -1,6 +1,7 @@
 // The engine-neutral pipeline core: one import for the host runner and the Dagger module.
 export * from "./affected.js";
 export * from "./affected-ci.js";
+export * from "./command-change-probe.js";
 export * from "./coverage.js";
 export * from "./critical-path.js";
 export * from "./graph.js";
