@@ -87,9 +87,9 @@ export function defaultConcurrency(): number {
 
 /**
  * Starts every step whose needs have passed, at most `concurrency` at a time, longest remaining
- * path first (see `expectedDurations`). On a failure it
- * stops launching (running steps finish) unless `keepGoing`; either way the dependents of a
- * failed step are skipped. Coverage-gate steps are evaluated here from the test steps' results.
+ * path first (see `expectedDurations`). On a failure it stops launching (running steps finish)
+ * unless `keepGoing`; either way the dependents of a failed step are skipped. Coverage-gate steps
+ * are evaluated here from the test steps' results.
  */
 export async function runSteps(
   steps: readonly Step[],
