@@ -10,7 +10,7 @@
  */
 
 import { readFile, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { buildDeployPlan } from "../dagger/src/core/deploy/build-plan.js";
 import type { DeployPlan } from "../dagger/src/core/deploy/deploy-plan.js";
@@ -30,6 +30,8 @@ const START = "<!-- deploy-benchmark:start -->";
 const END = "<!-- deploy-benchmark:end -->";
 /** The failing gateway is detected after this long; recovery is measured from then. */
 const HEALTH_TIMEOUT_MS = 5_000;
+/** Read before anything starts: the figures are only comparable on a quiet machine. */
+const LOAD_AT_START = loadavg()[0] ?? 0;
 
 async function main(): Promise<void> {
   const repo = await copyRepo();
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
       [
         "## Deploy (`pnpm pipeline deploy --env local`)",
         "",
-        `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, shared with other work), against the local control plane: real wrangler 4 commands (\`deployments list\`, \`d1 migrations apply\`, \`deploy\`, \`rollback\`) and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
+        `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start), against the local control plane: real wrangler 4 commands (\`deployments list\`, \`d1 migrations apply\`, \`deploy\`, \`rollback\`) and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
         "",
         "| run | wall time |",
         "| --- | --- |",
