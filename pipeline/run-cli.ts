@@ -8,10 +8,10 @@ const BAD_INPUT = [UsageError, UnknownServiceError, MissingBaseRefError];
 
 function usage(): string {
   const names = Object.keys(COMMANDS);
-  return `usage: pnpm pipeline <command> [options]; commands: ${names.join(", ")}`;
+  return `usage: pnpm run pipeline <command> [options]; commands: ${names.join(", ")}`;
 }
 
-/** Dispatches `pnpm pipeline <command> ...` and turns known errors into one-line messages. */
+/** Dispatches `pnpm run pipeline <command> ...` and turns known errors into one-line messages. */
 export async function runCli(argv: string[], context: CommandContext): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined) {

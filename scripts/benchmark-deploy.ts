@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     const rollbacks = failing.services.filter((s) => s.rollback?.outcome === "rolled-back").length;
     await writeSection(
       [
-        "## Deploy (`pnpm pipeline deploy --env local`)",
+        "## Deploy (`pnpm run pipeline deploy --env local`)",
         "",
         `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start), against the local control plane: real wrangler 4 commands (\`deployments list\`, \`d1 migrations apply\`, \`deploy\`, \`rollback\`) and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
         "",

@@ -1,32 +1,21 @@
 import { type Container, type Directory, ReturnType, type Secret } from "@dagger.io/dagger";
 import { buildDeployPlan } from "./core/deploy/build-plan.js";
-import { d1MigrationDatabases } from "./core/deploy/d1-migrations.js";
 import type { DeployContext } from "./core/deploy/deploy-context.js";
 import { fetchHttpClient } from "./core/deploy/fetch-http-client.js";
 import { DEFAULT_HEALTH_POLICY } from "./core/deploy/health.js";
-import {
-  DeployCommandError,
-  type DeployedVersion,
-  systemClock,
-  type WorkerDeployer,
-} from "./core/deploy/ports.js";
+import { systemClock, type WorkerDeployer } from "./core/deploy/ports.js";
 import { renderPlan, renderTerminal } from "./core/deploy/render-report.js";
 import type { AnyDeployReport } from "./core/deploy/report.js";
 import { runDeploy } from "./core/deploy/run-deploy.js";
 import { runRelease } from "./core/deploy/run-release.js";
 import { runRollback } from "./core/deploy/run-rollback.js";
 import {
-  deployedVersion,
   envArgs,
-  isWorkerNotFound,
-  parseDeploymentHistory,
   parseWranglerOutput,
   WRANGLER_OUTPUT_ENV,
-  type WranglerRun,
   workersDevUrl,
-  wranglerArgs,
-  wranglerFailure,
 } from "./core/deploy/wrangler-cli.js";
+import { wranglerWorkerDeployer } from "./core/deploy/wrangler-deployer.js";
 import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/catalog.js";
 import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
 import { discoverServices } from "./core/services/discover.js";
@@ -65,8 +54,8 @@ export function wranglerContainer(
     .withEnvVariable("WRANGLER_SEND_METRICS", "false");
 }
 
-/** The core's WorkerDeployer over containers running the same wrangler commands as the host. */
-export class ContainerWorkerDeployer implements WorkerDeployer {
+/** wrangler calls in containers, for the core's WorkerDeployer. */
+export class ContainerWorkerDeployer {
   private calls = 0;
 
   constructor(
@@ -88,60 +77,23 @@ export class ContainerWorkerDeployer implements WorkerDeployer {
       .withExec(["pnpm", "exec", "wrangler", ...args], { expect: ReturnType.Any });
   }
 
-  private async run(service: ServiceInfo, args: string[]): Promise<WranglerRun> {
-    const ran = this.command(service, args);
-    const [exitCode, stdout, stderr, output] = await Promise.all([
-      ran.exitCode(),
-      ran.stdout(),
-      ran.stderr(),
-      ran.file(OUTPUT_FILE).contents(),
-    ]);
-    return { exitCode, stdout, stderr, records: parseWranglerOutput(output) };
-  }
-
-  async deploymentHistory(service: ServiceInfo, target: DeployTarget): Promise<string[]> {
-    const result = await this.run(service, wranglerArgs.deploymentsList(target));
-    if (result.exitCode === 0) return parseDeploymentHistory(result.stdout);
-    if (isWorkerNotFound(result)) return [];
-    throw new DeployCommandError("wrangler deployments list", wranglerFailure(result));
-  }
-
-  async deploy(service: ServiceInfo, target: DeployTarget): Promise<DeployedVersion> {
-    const config = (await this.reader.readText(`${service.dir}/wrangler.jsonc`)) ?? "{}";
-    for (const database of d1MigrationDatabases(config, target)) {
-      const migrated = await this.run(service, wranglerArgs.migrate(target, database));
-      if (migrated.exitCode !== 0) {
-        throw new DeployCommandError(
-          `wrangler d1 migrations apply ${database}`,
-          wranglerFailure(migrated),
-        );
-      }
-    }
-    const result = await this.run(service, wranglerArgs.deploy(target));
-    if (result.exitCode !== 0) {
-      throw new DeployCommandError("wrangler deploy", wranglerFailure(result));
-    }
-    const deployed = deployedVersion(result);
-    if (!deployed) {
-      throw new DeployCommandError("wrangler deploy", "wrote no version_id to its output file");
-    }
-    return deployed;
-  }
-
-  async rollback(
-    service: ServiceInfo,
-    target: DeployTarget,
-    versionId: string,
-    message: string,
-  ): Promise<void> {
-    const result = await this.run(service, wranglerArgs.rollback(target, versionId, message));
-    if (result.exitCode !== 0) {
-      throw new DeployCommandError("wrangler rollback", wranglerFailure(result));
-    }
-  }
-
-  manualRollbackCommand(service: ServiceInfo, target: DeployTarget, versionId: string): string {
-    return `dagger call rollback --service ${service.name} --env ${target} --to ${versionId}  (or: cd ${service.dir} && pnpm exec wrangler rollback ${versionId} ${envArgs(target).join(" ")} -y)`;
+  /** The same deployer the host uses, with each wrangler call run in a container. */
+  workerDeployer(): WorkerDeployer {
+    return wranglerWorkerDeployer({
+      run: async (service, args) => {
+        const ran = this.command(service, args);
+        const [exitCode, stdout, stderr, output] = await Promise.all([
+          ran.exitCode(),
+          ran.stdout(),
+          ran.stderr(),
+          ran.file(OUTPUT_FILE).contents(),
+        ]);
+        return { exitCode, stdout, stderr, records: parseWranglerOutput(output) };
+      },
+      reader: this.reader,
+      manualRollbackCommand: (service, target, versionId) =>
+        `dagger call rollback --service ${service.name} --env ${target} --to ${versionId}  (or: cd ${service.dir} && pnpm exec wrangler rollback ${versionId} ${envArgs(target).join(" ")} -y)`,
+    });
   }
 }
 
@@ -185,7 +137,10 @@ export class DaggerDeployRunner {
   async context(target: DeployTarget, secrets: CloudflareSecrets): Promise<DeployContext> {
     return {
       target,
-      deployer: new ContainerWorkerDeployer(await this.wranglerFor(target, secrets), this.reader),
+      deployer: new ContainerWorkerDeployer(
+        await this.wranglerFor(target, secrets),
+        this.reader,
+      ).workerDeployer(),
       http: fetchHttpClient,
       endpoints: {
         baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),

@@ -3,7 +3,7 @@ import type { PipelineCommand } from "../command.js";
 type CommandLoader = () => Promise<{ command: PipelineCommand }>;
 
 /**
- * Every `pnpm pipeline <name>` command, loaded lazily so a command's dependencies cost nothing to
+ * Every `pnpm run pipeline <name>` command, loaded lazily so a command's dependencies cost nothing to
  * the others. Adding a command is one line here plus its module in this folder.
  */
 export const COMMANDS: Record<string, CommandLoader> = {

@@ -2,24 +2,16 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { d1MigrationDatabases } from "../../dagger/src/core/deploy/d1-migrations.js";
+import type { WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import {
-  DeployCommandError,
-  type DeployedVersion,
-  type WorkerDeployer,
-} from "../../dagger/src/core/deploy/ports.js";
-import {
-  deployedVersion,
   envArgs,
-  isWorkerNotFound,
-  parseDeploymentHistory,
   parseWranglerOutput,
   WRANGLER_OUTPUT_ENV,
   type WranglerRun,
-  wranglerArgs,
-  wranglerFailure,
 } from "../../dagger/src/core/deploy/wrangler-cli.js";
+import { wranglerWorkerDeployer } from "../../dagger/src/core/deploy/wrangler-deployer.js";
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
+import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { redactor } from "./redact.js";
 
 export interface WranglerDeployerOptions {
@@ -71,51 +63,11 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
     }
   };
 
-  const failure = (command: string, result: WranglerRun) =>
-    new DeployCommandError(command, redact(wranglerFailure(result)));
-
-  return {
-    async deploymentHistory(service, target) {
-      const result = await run(service, wranglerArgs.deploymentsList(target));
-      if (result.exitCode === 0) {
-        return parseDeploymentHistory(result.stdout);
-      }
-      if (isWorkerNotFound(result)) {
-        return [];
-      }
-      throw failure("wrangler deployments list", result);
-    },
-
-    async deploy(service, target): Promise<DeployedVersion> {
-      const config = await readFile(join(options.repoRoot, service.dir, "wrangler.jsonc"), "utf8");
-      for (const database of d1MigrationDatabases(config, target)) {
-        const migrated = await run(service, wranglerArgs.migrate(target, database));
-        if (migrated.exitCode !== 0) {
-          throw failure(`wrangler d1 migrations apply ${database}`, migrated);
-        }
-      }
-      const secretsFile = await options.secretsFile?.(service);
-      const result = await run(service, wranglerArgs.deploy(target, secretsFile));
-      if (result.exitCode !== 0) {
-        throw failure("wrangler deploy", result);
-      }
-      const deployed = deployedVersion(result);
-      if (!deployed) {
-        throw new DeployCommandError(
-          "wrangler deploy",
-          "succeeded but wrote no version_id to WRANGLER_OUTPUT_FILE_PATH",
-        );
-      }
-      return deployed;
-    },
-
-    async rollback(service, target, versionId, message) {
-      const result = await run(service, wranglerArgs.rollback(target, versionId, message));
-      if (result.exitCode !== 0) {
-        throw failure("wrangler rollback", result);
-      }
-    },
-
+  return wranglerWorkerDeployer({
+    run,
+    reader: fsRepoReader(options.repoRoot),
+    redact,
+    ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
     manualRollbackCommand(service, target, versionId) {
       const wrangler = [
         options.manualEnvPrefix,
@@ -123,7 +75,7 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
         ...envArgs(target),
         '-y -m "finish pipeline rollback"',
       ];
-      return `pnpm pipeline rollback --service ${service.name} --env ${target} --to ${versionId}  (or: ${wrangler.filter(Boolean).join(" ")})`;
+      return `pnpm run pipeline rollback --service ${service.name} --env ${target} --to ${versionId}  (or: ${wrangler.filter(Boolean).join(" ")})`;
     },
-  };
+  });
 }

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 export class NotInRepositoryError extends Error {
   constructor(cwd: string) {
     super(
-      `not inside the workers monorepo: no pnpm-workspace.yaml next to a services/ folder in ${cwd} or its parents; run pnpm pipeline from the repository`,
+      `not inside the workers monorepo: no pnpm-workspace.yaml next to a services/ folder in ${cwd} or its parents; run pnpm run pipeline from the repository`,
     );
     this.name = "NotInRepositoryError";
   }

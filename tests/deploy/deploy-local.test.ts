@@ -258,7 +258,7 @@ describe("pipeline deploy against the local control plane", () => {
         `!!! ROLLBACK FAILED: gateway (local) is NOT back on ${before.gateway}`,
       );
       expect(top).toContain(
-        `pnpm pipeline rollback --service gateway --env local --to ${before.gateway}`,
+        `pnpm run pipeline rollback --service gateway --env local --to ${before.gateway}`,
       );
       expect((await serving()).gateway).not.toBe(before.gateway);
       // Finishing it by hand, as the report says, restores the gateway.

@@ -49,7 +49,7 @@ export class FakeCloud {
         this.history.get(service.name)?.push(versionId);
       },
       manualRollbackCommand: (service, target, versionId) =>
-        `pnpm pipeline rollback --service ${service.name} --env ${target} --to ${versionId}`,
+        `pnpm run pipeline rollback --service ${service.name} --env ${target} --to ${versionId}`,
     };
   }
 

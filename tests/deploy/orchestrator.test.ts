@@ -77,7 +77,9 @@ describe("runDeploy", () => {
     const report = await runDeploy(fakeContext(cloud), plan());
     const [first] = renderTerminal(report).split("\n");
     expect(first).toContain("ROLLBACK FAILED: auth (production)");
-    expect(first).toContain("pnpm pipeline rollback --service auth --env production --to old-auth");
+    expect(first).toContain(
+      "pnpm run pipeline rollback --service auth --env production --to old-auth",
+    );
     expect(renderMarkdown(report).split("\n")[0]).toBe("> [!CAUTION]");
     expect(cloud.serving("db")).toBe("old-db");
   });

@@ -100,7 +100,7 @@ describe("pipeline CLI bad input", () => {
     const result = await cli(["graph"], outside);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toBe(
-      `pipeline graph: not inside the workers monorepo: no pnpm-workspace.yaml next to a services/ folder in ${outside} or its parents; run pnpm pipeline from the repository`,
+      `pipeline graph: not inside the workers monorepo: no pnpm-workspace.yaml next to a services/ folder in ${outside} or its parents; run pnpm run pipeline from the repository`,
     );
   });
 

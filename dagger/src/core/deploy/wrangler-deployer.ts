@@ -1,0 +1,73 @@
+import type { RepoReader } from "../repo-reader.js";
+import type { ServiceInfo } from "../services/catalog.js";
+import { d1MigrationDatabases } from "./d1-migrations.js";
+import { DeployCommandError, type DeployedVersion, type WorkerDeployer } from "./ports.js";
+import {
+  deployedVersion,
+  isWorkerNotFound,
+  parseDeploymentHistory,
+  type WranglerRun,
+  wranglerArgs,
+  wranglerFailure,
+} from "./wrangler-cli.js";
+
+export interface WranglerDeployerPorts {
+  /**
+   * Runs `wrangler <args>` in the service's directory, with credentials only in its environment
+   * and WRANGLER_OUTPUT_FILE_PATH set, and reports how it ended with its ND-JSON records.
+   */
+  run(service: ServiceInfo, args: string[]): Promise<WranglerRun>;
+  reader: RepoReader;
+  /** Strips secret values from wrangler's output before it reaches an error or a report. */
+  redact?: (text: string) => string;
+  /** A `--secrets-file` uploaded with a service's new version (the local control plane's). */
+  secretsFile?: (service: ServiceInfo) => Promise<string | undefined>;
+  manualRollbackCommand: WorkerDeployer["manualRollbackCommand"];
+}
+
+/**
+ * The core's WorkerDeployer over the wrangler CLI: the same commands and the same reading of
+ * their output whether wrangler runs on the host (execa) or in a Dagger container.
+ */
+export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDeployer {
+  const redact = ports.redact ?? ((text: string) => text);
+  const failure = (command: string, result: WranglerRun) =>
+    new DeployCommandError(command, redact(wranglerFailure(result)));
+
+  return {
+    async deploymentHistory(service, target) {
+      const result = await ports.run(service, wranglerArgs.deploymentsList(target));
+      if (result.exitCode === 0) return parseDeploymentHistory(result.stdout);
+      if (isWorkerNotFound(result)) return [];
+      throw failure("wrangler deployments list", result);
+    },
+
+    async deploy(service, target): Promise<DeployedVersion> {
+      const config = (await ports.reader.readText(`${service.dir}/wrangler.jsonc`)) ?? "{}";
+      for (const database of d1MigrationDatabases(config, target)) {
+        const migrated = await ports.run(service, wranglerArgs.migrate(target, database));
+        if (migrated.exitCode !== 0) {
+          throw failure(`wrangler d1 migrations apply ${database}`, migrated);
+        }
+      }
+      const secretsFile = await ports.secretsFile?.(service);
+      const result = await ports.run(service, wranglerArgs.deploy(target, secretsFile));
+      if (result.exitCode !== 0) throw failure("wrangler deploy", result);
+      const deployed = deployedVersion(result);
+      if (!deployed) {
+        throw new DeployCommandError(
+          "wrangler deploy",
+          "succeeded but wrote no version_id to WRANGLER_OUTPUT_FILE_PATH",
+        );
+      }
+      return deployed;
+    },
+
+    async rollback(service, target, versionId, message) {
+      const result = await ports.run(service, wranglerArgs.rollback(target, versionId, message));
+      if (result.exitCode !== 0) throw failure("wrangler rollback", result);
+    },
+
+    manualRollbackCommand: ports.manualRollbackCommand,
+  };
+}
