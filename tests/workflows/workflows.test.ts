@@ -17,6 +17,7 @@ const engineVersion: string = JSON.parse(
 ).engineVersion;
 const workflowFiles = readdirSync(workflowsDir).filter((file) => /\.ya?ml$/.test(file));
 const ciText = readFileSync(join(workflowsDir, "ci.yml"), "utf8");
+const deployText = readFileSync(join(workflowsDir, "deploy.yml"), "utf8");
 
 function parsed(text: string): Workflow {
   const { workflow, problems } = parseWorkflow(text);
@@ -51,13 +52,56 @@ describe("ci.yml", () => {
     expect(daggerStep?.with?.verb).toBe("call");
     const args = String(daggerStep?.with?.args);
     expect(args).toMatch(/github\.event_name == 'pull_request'/);
-    expect(args).toContain("format('ci --base origin/{0}', github.base_ref)");
+    expect(args).toContain(`'ci --base "origin/$BASE_REF"'`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
+    expect(daggerStep?.env?.BASE_REF).toBe("${{ github.base_ref }}");
     expect(args).toMatch(/\|\| 'ci' }}$/);
   });
 
   it("pins the action and the engine version of dagger.json", () => {
     expect(daggerStep?.uses).toBe(`${DAGGER_ACTION}@${DAGGER_ACTION_PIN}`);
     expect(`v${daggerStep?.with?.version}`).toBe(engineVersion);
+  });
+});
+
+describe("deploy.yml", () => {
+  const workflow = parsed(deployText);
+  const condition = (job: string) => String(workflow.jobs[job]?.if ?? "");
+
+  it("deploys after CI only for pushes to this repository, never a fork's pull request", () => {
+    expect(condition("staging")).toContain("github.event.workflow_run.event == 'push'");
+    expect(condition("staging")).toContain(
+      "github.event.workflow_run.head_repository.full_name == github.repository",
+    );
+  });
+
+  it("checks the service input before any job that deploys", () => {
+    const [guard] = workflow.jobs.inputs?.steps ?? [];
+    expect(guard?.run).toContain("^[a-z0-9,-]+$");
+    expect(workflow.jobs.staging?.needs).toBe("inputs");
+    expect(workflow.jobs.production?.needs).toEqual(["inputs", "staging"]);
+    expect(condition("production")).toContain("needs.inputs.result == 'success'");
+  });
+
+  it("passes the service to dagger as a quoted variable, not spliced into args", () => {
+    for (const job of ["staging", "production"]) {
+      const step = workflow.jobs[job]?.steps.find((candidate) =>
+        candidate.uses?.startsWith(DAGGER_ACTION),
+      );
+      expect(String(step?.with?.args)).toContain('--service "$DEPLOY_SERVICE"');
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
+      expect(step?.env?.DEPLOY_SERVICE).toBe("${{ inputs.service || 'all' }}");
+    }
+  });
+
+  it("rejects the values an injection would use, and accepts service lists", () => {
+    const [guard] = workflow.jobs.inputs?.steps ?? [];
+    // The pattern bash's =~ tests, run here with the same (ERE-compatible) meaning.
+    const pattern = new RegExp(/=~ (\S+) \]\]/.exec(String(guard?.run))?.[1] ?? "(?!)");
+    for (const good of ["all", "gateway", "db,auth,email"]) expect(pattern.test(good)).toBe(true);
+    for (const bad of ["all; curl evil", "$(id)", "gateway --env production", "a`b`"]) {
+      expect(pattern.test(bad)).toBe(false);
+    }
   });
 });
 
@@ -96,6 +140,35 @@ describe("the workflow checks catch broken workflows", () => {
     expect(await broken(ciText.replace("fetch-depth: 0", "fetch-depth: 1"))).toContain(
       "checkout without fetch-depth: 0",
     );
+  });
+
+  it("a checkout that keeps the token in .git/config", async () => {
+    expect(
+      await broken(ciText.replace("persist-credentials: false", "persist-credentials: true")),
+    ).toContain("checkout without persist-credentials: false");
+  });
+
+  it("a dispatch input or branch name spliced into args", async () => {
+    const text = ciText.replace(
+      /args: .*$/m,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
+      "args: deploy --service ${{ inputs.service }}",
+    );
+    expect(await broken(text)).toContain(
+      "${{ inputs.service }} is spliced into the action's shell script",
+    );
+    const branch = ciText.replace('"origin/$BASE_REF"', "origin/${{ github.base_ref }}");
+    expect(await broken(branch)).toContain("is spliced into the action's shell script");
+  });
+
+  it("a guard job that sees secrets", async () => {
+    const text = deployText.replace(
+      "SERVICE: ${{ inputs.service || 'all' }}",
+      "SERVICE: ${{ secrets.CLOUDFLARE_API_TOKEN }}",
+    );
+    expect(
+      (await workflowProblems(".github/workflows/broken.yml", text, engineVersion)).join("\n"),
+    ).toContain("jobs.inputs: a guard job must not see secrets");
   });
 
   it("an extra run step", async () => {

@@ -50,14 +50,24 @@ export function parseWorkflow(text: string): { workflow?: Workflow; problems: st
 
 /**
  * The one-Dagger-step shape: each job is an optional checkout (with full history, which
- * `--base` needs) and exactly one pinned Dagger step at the module's engine version. No `run`
- * steps (the pipeline lives in the module) and no secrets in `args` (they would reach argv;
- * pass them through `env` and `env://NAME` instead).
+ * `--base` needs, and without persisted credentials, which `.git/config` would carry into the
+ * engine) and exactly one pinned Dagger step at the module's engine version. No `run` steps (the
+ * pipeline lives in the module), no secrets in `args` (they would reach argv; pass them through
+ * `env` and `env://NAME` instead), and no expressions in `args` (the action splices `args` into
+ * a shell script, so a dispatch input there is code; pass it through `env` as a quoted
+ * variable). The one exception is a guard job: `run` steps only, no actions and no secrets, to
+ * check inputs before anything else starts.
  */
 export function shapeProblems(workflow: Workflow, engineVersion: string): string[] {
   const problems: string[] = [];
   for (const [jobId, job] of Object.entries(workflow.jobs)) {
     const where = (index: number) => `jobs.${jobId}.steps[${index}]`;
+    if (isGuardJob(job.steps)) {
+      if (JSON.stringify(job.steps).includes("secrets.")) {
+        problems.push(`jobs.${jobId}: a guard job must not see secrets`);
+      }
+      continue;
+    }
     const daggerSteps = job.steps.filter((step) => actionName(step) === DAGGER_ACTION);
     if (daggerSteps.length !== 1) {
       problems.push(`jobs.${jobId}: ${daggerSteps.length} Dagger steps, expected exactly 1`);
@@ -67,6 +77,11 @@ export function shapeProblems(workflow: Workflow, engineVersion: string): string
       if (action === CHECKOUT_ACTION) {
         if (step.with?.["fetch-depth"] !== 0) {
           problems.push(`${where(index)}: checkout without fetch-depth: 0 (--base needs history)`);
+        }
+        if (step.with?.["persist-credentials"] !== false) {
+          problems.push(
+            `${where(index)}: checkout without persist-credentials: false (the token would reach the engine in .git/config)`,
+          );
         }
       } else if (action === DAGGER_ACTION) {
         problems.push(...daggerStepProblems(step, where(index), engineVersion));
@@ -104,7 +119,20 @@ function daggerStepProblems(step: WorkflowStep, where: string, engineVersion: st
       `${where}: a secret in args would reach argv; pass it through env and env://NAME`,
     );
   }
+  const spliced = args.match(
+    /\$\{\{[^}]*\b(inputs\.|github\.event\.|github\.(head|base)_ref)[^}]*\}\}/,
+  );
+  if (spliced) {
+    problems.push(
+      `${where}: ${spliced[0]} is spliced into the action's shell script; pass it through env as "$NAME"`,
+    );
+  }
   return problems;
+}
+
+/** Only `run` steps: a job that checks inputs and runs nothing of the repository's. */
+function isGuardJob(steps: WorkflowStep[]): boolean {
+  return steps.every((step) => step.run !== undefined && step.uses === undefined);
 }
 
 function actionName(step: WorkflowStep): string | undefined {
