@@ -1,4 +1,4 @@
-import { type Container, type Directory, ReturnType, type Secret } from "@dagger.io/dagger";
+import type { Container, Directory, Secret } from "@dagger.io/dagger";
 import { buildDeployPlan } from "./core/deploy/build-plan.js";
 import type { DeployContext } from "./core/deploy/deploy-context.js";
 import { fetchHttpClient } from "./core/deploy/fetch-http-client.js";
@@ -21,6 +21,7 @@ import { findService, serviceNames, UnknownServiceError } from "./core/services/
 import { discoverServices } from "./core/services/discover.js";
 import { buildCiSteps } from "./core/steps.js";
 import { DirectoryRepoReader } from "./runner/directory-repo-reader.js";
+import { execFailure } from "./runner/exec-outcome.js";
 import { stepContainers } from "./runner/step-containers.js";
 import { WORKDIR } from "./runner/toolchain.js";
 
@@ -74,7 +75,7 @@ export class ContainerWorkerDeployer {
       .withNewFile(OUTPUT_FILE, "")
       .withEnvVariable(WRANGLER_OUTPUT_ENV, OUTPUT_FILE)
       .withWorkdir(`${WORKDIR}/${service.dir}`)
-      .withExec(["pnpm", "exec", "wrangler", ...args], { expect: ReturnType.Any });
+      .withExec(["pnpm", "exec", "wrangler", ...args]);
   }
 
   /** The same deployer the host uses, with each wrangler call run in a container. */
@@ -82,13 +83,18 @@ export class ContainerWorkerDeployer {
     return wranglerWorkerDeployer({
       run: async (service, args) => {
         const ran = this.command(service, args);
-        const [exitCode, stdout, stderr, output] = await Promise.all([
-          ran.exitCode(),
-          ran.stdout(),
-          ran.stderr(),
-          ran.file(OUTPUT_FILE).contents(),
-        ]);
-        return { exitCode, stdout, stderr, records: parseWranglerOutput(output) };
+        try {
+          const [stdout, stderr, output] = await Promise.all([
+            ran.stdout(),
+            ran.stderr(),
+            ran.file(OUTPUT_FILE).contents(),
+          ]);
+          return { exitCode: 0, stdout, stderr, records: parseWranglerOutput(output) };
+        } catch (error) {
+          // A failed call leaves no container to read the output file from; wrangler's
+          // `command-failed` record only repeats the headline its stderr already has.
+          return { ...execFailure(error), records: [] };
+        }
       },
       reader: this.reader,
       manualRollbackCommand: (service, target, versionId) =>
@@ -119,11 +125,11 @@ export class DaggerDeployRunner {
   async wranglerFor(target: DeployTarget, secrets: CloudflareSecrets): Promise<Container> {
     const missing = [
       ...(secrets.token ? [] : ["--token"]),
-      ...(secrets.accountId ? [] : ["--account-id"]),
+      ...(secrets.accountId ? [] : ["--account"]),
     ];
     if (!secrets.token || !secrets.accountId) {
       throw new Error(
-        `deploying to ${target} needs ${missing.join(" and ")} (e.g. --token env://CLOUDFLARE_API_TOKEN, or DEPLOY_TOKEN in the .env next to dagger.json); nothing was changed`,
+        `deploying to ${target} needs ${missing.join(" and ")} (e.g. --token env://CLOUDFLARE_API_TOKEN --account env://CLOUDFLARE_ACCOUNT_ID, or DEPLOY_TOKEN and DEPLOY_ACCOUNT in the .env next to dagger.json); nothing was changed`,
       );
     }
     const steps = buildCiSteps(await this.catalog(), { parts: ["install"] });

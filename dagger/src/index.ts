@@ -22,7 +22,10 @@ export class Workers {
   source: Directory;
 
   constructor(
-    /** The repository; `.git` is kept for `--base`, local build output and secrets are not. */
+    /**
+     * The repository; `.git` is kept for `--base`; local build output, the local control plane's
+     * state and secrets are not. scripts/engine/source-ignore.ts must list the same patterns.
+     */
     @argument({
       defaultPath: "/",
       ignore: [
@@ -35,6 +38,7 @@ export class Workers {
         "**/.env",
         "**/.dev.vars",
         ".dagger-local",
+        ".local-cloud",
         ".pipeline",
         "dagger/sdk",
       ],
@@ -70,6 +74,16 @@ export class Workers {
     service?: string,
   ): Promise<Container> {
     return new ModulePipeline(this.source).test(service);
+  }
+
+  /**
+   * The pipeline's own tests (scheduler, affected rules, Dagger checks, workflows, deploys to the
+   * local control plane); returns the container after the step.
+   */
+  @func()
+  @check()
+  async tooling(): Promise<Container> {
+    return new ModulePipeline(this.source).part("tooling");
   }
 
   /** Integration tests: every worker together in workerd; returns the container after the step. */
@@ -129,12 +143,20 @@ export class Workers {
     env: DeployEnvironment,
     /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or DEPLOY_TOKEN in .env. */
     token?: Secret,
-    /** Cloudflare account id: --account-id env://CLOUDFLARE_ACCOUNT_ID, or DEPLOY_ACCOUNT_ID in .env. */
-    accountId?: Secret,
+    /**
+     * Cloudflare account id: --account env://CLOUDFLARE_ACCOUNT_ID, or DEPLOY_ACCOUNT in .env
+     * (Dagger matches .env keys to argument names without dropping underscores).
+     */
+    account?: Secret,
     /** Print the plan (waves, smoke tests) and change nothing. */
     dryRun = false,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).deploy(service, env, { token, accountId }, dryRun);
+    return new DaggerDeployRunner(this.source).deploy(
+      service,
+      env,
+      { token, accountId: account },
+      dryRun,
+    );
   }
 
   /** Roll one service back (to --to, or the version its previous deployment served) and check its health. */
@@ -148,10 +170,16 @@ export class Workers {
     to?: string,
     /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or ROLLBACK_TOKEN in .env. */
     token?: Secret,
-    /** Cloudflare account id: --account-id env://CLOUDFLARE_ACCOUNT_ID, or ROLLBACK_ACCOUNT_ID in .env. */
-    accountId?: Secret,
+    /**
+     * Cloudflare account id: --account env://CLOUDFLARE_ACCOUNT_ID, or ROLLBACK_ACCOUNT in .env
+     * (Dagger matches .env keys to argument names without dropping underscores).
+     */
+    account?: Secret,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).rollback(service, env, to, { token, accountId });
+    return new DaggerDeployRunner(this.source).rollback(service, env, to, {
+      token,
+      accountId: account,
+    });
   }
 
   /** Deploy to staging, validate health and smoke tests, then production; stops at the first failure. */
@@ -161,9 +189,12 @@ export class Workers {
     service = "all",
     /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or RELEASE_TOKEN in .env. */
     token?: Secret,
-    /** Cloudflare account id: --account-id env://CLOUDFLARE_ACCOUNT_ID, or RELEASE_ACCOUNT_ID in .env. */
-    accountId?: Secret,
+    /**
+     * Cloudflare account id: --account env://CLOUDFLARE_ACCOUNT_ID, or RELEASE_ACCOUNT in .env
+     * (Dagger matches .env keys to argument names without dropping underscores).
+     */
+    account?: Secret,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).release(service, { token, accountId });
+    return new DaggerDeployRunner(this.source).release(service, { token, accountId: account });
   }
 }

@@ -1,11 +1,17 @@
-import { CacheSharingMode, dag, ReturnType } from "@dagger.io/dagger";
+import { CacheSharingMode, dag } from "@dagger.io/dagger";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Step } from "../../dagger/src/core/steps.js";
 import { changeProbeContainer } from "../../dagger/src/runner/container-change-probe.js";
-import { type StepContainers, stepContainers } from "../../dagger/src/runner/step-containers.js";
+import {
+  type StepContainers,
+  stepContainers,
+  stepSource,
+} from "../../dagger/src/runner/step-containers.js";
 import { toolchainContainer, WORKDIR } from "../../dagger/src/runner/toolchain.js";
 import {
   cacheProblems,
+  contentHashProblems,
+  filterOf,
   imageProblems,
   independenceProblems,
   installOrderProblems,
@@ -45,14 +51,42 @@ describe("the containers the module builds", () => {
     expect(installOrderProblems(operationsOf(containers.workspace), install)).toEqual([]);
   });
 
-  it("run every test step on the shared workspace, independent of the others", () => {
+  it("run every test step on the shared install layer, independent of the others", () => {
     expect(testSteps().length).toBeGreaterThan(1);
     const byStep = testSteps().map((step) => ({
       id: step.id,
       command: step.command as string[],
       ops: operationsOf(containers.afterStep(step)),
     }));
-    expect(independenceProblems(operationsOf(containers.workspace), byStep)).toEqual([]);
+    expect(independenceProblems(operationsOf(containers.installed), byStep)).toEqual([]);
+  });
+
+  it("copy only content-hashed (filtered) directories into step containers", () => {
+    expect(contentHashProblems(operationsOf(containers.workspace))).toEqual([]);
+    for (const step of steps.filter((candidate) => candidate.command)) {
+      expect(contentHashProblems(operationsOf(containers.afterStep(step)))).toEqual([]);
+    }
+  });
+
+  it("give each step only its own inputs, without docs", () => {
+    const sourceOf = (id: string) => {
+      const ops = operationsOf(containers.afterStep(stepById(steps, id)));
+      const copy = ops.filter((op) => op.operation === "withDirectory").at(-1);
+      return copy ? filterOf(copy) : undefined;
+    };
+    const db = sourceOf("test:db");
+    expect(db?.include).toContain("services/db/**");
+    expect(db?.include).toContain("pnpm-lock.yaml");
+    expect(db?.include?.some((pattern) => pattern.startsWith("services/gateway"))).toBe(false);
+    expect(sourceOf("test:gateway")?.include).toContain("services/db/**");
+    expect(sourceOf("typecheck")?.include).toBeUndefined();
+    for (const step of steps.filter(
+      (candidate) => candidate.command && candidate.id !== "install",
+    )) {
+      expect(sourceOf(step.id)?.exclude).toEqual(
+        expect.arrayContaining([".git", "**/*.md", "docs"]),
+      );
+    }
   });
 
   it("pass nothing secret-looking through withEnvVariable or argv", () => {
@@ -63,14 +97,19 @@ describe("the containers the module builds", () => {
   });
 
   it("give git history to the change probe only", () => {
-    const copies = (ops: Operation[]) =>
-      ops.filter((op) => op.operation === "withDirectory" && op.args.include === undefined);
-    expect(copies(operationsOf(containers.workspace)).map((op) => op.args.exclude)).toEqual([
-      [".git"],
-    ]);
-    expect(copies(operationsOf(changeProbeContainer(source))).map((op) => op.args.exclude)).toEqual(
-      [undefined],
-    );
+    const sourceCopies = (ops: Operation[]) =>
+      ops.filter((op) => op.operation === "withDirectory" && filterOf(op)?.include === undefined);
+    const excludes = (ops: Operation[]) => sourceCopies(ops).map((op) => filterOf(op)?.exclude);
+    expect(excludes(operationsOf(containers.workspace))).toEqual([[".git"]]);
+    for (const step of testSteps()) {
+      expect(
+        operationsOf(containers.afterStep(step))
+          .filter((op) => op.operation === "withDirectory")
+          .every((op) => filterOf(op)?.exclude?.includes(".git") || filterOf(op)?.include),
+      ).toBe(true);
+    }
+    expect(excludes(operationsOf(changeProbeContainer(source)))).toEqual([undefined]);
+    expect(sourceCopies(operationsOf(changeProbeContainer(source)))).toHaveLength(1);
   });
 });
 
@@ -121,7 +160,7 @@ describe("the container rules catch broken containers", () => {
       'a directory copied before the install is not limited to manifests and lockfile (include: "everything")',
     ]);
     const unfrozen = toolchainContainer()
-      .withDirectory(WORKDIR, source, { include: ["package.json"] })
+      .withDirectory(WORKDIR, source.filter({ include: ["package.json"] }))
       .withExec(["pnpm", "install"])
       .withDirectory(WORKDIR, source);
     expect(installOrderProblems(operationsOf(unfrozen), ["pnpm", "install"])).toEqual([
@@ -134,15 +173,13 @@ describe("the container rules catch broken containers", () => {
     if (!first?.command || !second?.command) {
       throw new Error("the repository needs two services for this check");
     }
-    const chained = containers
-      .afterStep(first)
-      .withExec(second.command, { expect: ReturnType.Any });
-    const problems = independenceProblems(operationsOf(containers.workspace), [
+    const chained = containers.afterStep(first).withExec(second.command);
+    const problems = independenceProblems(operationsOf(containers.installed), [
       { id: first.id, command: first.command, ops: operationsOf(containers.afterStep(first)) },
       { id: second.id, command: second.command, ops: operationsOf(chained) },
     ]);
     expect(problems).toEqual([
-      `${second.id} adds 2 calls to the workspace, not only its own command`,
+      `${second.id} adds 3 calls to the install layer, not only its sources and its own command`,
       `${second.id} runs after ${first.id} (its container contains ${first.id}'s command)`,
     ]);
   });
@@ -152,15 +189,26 @@ describe("the container rules catch broken containers", () => {
     if (!step?.command) {
       throw new Error("the repository needs a service for this check");
     }
-    const mounted = containers.workspace
+    const mounted = containers.installed
+      .withDirectory(WORKDIR, stepSource(source, step))
       .withMountedCache("/pnpm-store", dag.cacheVolume("pnpm"), {
         sharing: CacheSharingMode.Locked,
       })
-      .withExec(step.command, { expect: ReturnType.Any });
+      .withExec(step.command);
     const byStep = [{ id: step.id, command: step.command, ops: operationsOf(mounted) }];
-    expect(independenceProblems(operationsOf(containers.workspace), byStep)).toEqual([
-      `${step.id} adds 2 calls to the workspace, not only its own command`,
+    expect(independenceProblems(operationsOf(containers.installed), byStep)).toEqual([
+      `${step.id} adds 3 calls to the install layer, not only its sources and its own command`,
       `${step.id} runs with the Locked cache at /pnpm-store mounted: parallel steps would queue on it`,
+    ]);
+  });
+
+  it("a copy filtered by withDirectory's own include/exclude, or not filtered at all", () => {
+    const unhashed = toolchainContainer()
+      .withDirectory(WORKDIR, source, { exclude: [".git"] })
+      .withDirectory("/all", source);
+    expect(contentHashProblems(operationsOf(unhashed))).toEqual([
+      `withDirectory ${WORKDIR} filters with its own include/exclude, which the engine does not hash by content; copy a Directory.filter result`,
+      "withDirectory /all copies an unfiltered directory (with .git): every commit busts its cache",
     ]);
   });
 

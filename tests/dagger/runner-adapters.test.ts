@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Container, Directory } from "@dagger.io/dagger";
+import { type Container, type Directory, ExecError } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectAffected, MissingBaseRefError } from "../../dagger/src/core/affected.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
@@ -16,20 +16,33 @@ import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 
+/** What the SDK throws when an exec run with the default `expect` fails. */
+function execError(cmd: string[], exitCode: number, stdout: string, stderr: string): ExecError {
+  return new ExecError(`process "${cmd.join(" ")}" did not complete successfully`, {
+    cmd,
+    exitCode,
+    stdout,
+    stderr,
+  });
+}
+
 /**
  * The container adapters without an engine: a stand-in Container runs each withExec on the host
- * (in a real git repository), so the probe's argv and parsing meet real git and pnpm.
+ * (in a real git repository), so the probe's argv and parsing meet real git and pnpm. Like the
+ * engine with the default `expect`, a failed command rejects every leaf with an ExecError.
  */
 function hostBackedContainer(cwd: string): Container {
   return {
     withExec(args: string[]) {
       const [file, ...rest] = args;
       const result = spawnSync(file as string, rest, { cwd, encoding: "utf8" });
-      return {
-        exitCode: async () => result.status ?? 1,
-        stdout: async () => result.stdout,
-        stderr: async () => result.stderr,
+      const leaf = (value: string) => async () => {
+        if (result.status !== 0) {
+          throw execError(args, result.status ?? 1, result.stdout, result.stderr);
+        }
+        return value;
       };
+      return { stdout: leaf(result.stdout), stderr: leaf(result.stderr) };
     },
   } as unknown as Container;
 }
@@ -118,14 +131,44 @@ describe("the container step executor", () => {
   const containersWith = (exitCode: number, output: string, summary?: string): StepContainers =>
     ({
       afterStep: () => ({
-        exitCode: async () => exitCode,
-        combinedOutput: async () => output,
+        combinedOutput: async () => {
+          if (exitCode !== 0) {
+            throw execError(step.command as string[], exitCode, output, "stderr tail");
+          }
+          return output;
+        },
         exists: async (path: string) => summary !== undefined && path === step.coverageSummary,
         file: () => ({ contents: async () => summary }),
       }),
     }) as unknown as StepContainers;
 
-  it("returns the exit code, the tail of the output and the coverage summary", async () => {
+  it("turns a failed command's error into its exit code and log tail", async () => {
+    const output = Array.from({ length: 100 }, (_, line) => `line ${line + 1}`).join("\n");
+    const seen: string[] = [];
+    const outcome = await new ContainerStepExecutor(containersWith(3, output)).execute(step, {
+      onOutput: (text) => seen.push(text),
+    });
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.logTail.split("\n")).toHaveLength(LOG_TAIL_LINES);
+    expect(outcome.logTail.endsWith("line 100\nstderr tail")).toBe(true);
+    expect(outcome.coverage).toBeUndefined();
+    expect(seen).toEqual([`${output}\nstderr tail`]);
+  });
+
+  it("lets an engine fault that is not a command's outcome fail the run", async () => {
+    const broken = {
+      afterStep: () => ({
+        combinedOutput: async () => {
+          throw new Error("connection to the engine lost");
+        },
+      }),
+    } as unknown as StepContainers;
+    await expect(
+      new ContainerStepExecutor(broken).execute(step, { onOutput: () => {} }),
+    ).rejects.toThrow("connection to the engine lost");
+  });
+
+  it("returns the tail of the output and the coverage summary of a passed step", async () => {
     const output = Array.from({ length: 100 }, (_, line) => `line ${line + 1}`).join("\n");
     const summary = JSON.stringify({
       total: {
@@ -136,13 +179,13 @@ describe("the container step executor", () => {
       },
     });
     const seen: string[] = [];
-    const outcome = await new ContainerStepExecutor(containersWith(3, output, summary)).execute(
+    const outcome = await new ContainerStepExecutor(containersWith(0, output, summary)).execute(
       step,
       {
         onOutput: (text) => seen.push(text),
       },
     );
-    expect(outcome.exitCode).toBe(3);
+    expect(outcome.exitCode).toBe(0);
     expect(outcome.logTail.split("\n")).toHaveLength(LOG_TAIL_LINES);
     expect(outcome.logTail.endsWith("line 100")).toBe(true);
     expect(outcome.coverage).toEqual({

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EXPECTED_SURFACE } from "./expected-surface.js";
 import { moduleSourceFiles, withModuleVariant } from "./helpers/module-variant.js";
 import { type ModuleSurface, scanModuleSurface } from "./helpers/sdk-internals.js";
-import { checkArgumentProblems, typeProblems } from "./helpers/surface-rules.js";
+import { checkArgumentProblems, dotEnvProblems, typeProblems } from "./helpers/surface-rules.js";
 
 const MODULE_NAME = "workers";
 const scanVariant = (edit: (indexTs: string) => string) =>
@@ -27,6 +29,27 @@ describe("the module's CLI surface, as the engine's introspector reads it", () =
 
   it("types every argument and result as a scalar, a module enum or an expected core type", () => {
     expect(typeProblems(surface)).toEqual([]);
+  });
+});
+
+describe(".env.example", () => {
+  const text = readFileSync(join(import.meta.dirname, "..", "..", ".env.example"), "utf8");
+
+  it("fills the token and account of deploy, rollback and release, as Dagger matches keys", () => {
+    expect(dotEnvProblems(surface, text)).toEqual([]);
+    for (const fn of ["DEPLOY", "ROLLBACK", "RELEASE"]) {
+      expect(text).toMatch(new RegExp(`^${fn}_TOKEN=env://`, "m"));
+      expect(text).toMatch(new RegExp(`^${fn}_ACCOUNT=env://`, "m"));
+    }
+  });
+
+  it("would flag a key Dagger never matches, and a literal secret", () => {
+    expect(
+      dotEnvProblems(surface, "DEPLOY_ACCOUNT_ID=env://X\n# DEPLOY_NOPE=1\nDEPLOY_TOKEN=abc123"),
+    ).toEqual([
+      "DEPLOY_ACCOUNT_ID fills no function argument (Dagger reads FUNCTION_ARGUMENT, underscores kept)",
+      "DEPLOY_TOKEN sets the Secret deploy --token to a literal, not a reference such as env://NAME",
+    ]);
   });
 });
 

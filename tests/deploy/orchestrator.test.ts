@@ -5,7 +5,7 @@ import { renderMarkdown, renderTerminal } from "../../dagger/src/core/deploy/ren
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
 import { NothingToRollBackError, runRollback } from "../../dagger/src/core/deploy/run-rollback.js";
-import { wranglerFailure } from "../../dagger/src/core/deploy/wrangler-cli.js";
+import { isWorkerNotFound, wranglerFailure } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { FakeCloud, fakeContext, service, virtualClock } from "./fakes.js";
 
 const db = service("db");
@@ -210,5 +210,28 @@ describe("wranglerFailure", () => {
     expect(message).toBe(
       "A request to the Cloudflare API failed. — Uncaught Error: crash at start-up [code: 10021]",
     );
+  });
+});
+
+describe("isWorkerNotFound", () => {
+  const run = (stderr: string, code?: number) => ({
+    exitCode: 1,
+    stdout: "",
+    stderr,
+    records: code === undefined ? [] : [{ type: "command-failed", message: "failed", code }],
+  });
+
+  it("reads the API code from wrangler's output file", () => {
+    expect(isWorkerNotFound(run("", 10007))).toBe(true);
+    expect(isWorkerNotFound(run("", 10000))).toBe(false);
+  });
+
+  // A failed call in a Dagger container leaves no output file to read: only stderr.
+  it("reads it from stderr when there is no output file", () => {
+    const stderr =
+      "✘ [ERROR] A request to the Cloudflare API failed.\n\n  This Worker does not exist on your account. [code: 10007]\n";
+    expect(isWorkerNotFound(run(stderr))).toBe(true);
+    expect(isWorkerNotFound(run(stderr.replace("10007", "10021")))).toBe(false);
+    expect(isWorkerNotFound(run("network down"))).toBe(false);
   });
 });

@@ -19,6 +19,9 @@ const workflowFiles = readdirSync(workflowsDir).filter((file) => /\.ya?ml$/.test
 const ciText = readFileSync(join(workflowsDir, "ci.yml"), "utf8");
 const deployText = readFileSync(join(workflowsDir, "deploy.yml"), "utf8");
 
+/** A GitHub expression, `${{ inner }}` (a template here would read it as a placeholder). */
+const gh = (inner: string) => `$\{{ ${inner} }}`;
+
 function parsed(text: string): Workflow {
   const { workflow, problems } = parseWorkflow(text);
   expect(problems).toEqual([]);
@@ -53,8 +56,7 @@ describe("ci.yml", () => {
     const args = String(daggerStep?.with?.args);
     expect(args).toMatch(/github\.event_name == 'pull_request'/);
     expect(args).toContain(`'ci --base "origin/$BASE_REF"'`);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
-    expect(daggerStep?.env?.BASE_REF).toBe("${{ github.base_ref }}");
+    expect(daggerStep?.env?.BASE_REF).toBe(gh("github.base_ref"));
     expect(args).toMatch(/\|\| 'ci' }}$/);
   });
 
@@ -89,8 +91,7 @@ describe("deploy.yml", () => {
         candidate.uses?.startsWith(DAGGER_ACTION),
       );
       expect(String(step?.with?.args)).toContain('--service "$DEPLOY_SERVICE"');
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
-      expect(step?.env?.DEPLOY_SERVICE).toBe("${{ inputs.service || 'all' }}");
+      expect(step?.env?.DEPLOY_SERVICE).toBe(gh("inputs.service || 'all'"));
     }
   });
 
@@ -149,22 +150,18 @@ describe("the workflow checks catch broken workflows", () => {
   });
 
   it("a dispatch input or branch name spliced into args", async () => {
-    const text = ciText.replace(
-      /args: .*$/m,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
-      "args: deploy --service ${{ inputs.service }}",
-    );
+    const text = ciText.replace(/args: .*$/m, `args: deploy --service ${gh("inputs.service")}`);
     expect(await broken(text)).toContain(
-      "${{ inputs.service }} is spliced into the action's shell script",
+      `${gh("inputs.service")} is spliced into the action's shell script`,
     );
-    const branch = ciText.replace('"origin/$BASE_REF"', "origin/${{ github.base_ref }}");
+    const branch = ciText.replace('"origin/$BASE_REF"', `origin/${gh("github.base_ref")}`);
     expect(await broken(branch)).toContain("is spliced into the action's shell script");
   });
 
   it("a guard job that sees secrets", async () => {
     const text = deployText.replace(
-      "SERVICE: ${{ inputs.service || 'all' }}",
-      "SERVICE: ${{ secrets.CLOUDFLARE_API_TOKEN }}",
+      `SERVICE: ${gh("inputs.service || 'all'")}`,
+      `SERVICE: ${gh("secrets.CLOUDFLARE_API_TOKEN")}`,
     );
     expect(
       (await workflowProblems(".github/workflows/broken.yml", text, engineVersion)).join("\n"),
@@ -189,8 +186,7 @@ describe("the workflow checks catch broken workflows", () => {
   it("a secret interpolated into args", async () => {
     const text = ciText.replace(
       /args: .*$/m,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
-      "args: deploy --token ${{ secrets.CLOUDFLARE_API_TOKEN }}",
+      `args: deploy --token ${gh("secrets.CLOUDFLARE_API_TOKEN")}`,
     );
     expect(await broken(text)).toContain("a secret in args would reach argv");
   });

@@ -69,6 +69,9 @@ const TOOLING_DIRS = [
   "scripts/",
 ];
 
+/** Docs affect nothing; as globs for the engine's directory filters (see isDocsFile). */
+export const DOCS_GLOBS = ["**/*.md", "docs"];
+
 export function isDocsFile(path: string): boolean {
   return path.endsWith(".md") || path.startsWith("docs/");
 }

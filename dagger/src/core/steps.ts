@@ -145,7 +145,7 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
   return included.map((step) => ({ ...step, needs: step.needs.filter((id) => ids.has(id)) }));
 }
 
-function partOf(step: Step): CiPart {
+export function partOf(step: Step): CiPart {
   if (step.id === "test:tooling") {
     return "tooling";
   }

@@ -1,6 +1,7 @@
-import { type Container, type Directory, ReturnType } from "@dagger.io/dagger";
+import type { Container, Directory } from "@dagger.io/dagger";
 import type { ChangeProbe } from "../core/affected.js";
 import { commandChangeProbe } from "../core/command-change-probe.js";
+import { execFailure } from "./exec-outcome.js";
 import { toolchainContainer, WORKDIR } from "./toolchain.js";
 
 /** Git history is only needed here, so only this container gets `.git`. */
@@ -16,12 +17,12 @@ export function changeProbeContainer(source: Directory): Container {
 /** The core's git and pnpm questions, asked inside a container. */
 export function containerChangeProbe(container: Container): ChangeProbe {
   return commandChangeProbe(async (argv) => {
-    const done = container.withExec(argv, { expect: ReturnType.Any });
-    const [exitCode, stdout, stderr] = await Promise.all([
-      done.exitCode(),
-      done.stdout(),
-      done.stderr(),
-    ]);
-    return { exitCode, stdout, stderr };
+    const done = container.withExec(argv);
+    try {
+      const [stdout, stderr] = await Promise.all([done.stdout(), done.stderr()]);
+      return { exitCode: 0, stdout, stderr };
+    } catch (error) {
+      return execFailure(error);
+    }
   });
 }

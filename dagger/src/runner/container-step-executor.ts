@@ -2,6 +2,7 @@ import type { Container } from "@dagger.io/dagger";
 import { type CoverageSummary, parseCoverageSummary } from "../core/coverage.js";
 import type { StepExecutor, StepIo, StepOutcome } from "../core/scheduler.js";
 import type { Step } from "../core/steps.js";
+import { execFailure } from "./exec-outcome.js";
 import { lastLines } from "./log-tail.js";
 import type { StepContainers } from "./step-containers.js";
 
@@ -11,15 +12,20 @@ export class ContainerStepExecutor implements StepExecutor {
 
   async execute(step: Step, io: StepIo): Promise<StepOutcome> {
     const container = this.containers.afterStep(step);
-    const [exitCode, output] = await Promise.all([
-      container.exitCode(),
-      container.combinedOutput(),
-    ]);
+    let output: string;
+    try {
+      output = await container.combinedOutput();
+    } catch (error) {
+      const failed = execFailure(error);
+      const log = [failed.stdout, failed.stderr].filter(Boolean).join("\n");
+      io.onOutput(log);
+      return { exitCode: failed.exitCode, logTail: lastLines(log) };
+    }
     io.onOutput(output);
     const coverage = step.coverageSummary
       ? await readCoverage(container, step.coverageSummary)
       : undefined;
-    return { exitCode, logTail: lastLines(output), ...(coverage ? { coverage } : {}) };
+    return { exitCode: 0, logTail: lastLines(output), ...(coverage ? { coverage } : {}) };
   }
 }
 

@@ -16,7 +16,7 @@ import { type RunResult, runSteps, type StepExecutor } from "../core/scheduler.j
 import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
 import { requireServices } from "../core/services/catalog.js";
 import { discoverServices } from "../core/services/discover.js";
-import { buildCiSteps, type CiPart, type Step } from "../core/steps.js";
+import { buildCiSteps, type CiPart, partOf, type Step } from "../core/steps.js";
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
@@ -68,12 +68,16 @@ export class ModulePipeline {
   }
 
   /**
-   * One part of the graph (typecheck, lint, integration) on its own, returning the container
-   * after its step so callers can chain `terminal`, `stdout` or `export`.
+   * One part of the graph (typecheck, lint, tooling, integration) on its own, returning the
+   * container after its step so callers can chain `terminal`, `stdout` or `export`.
    */
   async part(part: CiPart): Promise<Container> {
     const steps = buildCiSteps(await this.catalog(), { parts: ["install", part] });
-    return this.runAlone(steps, part);
+    const [step, ...more] = steps.filter((candidate) => partOf(candidate) === part);
+    if (!step || more.length > 0) {
+      throw new Error(`the ${part} part of the step graph is not exactly one step`);
+    }
+    return this.runAlone(steps, step.id);
   }
 
   /** One service's unit tests; without a service, every service's, their coverage merged. */

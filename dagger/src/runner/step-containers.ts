@@ -1,18 +1,24 @@
-import { type Container, type Directory, ReturnType } from "@dagger.io/dagger";
+import type { Container, Directory } from "@dagger.io/dagger";
 import type { Step } from "../core/steps.js";
-import { installedContainer, workspaceContainer } from "./toolchain.js";
+import {
+  installedContainer,
+  STEP_SOURCE_EXCLUDES,
+  WORKSPACE_EXCLUDES,
+  withSources,
+} from "./toolchain.js";
 
 export const INSTALL_STEP_ID = "install";
 
 /**
- * The containers a step graph runs in. Every command step starts from the same workspace (the
- * install layer plus the sources), never from another step's container, so the engine can run
- * them side by side.
+ * The containers a step graph runs in. Every command step starts from the install layer plus the
+ * sources it reads, never from another step's container, so the engine can run them side by
+ * side.
  */
 export interface StepContainers {
   installed: Container;
+  /** The install plus the whole repository (without `.git`): for single steps and exports. */
   workspace: Container;
-  /** The container after the step's command; a failing command is recorded, not raised. */
+  /** The container after the step's command; evaluating it throws if the command fails. */
   afterStep(step: Step): Container;
 }
 
@@ -24,10 +30,9 @@ export function stepContainers(source: Directory, steps: readonly Step[]): StepC
     );
   }
   const installed = installedContainer(source, install.command);
-  const workspace = workspaceContainer(installed, source);
   return {
     installed,
-    workspace,
+    workspace: withSources(installed, source.filter({ exclude: WORKSPACE_EXCLUDES })),
     afterStep(step) {
       if (step.id === INSTALL_STEP_ID) {
         return installed;
@@ -35,7 +40,19 @@ export function stepContainers(source: Directory, steps: readonly Step[]): StepC
       if (!step.command) {
         throw new Error(`step ${step.id} has no command to run in a container`);
       }
-      return workspace.withExec(step.command, { expect: ReturnType.Any });
+      return withSources(installed, stepSource(source, step)).withExec(step.command);
     },
   };
+}
+
+/**
+ * Only the files a step reads (its `inputs`), without git history or docs. The engine hashes a
+ * filtered directory by content, so a step reruns only when its own inputs change: an edit to
+ * one service leaves the other services' test steps cached.
+ */
+export function stepSource(source: Directory, step: Step): Directory {
+  const include = step.inputs.includes(".")
+    ? undefined
+    : step.inputs.flatMap((path) => [path, `${path}/**`]);
+  return source.filter({ ...(include ? { include } : {}), exclude: STEP_SOURCE_EXCLUDES });
 }

@@ -1,10 +1,5 @@
-import {
-  CacheSharingMode,
-  type Container,
-  type Directory,
-  dag,
-  ReturnType,
-} from "@dagger.io/dagger";
+import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
+import { DOCS_GLOBS } from "../core/affected.js";
 
 /**
  * Debian, not the runtime's default Alpine: workerd (wrangler, Miniflare, the vitest plugin) is
@@ -20,8 +15,9 @@ export const PNPM_STORE_PATH = "/pnpm-store";
 export const PNPM_STORE_VOLUME = `pnpm-store-v${PNPM_VERSION.split(".")[0]}`;
 
 /**
- * What `pnpm install` reads. Copying only these before the install keeps its layer cached across
- * source edits; any manifest change (a new dependency, a new workspace package) re-runs it.
+ * What `pnpm install` reads. The install sees only these (a filtered directory, which the engine
+ * hashes by content), so it stays cached across source edits; any manifest change (a new
+ * dependency, a new workspace package) re-runs it.
  */
 export const INSTALL_MANIFESTS = [
   "package.json",
@@ -35,7 +31,12 @@ export const INSTALL_MANIFESTS = [
  * Step containers never see the git history: a new commit with identical files must not bust
  * their caches. Only the change probe mounts `.git`.
  */
-export const STEP_SOURCE_EXCLUDES = [".git"];
+export const WORKSPACE_EXCLUDES = [".git"];
+/**
+ * Nor do scheduled steps see the docs, which affected detection already treats as affecting
+ * nothing: a docs-only edit reruns no step.
+ */
+export const STEP_SOURCE_EXCLUDES = [...WORKSPACE_EXCLUDES, ...DOCS_GLOBS];
 
 /** Node, git and pnpm; nothing from the repository yet. */
 export function toolchainContainer(): Container {
@@ -59,28 +60,28 @@ export function toolchainContainer(): Container {
 
 /**
  * The install, from the manifests and lockfile alone, with the pnpm store on a cache volume for
- * the duration of that one command. The exit code is recorded, not enforced: the scheduler
- * decides what a failure stops, exactly as on the host.
+ * the duration of that one command. A failed install throws when evaluated and is not cached;
+ * the executor turns it into the step's outcome, so the scheduler decides what it stops.
  */
 export function installedContainer(source: Directory, installCommand: string[]): Container {
   return (
     toolchainContainer()
-      .withDirectory(WORKDIR, source, { include: INSTALL_MANIFESTS })
+      .withDirectory(WORKDIR, source.filter({ include: INSTALL_MANIFESTS }))
       // Locked: concurrent installs writing one store in shared mode corrupt it.
       .withMountedCache(PNPM_STORE_PATH, dag.cacheVolume(PNPM_STORE_VOLUME), {
         sharing: CacheSharingMode.Locked,
       })
-      .withExec(installCommand, { expect: ReturnType.Any })
+      .withExec(installCommand)
+      // node_modules holds copies (the cache is another file system), and a Locked mount left in
+      // place would make parallel steps wait for each other.
+      .withoutMount(PNPM_STORE_PATH)
   );
 }
 
 /**
- * The installed dependencies with the sources copied over them: where steps run. The store is
- * unmounted first: node_modules holds copies (the cache is another file system), and a Locked
- * mount left in place would make parallel steps wait for each other.
+ * The installed dependencies with the sources copied over them: `source` is already filtered to
+ * what the container may see (see stepSource), so its digest is its content.
  */
-export function workspaceContainer(installed: Container, source: Directory): Container {
-  return installed
-    .withoutMount(PNPM_STORE_PATH)
-    .withDirectory(WORKDIR, source, { exclude: STEP_SOURCE_EXCLUDES });
+export function withSources(installed: Container, source: Directory): Container {
+  return installed.withDirectory(WORKDIR, source);
 }

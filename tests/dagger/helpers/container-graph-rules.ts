@@ -54,6 +54,38 @@ function sameArgv(a: unknown, b: readonly string[]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** The filter applied last to a copied directory, if it is a `Directory.filter` result. */
+export function filterOf(copy: Operation): { include?: string[]; exclude?: string[] } | undefined {
+  const source = copy.args.source;
+  const last = Array.isArray(source) ? (source.at(-1) as Operation | undefined) : undefined;
+  return last?.operation === "filter"
+    ? (last.args as { include?: string[]; exclude?: string[] })
+    : undefined;
+}
+
+/**
+ * Every copy of a directory into the container is content-hashed: a `Directory.filter` result
+ * (which the engine hashes by content), never `withDirectory`'s own include/exclude (which it
+ * does not), so an unrelated edit or a new commit leaves the layer cached.
+ */
+export function contentHashProblems(ops: Operation[]): string[] {
+  return ops
+    .filter((op) => op.operation === "withDirectory")
+    .flatMap((op) => {
+      const problems: string[] = [];
+      if (op.args.include !== undefined || op.args.exclude !== undefined) {
+        problems.push(
+          `withDirectory ${op.args.path} filters with its own include/exclude, which the engine does not hash by content; copy a Directory.filter result`,
+        );
+      } else if (!filterOf(op)) {
+        problems.push(
+          `withDirectory ${op.args.path} copies an unfiltered directory (with .git): every commit busts its cache`,
+        );
+      }
+      return problems;
+    });
+}
+
 /**
  * The install runs with a frozen lockfile after copying only manifests and lockfile, and the
  * sources are copied after it (so editing a source keeps the install layer cached).
@@ -73,36 +105,42 @@ export function installOrderProblems(ops: Operation[], installCommand: string[])
     .map((op, index) => ({ op, index }))
     .filter(({ op }) => op.operation === "withDirectory");
   for (const { op } of copies.filter(({ index }) => index < installAt)) {
-    const include = op.args.include as string[] | undefined;
+    const include = filterOf(op)?.include;
     if (!include?.every((pattern) => MANIFEST_PATTERN.test(pattern))) {
       problems.push(
         `a directory copied before the install is not limited to manifests and lockfile (include: ${JSON.stringify(include ?? "everything")})`,
       );
     }
   }
-  if (!copies.some(({ op, index }) => index > installAt && op.args.include === undefined)) {
+  if (!copies.some(({ op, index }) => index > installAt && filterOf(op)?.include === undefined)) {
     problems.push("the sources are not copied in after the install");
   }
   return problems;
 }
 
 /**
- * Each step container is the shared workspace plus only that step's command: it holds no other
- * step's command and no Locked cache mount, so no step waits for another and the engine runs
- * them side by side.
+ * Each step container is the install layer plus that step's own sources and only that step's
+ * command: it holds no other step's command and no Locked cache mount, so no step waits for
+ * another and the engine runs them side by side.
  */
 export function independenceProblems(
-  workspace: Operation[],
+  installed: Operation[],
   byStep: { id: string; command: string[]; ops: Operation[] }[],
 ): string[] {
-  const shared = JSON.stringify(workspace);
+  const shared = JSON.stringify(installed);
   return byStep.flatMap(({ id, command, ops }) => {
     const problems: string[] = [];
-    const added = ops.slice(workspace.length);
-    if (JSON.stringify(ops.slice(0, workspace.length)) !== shared) {
-      problems.push(`${id} is not built on the shared workspace`);
-    } else if (added.length !== 1 || !sameArgv(added[0]?.args.args, command)) {
-      problems.push(`${id} adds ${added.length} calls to the workspace, not only its own command`);
+    const added = ops.slice(installed.length);
+    if (JSON.stringify(ops.slice(0, installed.length)) !== shared) {
+      problems.push(`${id} is not built on the shared install layer`);
+    } else if (
+      added.length !== 2 ||
+      added[0]?.operation !== "withDirectory" ||
+      !sameArgv(added[1]?.args.args, command)
+    ) {
+      problems.push(
+        `${id} adds ${added.length} calls to the install layer, not only its sources and its own command`,
+      );
     }
     for (const path of lockedMountsAtEnd(ops)) {
       problems.push(

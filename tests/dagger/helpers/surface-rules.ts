@@ -47,3 +47,44 @@ export function typeProblems(surface: ModuleSurface): string[] {
     ]),
   ]);
 }
+
+const SECRET_PROVIDERS = /^(env|file|cmd|op|vault|libsecret):\/\//;
+
+/**
+ * Each `.env` line names a function and one of its arguments the way Dagger resolves them:
+ * `FUNCTION_ARGUMENT`, compared case-insensitively, with the argument part kept whole
+ * (underscores are not dropped, so `DEPLOY_ACCOUNT_ID` never fills `accountId`). A Secret's
+ * value is a reference to where the secret lives, never the secret.
+ */
+export function dotEnvProblems(surface: ModuleSurface, text: string): string[] {
+  const functions = Object.values(surface.objects).flatMap((object) =>
+    Object.entries(object.functions),
+  );
+  return text.split("\n").flatMap((line) => {
+    const match = /^\s*([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line);
+    if (!match || line.trim().startsWith("#")) {
+      return [];
+    }
+    const [, key = "", value = ""] = match;
+    const found = functions.flatMap(([fnName, fn]) => {
+      const prefix = `${fnName}_`.toLowerCase();
+      if (!key.toLowerCase().startsWith(prefix)) return [];
+      const rest = key.slice(prefix.length).toLowerCase();
+      return Object.entries(fn.args)
+        .filter(([argName]) => argName.toLowerCase() === rest)
+        .map(([argName, arg]) => ({ fnName, argName, arg }));
+    });
+    const [target] = found;
+    if (!target) {
+      return [
+        `${key} fills no function argument (Dagger reads FUNCTION_ARGUMENT, underscores kept)`,
+      ];
+    }
+    if (target.arg.type === "Secret" && !SECRET_PROVIDERS.test(value.trim())) {
+      return [
+        `${key} sets the Secret ${target.fnName} --${target.argName} to a literal, not a reference such as env://NAME`,
+      ];
+    }
+    return [];
+  });
+}

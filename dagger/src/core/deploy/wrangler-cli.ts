@@ -94,9 +94,19 @@ export function wranglerFailure(run: WranglerRun): string {
   return [message, ...details].join(" — ");
 }
 
-export function isWorkerNotFound(run: WranglerRun): boolean {
+/**
+ * The API error code, from the output file's `command-failed` record or, where no output file
+ * could be read (a failed call in a Dagger container), from the `[code: N]` wrangler prints.
+ */
+function failureCode(run: WranglerRun): number | undefined {
   const failed = run.records.find((record) => record.type === "command-failed");
-  return WORKER_NOT_FOUND_CODES.has(Number(failed?.code));
+  const code = failed?.code ?? /\[code: (\d+)\]/.exec(run.stderr)?.[1];
+  return code === undefined ? undefined : Number(code);
+}
+
+export function isWorkerNotFound(run: WranglerRun): boolean {
+  const code = failureCode(run);
+  return code !== undefined && WORKER_NOT_FOUND_CODES.has(code);
 }
 
 const deploymentsSchema = z.array(
