@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SOURCE_IGNORE } from "../../scripts/engine/source-ignore.js";
 import { EXPECTED_SURFACE } from "./expected-surface.js";
 import { moduleSourceFiles, withModuleVariant } from "./helpers/module-variant.js";
 import { type ModuleSurface, scanModuleSurface } from "./helpers/sdk-internals.js";
@@ -21,6 +22,10 @@ beforeAll(async () => {
 describe("the module's CLI surface, as the engine's introspector reads it", () => {
   it("is exactly the expected functions, arguments, types, enums and checks", () => {
     expect(surface).toEqual(EXPECTED_SURFACE);
+  });
+
+  it("ignores in --source exactly what the engine driver leaves out of its upload", () => {
+    expect(surface.objects.Workers?.constructorArgs.source?.ignore).toEqual(SOURCE_IGNORE);
   });
 
   it("has no check with a required argument", () => {

@@ -12,7 +12,7 @@ import {
   renderFailures,
   renderSummaryTable,
 } from "../core/reports/run-report.js";
-import { type RunResult, runSteps, type StepExecutor } from "../core/scheduler.js";
+import { type RunEvent, type RunResult, runSteps, type StepExecutor } from "../core/scheduler.js";
 import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
 import { requireServices } from "../core/services/catalog.js";
 import { discoverServices } from "../core/services/discover.js";
@@ -41,6 +41,8 @@ export interface PipelinePorts {
   changeProbe(): ChangeProbe;
   executor(containers: StepContainers): StepExecutor;
   log(line: string): void;
+  /** Every event of every step run, for callers that keep more than the live lines. */
+  onEvent?(event: RunEvent): void;
 }
 
 export function containerPorts(source: Directory): PipelinePorts {
@@ -130,6 +132,7 @@ export class ModulePipeline {
     const containers = stepContainers(this.source, steps);
     const run = await runSteps(steps, this.ports.executor(containers), {
       onEvent: (event) => {
+        this.ports.onEvent?.(event);
         if (event.type === "start") {
           this.ports.log(formatStepStarted(event.step));
         } else if (event.type === "end") {
@@ -145,18 +148,16 @@ export class ModulePipeline {
 
   /**
    * Installs through the scheduler (a failed install is reported like on the host), then runs
-   * the step as a plain exec: a failure fails the call with the command's output, and
-   * `dagger call -i` opens a terminal right at the failing command.
+   * the step's own container, the one `ci` runs (so a check after `ci` is answered from the
+   * cache): a failure fails the call with the command's output, and `dagger call -i` opens a
+   * terminal right at the failing command.
    */
   private async runAlone(steps: Step[], stepId: string): Promise<Container> {
     const step = findStep(steps, stepId);
     const { containers } = await this.runOrThrow(
       steps.filter((candidate) => candidate.id === INSTALL_STEP_ID),
     );
-    if (!step.command) {
-      throw new Error(`step ${step.id} has no command to run in a container`);
-    }
-    return containers.workspace.withExec(step.command).sync();
+    return containers.afterStep(step).sync();
   }
 
   /** The workspace with each test step's coverage folder copied back, ready to `export`. */
