@@ -23,11 +23,9 @@ import type { CommandContext } from "../pipeline/command.js";
 import { hostDeployContext } from "../pipeline/deploy/host-deploy-context.js";
 import { fsRepoReader } from "../pipeline/host/fs-repo-reader.js";
 import { ensureLocalCloud } from "../pipeline/local-cloud/index.js";
-import { copyRepo, MAIN_ROOT } from "../tests/deploy/temp-repo.js";
+import { copyRepo } from "../tests/deploy/temp-repo.js";
+import { writeBenchmarkSection } from "./benchmark-doc.js";
 
-const DOC = join(MAIN_ROOT, "docs/benchmarks.md");
-const START = "<!-- deploy-benchmark:start -->";
-const END = "<!-- deploy-benchmark:end -->";
 /** The failing gateway is detected after this long; recovery is measured from then. */
 const HEALTH_TIMEOUT_MS = 5_000;
 /** Read before anything starts: the figures are only comparable on a quiet machine. */
@@ -83,7 +81,8 @@ async function main(): Promise<void> {
       throw new Error("the failing deploy was not rolled back to the previous versions");
     }
     const rollbacks = failing.services.filter((s) => s.rollback?.outcome === "rolled-back").length;
-    await writeSection(
+    await writeBenchmarkSection(
+      "deploy-benchmark",
       [
         "## Deploy (`pnpm run pipeline deploy --env local`)",
         "",
@@ -107,18 +106,6 @@ async function main(): Promise<void> {
     await cloud.stop();
     await repo.dispose();
   }
-}
-
-async function writeSection(section: string): Promise<void> {
-  const current = await readFile(DOC, "utf8").catch(() => "# Benchmarks\n");
-  const block = `${START}\n${section}\n${END}`;
-  const next =
-    current.includes(START) && current.includes(END)
-      ? current.slice(0, current.indexOf(START)) +
-        block +
-        current.slice(current.indexOf(END) + END.length)
-      : `${current.trimEnd()}\n\n${block}\n`;
-  await writeFile(DOC, next);
 }
 
 await main();

@@ -7,7 +7,7 @@ import {
   digests,
   engineCall,
   repoCopy,
-} from "./helpers/engine-call.js";
+} from "../../scripts/engine/engine-run.js";
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { commitAll, engineCall, repoCopy } from "./helpers/engine-call.js";
+import { commitAll, engineCall, repoCopy } from "../../scripts/engine/engine-run.js";
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { engineCall, repoCopy } from "./helpers/engine-call.js";
+import { engineCall, repoCopy } from "../../scripts/engine/engine-run.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

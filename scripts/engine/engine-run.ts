@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 
-export const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
+export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 
 /**
  * A throw-away git repository holding this checkout's files as they are now (tracked and
