@@ -55,6 +55,9 @@ export function parseCommandLine(
   for (const [name, entry] of Object.entries(commands)) {
     if ("actions" in entry) {
       const actions = configure(new Command(name), name, "action", ["--help"], print)
+        // `help local start` and `local start --help` do it; commander's own `local help nope`
+        // would report a missing action instead of the unknown one.
+        .helpCommand(false)
         .description(entry.summary)
         .addHelpText("after", examplesText(entry.examples));
       for (const [action, actionEntry] of Object.entries(entry.actions)) {

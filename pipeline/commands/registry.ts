@@ -187,6 +187,7 @@ export const deploy = {
 export const rollback = {
   summary: "roll one service back and check its health",
   options: {
+    // Not `required`: the command's own check names the services, which only the workspace knows.
     service: { value: "<name>", description: "the service to roll back (required)" },
     env: { ...ENV, required: true, description: "the environment to roll back in" },
     to: {

@@ -75,6 +75,11 @@ describe("pipeline CLI bad input", () => {
       'pipeline local: unknown action "statu" (did you mean status?); valid actions: start, stop, status',
     ],
     [
+      "help as an action",
+      ["local", "help", "start"],
+      'pipeline local: unknown action "help"; valid actions: start, stop, status',
+    ],
+    [
       "an unknown service",
       ["test", "--service", "nope"],
       'pipeline test: unknown service "nope"; valid services: auth, db, email, gateway',
@@ -93,6 +98,11 @@ describe("pipeline CLI bad input", () => {
       "deploy without --env",
       ["deploy", "--service", "db"],
       "pipeline deploy: --env <env> is required; valid values: local, staging, production",
+    ],
+    [
+      "rollback without --service",
+      ["rollback", "--env", "local"],
+      "pipeline rollback: --service <name> is required; services: auth, db, email, gateway",
     ],
     ["affected without --base", ["affected"], "pipeline affected: --base <ref> is required"],
     [
