@@ -12,25 +12,13 @@ import {
 import { type RunResult, runSteps } from "../dagger/src/core/scheduler.js";
 import type { Step } from "../dagger/src/core/steps.js";
 import { type CommandContext, parseConcurrency } from "./command.js";
+import type { Flags } from "./command-spec.js";
+import type { RUN_OPTIONS } from "./commands/registry.js";
 import { execaExecutor } from "./host/execa-executor.js";
 import { loadStepDurations, saveStepDurations } from "./host/step-durations.js";
 
 /** Flags shared by every command that runs part of the step graph. */
-export const RUN_OPTIONS = {
-  "keep-going": { type: "boolean" },
-  json: { type: "string" },
-  summary: { type: "string" },
-  concurrency: { type: "string" },
-  verbose: { type: "boolean" },
-} as const;
-
-export interface RunFlags {
-  "keep-going"?: boolean;
-  json?: string;
-  summary?: string;
-  concurrency?: string;
-  verbose?: boolean;
-}
+export type RunFlags = Flags<typeof RUN_OPTIONS>;
 
 /**
  * Runs `steps` on the host with live lines, then prints and writes the reports. Step durations

@@ -3,22 +3,15 @@ import { affectedCiSteps } from "../../dagger/src/core/affected-ci.js";
 import { renderAffected } from "../../dagger/src/core/reports/affected-report.js";
 import { requireServices } from "../../dagger/src/core/services/catalog.js";
 import { buildCiSteps, type CiPart } from "../../dagger/src/core/steps.js";
-import { type PipelineCommand, parseCommandArgs, requireRef, UsageError } from "../command.js";
+import { requireRef, UsageError } from "../command.js";
+import type { CommandRunner } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
 import { loadWorkspace } from "../host/workspace.js";
-import { RUN_OPTIONS, runStepsCommand } from "../run-steps-command.js";
+import { runStepsCommand } from "../run-steps-command.js";
+import type { ci as spec } from "./registry.js";
 
-const OPTIONS = {
-  ...RUN_OPTIONS,
-  base: { type: "string" },
-  service: { type: "string", multiple: true },
-} as const;
-
-export const command: PipelineCommand = {
-  summary:
-    "the whole graph: install, typecheck, lint, unit tests, integration, coverage gate [--base <ref>] [--service <name>]...",
-  async run(args, context) {
-    const flags = parseCommandArgs("ci", args, OPTIONS);
+export const command: CommandRunner<typeof spec.options> = {
+  async run(flags, context) {
     if (flags.base !== undefined && flags.service !== undefined) {
       throw new UsageError("use either --base or --service, not both");
     }

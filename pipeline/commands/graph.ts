@@ -1,17 +1,12 @@
 import { deployWaves, serviceGraph } from "../../dagger/src/core/graph.js";
 import { renderGraph } from "../../dagger/src/core/reports/graph-report.js";
-import { DEPLOY_TARGETS } from "../../dagger/src/core/services/catalog.js";
-import { type PipelineCommand, parseCommandArgs, requireChoice } from "../command.js";
+import type { CommandRunner } from "../command-spec.js";
 import { loadWorkspace } from "../host/workspace.js";
+import type { graph as spec } from "./registry.js";
 
-export const command: PipelineCommand = {
-  summary: "the service graph and its deploy waves: [--env <local|staging|production>] [--json]",
-  async run(args, context) {
-    const flags = parseCommandArgs("graph", args, {
-      env: { type: "string", default: "production" },
-      json: { type: "boolean" },
-    });
-    const target = requireChoice("--env", flags.env, DEPLOY_TARGETS);
+export const command: CommandRunner<typeof spec.options> = {
+  async run(flags, context) {
+    const target = flags.env;
     const { catalog } = await loadWorkspace(context.cwd);
     const graph = serviceGraph(catalog, target);
     const waves = deployWaves(catalog, target);

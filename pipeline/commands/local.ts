@@ -1,12 +1,13 @@
-import { type PipelineCommand, parseCommandArgs, UsageError } from "../command.js";
+import { UsageError } from "../command.js";
+import type { CommandRunner } from "../command-spec.js";
 import {
   ensureLocalCloud,
+  type LocalCloudOptions,
   type LocalCloudStatus,
   localCloudStatus,
   stopLocalCloud,
 } from "../local-cloud/index.js";
-
-const actions = ["start", "stop", "status"] as const;
+import type { local as spec } from "./registry.js";
 
 function renderStatus(status: LocalCloudStatus): string {
   if (!status.running) return `local control plane: not running (state in ${status.stateDir})`;
@@ -25,48 +26,48 @@ function renderStatus(status: LocalCloudStatus): string {
   return lines.join("\n");
 }
 
-/**
- * Exit codes of `status`: 0 running and every worker healthy, 1 a worker is unhealthy,
- * 3 not running (the LSB convention for "program is not running").
- */
-export const command: PipelineCommand = {
-  summary:
-    "the local Workers control plane: start [--port <n>] | stop | status [--json] (--state-dir <dir> overrides .local-cloud)",
-  async run(args, context) {
-    const [action, ...rest] = args;
-    if (!(actions as readonly string[]).includes(action ?? "")) {
-      throw new UsageError(
-        `${action === undefined ? "missing action" : `unknown action "${action}"`}; valid actions: ${actions.join(", ")}`,
-      );
-    }
-    const flags = parseCommandArgs(`local ${action}`, rest, {
-      "state-dir": { type: "string" },
-      ...(action === "start" && { port: { type: "string" } }),
-      ...(action === "status" && { json: { type: "boolean" } }),
-    });
-    const stateDir = flags["state-dir"] as string | undefined;
-    const options = stateDir === undefined ? {} : { stateDir };
-    if (action === "start") {
-      const port = flags.port === undefined ? 0 : Number(flags.port);
+type Actions = (typeof spec)["actions"];
+
+function stateDirOption(stateDir: string | undefined): LocalCloudOptions {
+  return stateDir === undefined ? {} : { stateDir };
+}
+
+export const command: { [A in keyof Actions]: CommandRunner<Actions[A]["options"]> } = {
+  start: {
+    async run(flags, context) {
+      const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new UsageError(`--port: "${flags.port}" is not a port number (0-65535)`);
       }
-      const handle = await ensureLocalCloud(context.cwd, { ...options, port });
+      const handle = await ensureLocalCloud(context.cwd, {
+        ...stateDirOption(flags["state-dir"]),
+        port,
+      });
       context.stdout(
         `local control plane running (pid ${handle.pid}) at ${handle.apiBaseUrl}, account ${handle.accountId}; log ${handle.logFile}`,
       );
       return 0;
-    }
-    if (action === "stop") {
-      const stopped = await stopLocalCloud(context.cwd, options);
+    },
+  },
+  stop: {
+    async run(flags, context) {
+      const stopped = await stopLocalCloud(context.cwd, stateDirOption(flags["state-dir"]));
       context.stdout(
         stopped ? "local control plane stopped" : "local control plane was not running",
       );
       return 0;
-    }
-    const status = await localCloudStatus(context.cwd, options);
-    context.stdout(flags.json ? JSON.stringify(status, null, 2) : renderStatus(status));
-    if (!status.running) return 3;
-    return status.workers.every((worker) => worker.health.ok) ? 0 : 1;
+    },
+  },
+  /**
+   * Exit codes: 0 running and every worker healthy, 1 a worker is unhealthy, 3 not running (the
+   * LSB convention for "program is not running").
+   */
+  status: {
+    async run(flags, context) {
+      const status = await localCloudStatus(context.cwd, stateDirOption(flags["state-dir"]));
+      context.stdout(flags.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+      if (!status.running) return 3;
+      return status.workers.every((worker) => worker.health.ok) ? 0 : 1;
+    },
   },
 };

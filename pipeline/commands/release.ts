@@ -3,25 +3,19 @@ import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
 import { systemClock } from "../../dagger/src/core/deploy/ports.js";
 import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
 import { serviceNames } from "../../dagger/src/core/services/catalog.js";
-import { type PipelineCommand, parseCommandArgs } from "../command.js";
+import type { CommandRunner } from "../command-spec.js";
 import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
+import type { release as spec } from "./registry.js";
 
 const STAGES = ["staging", "production"] as const;
 
-export const command: PipelineCommand = {
-  summary:
-    "deploy to staging, validate health and smoke tests, then production; stops at the first failure: [--service <name>...] [--json <f>] [--summary <f>]",
-  async run(args, context) {
-    const flags = parseCommandArgs("release", args, {
-      service: { type: "string", multiple: true },
-      json: { type: "string" },
-      summary: { type: "string" },
-    });
+export const command: CommandRunner<typeof spec.options> = {
+  async run(flags, context) {
     const { root, catalog } = await loadWorkspace(context.cwd);
     const named = (flags.service ?? []).flatMap((value) => value.split(","));
     const names = named.length === 0 || named.includes("all") ? serviceNames(catalog) : named;

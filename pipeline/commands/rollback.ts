@@ -1,32 +1,21 @@
 import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
 import { runRollback } from "../../dagger/src/core/deploy/run-rollback.js";
 import {
-  DEPLOY_TARGETS,
   findService,
   serviceNames,
   UnknownServiceError,
 } from "../../dagger/src/core/services/catalog.js";
-import { type PipelineCommand, parseCommandArgs, requireChoice, UsageError } from "../command.js";
+import { UsageError } from "../command.js";
+import type { CommandRunner } from "../command-spec.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { writeReport } from "../deploy/write-report.js";
 import { loadWorkspace } from "../host/workspace.js";
+import type { rollback as spec } from "./registry.js";
 
-export const command: PipelineCommand = {
-  summary:
-    "roll one service back and check its health: --service <name> --env <local|staging|production> [--to <version-id>] [--json <f>] [--summary <f>]",
-  async run(args, context) {
-    const flags = parseCommandArgs("rollback", args, {
-      service: { type: "string" },
-      env: { type: "string" },
-      to: { type: "string" },
-      json: { type: "string" },
-      summary: { type: "string" },
-    });
-    if (flags.env === undefined) {
-      throw new UsageError(`--env is required; valid values: ${DEPLOY_TARGETS.join(", ")}`);
-    }
-    const target = requireChoice("--env", flags.env, DEPLOY_TARGETS);
+export const command: CommandRunner<typeof spec.options> = {
+  async run(flags, context) {
+    const target = flags.env;
     const { root, catalog } = await loadWorkspace(context.cwd);
     if (flags.service === undefined) {
       throw new UsageError(

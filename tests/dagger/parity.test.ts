@@ -11,9 +11,9 @@ import {
 } from "../../dagger/src/runner/module-pipeline.js";
 import type { StepContainers } from "../../dagger/src/runner/step-containers.js";
 import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
-import { command as hostCi } from "../../pipeline/commands/ci.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
+import { runCli } from "../../pipeline/run-cli.js";
 import { execsOf } from "./helpers/container-graph-rules.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 import { operationsOf } from "./helpers/sdk-internals.js";
@@ -77,7 +77,7 @@ interface Executed {
 async function runHostCi(args: string[]): Promise<Executed> {
   await rm(record, { force: true });
   const stdout: string[] = [];
-  const exitCode = await hostCi.run(args, {
+  const exitCode = await runCli(["ci", ...args], {
     cwd: clone,
     env: {},
     stdout: (text) => stdout.push(text),

@@ -48,7 +48,7 @@ describe("pnpm pipeline local start|stop|status", () => {
     const unknown = await pipeline(["local", "restart"]);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain(
-      'unknown action "restart"; valid actions: start, stop, status',
+      'unknown action "restart" (did you mean start?); valid actions: start, stop, status',
     );
   });
 
@@ -59,7 +59,7 @@ describe("pnpm pipeline local start|stop|status", () => {
     const badOption = await pipeline(["local", "status", "--jsn", "--state-dir", stateDir]);
     expect(badOption.exitCode).toBe(2);
     expect(badOption.stderr).toContain(
-      "valid options for local status: --state-dir <value>, --json",
+      "unknown option --jsn (did you mean --json?); valid options: --json, --state-dir <dir>, --help",
     );
     expect(await readdir(stateDir)).toEqual([]);
   });

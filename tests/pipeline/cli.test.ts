@@ -2,9 +2,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import type { CommandSpec } from "../../pipeline/command-spec.js";
 import { COMMANDS } from "../../pipeline/commands/registry.js";
+import { parseCommandLine } from "../../pipeline/parse-command-line.js";
 import { runCli } from "../../pipeline/run-cli.js";
-import { commitFiles, fixtureRepo, tempDir } from "./helpers/fixture-repo.js";
+import { commitFiles, fixtureRepo, git, tempDir } from "./helpers/fixture-repo.js";
 
 const REPO_ROOT = join(import.meta.dirname, "../..");
 
@@ -38,14 +40,44 @@ describe("pipeline CLI bad input", () => {
 
   const cases: [string, string[], string][] = [
     [
+      "no command",
+      [],
+      `pipeline: missing command; valid commands: ${Object.keys(COMMANDS).join(", ")}`,
+    ],
+    [
       "an unknown command",
       ["deploi"],
-      `pipeline: unknown command "deploi"; valid commands: ${Object.keys(COMMANDS).join(", ")}`,
+      `pipeline: unknown command "deploi" (did you mean deploy?); valid commands: ${Object.keys(COMMANDS).join(", ")}`,
+    ],
+    [
+      "help for an unknown command",
+      ["help", "deploi"],
+      `pipeline: unknown command "deploi" (did you mean deploy?); valid commands: ${Object.keys(COMMANDS).join(", ")}`,
     ],
     [
       "an unknown flag",
       ["test", "--servce", "db"],
-      "pipeline test: Unknown option '--servce'; valid options for test: --keep-going, --json <value>, --summary <value>, --concurrency <value>, --verbose, --service <value>",
+      "pipeline test: unknown option --servce (did you mean --service?); valid options: --keep-going, --json <file>, --summary <file>, --concurrency <n>, --verbose, --service <name>, --help",
+    ],
+    [
+      "an unknown flag with nothing close to it",
+      ["graph", "--frobnicate"],
+      "pipeline graph: unknown option --frobnicate; valid options: --env <env>, --json, --help",
+    ],
+    [
+      "an unknown flag of an action",
+      ["local", "status", "--jsn"],
+      "pipeline local status: unknown option --jsn (did you mean --json?); valid options: --json, --state-dir <dir>, --help",
+    ],
+    [
+      "an unknown action",
+      ["local", "statu"],
+      'pipeline local: unknown action "statu" (did you mean status?); valid actions: start, stop, status',
+    ],
+    [
+      "help as an action",
+      ["local", "help", "start"],
+      'pipeline local: unknown action "help"; valid actions: start, stop, status',
     ],
     [
       "an unknown service",
@@ -57,7 +89,27 @@ describe("pipeline CLI bad input", () => {
       ["graph", "--env", "prod"],
       'pipeline graph: --env: unknown value "prod"; valid values: local, staging, production',
     ],
+    [
+      "an unknown environment to deploy to",
+      ["deploy", "--service", "db", "--env", "prod"],
+      'pipeline deploy: --env: unknown value "prod"; valid values: local, staging, production',
+    ],
+    [
+      "deploy without --env",
+      ["deploy", "--service", "db"],
+      "pipeline deploy: --env <env> is required; valid values: local, staging, production",
+    ],
+    [
+      "rollback without --service",
+      ["rollback", "--env", "local"],
+      "pipeline rollback: --service <name> is required; services: auth, db, email, gateway",
+    ],
     ["affected without --base", ["affected"], "pipeline affected: --base <ref> is required"],
+    [
+      "an option without its value",
+      ["ci", "--json"],
+      "pipeline ci: option '--json <file>' argument missing",
+    ],
     [
       "a --base that looks like an option",
       ["affected", "--base=--output=x"],
@@ -66,7 +118,7 @@ describe("pipeline CLI bad input", () => {
     [
       "a stray positional argument",
       ["lint", "src"],
-      "pipeline lint: Unexpected argument 'src'. This command does not take positional arguments; valid options for lint: --keep-going, --json <value>, --summary <value>, --concurrency <value>, --verbose",
+      'pipeline lint: unexpected argument "src", it takes only options: --keep-going, --json <file>, --summary <file>, --concurrency <n>, --verbose, --help',
     ],
     [
       "a bad concurrency",
@@ -84,6 +136,21 @@ describe("pipeline CLI bad input", () => {
     const repo = await fixtureRepo();
     const result = await cli(args, repo);
     expect(result).toEqual({ exitCode: 2, stdout: "", stderr: message });
+  });
+
+  it("changes nothing in the repository on bad input", async () => {
+    const repo = await fixtureRepo();
+    for (const args of [
+      ["deploy", "--servce", "db", "--env", "local"],
+      ["deploy", "--service", "db", "--env", "prod"],
+      ["deploy", "--service", "db"],
+      ["local", "start", "--port", "http"],
+      ["ci", "--summary"],
+    ]) {
+      const result = await cli(args, repo);
+      expect(result.exitCode, args.join(" ")).toBe(2);
+    }
+    expect(await git(repo, "status", "--porcelain", "--ignored")).toBe("");
   });
 
   it("rejects a --base ref that does not exist", async () => {
@@ -115,6 +182,74 @@ describe("pipeline CLI bad input", () => {
     );
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('pipeline: unknown command "nope"');
+  });
+});
+
+/** Every command and every action of a command with actions, as typed after `pnpm run pipeline`. */
+const COMMAND_PATHS: [string, CommandSpec][] = Object.entries(COMMANDS).flatMap(([name, entry]) =>
+  "actions" in entry
+    ? Object.entries(entry.actions).map(([action, spec]): [string, CommandSpec] => [
+        `${name} ${action}`,
+        spec,
+      ])
+    : [[name, entry]],
+);
+
+/** Help text with commander's line wrapping undone. */
+const unwrapped = (text: string) => text.replace(/\s+/g, " ");
+
+describe("pipeline CLI help", () => {
+  it("--help, -h and help list every command with its summary", async () => {
+    const help = await cli(["--help"]);
+    expect(help).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(help.stdout).toMatch(/^Usage: pnpm run pipeline <command> \[options\]$/m);
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      expect(unwrapped(help.stdout)).toContain(`${name}${"actions" in entry ? "" : " [options]"} `);
+      expect(unwrapped(help.stdout)).toContain(entry.summary);
+    }
+    expect(await cli(["-h"])).toEqual(help);
+    expect(await cli(["help"])).toEqual(help);
+  });
+
+  it.each(COMMAND_PATHS)(
+    "%s: --help shows its summary, its options with defaults and choices, and two examples",
+    async (path, spec) => {
+      const help = await cli([...path.split(" "), "--help"]);
+      expect(help).toMatchObject({ exitCode: 0, stderr: "" });
+      const text = unwrapped(help.stdout);
+      expect(text).toContain(`Usage: pnpm run pipeline ${path} [options]`);
+      expect(text).toContain(spec.summary);
+      for (const [name, option] of Object.entries(spec.options)) {
+        const flags = option.value === undefined ? `--${name}` : `--${name} ${option.value}`;
+        expect(text).toContain(`${flags} ${option.description}`);
+        if (option.choices) {
+          expect(text).toContain(`choices: ${option.choices.map((c) => `"${c}"`).join(", ")}`);
+        }
+        if (option.default) {
+          expect(text).toContain(`default: "${option.default}"`);
+        }
+      }
+      expect(help.stdout).toContain(`Examples:\n  ${spec.examples[0]}\n  ${spec.examples[1]}`);
+      expect(await cli([...path.split(" "), "-h"])).toEqual(help);
+      expect(await cli(["help", ...path.split(" ")])).toEqual(help);
+    },
+  );
+
+  it("local --help lists its actions and two examples", async () => {
+    const help = await cli(["help", "local"]);
+    expect(help).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(help.stdout).toMatch(/^ {2}start \[options\] +start the control plane/m);
+    expect(help.stdout).toMatch(/^ {2}status \[options\] +the control plane and each worker/m);
+    expect(help.stdout).toContain(
+      "Examples:\n  pnpm run pipeline local start\n  pnpm run pipeline local status --json",
+    );
+  });
+
+  it.each(COMMAND_PATHS)("%s: both examples are valid command lines", (_, spec) => {
+    for (const example of spec.examples) {
+      const argv = example.replace(/^pnpm run pipeline /, "").split(" ");
+      expect(parseCommandLine(COMMANDS, argv, () => {})?.command, example).toBeDefined();
+    }
   });
 });
 
