@@ -1,5 +1,5 @@
 /**
- * CI/CD for the Workers monorepo: the same step graph as `pnpm pipeline`, run in containers.
+ * CI/CD for the Workers monorepo: the same step graph as `pnpm run pipeline`, run in containers.
  *
  * `dagger call ci` runs install, typecheck, lint, every service's unit tests in parallel, the
  * tooling and integration suites and the 80% coverage gate; `dagger check` runs each part.
@@ -101,7 +101,7 @@ export class Workers {
   }
 
   /**
-   * The whole graph, as `pnpm pipeline ci`: returns its summary table and fails naming each
+   * The whole graph, as `pnpm run pipeline ci`: returns its summary table and fails naming each
    * failed step with the tail of its log.
    */
   @func()

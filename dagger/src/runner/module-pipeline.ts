@@ -100,7 +100,7 @@ export class ModulePipeline {
     );
   }
 
-  /** The summary table `pnpm pipeline ci` prints; throws naming the failed steps. */
+  /** The summary table `pnpm run pipeline ci` prints; throws naming the failed steps. */
   async ci(base?: string): Promise<string> {
     const catalog = await this.catalog();
     if (base === undefined) {
