@@ -119,6 +119,9 @@ function row(run: Measured, cold: number): string {
 }
 
 const load = loadAverage();
+const engineVersion: string = JSON.parse(
+  await readFile(join(REPO_ROOT, "dagger.json"), "utf8"),
+).engineVersion;
 const commit = (await execa("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT })).stdout;
 const engineRepo = await repoCopy();
 const hostRepo = await repoCopy();
@@ -132,7 +135,7 @@ try {
     [
       "## `ci` on a real Dagger engine (`pnpm run engine:ci`)",
       "",
-      `Measured by \`scripts/benchmark-engine.ts\` at commit ${commit}, ${new Date().toISOString()}, on ${machineDescription()}; 1-minute load average ${load} at the start. The engine is Dagger v0.21.9 built here (\`pnpm run engine:up\`), its cache emptied before the cold run; the module's pipeline runs through \`connection()\` (see README). "Test steps run again" compares each test step's output with the previous run's: vitest prints its start time, so equal output means the engine answered from its cache.`,
+      `Measured by \`scripts/benchmark-engine.ts\` at commit ${commit}, ${new Date().toISOString()}, on ${machineDescription()}; 1-minute load average ${load} at the start. The engine is Dagger ${engineVersion} built here (\`pnpm run engine:up\`), its cache emptied before the cold run; the module's pipeline runs through \`connection()\` (see README). "Test steps run again" compares each test step's output with the previous run's: vitest prints its start time, so equal output means the engine answered from its cache.`,
       "",
       "| engine run | wall time | of cold | test steps run again |",
       "| --- | --- | --- | --- |",

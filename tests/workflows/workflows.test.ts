@@ -132,8 +132,8 @@ describe("the workflow checks catch broken workflows", () => {
   });
 
   it("a Dagger version other than engineVersion", async () => {
-    expect(await broken(ciText.replace('version: "0.21.9"', 'version: "0.21.8"'))).toContain(
-      'version "0.21.8" differs from dagger.json engineVersion',
+    expect(await broken(ciText.replace('version: "0.21.8"', 'version: "0.21.7"'))).toContain(
+      'version "0.21.7" differs from dagger.json engineVersion',
     );
   });
 

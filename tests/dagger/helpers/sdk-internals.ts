@@ -1,5 +1,5 @@
 /**
- * The only place that touches @dagger.io/dagger internals (0.21.9): the module introspector and
+ * The only place that touches @dagger.io/dagger internals (0.21.8): the module introspector and
  * the lazy query tree of API objects. If the SDK changes shape, this file breaks and nothing else.
  */
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
