@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { WorkerStatus } from "./server.js";
-import { type RunningState, readRunningState } from "./state-file.js";
+import { dataDirOf, type RunningState, readRunningState, stateFilePath } from "./state-file.js";
+import { readCloudState } from "./store.js";
 
 export interface LocalCloudOptions {
   /** Defaults to `<repoRoot>/.local-cloud` (gitignored); tests pass a temp dir. */
@@ -135,6 +136,9 @@ export async function ensureLocalCloud(
     }
     try {
       await lock.writeFile(String(process.pid));
+      // Checked here, not only in the detached process: a corrupt cloud.json is then one line
+      // in the caller instead of a stack trace at the end of server.log.
+      await readCloudState(dataDirOf(stateDir));
       const state = await spawnInstance(repoRoot, stateDir, options.port ?? 0, deadline);
       return handleFor(state, stateDir);
     } finally {
@@ -206,7 +210,7 @@ export async function stopInstance(stateDir: string): Promise<boolean> {
     for (let waited = 0; waited < 20_000 && isAlive(state.pid); waited += 100) await sleep(100);
     if (isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
   }
-  await rm(join(stateDir, "state.json"), { force: true });
+  await rm(stateFilePath(stateDir), { force: true });
   return true;
 }
 

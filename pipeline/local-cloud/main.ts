@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalCloudServer, statusPath } from "./server.js";
-import { clearRunningState, writeRunningState } from "./state-file.js";
+import { clearRunningState, dataDirOf, writeRunningState } from "./state-file.js";
 
 const { values } = parseArgs({
   options: { "state-dir": { type: "string" }, port: { type: "string", default: "0" } },
@@ -20,7 +20,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const dataDir = join(stateDir, "data");
+const dataDir = dataDirOf(stateDir);
 const server = await startLocalCloudServer({ dataDir, port });
 await writeRunningState(stateDir, {
   pid: process.pid,
