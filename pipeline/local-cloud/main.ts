@@ -3,6 +3,7 @@
 // It serves until SIGTERM/SIGINT, then stops workerd and removes its state.json.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { processStartTime } from "../host/process-identity.js";
 import { startLocalCloudServer, statusPath } from "./server.js";
 import { clearRunningState, dataDirOf, writeRunningState } from "./state-file.js";
 
@@ -22,8 +23,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const dataDir = dataDirOf(stateDir);
 const server = await startLocalCloudServer({ dataDir, port });
+const startTime = processStartTime(process.pid);
 await writeRunningState(stateDir, {
   pid: process.pid,
+  ...(startTime !== undefined && { startTime }),
   port: server.port,
   apiBaseUrl: server.apiBaseUrl,
   statusUrl: `http://127.0.0.1:${server.port}${statusPath}`,

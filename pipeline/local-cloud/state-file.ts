@@ -6,6 +6,8 @@ import { readJsonFile, writeJsonFile } from "../host/json-state-file.js";
 /** `<stateDir>/state.json`: how other processes find a running control plane. */
 export const runningStateSchema = z.object({
   pid: z.number().int(),
+  /** The process's start time (see process-identity.ts); absent where it cannot be read. */
+  startTime: z.string().optional(),
   port: z.number().int(),
   apiBaseUrl: z.string(),
   statusUrl: z.string(),

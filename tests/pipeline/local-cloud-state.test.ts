@@ -1,8 +1,10 @@
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
 import { LOCAL_SECRETS_DIR, localSecretsFile } from "../../pipeline/deploy/local-secrets.js";
+import { processStartTime } from "../../pipeline/host/process-identity.js";
 import { readRunningState, writeRunningState } from "../../pipeline/local-cloud/state-file.js";
 import { CloudStore } from "../../pipeline/local-cloud/store.js";
 import { runCli } from "../../pipeline/run-cli.js";
@@ -83,6 +85,29 @@ describe("state.json (where a running control plane listens)", () => {
       expect(await readFile(file, "utf8")).toBe(damaged);
     },
   );
+});
+
+describe.runIf(process.platform === "linux")("a state.json left behind by a crash", () => {
+  it("is not taken for a running control plane when its pid now belongs to another process", async () => {
+    const stateDir = await tempDir();
+    const other = execa("sleep", ["30"]);
+    try {
+      const pid = other.pid ?? 0;
+      await writeRunningState(stateDir, {
+        ...runningState(stateDir, pid),
+        startTime: `${processStartTime(pid)}0`,
+      });
+      const status = await pipeline(["local", "status", "--state-dir", stateDir]);
+      expect(status.stdout).toBe(`local control plane: not running (state in ${stateDir})`);
+      expect((await pipeline(["local", "stop", "--state-dir", stateDir])).exitCode).toBe(0);
+      // stop removed the stale state.json, and did not signal the process that reuses the pid.
+      expect(await readdir(stateDir)).not.toContain("state.json");
+      expect(process.kill(pid, 0)).toBe(true);
+    } finally {
+      other.kill();
+      await other.catch(() => undefined);
+    }
+  });
 });
 
 describe("cloud.json (workers, versions, deployments, queues, databases)", () => {
