@@ -35,8 +35,8 @@ export async function runStepsCommand(
   const concurrency = parseConcurrency(flags.concurrency) ?? availableParallelism();
   const partialLines = new Map<string, string>();
   const history = await loadStepDurations(repoRoot, steps);
-  if (history.ignored) {
-    context.stderr(`[pipeline] scheduling in declaration order: ${history.ignored}`);
+  if (history.note) {
+    context.stderr(`[pipeline] ${history.note}`);
   }
   const run = await runSteps(steps, execaExecutor(repoRoot), {
     concurrency,

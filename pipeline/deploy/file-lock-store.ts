@@ -1,8 +1,14 @@
-import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { DeployLockStore, LockHolder } from "../../dagger/src/core/deploy/deploy-lock.js";
+import {
+  CorruptStateFileError,
+  createJsonFileExclusive,
+  readJsonFile,
+} from "../host/json-state-file.js";
+import { isProcessRunning, processStartTime } from "../host/process-identity.js";
 
 /** Gitignored: locks describe this machine's running deploys, not the repository. */
 export const LOCK_DIR = ".pipeline/locks";
@@ -11,49 +17,41 @@ const lockHolderSchema = z.object({
   holder: z.string(),
   since: z.string(),
   pid: z.number().int(),
+  // Locks taken before start times were recorded have none; their pid alone is checked.
+  startTime: z.string().optional(),
   hostname: z.string(),
 });
 
 /**
- * One file per environment, created with O_EXCL (`wx`): the file system decides who wins when
- * two deploys start together.
+ * One file per environment, created whole and exclusively (written aside, then hard-linked into
+ * place): the file system decides who wins when two deploys start together, and a reader never
+ * sees half a lock. A lock that does not parse was damaged from outside; it is never removed
+ * automatically, since its holder might still be deploying.
  */
 export function fileLockStore(repoRoot: string): DeployLockStore {
   const dir = join(repoRoot, LOCK_DIR);
   const file = (target: string) => join(dir, `deploy-${target}.lock`);
 
-  const read = async (path: string): Promise<LockHolder | undefined> => {
-    try {
-      const parsed = lockHolderSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
-      // An unreadable lock still blocks, but as an obviously stale one (pid 0, epoch).
-      return parsed.success
-        ? parsed.data
-        : {
-            holder: "unknown (corrupt lock file)",
-            since: "1970-01-01T00:00:00.000Z",
-            pid: 0,
-            hostname: hostname(),
-          };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    }
-  };
+  const read = (target: string): Promise<LockHolder | undefined> =>
+    readJsonFile(
+      file(target),
+      lockHolderSchema,
+      `if no deploy to ${target} is running, remove it and deploy again`,
+    );
 
   return {
     async tryCreate(target, holder) {
-      await mkdir(dir, { recursive: true });
-      try {
-        await writeFile(file(target), `${JSON.stringify(holder, null, 2)}\n`, { flag: "wx" });
-        return undefined;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
+      if (await createJsonFileExclusive(file(target), holder)) return undefined;
       // Released between our attempt and this read: try again.
-      return (await read(file(target))) ?? this.tryCreate(target, holder);
+      return (await read(target)) ?? this.tryCreate(target, holder);
     },
     async remove(target, owner) {
-      const current = await read(file(target));
+      // A lock damaged since it was taken is nobody's to remove: it stays, and the next deploy
+      // names it. Throwing here would hide the outcome of the deploy that just ran.
+      const current = await read(target).catch((error: unknown) => {
+        if (error instanceof CorruptStateFileError) return undefined;
+        throw error;
+      });
       if (
         current &&
         current.pid === owner.pid &&
@@ -63,16 +61,7 @@ export function fileLockStore(repoRoot: string): DeployLockStore {
         await unlink(file(target)).catch(() => undefined);
       }
     },
-    isProcessAlive(pid) {
-      if (pid <= 0) return false;
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch (error) {
-        // EPERM: the process exists but belongs to someone else.
-        return (error as NodeJS.ErrnoException).code === "EPERM";
-      }
-    },
+    isProcessAlive: isProcessRunning,
     hostname: () => hostname(),
   };
 }
@@ -81,5 +70,12 @@ export function currentHolder(now: Date): LockHolder {
   const who = process.env.GITHUB_ACTIONS
     ? `github-actions run ${process.env.GITHUB_RUN_ID ?? "?"} (${process.env.GITHUB_ACTOR ?? "?"})`
     : `${process.env.USER ?? process.env.USERNAME ?? "unknown"}@${hostname()}`;
-  return { holder: who, since: now.toISOString(), pid: process.pid, hostname: hostname() };
+  const startTime = processStartTime(process.pid);
+  return {
+    holder: who,
+    since: now.toISOString(),
+    pid: process.pid,
+    ...(startTime !== undefined && { startTime }),
+    hostname: hostname(),
+  };
 }

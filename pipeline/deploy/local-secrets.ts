@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
+import { readJsonFile, writeJsonFile } from "../host/json-state-file.js";
+
+const secretsSchema = z.record(z.string(), z.string());
 
 /** Gitignored with the control plane's own state. */
 export const LOCAL_SECRETS_DIR = ".local-cloud/secrets";
@@ -30,16 +33,16 @@ export async function localSecretsFile(
   if (names.length === 0) {
     return undefined;
   }
-  const dir = join(repoRoot, LOCAL_SECRETS_DIR);
-  const file = join(dir, `${service.name}.json`);
-  const existing = z
-    .record(z.string(), z.string())
-    .catch({})
-    .parse(JSON.parse(await readFile(file, "utf8").catch(() => "{}")));
+  const file = join(repoRoot, LOCAL_SECRETS_DIR, `${service.name}.json`);
+  const existing =
+    (await readJsonFile(
+      file,
+      secretsSchema,
+      `restore it from ${service.name}.json.bak, or remove it to generate new secrets for ${service.name}`,
+    )) ?? {};
   const secrets = Object.fromEntries(
     names.map((name) => [name, existing[name] ?? randomBytes(24).toString("hex")]),
   );
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  await writeJsonFile(file, secrets, secretsSchema, { mode: 0o600 });
   return file;
 }

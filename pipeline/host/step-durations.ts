@@ -1,9 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { RunResult } from "../../dagger/src/core/scheduler.js";
 import type { Step } from "../../dagger/src/core/steps.js";
+import { backupOf, inspectJsonFile, writeJsonFile } from "./json-state-file.js";
 
 /** Repository-relative; `.pipeline/` is gitignored, so history stays on the machine it describes. */
 export const STEP_DURATIONS_FILE = ".pipeline/step-durations.json";
@@ -21,8 +21,8 @@ type History = z.infer<typeof historySchema>;
 export interface StepDurationHistory {
   /** Expected milliseconds by step id, for the steps whose command ran before. */
   expectedDurations: Record<string, number>;
-  /** Why an existing file was not used (it stays to be replaced by the next save). */
-  ignored?: string;
+  /** One line on why the file was not used as it is (a good backup may have been used instead). */
+  note?: string;
 }
 
 /** A missing or unreadable history only costs the scheduling hint, so it never fails a run. */
@@ -31,9 +31,6 @@ export async function loadStepDurations(
   steps: readonly Step[],
 ): Promise<StepDurationHistory> {
   const history = await readHistory(join(repoRoot, STEP_DURATIONS_FILE));
-  if ("ignored" in history) {
-    return { expectedDurations: {}, ignored: history.ignored };
-  }
   const expectedDurations: Record<string, number> = {};
   for (const step of steps) {
     const entry = history.entries[step.id];
@@ -41,7 +38,7 @@ export async function loadStepDurations(
       expectedDurations[step.id] = entry.durationMs;
     }
   }
-  return { expectedDurations };
+  return { expectedDurations, ...(history.note !== undefined && { note: history.note }) };
 }
 
 /**
@@ -54,43 +51,34 @@ export async function saveStepDurations(
   run: RunResult,
 ): Promise<void> {
   const path = join(repoRoot, STEP_DURATIONS_FILE);
-  const previous = await readHistory(path);
-  const entries: History = "entries" in previous ? { ...previous.entries } : {};
+  const entries: History = { ...(await readHistory(path)).entries };
   for (const result of run.steps) {
     const command = steps.find((step) => step.id === result.id)?.command;
     if (result.status === "passed" && command) {
       entries[result.id] = { command, durationMs: Math.round(result.durationMs) };
     }
   }
-  await mkdir(dirname(path), { recursive: true });
-  // Written aside then renamed: a concurrent run reads the old file or the new one, never half.
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(entries, null, 2)}\n`);
-  await rename(temporary, path);
+  // A concurrent run reads the old file or the new one, never half; the old one stays as .bak.
+  await writeJsonFile(path, entries, historySchema);
 }
 
-async function readHistory(path: string): Promise<{ entries: History } | { ignored: string }> {
-  let text: string;
+/**
+ * The history, or when the file is corrupt or unreadable, its last good backup: the file is a
+ * cache that the next save replaces, but the durations it held are not dropped while a good copy
+ * exists.
+ */
+async function readHistory(path: string): Promise<{ entries: History; note?: string }> {
+  let problem: string;
   try {
-    text = await readFile(path, "utf8");
+    const read = await inspectJsonFile(path, historySchema);
+    if (read.state === "good") return { entries: read.value };
+    if (read.state === "missing") return { entries: {} };
+    problem = `${path} is corrupt (${read.detail})`;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return { entries: {} };
-    }
-    return { ignored: `${STEP_DURATIONS_FILE} is unreadable (${String(error)})` };
+    problem = `${path} is unreadable (${String(error)})`;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ignored: `${STEP_DURATIONS_FILE} is not valid JSON` };
-  }
-  const parsed = historySchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ignored: `${STEP_DURATIONS_FILE}: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}; expected {"<step id>": {"command": [...], "durationMs": <ms>}}`,
-    };
-  }
-  return { entries: parsed.data };
+  const backup = await inspectJsonFile(backupOf(path), historySchema).catch(() => undefined);
+  return backup?.state === "good"
+    ? { entries: backup.value, note: `${problem}: scheduling with ${basename(backupOf(path))}` }
+    : { entries: {}, note: `${problem}: scheduling in declaration order` };
 }

@@ -29,6 +29,9 @@
  *   - A service binding to a worker that is not deployed is refused: deploy in dependency order.
  *   - D1 databases and queues named by an upload are created on first use.
  *   - State (versions, deployments, D1/KV/R2 data) lives in <stateDir>/data and survives restarts.
+ *     state.json and data/cloud.json are written atomically with a .bak of the last good
+ *     version; a corrupt one is refused in one line (pipeline/README.md, "State files"), and
+ *     state.json records the process start time, so a reused pid is not taken for the instance.
  *   - Unknown API routes answer a 404 envelope naming the route (code 7003), so gaps show
  *     (and `UNKNOWN ROUTE` lines in <stateDir>/server.log).
  *   - A deployment swap restarts workerd once (parallel swaps share it) after requests already

@@ -3,8 +3,10 @@ import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { isProcessRunning } from "../host/process-identity.js";
 import type { WorkerStatus } from "./server.js";
-import { type RunningState, readRunningState } from "./state-file.js";
+import { dataDirOf, type RunningState, readRunningState, stateFilePath } from "./state-file.js";
+import { readCloudState } from "./store.js";
 
 export interface LocalCloudOptions {
   /** Defaults to `<repoRoot>/.local-cloud` (gitignored); tests pass a temp dir. */
@@ -40,13 +42,9 @@ export function defaultStateDir(repoRoot: string): string {
   return join(repoRoot, ".local-cloud");
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+/** Whether the instance state.json describes still runs: its pid, not a later holder of it. */
+function isAlive(state: RunningState): boolean {
+  return isProcessRunning(state.pid, state.startTime);
 }
 
 async function fetchStatus(state: RunningState): Promise<{ workers: WorkerStatus[] } | undefined> {
@@ -62,7 +60,7 @@ async function fetchStatus(state: RunningState): Promise<{ workers: WorkerStatus
 /** The running instance recorded in stateDir, if its process is alive and answering. */
 async function runningInstance(stateDir: string): Promise<RunningState | undefined> {
   const state = await readRunningState(stateDir);
-  if (!state || !isAlive(state.pid)) return undefined;
+  if (!state || !isAlive(state)) return undefined;
   return (await fetchStatus(state)) ? state : undefined;
 }
 
@@ -135,6 +133,9 @@ export async function ensureLocalCloud(
     }
     try {
       await lock.writeFile(String(process.pid));
+      // Checked here, not only in the detached process: a corrupt cloud.json is then one line
+      // in the caller instead of a stack trace at the end of server.log.
+      await readCloudState(dataDirOf(stateDir));
       const state = await spawnInstance(repoRoot, stateDir, options.port ?? 0, deadline);
       return handleFor(state, stateDir);
     } finally {
@@ -201,12 +202,13 @@ async function spawnInstance(
 export async function stopInstance(stateDir: string): Promise<boolean> {
   const state = await readRunningState(stateDir);
   if (!state) return false;
-  if (isAlive(state.pid)) {
+  // A state.json left by a crash may name a pid the kernel has given to another process since.
+  if (isAlive(state)) {
     process.kill(state.pid, "SIGTERM");
-    for (let waited = 0; waited < 20_000 && isAlive(state.pid); waited += 100) await sleep(100);
-    if (isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
+    for (let waited = 0; waited < 20_000 && isAlive(state); waited += 100) await sleep(100);
+    if (isAlive(state)) process.kill(state.pid, "SIGKILL");
   }
-  await rm(join(stateDir, "state.json"), { force: true });
+  await rm(stateFilePath(stateDir), { force: true });
   return true;
 }
 

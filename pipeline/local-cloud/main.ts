@@ -3,8 +3,9 @@
 // It serves until SIGTERM/SIGINT, then stops workerd and removes its state.json.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { processStartTime } from "../host/process-identity.js";
 import { startLocalCloudServer, statusPath } from "./server.js";
-import { clearRunningState, writeRunningState } from "./state-file.js";
+import { clearRunningState, dataDirOf, writeRunningState } from "./state-file.js";
 
 const { values } = parseArgs({
   options: { "state-dir": { type: "string" }, port: { type: "string", default: "0" } },
@@ -20,10 +21,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const dataDir = join(stateDir, "data");
+const dataDir = dataDirOf(stateDir);
 const server = await startLocalCloudServer({ dataDir, port });
+const startTime = processStartTime(process.pid);
 await writeRunningState(stateDir, {
   pid: process.pid,
+  ...(startTime !== undefined && { startTime }),
   port: server.port,
   apiBaseUrl: server.apiBaseUrl,
   statusUrl: `http://127.0.0.1:${server.port}${statusPath}`,

@@ -1,10 +1,13 @@
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { readJsonFile, writeJsonFile } from "../host/json-state-file.js";
 
 /** `<stateDir>/state.json`: how other processes find a running control plane. */
 export const runningStateSchema = z.object({
   pid: z.number().int(),
+  /** The process's start time (see process-identity.ts); absent where it cannot be read. */
+  startTime: z.string().optional(),
   port: z.number().int(),
   apiBaseUrl: z.string(),
   statusUrl: z.string(),
@@ -22,22 +25,22 @@ export function stateFilePath(stateDir: string): string {
   return join(stateDir, stateFileName);
 }
 
+/** Versions, deployments and D1 data live here, apart from the running instance's state.json. */
+export function dataDirOf(stateDir: string): string {
+  return join(stateDir, "data");
+}
+
 export async function readRunningState(stateDir: string): Promise<RunningState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(stateFilePath(stateDir), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  const parsed = runningStateSchema.safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : undefined;
+  return readJsonFile(
+    stateFilePath(stateDir),
+    runningStateSchema,
+    // The file only says where a running instance listens; the deployed Workers are in data/.
+    `restore it from ${stateFileName}.bak, or stop any control plane process still running and remove it`,
+  );
 }
 
 export async function writeRunningState(stateDir: string, state: RunningState): Promise<void> {
-  const file = stateFilePath(stateDir);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeJsonFile(stateFilePath(stateDir), state, runningStateSchema);
 }
 
 /** Removes state.json only if it still describes `pid` (a newer instance may own it). */

@@ -1,92 +1,93 @@
-// The persisted shape of the control plane: what the real platform would keep per account.
+// The persisted shape of the control plane: what the real platform would keep per account. The
+// schemas check cloud.json when it is read; the types are inferred from them.
+import { z } from "zod";
 
 /** A binding exactly as wrangler sends it in the upload metadata (`type` plus its fields). */
-export interface UploadedBinding {
-  name: string;
-  type: string;
-  [field: string]: unknown;
-}
+const uploadedBindingSchema = z.looseObject({ name: z.string(), type: z.string() });
+export type UploadedBinding = z.infer<typeof uploadedBindingSchema>;
 
-export interface ModuleFile {
-  name: string;
-  contentType: string;
-}
+const moduleFileSchema = z.object({ name: z.string(), contentType: z.string() });
+export type ModuleFile = z.infer<typeof moduleFileSchema>;
 
-export interface VersionRecord {
-  id: string;
-  number: number;
-  createdOn: string;
-  annotations: Record<string, string>;
-  source: string;
-  mainModule: string;
-  modules: ModuleFile[];
-  bindings: UploadedBinding[];
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-}
+const versionRecordSchema = z.object({
+  id: z.string(),
+  number: z.number().int(),
+  createdOn: z.string(),
+  annotations: z.record(z.string(), z.string()),
+  source: z.string(),
+  mainModule: z.string(),
+  modules: z.array(moduleFileSchema),
+  bindings: z.array(uploadedBindingSchema),
+  compatibilityDate: z.string(),
+  compatibilityFlags: z.array(z.string()),
+});
+export type VersionRecord = z.infer<typeof versionRecordSchema>;
 
-export interface DeploymentRecord {
-  id: string;
-  createdOn: string;
-  source: string;
-  strategy: "percentage";
-  annotations: Record<string, string>;
-  versions: { version_id: string; percentage: number }[];
-}
+const deploymentRecordSchema = z.object({
+  id: z.string(),
+  createdOn: z.string(),
+  source: z.string(),
+  strategy: z.literal("percentage"),
+  annotations: z.record(z.string(), z.string()),
+  versions: z.array(z.object({ version_id: z.string(), percentage: z.number() })),
+});
+export type DeploymentRecord = z.infer<typeof deploymentRecordSchema>;
 
-export interface ScheduleRecord {
-  cron: string;
-  created_on: string;
-  modified_on: string;
-}
+const scheduleRecordSchema = z.object({
+  cron: z.string(),
+  created_on: z.string(),
+  modified_on: z.string(),
+});
+export type ScheduleRecord = z.infer<typeof scheduleRecordSchema>;
 
-export interface WorkerRecord {
-  name: string;
-  createdOn: string;
-  modifiedOn: string;
+const workerRecordSchema = z.object({
+  name: z.string(),
+  createdOn: z.string(),
+  modifiedOn: z.string(),
   /** Loopback port of the worker's stable URL; kept across restarts when still free. */
-  port?: number;
-  subdomain: { enabled: boolean; previews_enabled: boolean };
-  schedules: ScheduleRecord[];
-  scriptSettings: Record<string, unknown>;
-  versions: VersionRecord[];
+  port: z.number().int().optional(),
+  subdomain: z.object({ enabled: z.boolean(), previews_enabled: z.boolean() }),
+  schedules: z.array(scheduleRecordSchema),
+  scriptSettings: z.record(z.string(), z.unknown()),
+  versions: z.array(versionRecordSchema),
   /** Newest first, like the API lists them. */
-  deployments: DeploymentRecord[];
-}
+  deployments: z.array(deploymentRecordSchema),
+});
+export type WorkerRecord = z.infer<typeof workerRecordSchema>;
 
-export interface QueueConsumerRecord {
-  consumer_id: string;
-  script_name: string;
-  type: "worker";
-  dead_letter_queue?: string;
-  settings: {
-    batch_size?: number;
-    max_retries?: number;
-    max_wait_time_ms?: number;
-    max_concurrency?: number | null;
-    retry_delay?: number;
-  };
-  created_on: string;
-}
+const queueConsumerRecordSchema = z.object({
+  consumer_id: z.string(),
+  script_name: z.string(),
+  type: z.literal("worker"),
+  dead_letter_queue: z.string().optional(),
+  settings: z.object({
+    batch_size: z.number().optional(),
+    max_retries: z.number().optional(),
+    max_wait_time_ms: z.number().optional(),
+    max_concurrency: z.number().nullable().optional(),
+    retry_delay: z.number().optional(),
+  }),
+  created_on: z.string(),
+});
+export type QueueConsumerRecord = z.infer<typeof queueConsumerRecordSchema>;
 
-export interface QueueRecord {
-  queue_id: string;
-  queue_name: string;
-  created_on: string;
-  modified_on: string;
-  consumers: QueueConsumerRecord[];
-}
+const queueRecordSchema = z.object({
+  queue_id: z.string(),
+  queue_name: z.string(),
+  created_on: z.string(),
+  modified_on: z.string(),
+  consumers: z.array(queueConsumerRecordSchema),
+});
+export type QueueRecord = z.infer<typeof queueRecordSchema>;
 
-export interface D1Record {
-  uuid: string;
-  name: string;
-  created_on: string;
-}
+const d1RecordSchema = z.object({ uuid: z.string(), name: z.string(), created_on: z.string() });
+export type D1Record = z.infer<typeof d1RecordSchema>;
 
-export interface CloudState {
-  accountId: string;
-  subdomain: string;
-  workers: Record<string, WorkerRecord>;
-  queues: Record<string, QueueRecord>;
-  databases: Record<string, D1Record>;
-}
+export const cloudStateSchema = z.object({
+  accountId: z.string(),
+  subdomain: z.string(),
+  workers: z.record(z.string(), workerRecordSchema),
+  queues: z.record(z.string(), queueRecordSchema),
+  databases: z.record(z.string(), d1RecordSchema),
+});
+export type CloudState = z.infer<typeof cloudStateSchema>;

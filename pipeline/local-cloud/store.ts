@@ -1,13 +1,21 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { CloudState, VersionRecord, WorkerRecord } from "./state-types.js";
+import { readJsonFile, writeJsonFile } from "../host/json-state-file.js";
+import {
+  type CloudState,
+  cloudStateSchema,
+  type VersionRecord,
+  type WorkerRecord,
+} from "./state-types.js";
 
 /**
  * Everything the control plane knows, on disk under its data directory:
  *   cloud.json                 workers, versions, deployments, queues, databases
  *   versions/<id>/<module>     the uploaded modules of every version, byte for byte
  *   d1/                        Miniflare's D1 persistence (one database per database id)
- * cloud.json is rewritten atomically (temp file + rename) so a crash never leaves it torn.
+ * cloud.json is rewritten atomically so a crash never leaves it torn, and the version each save
+ * replaces is kept as cloud.json.bak. A corrupt cloud.json stops the control plane from starting
+ * (nothing overwrites it) with one line saying how to recover.
  */
 export class CloudStore {
   private saving: Promise<unknown> = Promise.resolve();
@@ -19,14 +27,13 @@ export class CloudStore {
 
   static async open(dataDir: string, accountId: string): Promise<CloudStore> {
     await mkdir(dataDir, { recursive: true });
-    const file = join(dataDir, "cloud.json");
-    let state: CloudState;
-    try {
-      state = JSON.parse(await readFile(file, "utf8")) as CloudState;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      state = { accountId, subdomain: "local", workers: {}, queues: {}, databases: {} };
-    }
+    const state = (await readCloudState(dataDir)) ?? {
+      accountId,
+      subdomain: "local",
+      workers: {},
+      queues: {},
+      databases: {},
+    };
     return new CloudStore(dataDir, state);
   }
 
@@ -47,19 +54,28 @@ export class CloudStore {
     await writeFile(target, bytes);
   }
 
-  /** Saves are chained: parallel deploys must not interleave their temp-file writes. */
+  /** Saves are chained so they land in call order: the last one holds the newest state. */
   save(): Promise<void> {
-    const write = async () => {
-      const file = join(this.dataDir, "cloud.json");
-      const temp = `${file}.${process.pid}.tmp`;
-      // Secrets live in version bindings, so the file is readable by its owner only.
-      await writeFile(temp, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
-      await rename(temp, file);
-    };
+    // Secrets live in version bindings, so the file is readable by its owner only.
+    const write = () =>
+      writeJsonFile(cloudFileOf(this.dataDir), this.state, cloudStateSchema, { mode: 0o600 });
     const saved = this.saving.then(write, write);
     this.saving = saved.catch(() => undefined);
     return saved;
   }
+}
+
+function cloudFileOf(dataDir: string): string {
+  return join(dataDir, "cloud.json");
+}
+
+/** The saved state in dataDir, undefined before the first save; throws one line when corrupt. */
+export function readCloudState(dataDir: string): Promise<CloudState | undefined> {
+  return readJsonFile(
+    cloudFileOf(dataDir),
+    cloudStateSchema,
+    `restore it from cloud.json.bak, or remove ${dataDir} to start over (every deployed Worker and its data is lost)`,
+  );
 }
 
 /** The version serving 100% of traffic (or the largest share) in the newest deployment. */

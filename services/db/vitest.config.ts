@@ -9,7 +9,7 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
         bindings: { TEST_MIGRATIONS: migrations },
-        d1Databases: { UNMIGRATED_DB: "unmigrated" },
+        d1Databases: { UNMIGRATED_DB: "unmigrated", UPGRADED_DB: "upgraded" },
       },
     }),
   ],

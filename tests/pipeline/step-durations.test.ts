@@ -1,9 +1,10 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Step } from "../../dagger/src/core/steps.js";
 import { STEP_DURATIONS_FILE } from "../../pipeline/host/step-durations.js";
 import { runStepsCommand } from "../../pipeline/run-steps-command.js";
+import { CORRUPTIONS } from "./helpers/corruptions.js";
 import { tempDir } from "./helpers/fixture-repo.js";
 
 /** A step that appends its id to order.log as it starts (with one slot: the launch order). */
@@ -42,13 +43,15 @@ async function run(repoRoot: string, steps: Step[]) {
   return { exitCode, stderr: stderr.join("\n"), order };
 }
 
+const historyFile = (repoRoot: string) => join(repoRoot, STEP_DURATIONS_FILE);
+
 async function writeHistory(repoRoot: string, text: string): Promise<void> {
   await mkdir(join(repoRoot, ".pipeline"), { recursive: true });
-  await writeFile(join(repoRoot, STEP_DURATIONS_FILE), text);
+  await writeFile(historyFile(repoRoot), text);
 }
 
 const readHistory = async (repoRoot: string) =>
-  JSON.parse(await readFile(join(repoRoot, STEP_DURATIONS_FILE), "utf8"));
+  JSON.parse(await readFile(historyFile(repoRoot), "utf8"));
 
 const entry = (step: Step | undefined, durationMs: number) => ({
   command: step?.command,
@@ -106,30 +109,51 @@ describe("step duration history on the host", () => {
     expect((await run(repo, GRAPH)).order).toEqual(["setup", "short", "long-head", "long-tail"]);
   });
 
-  it.each([
-    ["not JSON", "{ truncated", `${STEP_DURATIONS_FILE} is not valid JSON`],
-    [
-      "the wrong shape",
-      JSON.stringify({ short: { command: ["x"], durationMs: "fast" } }),
-      `${STEP_DURATIONS_FILE}: short.durationMs: Invalid input: expected number, received string; expected {"<step id>": {"command": [...], "durationMs": <ms>}}`,
-    ],
-  ])(
-    "runs in declaration order when the history is %s, says why, then replaces it",
-    async (_, text, reason) => {
+  it.each(CORRUPTIONS)(
+    "runs in declaration order when the history is %s and no good copy exists, says why in one line, then replaces it",
+    async (_, damage, detail) => {
       const repo = await tempDir();
-      await writeHistory(repo, text);
+      await writeHistory(repo, damage(JSON.stringify({ short: entry(GRAPH[1], 50) })));
       const result = await run(repo, GRAPH);
-      expect(result).toEqual({
-        exitCode: 0,
-        stderr: `[pipeline] scheduling in declaration order: ${reason}`,
-        order: ["setup", "short", "long-head", "long-tail"],
-      });
+      expect(result.exitCode).toBe(0);
+      expect(result.order).toEqual(["setup", "short", "long-head", "long-tail"]);
+      expect(result.stderr).not.toContain("\n");
+      expect(result.stderr.startsWith(`[pipeline] ${historyFile(repo)} is corrupt (`)).toBe(true);
+      expect(result.stderr).toMatch(detail);
+      expect(result.stderr.endsWith("): scheduling in declaration order")).toBe(true);
       expect(Object.keys(await readHistory(repo)).sort()).toEqual([
         "long-head",
         "long-tail",
         "setup",
         "short",
       ]);
+    },
+  );
+
+  it.each(CORRUPTIONS)(
+    "schedules with the last good copy when the history is %s, and keeps it",
+    async (_, damage) => {
+      const repo = await tempDir();
+      const durations = {
+        setup: entry(GRAPH[0], 1),
+        short: entry(GRAPH[1], 50),
+        "long-head": entry(GRAPH[2], 5),
+        "long-tail": entry(GRAPH[3], 100),
+      };
+      // A save keeps the history it replaces as the backup.
+      await writeHistory(repo, JSON.stringify(durations));
+      await run(repo, [loggedStep("unrelated")]);
+      await rm(join(repo, "order.log"));
+      await writeFile(historyFile(repo), damage(await readFile(historyFile(repo), "utf8")));
+      const result = await run(repo, GRAPH);
+      expect(result.order).toEqual(["setup", "long-head", "long-tail", "short"]);
+      expect(result.stderr).toMatch(
+        /^\[pipeline\] \S+ is corrupt \([^\n]+\): scheduling with step-durations\.json\.bak$/,
+      );
+      // The good copy is still there, and the rewritten history starts from it.
+      const backup = JSON.parse(await readFile(`${historyFile(repo)}.bak`, "utf8"));
+      expect(backup).toEqual(durations);
+      expect(Object.keys(await readHistory(repo)).sort()).toEqual(Object.keys(durations).sort());
     },
   );
 

@@ -22,7 +22,10 @@ import {
   OutboxId,
   OutboxQuery,
   type OutboxQueryInput,
+  StuckWebhookEventsQuery,
+  type StuckWebhookEventsQueryInput,
   WebhookEventKey,
+  type WebhookEventState,
 } from "./schemas";
 import * as webhookEvents from "./webhook-events";
 
@@ -34,7 +37,7 @@ export type {
   OutboxRecord,
   WebhookEventRecord,
 } from "./records";
-export type { JobStatus } from "./schemas";
+export type { JobStatus, WebhookEventState } from "./schemas";
 
 export interface Env {
   DB: D1Database;
@@ -76,13 +79,32 @@ export default class DbService extends WorkerEntrypoint<Env> {
     return jobs.updateJob(this.env.DB, parseInput(JobId, id), parseInput(JobUpdate, update));
   }
 
-  async recordWebhookEvent(input: NewWebhookEventInput): Promise<{ inserted: boolean }> {
+  async recordWebhookEvent(
+    input: NewWebhookEventInput,
+  ): Promise<{ inserted: boolean; state: WebhookEventState }> {
     return webhookEvents.recordWebhookEvent(this.env.DB, parseInput(NewWebhookEvent, input));
   }
 
-  async markWebhookEventProcessed(source: string, id: string): Promise<{ processed: boolean }> {
+  async markWebhookEventEnqueued(source: string, id: string): Promise<void> {
+    const key = parseInput(WebhookEventKey, { source, id });
+    await webhookEvents.markWebhookEventEnqueued(this.env.DB, key.source, key.id);
+  }
+
+  async markWebhookEventProcessed(
+    source: string,
+    id: string,
+  ): Promise<{ processed: boolean; alreadyProcessed: boolean }> {
     const key = parseInput(WebhookEventKey, { source, id });
     return webhookEvents.markWebhookEventProcessed(this.env.DB, key.source, key.id);
+  }
+
+  async listStuckWebhookEvents(
+    query: StuckWebhookEventsQueryInput,
+  ): Promise<{ source: string; id: string }[]> {
+    return webhookEvents.listStuckWebhookEvents(
+      this.env.DB,
+      parseInput(StuckWebhookEventsQuery, query),
+    );
   }
 
   async getWebhookEvent(source: string, id: string): Promise<WebhookEventRecord | null> {

@@ -1,4 +1,4 @@
-import type { JobStatus } from "./schemas";
+import type { JobStatus, WebhookEventState } from "./schemas";
 
 /**
  * Any JSON value. Written as `{} | null` rather than a recursive JSON type, which sends the RPC
@@ -30,6 +30,7 @@ export interface WebhookEventRecord {
   source: string;
   id: string;
   payload: Json;
+  state: WebhookEventState;
   receivedAt: string;
   processedAt: string | null;
 }

@@ -31,8 +31,16 @@ export const JobUpdate = z.object({
   error: z.string().max(2000).nullable().optional(),
 });
 
+/** received: stored; enqueued: its processing job exists; processed: the consumer handled it. */
+export const WEBHOOK_EVENT_STATES = ["received", "enqueued", "processed"] as const;
+export type WebhookEventState = (typeof WEBHOOK_EVENT_STATES)[number];
+
 export const NewWebhookEvent = z.object({ id, source: id, payload: json });
 export const WebhookEventKey = z.object({ source: id, id });
+export const StuckWebhookEventsQuery = z.object({
+  receivedBefore: z.iso.datetime(),
+  limit: z.number().int().min(1).max(100).default(50),
+});
 
 export const NewOutboxEmail = z.object({
   id,
@@ -51,5 +59,6 @@ export type NewApiKeyInput = z.input<typeof NewApiKey>;
 export type NewJobInput = z.input<typeof NewJob>;
 export type JobUpdateInput = z.input<typeof JobUpdate>;
 export type NewWebhookEventInput = z.input<typeof NewWebhookEvent>;
+export type StuckWebhookEventsQueryInput = z.input<typeof StuckWebhookEventsQuery>;
 export type NewOutboxEmailInput = z.input<typeof NewOutboxEmail>;
 export type OutboxQueryInput = z.input<typeof OutboxQuery>;

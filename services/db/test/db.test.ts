@@ -1,6 +1,8 @@
+import { applyD1Migrations } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { health } from "../src/health";
+import * as webhookEvents from "../src/webhook-events";
 
 const db = exports.default;
 const uid = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
@@ -132,40 +134,157 @@ describe("jobs", () => {
 });
 
 describe("webhook events", () => {
-  it("stores an event once; a replay is a no-op", async () => {
+  it("stores an event once; a replay is a no-op that reports the stored state", async () => {
     const id = uid("evt");
     expect(await db.recordWebhookEvent({ id, source: "github", payload: { a: 1 } })).toEqual({
       inserted: true,
+      state: "received",
     });
     expect(await db.recordWebhookEvent({ id, source: "github", payload: { a: 2 } })).toEqual({
       inserted: false,
+      state: "received",
     });
     expect(await db.getWebhookEvent("github", id)).toMatchObject({
       payload: { a: 1 },
+      state: "received",
       processedAt: null,
+    });
+    await db.markWebhookEventEnqueued("github", id);
+    expect(await db.recordWebhookEvent({ id, source: "github", payload: {} })).toEqual({
+      inserted: false,
+      state: "enqueued",
+    });
+    await db.markWebhookEventProcessed("github", id);
+    expect(await db.recordWebhookEvent({ id, source: "github", payload: {} })).toEqual({
+      inserted: false,
+      state: "processed",
     });
     expect(await db.recordWebhookEvent({ id, source: "stripe", payload: {} })).toEqual({
       inserted: true,
+      state: "received",
     });
   });
 
-  it("marks processed once and keeps the first time", async () => {
+  it("marks processed exactly once and keeps the first time", async () => {
     const id = uid("evt");
     await db.recordWebhookEvent({ id, source: "github", payload: {} });
-    expect(await db.markWebhookEventProcessed("github", id)).toEqual({ processed: true });
-    const first = (await db.getWebhookEvent("github", id))?.processedAt;
-    expect(first).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-    expect(await db.markWebhookEventProcessed("github", id)).toEqual({ processed: true });
-    expect((await db.getWebhookEvent("github", id))?.processedAt).toBe(first);
+    await db.markWebhookEventEnqueued("github", id);
+    expect(await db.markWebhookEventProcessed("github", id)).toEqual({
+      processed: true,
+      alreadyProcessed: false,
+    });
+    const first = await db.getWebhookEvent("github", id);
+    expect(first).toMatchObject({
+      state: "processed",
+      processedAt: expect.stringMatching(/^\d{4}-/),
+    });
+    expect(await db.markWebhookEventProcessed("github", id)).toEqual({
+      processed: true,
+      alreadyProcessed: true,
+    });
+    expect((await db.getWebhookEvent("github", id))?.processedAt).toBe(first?.processedAt);
     expect(await db.markWebhookEventProcessed("github", uid("missing"))).toEqual({
       processed: false,
+      alreadyProcessed: false,
     });
     expect(await db.getWebhookEvent("github", uid("missing"))).toBeNull();
+  });
+
+  it("lets only one of several simultaneous jobs process an event", async () => {
+    const id = uid("evt");
+    await db.recordWebhookEvent({ id, source: "github", payload: {} });
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () => db.markWebhookEventProcessed("github", id)),
+    );
+    expect(outcomes.filter((outcome) => !outcome.alreadyProcessed)).toHaveLength(1);
+  });
+
+  it("never moves a processed event back to enqueued", async () => {
+    const id = uid("evt");
+    await db.recordWebhookEvent({ id, source: "github", payload: {} });
+    // The consumer can finish before the producer records the enqueue.
+    await db.markWebhookEventProcessed("github", id);
+    await db.markWebhookEventEnqueued("github", id);
+    expect((await db.getWebhookEvent("github", id))?.state).toBe("processed");
+  });
+
+  it("lists events still received before a time, oldest first, up to a limit", async () => {
+    const source = uid("src").slice(0, 60);
+    const age = async (id: string, receivedAt: string) =>
+      env.DB.prepare("UPDATE webhook_events SET received_at = ? WHERE source = ? AND id = ?")
+        .bind(receivedAt, source, id)
+        .run();
+    for (const [id, receivedAt] of [
+      ["old-b", "2000-01-02T00:00:00.000Z"],
+      ["old-a", "2000-01-01T00:00:00.000Z"],
+      ["old-c", "2000-01-03T00:00:00.000Z"],
+      ["old-enqueued", "2000-01-01T00:00:00.000Z"],
+      ["old-processed", "2000-01-01T00:00:00.000Z"],
+    ] as const) {
+      await db.recordWebhookEvent({ id, source, payload: {} });
+      await age(id, receivedAt);
+    }
+    await db.recordWebhookEvent({ id: "recent", source, payload: {} });
+    await db.markWebhookEventEnqueued(source, "old-enqueued");
+    await db.markWebhookEventProcessed(source, "old-processed");
+    const stuck = async (limit?: number) =>
+      (await db.listStuckWebhookEvents({ receivedBefore: "2001-01-01T00:00:00.000Z", limit }))
+        .filter((event) => event.source === source)
+        .map((event) => event.id);
+    expect(await stuck()).toEqual(["old-a", "old-b", "old-c"]);
+    expect(await stuck(2)).toEqual(["old-a", "old-b"]);
+  });
+
+  it.each([
+    [{ receivedBefore: "yesterday" }, /^invalid input: receivedBefore: /],
+    [{ receivedBefore: "2001-01-01T00:00:00.000Z", limit: 0 }, /^invalid input: limit: /],
+  ])("rejects the stuck-event query %o", async (query, message) => {
+    expect((await rejection(db.listStuckWebhookEvents(query))).message).toMatch(message);
   });
 
   it("rejects an empty source", async () => {
     const error = await rejection(db.getWebhookEvent("", "x"));
     expect(error.message).toMatch(/^invalid input: source: /);
+    expect((await rejection(db.markWebhookEventEnqueued("", "x"))).status).toBe(400);
+  });
+});
+
+describe("migration 0003 (webhook event state) on a database that already has events", () => {
+  const before = env.TEST_MIGRATIONS.filter((m) => m.name < "0003");
+  const since = env.TEST_MIGRATIONS.filter((m) => m.name >= "0003");
+
+  it("marks processed events processed and leaves the others to be redelivered", async () => {
+    const old = env.UPGRADED_DB;
+    await applyD1Migrations(old, before);
+    // What the versions before the migration write.
+    await old.batch([
+      old.prepare("INSERT INTO webhook_events (source, id, payload) VALUES ('gh', 'done', '{}')"),
+      old.prepare("INSERT INTO webhook_events (source, id, payload) VALUES ('gh', 'lost', '{}')"),
+      old.prepare(
+        "UPDATE webhook_events SET processed_at = '2026-01-01T00:00:00.000Z' WHERE id = 'done'",
+      ),
+    ]);
+    await applyD1Migrations(old, since);
+    expect((await webhookEvents.getWebhookEvent(old, "gh", "done"))?.state).toBe("processed");
+    expect((await webhookEvents.getWebhookEvent(old, "gh", "lost"))?.state).toBe("received");
+
+    // A rolled-back db version still runs its statements against the new schema.
+    await old
+      .prepare("INSERT INTO webhook_events (source, id, payload) VALUES ('gh', 'rolled', '{}')")
+      .run();
+    await old
+      .prepare(
+        "UPDATE webhook_events SET processed_at = COALESCE(processed_at, '2026-02-01T00:00:00.000Z') WHERE source = 'gh' AND id = 'rolled'",
+      )
+      .run();
+    const rolled = await webhookEvents.getWebhookEvent(old, "gh", "rolled");
+    expect(rolled).toMatchObject({ state: "processed", processedAt: "2026-02-01T00:00:00.000Z" });
+    expect(
+      await webhookEvents.listStuckWebhookEvents(old, {
+        receivedBefore: "2999-01-01T00:00:00.000Z",
+        limit: 10,
+      }),
+    ).toEqual([{ source: "gh", id: "lost" }]);
   });
 });
 

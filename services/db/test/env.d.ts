@@ -10,6 +10,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** A database without migrations, to see /health fail its real query. */
       UNMIGRATED_DB: D1Database;
+      /** A database migrated in two steps, to check a migration against existing rows. */
+      UPGRADED_DB: D1Database;
     }
   }
 }

@@ -14,10 +14,12 @@ export const HANDLERS: Record<JobType, Handler> = {
   },
   async process_webhook(env, payload) {
     const { source, id } = PAYLOADS.process_webhook.parse(payload);
-    const { processed } = await env.DB.markWebhookEventProcessed(source, id);
+    // Exactly one job processes an event: a retried delivery and the redelivery sweep can each
+    // have enqueued one, and the later jobs find it processed and leave it.
+    const { processed, alreadyProcessed } = await env.DB.markWebhookEventProcessed(source, id);
     // A missing event is retried and, if it never appears, dead-lettered for someone to look at.
     if (!processed) throw new Error(`webhook event ${source}/${id} not found`);
-    return { source, id, processed };
+    return { source, id, processed, alreadyProcessed };
   },
   async noop() {
     return null;

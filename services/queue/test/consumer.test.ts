@@ -41,6 +41,28 @@ describe("queue consumer", () => {
     expect(await env.DB.getJob(failing)).toMatchObject({ status: "failed", attempts: 2 });
   });
 
+  it("processes a webhook event once when two jobs carry it", async () => {
+    const eventId = crypto.randomUUID();
+    await env.DB.recordWebhookEvent({ id: eventId, source: "github", payload: {} });
+    const first = await job("process_webhook", { source: "github", id: eventId });
+    const second = await job("process_webhook", { source: "github", id: eventId });
+    const result = await consume([{ id: first }, { id: second }]);
+    expect(result.explicitAcks.sort()).toEqual(["msg-0", "msg-1"]);
+    const results = [(await env.DB.getJob(first))?.result, (await env.DB.getJob(second))?.result];
+    expect(results).toContainEqual({
+      source: "github",
+      id: eventId,
+      processed: true,
+      alreadyProcessed: false,
+    });
+    expect(results).toContainEqual({
+      source: "github",
+      id: eventId,
+      processed: true,
+      alreadyProcessed: true,
+    });
+  });
+
   it("does not send an email twice when a job is run again", async () => {
     const to = `again-${crypto.randomUUID()}@example.com`;
     const id = await job("send_email", { to, template: "welcome", data: {} });

@@ -1,3 +1,4 @@
+import { enqueueProcessing } from "./enqueue-processing";
 import type { Env } from "./env";
 import { jsonError } from "./http";
 import { MAX_BODY_BYTES, readLimitedBody } from "./read-body";
@@ -41,8 +42,18 @@ export async function handleWebhook(request: Request, env: Env, source: string):
     return jsonError(400, "invalid_event", describeIssues(event.error));
   }
   const { id } = event.data;
-  const { inserted } = await env.DB.recordWebhookEvent({ id, source, payload: event.data });
-  if (!inserted) return Response.json({ duplicate: true, source, id });
-  const job = await env.QUEUE.enqueue({ type: "process_webhook", payload: { source, id } });
-  return Response.json({ received: true, source, id, jobId: job.id }, { status: 202 });
+  const { inserted, state } = await env.DB.recordWebhookEvent({ id, source, payload: event.data });
+  // A retry of a delivery whose processing was never enqueued is not a duplicate: it enqueues now.
+  if (!inserted && state !== "received") return Response.json({ duplicate: true, source, id });
+  const outcome = await enqueueProcessing(env, { source, id });
+  if ("failed" in outcome) {
+    console.error(`webhook ${source}/${id} stored but not queued: ${outcome.failed}`);
+    // A 5xx makes providers retry the delivery, and that retry enqueues it.
+    return jsonError(
+      503,
+      "enqueue_failed",
+      `event ${source}/${id} is stored but its processing could not be queued; send it again`,
+    );
+  }
+  return Response.json({ received: true, source, id, jobId: outcome.jobId }, { status: 202 });
 }

@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "./env";
 import { handleWebhook } from "./handle-webhook";
 import { jsonError } from "./http";
+import { describeRedelivery, redeliverStuckEvents } from "./redeliver";
 
 export type { Env } from "./env";
 
@@ -9,6 +10,14 @@ const WEBHOOK_ROUTE = /^\/webhooks\/([^/]+)$/;
 const ROUTES = "GET /health, POST /webhooks/:source";
 
 export default class WebhooksService extends WorkerEntrypoint<Env> {
+  /** The cron in wrangler.jsonc: enqueues events whose processing was never enqueued. */
+  override async scheduled(): Promise<void> {
+    const run = await redeliverStuckEvents(this.env, Date.now());
+    // Failing the invocation makes it show as failed in the cron's history.
+    if (run.failed) throw new Error(describeRedelivery(run));
+    console.log(describeRedelivery(run));
+  }
+
   override async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname === "/health" && request.method === "GET") {

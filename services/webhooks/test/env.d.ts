@@ -1,3 +1,4 @@
+import type { D1Migration } from "cloudflare:test";
 import type { Env as WorkerEnv } from "../src/index";
 
 declare global {
@@ -5,6 +6,10 @@ declare global {
     interface GlobalProps {
       mainModule: typeof import("../src/index");
     }
-    interface Env extends WorkerEnv {}
+    interface Env extends WorkerEnv {
+      TEST_MIGRATIONS: D1Migration[];
+      /** The same D1 database the real db worker serves. */
+      TEST_DB: D1Database;
+    }
   }
 }

@@ -1,15 +1,11 @@
 import { env } from "cloudflare:workers";
 
-/** Test-only methods of test/fakes/*.js, reached through the real DB and QUEUE bindings. */
-interface FakeDbControls {
-  storedEvents(): Promise<{ id: string; source: string; payload: unknown }[]>;
-  reset(): Promise<void>;
-}
+/** Test-only methods of test/fakes/queue.js, reached through the real QUEUE binding. */
 interface FakeQueueControls {
   recorded(): Promise<{ type: string; payload: unknown }[]>;
-  failOn(type: string): Promise<void>;
+  /** Rejects enqueues of this job type until called with null. */
+  failOn(type: string | null): Promise<void>;
   reset(): Promise<void>;
 }
 
-export const fakeDb = env.DB as unknown as FakeDbControls;
 export const fakeQueue = env.QUEUE as unknown as FakeQueueControls;

@@ -1,18 +1,28 @@
 import { Miniflare } from "miniflare";
 import { applyMigrations } from "./d1-migrations.js";
+import { withQueueFaults } from "./queue-faults.js";
 import { toWorkerOptions } from "./worker-options.js";
 import type { WorkerSpec } from "./worker-spec.js";
+
+export interface ClusterOptions {
+  /** Route queue sends through the queue-faults worker, so a test can make them fail. */
+  queueFaults?: boolean;
+}
 
 /**
  * All workers in one workerd process, wired to each other as their wrangler configs say, with
  * migrated D1 databases. In-memory storage: every cluster starts empty.
  */
-export async function startCluster(specs: WorkerSpec[]): Promise<Miniflare> {
+export async function startCluster(
+  specs: WorkerSpec[],
+  options: ClusterOptions = {},
+): Promise<Miniflare> {
   assertBindingsResolve(specs);
+  const workers = specs.map(toWorkerOptions);
   const mf = new Miniflare({
     // Offline machines: do not fetch the Request.cf object from Cloudflare.
     cf: false,
-    workers: specs.map(toWorkerOptions),
+    workers: options.queueFaults ? withQueueFaults(workers) : workers,
   });
   try {
     await mf.ready;

@@ -17,6 +17,7 @@ export const WebhookEventRecord = z.object({
   source: z.string(),
   id: z.string(),
   payload: z.unknown(),
+  state: z.enum(["received", "enqueued", "processed"]),
   processedAt: z.string().nullable(),
 });
 export type WebhookEventRecord = z.infer<typeof WebhookEventRecord>;

@@ -1,6 +1,6 @@
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, inject } from "vitest";
-import { startCluster } from "./cluster.js";
+import { type ClusterOptions, startCluster } from "./cluster.js";
 import type { D1 } from "./db-snapshot.js";
 
 export interface ClusterFixture {
@@ -10,10 +10,10 @@ export interface ClusterFixture {
 }
 
 /** One fresh cluster (empty database) per test file, started before its tests and torn down after. */
-export function useCluster(): ClusterFixture {
+export function useCluster(options: ClusterOptions = {}): ClusterFixture {
   let started: Miniflare | undefined;
   beforeAll(async () => {
-    started = await startCluster(inject("workerSpecs"));
+    started = await startCluster(inject("workerSpecs"), options);
   });
   afterAll(async () => {
     await started?.dispose();

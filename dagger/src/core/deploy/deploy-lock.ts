@@ -7,6 +7,11 @@ export interface LockHolder {
   /** ISO time the lock was taken. */
   since: string;
   pid: number;
+  /**
+   * When the process `pid` started (opaque, compared for equality), so a later process given
+   * the same pid does not keep a dead holder's lock alive. Absent where the host cannot read it.
+   */
+  startTime?: string;
   hostname: string;
 }
 
@@ -16,8 +21,8 @@ export interface DeployLockStore {
   tryCreate(target: DeployTarget, holder: LockHolder): Promise<LockHolder | undefined>;
   /** Removes the lock only while it is still `owner`'s, so a late cleanup cannot free another's. */
   remove(target: DeployTarget, owner: LockHolder): Promise<void>;
-  /** Whether a process with this pid runs on this machine. */
-  isProcessAlive(pid: number): boolean;
+  /** Whether the process with this pid (and start time, when recorded) runs on this machine. */
+  isProcessAlive(pid: number, startTime?: string): boolean;
   hostname(): string;
 }
 
@@ -38,7 +43,7 @@ export class DeployLockedError extends Error {
 
 /** A lock is stale when its process is gone from this machine, or when it is implausibly old. */
 export function isStale(lock: LockHolder, store: DeployLockStore, now: number): boolean {
-  if (lock.hostname === store.hostname() && !store.isProcessAlive(lock.pid)) {
+  if (lock.hostname === store.hostname() && !store.isProcessAlive(lock.pid, lock.startTime)) {
     return true;
   }
   const since = Date.parse(lock.since);
