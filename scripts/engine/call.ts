@@ -19,6 +19,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Container, connection, dag, type Secret } from "@dagger.io/dagger";
@@ -188,7 +189,12 @@ async function main(argv: string[]): Promise<number> {
         failure = error;
       }
     },
-    { LogOutput: process.env.ENGINE_PROGRESS ? process.stderr : undefined },
+    {
+      LogOutput: process.env.ENGINE_PROGRESS ? process.stderr : undefined,
+      // Outside the repository: in it, the CLI's session would try to load dagger.json's module,
+      // which needs the TypeScript SDK runtime that an engine built here does not have.
+      Workdir: tmpdir(),
+    },
   );
   if (values.json) {
     const report = {
