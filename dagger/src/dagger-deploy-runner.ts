@@ -62,6 +62,8 @@ export class ContainerWorkerDeployer {
   constructor(
     private readonly wrangler: Container,
     private readonly reader: DirectoryRepoReader,
+    /** A `--secrets-file` path inside the wrangler container, per service (local deploys). */
+    private readonly secretsFile?: (service: ServiceInfo) => Promise<string | undefined>,
   ) {}
 
   /**
@@ -97,6 +99,7 @@ export class ContainerWorkerDeployer {
         }
       },
       reader: this.reader,
+      ...(this.secretsFile ? { secretsFile: this.secretsFile } : {}),
       manualRollbackCommand: (service, target, versionId) =>
         `dagger call rollback --service ${service.name} --env ${target} --to ${versionId}  (or: cd ${service.dir} && pnpm exec wrangler rollback ${versionId} ${envArgs(target).join(" ")} -y)`,
     });

@@ -11,7 +11,7 @@ import { openHostDeployTarget } from "./host-deploy-target.js";
  * Overall health timeout, for callers that know their Workers start slowly (or tests that
  * want a timeout quickly): `PIPELINE_HEALTH_TIMEOUT_MS`.
  */
-function healthPolicy(env: NodeJS.ProcessEnv) {
+export function healthPolicy(env: NodeJS.ProcessEnv) {
   const timeoutMs = Number(env.PIPELINE_HEALTH_TIMEOUT_MS);
   return Number.isInteger(timeoutMs) && timeoutMs > 0
     ? { ...DEFAULT_HEALTH_POLICY, timeoutMs }

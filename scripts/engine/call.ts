@@ -7,6 +7,7 @@
  *
  *   pnpm run engine:ci [-- --base origin/main]
  *   pnpm run engine:call -- test --service gateway --export /tmp/gateway
+ *   pnpm run engine:call -- deploy --service all --env local   # to this host's local control plane
  *   pnpm run engine:call -- deploy --service all --env staging --dry-run \
  *     --token env://CLOUDFLARE_API_TOKEN --account env://CLOUDFLARE_ACCOUNT_ID
  *
@@ -22,13 +23,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Container, connection, dag, type Secret } from "@dagger.io/dagger";
+import { type Container, connection, type Directory, dag, type Secret } from "@dagger.io/dagger";
+import { renderTerminal } from "../../dagger/src/core/deploy/render-report.js";
 import type { RunEvent } from "../../dagger/src/core/scheduler.js";
-import { DaggerDeployRunner } from "../../dagger/src/dagger-deploy-runner.js";
+import { DaggerDeployRunner, DeployFailedError } from "../../dagger/src/dagger-deploy-runner.js";
 import { DeployEnvironment } from "../../dagger/src/deploy-environment.js";
 import { containerPorts, ModulePipeline } from "../../dagger/src/runner/module-pipeline.js";
 import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
 import { NoEngineError, useEngine } from "./engine-env.js";
+import { deployToLocalCloud } from "./local-cloud-deploy.js";
 import { SOURCE_IGNORE } from "./source-ignore.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
@@ -154,6 +157,13 @@ async function call(fn: string, values: Options, onEvent: (event: RunEvent) => v
     case "integration":
       return finish(await pipeline.part(fn));
     case "deploy":
+      if (values.env === "local") {
+        return deployLocally(
+          source,
+          resolve(values.repo ?? REPO_ROOT),
+          required("service", values),
+        );
+      }
       return new DaggerDeployRunner(source).deploy(
         required("service", values),
         deployEnvironment(values.env),
@@ -166,6 +176,20 @@ async function call(fn: string, values: Options, onEvent: (event: RunEvent) => v
     default:
       throw new UsageError(`engine:call: unknown function "${fn}"; valid: ${FUNCTIONS.join(", ")}`);
   }
+}
+
+/**
+ * `deploy --env local`: wrangler in the engine's containers, deploying to the repository's local
+ * control plane on this host (started if needed), the way the Dagger runner deploys anywhere.
+ */
+async function deployLocally(source: Directory, repoRoot: string, service: string) {
+  const { ensureLocalCloud } = await import("../../pipeline/local-cloud/index.js");
+  const cloud = await ensureLocalCloud(repoRoot);
+  const report = await deployToLocalCloud(source, repoRoot, service, cloud, (line) =>
+    console.log(line),
+  );
+  if (!report.ok) throw new DeployFailedError(report);
+  return renderTerminal(report);
 }
 
 async function main(argv: string[]): Promise<number> {
