@@ -66,9 +66,14 @@ SLIM
 
 # import_rootfs DIR IMAGE [--change ...]: the tree as a one-layer image, no registry involved.
 import_rootfs() {
-  local dir="$1" image="$2"
+  local dir="$1" image="$2" previous
   shift 2
+  previous="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
   tar --numeric-owner -C "$dir" -c . | docker import "$@" - "$image"
+  # The image this one replaces, unless a container still uses it.
+  if [[ -n "$previous" && "$previous" != "$(docker image inspect -f '{{.Id}}' "$image")" ]]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true
+  fi
 }
 
 # The host's local CAs (here, the one that re-signs TLS): certificates in its bundle that

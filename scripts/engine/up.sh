@@ -23,10 +23,11 @@ flock -n 9 || { echo "engine:up: another engine:up or engine:down is running (lo
 run_step() {
   local name="$1" log="$LOG_DIR/$1.log" start=$SECONDS rc=0
   [[ -t 1 ]] && printf 'engine:up: %s ...\r' "$name"
-  bash "$ENGINE_SCRIPTS_DIR/steps/$name.sh" >"$log" 2>&1 </dev/null || rc=$?
+  # 9>&-: the lock stays with this script, not with dockerd or anything else a step leaves running.
+  bash "$ENGINE_SCRIPTS_DIR/steps/$name.sh" >"$log" 2>&1 </dev/null 9>&- || rc=$?
   if ((rc != 0)); then
     local last
-    last="$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 | cut -c1-200)"
+    last="$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 | cut -c1-300)"
     echo "engine:up: step $name failed (exit $rc) after $((SECONDS - start))s: ${last:-no output}; log: $log" >&2
     exit 1
   fi

@@ -27,7 +27,9 @@ module="github.com/dagger/dagger"
 download="$(go mod download -json "$module@$ENGINE_VERSION" || true)"
 err="$(json_field "$download" Error)"
 if [[ -n "$err" ]]; then
-  echo "the Go module proxy did not serve $module@$ENGINE_VERSION: ${err//$'\n'/ }" >&2
+  # go's text repeats the module and the URL; keep the status and the server's answer.
+  reason="$(printf '%s' "$err" | tr -s '\n\t ' ' ' | sed -E 's/^.*: ([0-9]{3} )/\1/')"
+  echo "the Go module proxy ($(go env GOPROXY)) did not serve $module@$ENGINE_VERSION: $reason" >&2
   exit 1
 fi
 module_dir="$(json_field "$download" Dir)"

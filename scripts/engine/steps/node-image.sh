@@ -38,6 +38,9 @@ done
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
 ln -sf ../lib/node_modules/corepack/dist/corepack.js "$rootfs/usr/local/bin/corepack"
+# Empty until the engine installs its CAs during an exec; with NODE_USE_SYSTEM_CA set, Node
+# warns on every start if the directory is missing.
+mkdir -p "$rootfs/etc/ssl/certs"
 
 chroot_bin="$(command -v chroot)"
 in_rootfs() { env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$chroot_bin" "$rootfs" "$@"; }
