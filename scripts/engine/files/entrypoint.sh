@@ -15,7 +15,8 @@ if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
   echo "${controllers[@]/#/+}" >/sys/fs/cgroup/cgroup.subtree_control
 fi
 
-# The engine keeps a SQLite database per client: allow many open files.
-ulimit -n 1048576 2>/dev/null || echo "could not raise the open-files limit, continuing" >&2
+# The engine keeps a SQLite database per client: allow many open files (raising the hard
+# limit needs CAP_SYS_RESOURCE, which some sandboxes withhold; then take the hard limit).
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 exec /usr/local/bin/tini -- /usr/local/bin/dagger-engine --config /etc/dagger/engine.toml "$@"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the engine: privileged (it runs containers and sets up their networks), state on a
+# Runs the engine: privileged (it runs containers and sets up their networks; see
+# container-privileges.sh for machines where --privileged fails), state on a
 # docker volume, on the docker network where the registry is, with an engine.json that makes
 # that registry its docker.io mirror over plain HTTP. The registry is addressed by IP: the
 # engine resolves names through its own dnsmasq. Then checks that the CLI gets an answer,
@@ -7,6 +8,8 @@
 set -euo pipefail
 # shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
+# shellcheck source=../container-privileges.sh
+source "$ENGINE_SCRIPTS_DIR/container-privileges.sh"
 
 registry_ip="$(docker inspect -f "{{with index .NetworkSettings.Networks \"$ENGINE_NETWORK\"}}{{.IPAddress}}{{end}}" "$REGISTRY_CONTAINER")"
 [[ -n "$registry_ip" ]] || { echo "registry container $REGISTRY_CONTAINER is not on network $ENGINE_NETWORK" >&2; exit 1; }
@@ -31,8 +34,10 @@ if [[ "$have" == "$want true" ]]; then
   fresh=false
 else
   fresh=true
+  mapfile -t privileges < <(privilege_flags "$ENGINE_IMAGE")
+  ((${#privileges[@]} > 0)) || exit 1
   docker rm -f "$ENGINE_CONTAINER" >/dev/null 2>&1 || true
-  docker run -d --name "$ENGINE_CONTAINER" --privileged --restart unless-stopped \
+  docker run -d --name "$ENGINE_CONTAINER" "${privileges[@]}" --restart unless-stopped \
     --network "$ENGINE_NETWORK" \
     -v "$ENGINE_VOLUME:/var/lib/dagger" \
     -v "$config:/etc/dagger/engine.json:ro" \
