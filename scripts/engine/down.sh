@@ -37,6 +37,9 @@ else
   echo "engine:down: no docker daemon answers; nothing to stop"
 fi
 
+# No engine behind it any more: clients reading the env file should not try.
+rm -f "$ENV_FILE"
+
 if [[ "$purge" == true ]]; then
   exec 9>&-
   [[ "$(basename "$CACHE_BASE")" == workers-dagger-engine ]] || { echo "engine:down: refusing to remove $CACHE_BASE" >&2; exit 1; }
