@@ -8,6 +8,7 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v tar >/dev/null || missing+=(tar)
+command -v curl >/dev/null || missing+=(curl)
 [[ -f "$HOST_CA_BUNDLE" ]] || missing+=(ca-certificates)
 
 if ((${#missing[@]} == 0)); then
