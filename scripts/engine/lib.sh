@@ -4,8 +4,9 @@
 #
 # Everything built lives outside the repository, under
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/workers-dagger-engine/
-# shared parts (Go module and build caches, Debian .debs, dockerd's log) at the top,
-# everything tied to one Dagger version under <version>/.
+# what no Dagger version changes at the top (Go module and build caches, Debian .debs, root
+# file systems, npm tarballs, dockerd's log), what one version builds under <version>/
+# (binaries, logs, engine config, the env file).
 
 ENGINE_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$ENGINE_SCRIPTS_DIR/../.." && pwd)"
@@ -31,6 +32,8 @@ CACHE_DIR="$CACHE_BASE/$ENGINE_VERSION"
 LOG_DIR="$CACHE_DIR/logs"
 BIN_DIR="$CACHE_DIR/bin"
 STAMP_DIR="$CACHE_DIR/stamps"
+SHARED_STAMP_DIR="$CACHE_BASE/stamps"
+ROOTFS_DIR="$CACHE_BASE/rootfs"
 ENV_FILE="$CACHE_DIR/engine.env"
 
 # Names of what runs in Docker. The engine is reached as docker-container://$ENGINE_CONTAINER.
@@ -59,18 +62,20 @@ HOST_CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt"
 export DO_NOT_TRACK=1 DAGGER_NO_UPDATE_CHECK=1
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
-mkdir -p "$LOG_DIR" "$STAMP_DIR"
+mkdir -p "$LOG_DIR" "$STAMP_DIR" "$SHARED_STAMP_DIR"
 
 # A step is up to date when its stamp holds the same key as now. The key covers the step's
-# own script, this file and whatever the step passes in, so editing either rebuilds.
+# own script, this file, rootfs.sh and whatever the step passes in, so editing any of them
+# rebuilds.
 stamp_key() {
-  { cat "$ENGINE_SCRIPTS_DIR/lib.sh" "$0"; printf '%s\n' "$@"; } | sha256sum | cut -c1-16
+  { cat "$ENGINE_SCRIPTS_DIR/lib.sh" "$ENGINE_SCRIPTS_DIR/rootfs.sh" "$0"; printf '%s\n' "$@"; } |
+    sha256sum | cut -c1-16
 }
-stamp_ok() { # name key
-  [[ -f "$STAMP_DIR/$1" && "$(cat "$STAMP_DIR/$1")" == "$2" ]]
+stamp_ok() { # stamp-file key
+  [[ -f "$1" && "$(cat "$1")" == "$2" ]]
 }
-stamp_write() { # name key
-  printf '%s\n' "$2" >"$STAMP_DIR/$1"
+stamp_write() { # stamp-file key
+  printf '%s\n' "$2" >"$1"
 }
 
 # Steps print "cached" as their last line when they had nothing to do; up.sh reports it.

@@ -17,6 +17,8 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
+[[ "$(id -u)" == 0 ]] || { echo "engine:up: needs root (debootstrap, chroot, apt-get, dockerd)" >&2; exit 1; }
+
 exec 9>"$CACHE_BASE/lock"
 flock -n 9 || { echo "engine:up: another engine:up or engine:down is running (lock $CACHE_BASE/lock)" >&2; exit 1; }
 

@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib.sh"
 binaries=(dagger dagger-engine dial-stdio dagger-init dnsname cni/bridge cni/loopback cni/firewall cni/host-local)
 key="$(stamp_key "$ENGINE_VERSION" "$CNI_PLUGINS_VERSION" "$(go env GOVERSION)")"
 all_there() { local b; for b in "${binaries[@]}"; do [[ -x "$BIN_DIR/$b" ]] || return 1; done; }
-if stamp_ok dagger-binaries "$key" && all_there; then
+if stamp_ok "$STAMP_DIR/dagger-binaries" "$key" && all_there; then
   say_cached
   exit 0
 fi
@@ -50,7 +50,12 @@ for old in $local_replaces; do
     dagger.io/dagger) version="$ENGINE_VERSION" ;; # the Go SDK is released under this name and tag
     "$module"/*)
       [[ -n "$commit" ]] || { echo "no commit for $module@$ENGINE_VERSION, so no version for $old" >&2; exit 1; }
-      version="$(go list -m -json "$old@$commit" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).Version)')"
+      if ! listed="$(go list -m -json "$old@$commit" 2>&1)"; then
+        reason="$(printf '%s' "$listed" | tr -s '\n\t ' ' ' | sed -E 's/^.*: ([0-9]{3} )/\1/')"
+        echo "the Go module proxy did not serve $old at $module@$ENGINE_VERSION's commit ${commit:0:12}: $reason" >&2
+        exit 1
+      fi
+      version="$(json_field "$listed" Version)"
       ;;
     *) echo "go.mod replaces $old with a local path, and there is no rule for its version" >&2; exit 1 ;;
   esac
@@ -82,4 +87,4 @@ GOBIN="$out/cni" go install -trimpath -ldflags "-s -w" \
 "$out/dagger-engine" --version
 rm -rf "$BIN_DIR"
 mv "$out" "$BIN_DIR"
-stamp_write dagger-binaries "$key"
+stamp_write "$STAMP_DIR/dagger-binaries" "$key"

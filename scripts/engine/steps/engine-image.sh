@@ -8,20 +8,20 @@ source "$(dirname "$0")/../lib.sh"
 # shellcheck source=../rootfs.sh
 source "$ENGINE_SCRIPTS_DIR/rootfs.sh"
 
-rootfs="$CACHE_DIR/rootfs/engine"
+rootfs="$ROOTFS_DIR/engine"
 [[ -x "$rootfs/usr/sbin/runc" && -x "$BIN_DIR/dagger-engine" ]] || {
   echo "engine root file system or binaries missing; run the earlier steps" >&2
   exit 1
 }
 files="$ENGINE_SCRIPTS_DIR/files"
-key="$(stamp_key "$(cat "$STAMP_DIR/engine-rootfs" "$STAMP_DIR/dagger-binaries")" \
+key="$(stamp_key "$(cat "$SHARED_STAMP_DIR/engine-rootfs" "$STAMP_DIR/dagger-binaries")" \
   "$(cat "$files/entrypoint.sh" "$files/engine.toml" "$files/engine.json" "$HOST_CA_BUNDLE" | sha256sum)")"
-if stamp_ok engine-image "$key" && docker image inspect "$ENGINE_IMAGE" >/dev/null 2>&1; then
+if stamp_ok "$STAMP_DIR/engine-image" "$key" && docker image inspect "$ENGINE_IMAGE" >/dev/null 2>&1; then
   say_cached
   exit 0
 fi
 
-stage="$CACHE_DIR/rootfs/engine-image.partial"
+stage="$CACHE_DIR/engine-image.partial"
 remove_tree "$stage"
 cp -a "$rootfs" "$stage"
 
@@ -61,4 +61,4 @@ import_rootfs "$stage" "$ENGINE_IMAGE" \
   --change "VOLUME /var/lib/dagger" \
   --change 'ENTRYPOINT ["/usr/local/bin/dagger-entrypoint.sh"]'
 remove_tree "$stage"
-stamp_write engine-image "$key"
+stamp_write "$STAMP_DIR/engine-image" "$key"

