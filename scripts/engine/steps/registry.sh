@@ -9,29 +9,42 @@ source "$(dirname "$0")/../lib.sh"
 # shellcheck source=../rootfs.sh
 source "$ENGINE_SCRIPTS_DIR/rootfs.sh"
 
+data_volume="workers-dagger-registry-data"
+node_id_stamp="$SHARED_STAMP_DIR/registry-node-id"
+
 key="$(stamp_key "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$(cat "$ENGINE_SCRIPTS_DIR/files/registry.yml")")"
 if ! stamp_ok "$SHARED_STAMP_DIR/registry-image" "$key" || ! docker image inspect "$REGISTRY_IMAGE" >/dev/null 2>&1; then
   rootfs="$ROOTFS_DIR/registry"
   build_rootfs "$rootfs" "docker-registry"
   # Debian's config asks for htpasswd auth; this one has none.
   cp "$ENGINE_SCRIPTS_DIR/files/registry.yml" "$rootfs/etc/docker/registry/config.yml"
+  # The container goes first, so the image it runs can be replaced and removed.
+  docker rm -f "$REGISTRY_CONTAINER" >/dev/null 2>&1 || true
   import_rootfs "$rootfs" "$REGISTRY_IMAGE" \
     --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     --change "USER docker-registry" \
     --change 'CMD ["/usr/bin/docker-registry", "serve", "/etc/docker/registry/config.yml"]'
   rm -rf "$rootfs"
   stamp_write "$SHARED_STAMP_DIR/registry-image" "$key"
+fi
+
+# The registry holds only the node image. A new node image starts it from empty data, so
+# old layers do not pile up.
+node_id="$(docker image inspect -f '{{.Id}}' "$NODE_IMAGE")"
+stale=false
+if [[ "$node_id" != "$(cat "$node_id_stamp" 2>/dev/null || true)" ]]; then
+  stale=true
   docker rm -f "$REGISTRY_CONTAINER" >/dev/null 2>&1 || true
+  docker volume rm "$data_volume" >/dev/null 2>&1 || true
+  rm -f "$node_id_stamp"
 fi
 
 docker network inspect "$ENGINE_NETWORK" >/dev/null 2>&1 || docker network create "$ENGINE_NETWORK"
-
-running="$(docker inspect -f '{{.State.Running}}' "$REGISTRY_CONTAINER" 2>/dev/null || true)"
-if [[ "$running" != true ]]; then
+if [[ "$(docker inspect -f '{{.State.Running}}' "$REGISTRY_CONTAINER" 2>/dev/null || true)" != true ]]; then
   docker rm -f "$REGISTRY_CONTAINER" >/dev/null 2>&1 || true
   docker run -d --name "$REGISTRY_CONTAINER" --restart unless-stopped \
     --network "$ENGINE_NETWORK" -p "127.0.0.1:$REGISTRY_PORT:5000" \
-    -v workers-dagger-registry-data:/var/lib/docker-registry "$REGISTRY_IMAGE"
+    -v "$data_volume:/var/lib/docker-registry" "$REGISTRY_IMAGE"
 fi
 
 registry="127.0.0.1:$REGISTRY_PORT"
@@ -45,18 +58,16 @@ curl -fsS "http://$registry/v2/" >/dev/null || {
   exit 1
 }
 
-# The mirror serves docker.io names, so the node image goes in as library/node. Pushed again
-# whenever the local image differs from what the registry holds.
-mirror_ref="$registry/library/$NODE_IMAGE"
-local_id="$(docker image inspect -f '{{.Id}}' "$NODE_IMAGE")"
-pushed_id="$(cat "$SHARED_STAMP_DIR/registry-node-id" 2>/dev/null || true)"
-if [[ "$local_id" == "$pushed_id" ]] &&
+# The mirror serves docker.io names, so the node image goes in as library/node.
+tag="${NODE_IMAGE#node:}"
+if [[ "$stale" == false ]] &&
   curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-    "http://$registry/v2/library/node/manifests/${NODE_IMAGE#node:}"; then
+    "http://$registry/v2/library/node/manifests/$tag"; then
   say_cached
   exit 0
 fi
+mirror_ref="$registry/library/$NODE_IMAGE"
 docker tag "$NODE_IMAGE" "$mirror_ref"
 docker push "$mirror_ref"
 docker rmi "$mirror_ref" >/dev/null
-printf '%s\n' "$local_id" >"$SHARED_STAMP_DIR/registry-node-id"
+printf '%s\n' "$node_id" >"$node_id_stamp"
