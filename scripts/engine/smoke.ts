@@ -10,24 +10,15 @@
  * failed, 2 if there is no engine:up env file.
  */
 
-import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connection, dag } from "@dagger.io/dagger";
+import { NoEngineError, useEngine } from "./engine-env.js";
 
 const NODE_IMAGE = "node:24.21.0-trixie-slim";
 const PNPM_VERSION = "12.21.0";
-
-function envFilePath(): string {
-  const repoRoot = join(import.meta.dirname, "../..");
-  const { engineVersion } = JSON.parse(readFileSync(join(repoRoot, "dagger.json"), "utf8")) as {
-    engineVersion: string;
-  };
-  const cacheHome = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(cacheHome, "workers-dagger-engine", engineVersion, "engine.env");
-}
 
 /** A server on the host's loopback only, on a free port: what a container must reach. */
 async function startHostServer(): Promise<{ port: number; close: () => void }> {
@@ -96,12 +87,13 @@ function checks(hostPort: number): Check[] {
 }
 
 async function main(): Promise<number> {
-  const envFile = envFilePath();
-  if (!existsSync(envFile)) {
-    console.error(`engine smoke: no ${envFile}; run 'pnpm run engine:up' first`);
+  try {
+    await useEngine(join(import.meta.dirname, "../.."));
+  } catch (error) {
+    if (!(error instanceof NoEngineError)) throw error;
+    console.error(`engine smoke: ${error.message}`);
     return 2;
   }
-  process.loadEnvFile(envFile);
   const host = await startHostServer();
   let passed = 0;
   let failed = 0;
