@@ -1,0 +1,34 @@
+/**
+ * Where a deployed version came from, carried in Cloudflare's version annotations so that any
+ * later run can read it back from `wrangler versions list` / `deployments list`:
+ *   - `workers/message` (wrangler `--message`): "commit <sha> run <run-id>";
+ *   - `workers/tag` (wrangler `--tag`): the commit's first 12 characters, short enough for the
+ *     dashboard and for Cloudflare's tag limit.
+ */
+export interface VersionOrigin {
+  /** The full 40-character commit sha the version was built from. */
+  commit: string;
+  /** The pipeline run that uploaded it (a GitHub run id, or host-<timestamp> locally). */
+  run: string;
+}
+
+const MESSAGE = /^commit ([0-9a-f]{40}) run (\S+)$/;
+
+export function originMessage(origin: VersionOrigin): string {
+  return `commit ${origin.commit} run ${origin.run}`;
+}
+
+export function originTag(origin: VersionOrigin): string {
+  return origin.commit.slice(0, 12);
+}
+
+/** The wrangler flags that annotate an upload with its origin. */
+export function originArgs(origin: VersionOrigin): string[] {
+  return ["--message", originMessage(origin), "--tag", originTag(origin)];
+}
+
+/** The origin a version's `workers/message` records, or undefined for any other message. */
+export function parseOrigin(message: string | undefined | null): VersionOrigin | undefined {
+  const match = MESSAGE.exec(message?.trim() ?? "");
+  return match ? { commit: match[1] as string, run: match[2] as string } : undefined;
+}
