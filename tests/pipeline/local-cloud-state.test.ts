@@ -77,7 +77,7 @@ describe("state.json (where a running control plane listens)", () => {
       const result = await pipeline(["local", "status", "--state-dir", stateDir]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).not.toContain("\n");
-      expect(result.stderr.startsWith(`pipeline local: ${file} is corrupt (`)).toBe(true);
+      expect(result.stderr.startsWith(`pipeline local status: ${file} is corrupt (`)).toBe(true);
       expect(result.stderr).toMatch(detail);
       expect(result.stderr).toMatch(
         /\): restore it from state\.json\.bak, or stop any control plane process still running and remove it$/,
@@ -151,7 +151,7 @@ describe("cloud.json (workers, versions, deployments, queues, databases)", () =>
     const result = await pipeline(["local", "start", "--state-dir", stateDir]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(
-      /^pipeline local: \S+\/data\/cloud\.json is corrupt \(not valid JSON: [^\n]+\): restore it from cloud\.json\.bak, or remove \S+ to start over \(every deployed Worker and its data is lost\)$/,
+      /^pipeline local start: \S+\/data\/cloud\.json is corrupt \(not valid JSON: [^\n]+\): restore it from cloud\.json\.bak, or remove \S+ to start over \(every deployed Worker and its data is lost\)$/,
     );
     // No process was started: it would have written server.log and state.json.
     expect((await readdir(stateDir)).sort()).toEqual(["data"]);
