@@ -44,12 +44,12 @@ import type { Since } from "./since.js";
  * No run in the window: every metric is "no data"; no failed run: no time to restore.
  */
 
-export const TRIGGERED_BY = "workers/triggered_by";
+const TRIGGERED_BY = "workers/triggered_by";
 export const MESSAGE = "workers/message";
 
 const DAY = 86_400_000;
 /** Below this many values a 90th percentile is only the maximum again, so it is not shown. */
-export const P90_MIN_RUNS = 10;
+const P90_MIN_RUNS = 10;
 
 export interface DeployRun {
   /** The pipeline's run id; `<service>@<version-id>` for a version without its annotation. */
@@ -156,9 +156,7 @@ function rolloutsOf(history: ServiceHistory): ServiceRollouts {
           owner.set(versionId, rollout);
           result.rollouts.push(rollout);
         }
-        if (percentage === 100 && rollout.versionId === versionId) {
-          rollout.completedAt ??= deployment.createdOn;
-        }
+        if (percentage === 100) rollout.completedAt ??= deployment.createdOn;
       }
     }
     for (const id of now) if (!before.includes(id)) servingSince.set(id, deployment.createdOn);

@@ -2,7 +2,7 @@ import { markdownTable, textTable } from "../reports/format.js";
 import type { Band } from "./bands.js";
 import type { DoraReport } from "./metrics.js";
 
-export const BAND_SOURCE =
+const BAND_SOURCE =
   "DORA Accelerate State of DevOps Report 2023 (low frequency and lead time: 2024)";
 
 /** A span in the two largest units that matter: `42s`, `14m`, `3h 12m`, `2d 4h`. */
