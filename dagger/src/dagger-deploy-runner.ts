@@ -13,6 +13,7 @@ import {
   envArgs,
   parseWranglerOutput,
   WRANGLER_OUTPUT_ENV,
+  type WranglerRun,
   workersDevUrl,
 } from "./core/deploy/wrangler-cli.js";
 import { wranglerWorkerDeployer } from "./core/deploy/wrangler-deployer.js";
@@ -80,24 +81,27 @@ export class ContainerWorkerDeployer {
       .withExec(["pnpm", "exec", "wrangler", ...args]);
   }
 
+  /** One wrangler call in a container, read like the host reads its own. */
+  async run(service: ServiceInfo, args: string[]): Promise<WranglerRun> {
+    const ran = this.command(service, args);
+    try {
+      const [stdout, stderr, output] = await Promise.all([
+        ran.stdout(),
+        ran.stderr(),
+        ran.file(OUTPUT_FILE).contents(),
+      ]);
+      return { exitCode: 0, stdout, stderr, records: parseWranglerOutput(output) };
+    } catch (error) {
+      // A failed call leaves no container to read the output file from; wrangler's
+      // `command-failed` record only repeats the headline its stderr already has.
+      return { ...execFailure(error), records: [] };
+    }
+  }
+
   /** The same deployer the host uses, with each wrangler call run in a container. */
   workerDeployer(): WorkerDeployer {
     return wranglerWorkerDeployer({
-      run: async (service, args) => {
-        const ran = this.command(service, args);
-        try {
-          const [stdout, stderr, output] = await Promise.all([
-            ran.stdout(),
-            ran.stderr(),
-            ran.file(OUTPUT_FILE).contents(),
-          ]);
-          return { exitCode: 0, stdout, stderr, records: parseWranglerOutput(output) };
-        } catch (error) {
-          // A failed call leaves no container to read the output file from; wrangler's
-          // `command-failed` record only repeats the headline its stderr already has.
-          return { ...execFailure(error), records: [] };
-        }
-      },
+      run: (service, args) => this.run(service, args),
       reader: this.reader,
       ...(this.secretsFile ? { secretsFile: this.secretsFile } : {}),
       manualRollbackCommand: (service, target, versionId) =>
@@ -119,20 +123,25 @@ export class DaggerDeployRunner {
     this.reader = new DirectoryRepoReader(source);
   }
 
-  private catalog(): Promise<ServiceCatalog> {
+  catalog(): Promise<ServiceCatalog> {
     this.catalogPromise ??= discoverServices(this.reader);
     return this.catalogPromise;
   }
 
   /** The container wrangler runs in for `target`; fails before anything changes without credentials. */
-  async wranglerFor(target: DeployTarget, secrets: CloudflareSecrets): Promise<Container> {
+  async wranglerFor(
+    target: DeployTarget,
+    secrets: CloudflareSecrets,
+    /** What needs the credentials, for the error: "reading the deployments of production". */
+    action = `deploying to ${target}`,
+  ): Promise<Container> {
     const missing = [
       ...(secrets.token ? [] : ["--token"]),
       ...(secrets.accountId ? [] : ["--account"]),
     ];
     if (!secrets.token || !secrets.accountId) {
       throw new Error(
-        `deploying to ${target} needs ${missing.join(" and ")} (e.g. --token env://CLOUDFLARE_API_TOKEN --account env://CLOUDFLARE_ACCOUNT_ID, or DEPLOY_TOKEN and DEPLOY_ACCOUNT in the .env next to dagger.json); nothing was changed`,
+        `${action} needs ${missing.join(" and ")} (e.g. --token env://CLOUDFLARE_API_TOKEN --account env://CLOUDFLARE_ACCOUNT_ID, or DEPLOY_TOKEN and DEPLOY_ACCOUNT in the .env next to dagger.json); nothing was changed`,
       );
     }
     const steps = buildCiSteps(await this.catalog(), { parts: ["install"] });

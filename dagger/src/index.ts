@@ -15,6 +15,8 @@ import {
 } from "@dagger.io/dagger";
 import { DaggerDeployRunner } from "./dagger-deploy-runner.js";
 import { DeployEnvironment } from "./deploy-environment.js";
+import { DoraFormat } from "./dora-format.js";
+import { DaggerDoraRunner } from "./dora-runner.js";
 import { ModulePipeline } from "./runner/module-pipeline.js";
 
 @object()
@@ -196,5 +198,29 @@ export class Workers {
     account?: Secret,
   ): Promise<string> {
     return new DaggerDeployRunner(this.source).release(service, { token, accountId: account });
+  }
+
+  /**
+   * DORA metrics of an environment from its Cloudflare deployment history and git: deployment
+   * frequency, lead time for changes, change failure rate and time to restore, each with its
+   * DORA band. Reads only; never cached, since the history changes.
+   */
+  @func({ cache: "never" })
+  async dora(
+    /** Whose deployments to read. */
+    env: DeployEnvironment,
+    /** How far back from now: <n>h, <n>d or <n>w. */
+    since = "30d",
+    /** text for a terminal, markdown for a job summary, json for a program. */
+    format: DoraFormat = DoraFormat.Text,
+    /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or DORA_TOKEN in .env. */
+    token?: Secret,
+    /** Cloudflare account id: --account env://CLOUDFLARE_ACCOUNT_ID, or DORA_ACCOUNT in .env. */
+    account?: Secret,
+  ): Promise<string> {
+    return new DaggerDoraRunner(this.source).dora(env, since, format, {
+      token,
+      accountId: account,
+    });
   }
 }

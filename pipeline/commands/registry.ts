@@ -219,6 +219,24 @@ export const release = {
   ],
 } as const satisfies CommandSpec;
 
+export const dora = {
+  summary:
+    "DORA metrics of an environment from its deployment history and git, each with its DORA band",
+  options: {
+    env: { ...ENV, required: true, description: "whose deployments to read" },
+    since: {
+      value: "<window>",
+      default: "30d",
+      description: "how far back from now: <n>h, <n>d or <n>w",
+    },
+    ...REPORT_FILES,
+  },
+  examples: [
+    "pnpm run pipeline dora --env production",
+    "pnpm run pipeline dora --env local --since 7d --summary dora.md",
+  ],
+} as const satisfies CommandSpec;
+
 /**
  * Every `pnpm run pipeline <name>` command: its options and examples here, its implementation
  * loaded only when it runs, so help and bad input cost no command's dependencies. Adding a
@@ -237,4 +255,5 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   deploy: leaf(deploy, () => import("./deploy.js")),
   rollback: leaf(rollback, () => import("./rollback.js")),
   release: leaf(release, () => import("./release.js")),
+  dora: leaf(dora, () => import("./dora.js")),
 };

@@ -6,10 +6,8 @@ export interface CloudflareCredentials {
 }
 
 export class MissingCredentialsError extends Error {
-  constructor(target: DeployTarget, missing: string[]) {
-    super(
-      `deploying to ${target} needs ${missing.join(" and ")} in the environment (nothing was changed)`,
-    );
+  constructor(action: string, missing: string[]) {
+    super(`${action} needs ${missing.join(" and ")} in the environment (nothing was changed)`);
     this.name = "MissingCredentialsError";
   }
 }
@@ -18,6 +16,8 @@ export class MissingCredentialsError extends Error {
 export function credentialsFromEnv(
   env: NodeJS.ProcessEnv,
   target: DeployTarget,
+  /** What needs them, for the error: "reading the deployments of production". */
+  action = `deploying to ${target}`,
 ): CloudflareCredentials {
   const apiToken = env.CLOUDFLARE_API_TOKEN?.trim() ?? "";
   const accountId = env.CLOUDFLARE_ACCOUNT_ID?.trim() ?? "";
@@ -26,7 +26,7 @@ export function credentialsFromEnv(
     ...(accountId ? [] : ["CLOUDFLARE_ACCOUNT_ID"]),
   ];
   if (missing.length > 0) {
-    throw new MissingCredentialsError(target, missing);
+    throw new MissingCredentialsError(action, missing);
   }
   return { apiToken, accountId };
 }

@@ -29,10 +29,13 @@ export interface WranglerDeployerOptions {
   secretsFile?: (service: ServiceInfo) => Promise<string | undefined>;
 }
 
-/** Deploys, lists and rolls back with the real wrangler CLI, reading its ND-JSON output file. */
-export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeployer {
-  const redact = redactor(options.secrets);
-
+/**
+ * Runs `wrangler <args>` in a service's directory with `childEnv` (credentials never in argv),
+ * reading its ND-JSON output file: the deploys' runner, also the DORA command's.
+ */
+export function hostWranglerRun(
+  options: WranglerDeployerOptions,
+): (service: ServiceInfo, args: string[]) => Promise<WranglerRun> {
   const run = async (service: ServiceInfo, args: string[]): Promise<WranglerRun> => {
     const outputDir = await mkdtemp(join(tmpdir(), "wrangler-output-"));
     const outputFile = join(outputDir, "output.ndjson");
@@ -62,6 +65,13 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
       await rm(outputDir, { recursive: true, force: true });
     }
   };
+  return run;
+}
+
+/** Deploys, lists and rolls back with the real wrangler CLI, reading its ND-JSON output file. */
+export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeployer {
+  const redact = redactor(options.secrets);
+  const run = hostWranglerRun(options);
 
   return wranglerWorkerDeployer({
     run,

@@ -1,15 +1,20 @@
 import { execa } from "execa";
 import type { ChangeProbe } from "../../dagger/src/core/affected.js";
-import { commandChangeProbe } from "../../dagger/src/core/command-change-probe.js";
+import { commandChangeProbe, type RunCommand } from "../../dagger/src/core/command-change-probe.js";
 
-/** Repository facts for affected detection, from git and pnpm run in `repoRoot`. */
-export function gitChangeProbe(repoRoot: string): ChangeProbe {
-  return commandChangeProbe(async ([file, ...args]) => {
+/** Runs one command (argv, no shell) in `repoRoot`, for the core's git and pnpm questions. */
+export function repoCommand(repoRoot: string): RunCommand {
+  return async ([file, ...args]) => {
     const { exitCode, stdout, stderr } = await execa(file as string, args, {
       cwd: repoRoot,
       reject: false,
       stdin: "ignore",
     });
     return { exitCode: exitCode ?? 1, stdout, stderr };
-  });
+  };
+}
+
+/** Repository facts for affected detection, from git and pnpm run in `repoRoot`. */
+export function gitChangeProbe(repoRoot: string): ChangeProbe {
+  return commandChangeProbe(repoCommand(repoRoot));
 }

@@ -88,8 +88,23 @@ export const EXPECTED_SURFACE: ModuleSurface = {
             account: { type: "Secret", optional: true },
           },
         },
+        dora: {
+          returns: "String",
+          check: false,
+          cache: "never",
+          args: {
+            env: { type: "DeployEnvironment", optional: false },
+            since: { type: "String", optional: false, default: "30d" },
+            format: { type: "DoraFormat", optional: false, default: "text" },
+            token: { type: "Secret", optional: true },
+            account: { type: "Secret", optional: true },
+          },
+        },
       },
     },
   },
-  enums: { DeployEnvironment: { Staging: "staging", Production: "production" } },
+  enums: {
+    DeployEnvironment: { Staging: "staging", Production: "production" },
+    DoraFormat: { Text: "text", Markdown: "markdown", Json: "json" },
+  },
 };

@@ -40,9 +40,9 @@ describe("the module's CLI surface, as the engine's introspector reads it", () =
 describe(".env.example", () => {
   const text = readFileSync(join(import.meta.dirname, "..", "..", ".env.example"), "utf8");
 
-  it("fills the token and account of deploy, rollback and release, as Dagger matches keys", () => {
+  it("fills the token and account of deploy, rollback, release and dora, as Dagger matches keys", () => {
     expect(dotEnvProblems(surface, text)).toEqual([]);
-    for (const fn of ["DEPLOY", "ROLLBACK", "RELEASE"]) {
+    for (const fn of ["DEPLOY", "ROLLBACK", "RELEASE", "DORA"]) {
       expect(text).toMatch(new RegExp(`^${fn}_TOKEN=env://`, "m"));
       expect(text).toMatch(new RegExp(`^${fn}_ACCOUNT=env://`, "m"));
     }
@@ -81,7 +81,7 @@ describe("the surface checks catch a broken module", () => {
   });
 
   it("an enum named Env, which resolves to the core Env type", () => {
-    expect(broken.enums).toEqual({});
+    expect(broken.enums).toEqual({ DoraFormat: EXPECTED_SURFACE.enums.DoraFormat });
     const problems = typeProblems(broken);
     expect(problems).toContain("Workers.graph --env has unexpected type Env");
     expect(

@@ -95,6 +95,29 @@ describe("deploy.yml", () => {
     }
   });
 
+  it("writes the production DORA report to the job summary, after every production deploy", () => {
+    const dora = workflow.jobs.dora;
+    expect(dora?.needs).toBe("production");
+    expect(condition("dora")).toContain("needs.production.result == 'failure'");
+    const step = dora?.steps.find((candidate) => candidate.uses?.startsWith(DAGGER_ACTION));
+    expect(step?.id).toBe("dora");
+    expect(String(step?.with?.args)).toMatch(
+      /^dora --env production --since 30d --format markdown --token env:\/\/CLOUDFLARE_API_TOKEN --account env:\/\/CLOUDFLARE_ACCOUNT_ID$/,
+    );
+    expect(step?.env?.CLOUDFLARE_API_TOKEN).toBe(gh("secrets.CLOUDFLARE_API_TOKEN"));
+    expect(dora?.outputs).toEqual({ report: gh("steps.dora.outputs.output") });
+
+    const summary = workflow.jobs["dora-summary"];
+    expect(summary?.needs).toBe("dora");
+    expect(summary?.steps).toEqual([
+      {
+        name: "write the DORA report to the job summary",
+        env: { REPORT: gh("needs.dora.outputs.report") },
+        run: `printf '%s\\n' "$REPORT" >> "$GITHUB_STEP_SUMMARY"`,
+      },
+    ]);
+  });
+
   it("rejects the values an injection would use, and accepts service lists", () => {
     const [guard] = workflow.jobs.inputs?.steps ?? [];
     // The pattern bash's =~ tests, run here with the same (ERE-compatible) meaning.
@@ -165,7 +188,18 @@ describe("the workflow checks catch broken workflows", () => {
     );
     expect(
       (await workflowProblems(".github/workflows/broken.yml", text, engineVersion)).join("\n"),
-    ).toContain("jobs.inputs: a guard job must not see secrets");
+    ).toContain("jobs.inputs: a run-only job must not see secrets");
+  });
+
+  it("another job's output spliced into a run-only job's script", async () => {
+    const text = deployText.replace(
+      `run: printf '%s\\n' "$REPORT" >> "$GITHUB_STEP_SUMMARY"`,
+      `run: echo "${gh("needs.dora.outputs.report")}" >> "$GITHUB_STEP_SUMMARY"`,
+    );
+    expect(text).not.toBe(deployText);
+    expect(await broken(text)).toContain(
+      `jobs.dora-summary.steps[0]: ${gh("needs.dora.outputs.report")} is spliced into the shell script; pass it through env as "$NAME"`,
+    );
   });
 
   it("an extra run step", async () => {

@@ -1,6 +1,6 @@
 import type { Container, Directory } from "@dagger.io/dagger";
 import type { ChangeProbe } from "../core/affected.js";
-import { commandChangeProbe } from "../core/command-change-probe.js";
+import { commandChangeProbe, type RunCommand } from "../core/command-change-probe.js";
 import { execFailure } from "./exec-outcome.js";
 import { toolchainContainer, WORKDIR } from "./toolchain.js";
 
@@ -14,9 +14,9 @@ export function changeProbeContainer(source: Directory): Container {
   );
 }
 
-/** The core's git and pnpm questions, asked inside a container. */
-export function containerChangeProbe(container: Container): ChangeProbe {
-  return commandChangeProbe(async (argv) => {
+/** Runs one command (argv, no shell) in the container, as the core's RunCommand. */
+export function containerCommand(container: Container): RunCommand {
+  return async (argv) => {
     const done = container.withExec(argv);
     try {
       const [stdout, stderr] = await Promise.all([done.stdout(), done.stderr()]);
@@ -24,5 +24,10 @@ export function containerChangeProbe(container: Container): ChangeProbe {
     } catch (error) {
       return execFailure(error);
     }
-  });
+  };
+}
+
+/** The core's git and pnpm questions, asked inside a container. */
+export function containerChangeProbe(container: Container): ChangeProbe {
+  return commandChangeProbe(containerCommand(container));
 }

@@ -7,6 +7,7 @@ export const DAGGER_ACTION_PIN = "v8.4.1";
 const CHECKOUT_ACTION = "actions/checkout";
 
 const stepSchema = z.object({
+  id: z.string().optional(),
   name: z.string().optional(),
   uses: z.string().optional(),
   run: z.string().optional(),
@@ -55,17 +56,27 @@ export function parseWorkflow(text: string): { workflow?: Workflow; problems: st
  * pipeline lives in the module), no secrets in `args` (they would reach argv; pass them through
  * `env` and `env://NAME` instead), and no expressions in `args` (the action splices `args` into
  * a shell script, so a dispatch input there is code; pass it through `env` as a quoted
- * variable). The one exception is a guard job: `run` steps only, no actions and no secrets, to
- * check inputs before anything else starts.
+ * variable). The one exception is a run-only job: `run` steps only, no actions and no secrets,
+ * to check inputs before anything else starts or to write another job's report into the job
+ * summary (which only a run step can). What such a job handles (dispatch inputs, another job's
+ * output) is data: it reaches the script through `env`, never as an expression in `run`.
  */
 export function shapeProblems(workflow: Workflow, engineVersion: string): string[] {
   const problems: string[] = [];
   for (const [jobId, job] of Object.entries(workflow.jobs)) {
     const where = (index: number) => `jobs.${jobId}.steps[${index}]`;
-    if (isGuardJob(job.steps)) {
+    if (isRunOnlyJob(job.steps)) {
       if (JSON.stringify(job.steps).includes("secrets.")) {
-        problems.push(`jobs.${jobId}: a guard job must not see secrets`);
+        problems.push(`jobs.${jobId}: a run-only job must not see secrets`);
       }
+      job.steps.forEach((step, index) => {
+        const spliced = /\$\{\{[^}]*\}\}/.exec(step.run ?? "");
+        if (spliced) {
+          problems.push(
+            `${where(index)}: ${spliced[0]} is spliced into the shell script; pass it through env as "$NAME"`,
+          );
+        }
+      });
       continue;
     }
     const daggerSteps = job.steps.filter((step) => actionName(step) === DAGGER_ACTION);
@@ -130,8 +141,8 @@ function daggerStepProblems(step: WorkflowStep, where: string, engineVersion: st
   return problems;
 }
 
-/** Only `run` steps: a job that checks inputs and runs nothing of the repository's. */
-function isGuardJob(steps: WorkflowStep[]): boolean {
+/** Only `run` steps: a job that runs nothing of the repository's (an input guard, a summary). */
+function isRunOnlyJob(steps: WorkflowStep[]): boolean {
   return steps.every((step) => step.run !== undefined && step.uses === undefined);
 }
 

@@ -1,0 +1,60 @@
+import type { Directory } from "@dagger.io/dagger";
+import {
+  type DoraReport,
+  gitCommitTimes,
+  parseSince,
+  renderDoraJson,
+  renderDoraMarkdown,
+  renderDoraText,
+  runDora,
+} from "./core/dora/index.js";
+import type { DeployTarget } from "./core/services/catalog.js";
+import {
+  type CloudflareSecrets,
+  ContainerWorkerDeployer,
+  DaggerDeployRunner,
+} from "./dagger-deploy-runner.js";
+import { DoraFormat } from "./dora-format.js";
+import { changeProbeContainer, containerCommand } from "./runner/container-change-probe.js";
+import { DirectoryRepoReader } from "./runner/directory-repo-reader.js";
+
+const RENDER: Record<DoraFormat, (report: DoraReport) => string> = {
+  [DoraFormat.Text]: renderDoraText,
+  [DoraFormat.Markdown]: renderDoraMarkdown,
+  [DoraFormat.Json]: renderDoraJson,
+};
+
+/**
+ * The module's DORA function over the shared core: wrangler in the deploy functions' container
+ * (credentials as secret variables only), git in the change probe's container (the only one
+ * given `.git`).
+ */
+export class DaggerDoraRunner {
+  constructor(private readonly source: Directory) {}
+
+  async dora(
+    target: DeployTarget,
+    since: string,
+    format: DoraFormat,
+    secrets: CloudflareSecrets,
+  ): Promise<string> {
+    // Bad input fails before any container starts.
+    const window = parseSince(since);
+    const deploys = new DaggerDeployRunner(this.source);
+    const wrangler = new ContainerWorkerDeployer(
+      await deploys.wranglerFor(target, secrets, `reading the deployments of ${target}`),
+      new DirectoryRepoReader(this.source),
+    );
+    const report = await runDora(
+      {
+        wrangler: { run: (service, args) => wrangler.run(service, args) },
+        commitTimes: gitCommitTimes(containerCommand(changeProbeContainer(this.source))),
+        now: () => Date.now(),
+      },
+      (await deploys.catalog()).services,
+      target,
+      window,
+    );
+    return RENDER[format](report);
+  }
+}

@@ -1,0 +1,35 @@
+import { appendFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  parseSince,
+  renderDoraJson,
+  renderDoraMarkdown,
+  renderDoraText,
+  runDora,
+} from "../../dagger/src/core/dora/index.js";
+import type { CommandRunner } from "../command-spec.js";
+import { hostDoraPorts } from "../deploy/host-dora-ports.js";
+import { loadWorkspace } from "../host/workspace.js";
+import { ensureLocalCloud } from "../local-cloud/index.js";
+import type { dora as spec } from "./registry.js";
+
+export const command: CommandRunner<typeof spec.options> = {
+  async run(flags, context) {
+    // Bad input fails before anything is read.
+    const since = parseSince(flags.since);
+    const { root, catalog } = await loadWorkspace(context.cwd);
+    const ports = await hostDoraPorts(root, flags.env, context.env, () => ensureLocalCloud(root));
+    const report = await runDora(ports, catalog.services, flags.env, since);
+    context.stdout(renderDoraText(report));
+    if (flags.json) {
+      await writeFile(resolve(context.cwd, flags.json), renderDoraJson(report));
+    }
+    if (flags.summary) {
+      await writeFile(resolve(context.cwd, flags.summary), renderDoraMarkdown(report));
+    }
+    if (context.env.GITHUB_STEP_SUMMARY) {
+      await appendFile(context.env.GITHUB_STEP_SUMMARY, renderDoraMarkdown(report));
+    }
+    return 0;
+  },
+};

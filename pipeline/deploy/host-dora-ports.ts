@@ -1,0 +1,52 @@
+import { type DoraPorts, gitCommitTimes } from "../../dagger/src/core/dora/index.js";
+import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import { repoCommand } from "../host/git-change-probe.js";
+import { credentialsFromEnv } from "./credentials.js";
+import type { LocalCloudEndpoint } from "./host-deploy-target.js";
+import { redactor } from "./redact.js";
+import { hostWranglerRun } from "./wrangler-deployer.js";
+
+/**
+ * What the DORA command reads through on the host: the deploys' wrangler runner, pointed where
+ * a deploy to `target` would point it, and git in the repository. As for a deploy, staging and
+ * production take the Cloudflare credentials from the environment only (and redact the token
+ * from errors), and local points wrangler at the control plane with its own account.
+ */
+export async function hostDoraPorts(
+  repoRoot: string,
+  target: DeployTarget,
+  env: NodeJS.ProcessEnv,
+  openLocalCloud: () => Promise<Pick<LocalCloudEndpoint, "wranglerEnv">>,
+): Promise<DoraPorts> {
+  const inherited = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && !entry[0].startsWith("CLOUDFLARE_"),
+    ),
+  );
+  const remote = () => {
+    const credentials = credentialsFromEnv(env, target, `reading the deployments of ${target}`);
+    const apiBaseUrl = env.CLOUDFLARE_API_BASE_URL;
+    return {
+      secrets: [credentials.apiToken],
+      childEnv: {
+        ...inherited,
+        CLOUDFLARE_API_TOKEN: credentials.apiToken,
+        CLOUDFLARE_ACCOUNT_ID: credentials.accountId,
+        ...(apiBaseUrl ? { CLOUDFLARE_API_BASE_URL: apiBaseUrl } : {}),
+      },
+    };
+  };
+  const { childEnv, secrets } =
+    target === "local"
+      ? { secrets: [], childEnv: { ...inherited, ...(await openLocalCloud()).wranglerEnv } }
+      : remote();
+  return {
+    wrangler: {
+      run: hostWranglerRun({ repoRoot, childEnv, secrets }),
+      redact: redactor(secrets),
+    },
+    commitTimes: gitCommitTimes(repoCommand(repoRoot)),
+    now: () => Date.now(),
+  };
+}
