@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerAnalyticsQuery } from "./analytics-api.js";
 import { apiRoutes } from "./api-routes.js";
 import { ControlPlane } from "./control-plane.js";
 import { ApiError, ErrorCode, failure, ok } from "./envelope.js";
@@ -141,16 +142,25 @@ export async function startLocalCloudServer(
         );
       }
       const path = url.pathname.slice(apiPrefix.length);
-      const { handler, params } = router.match(request.method, path);
-      if (params.account !== undefined && params.account !== store.state.accountId) {
-        throw new ApiError(
-          403,
-          ErrorCode.accountNotFound,
-          `local control plane: unknown account ${params.account}; set CLOUDFLARE_ACCOUNT_ID=${store.state.accountId}`,
+      if (path === "/graphql" && request.method === "POST") {
+        // The GraphQL Analytics API answers { data, errors }, not the v4 envelope.
+        body = await answerAnalyticsQuery(
+          await request.json().catch(() => undefined),
+          store.state.accountId,
+          invocations,
         );
+      } else {
+        const { handler, params } = router.match(request.method, path);
+        if (params.account !== undefined && params.account !== store.state.accountId) {
+          throw new ApiError(
+            403,
+            ErrorCode.accountNotFound,
+            `local control plane: unknown account ${params.account}; set CLOUDFLARE_ACCOUNT_ID=${store.state.accountId}`,
+          );
+        }
+        body = ok(await handler({ params, url, request }));
+        await proxies.sync();
       }
-      body = ok(await handler({ params, url, request }));
-      await proxies.sync();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       status = error.status;
