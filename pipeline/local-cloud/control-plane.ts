@@ -69,6 +69,52 @@ export interface DeploymentRequest {
   message?: string;
 }
 
+// Annotation limits of the API (Cloudflare's OpenAPI schema): a version's message is cut to
+// 1000 bytes and its tag refused beyond 100; a deployment's message is cut to 100 bytes.
+const versionMessageBytes = 1000;
+const versionTagBytes = 100;
+const deploymentMessageBytes = 100;
+const maxVersionsPerDeployment = 2;
+
+/** `text` cut to at most `limit` UTF-8 bytes, never inside a character. */
+function truncateBytes(text: string, limit: number): string {
+  const encoder = new TextEncoder();
+  let bytes = 0;
+  let kept = "";
+  for (const char of text) {
+    bytes += encoder.encode(char).length;
+    if (bytes > limit) break;
+    kept += char;
+  }
+  return kept;
+}
+
+/**
+ * The annotations a stored version carries: the message and tag the client sent (wrangler's
+ * `--message`/`--tag`), and `workers/triggered_by`, which the platform sets, never the client.
+ */
+function versionAnnotations(
+  requested: Record<string, string>,
+  triggeredBy: string,
+): Record<string, string> {
+  const message = requested["workers/message"];
+  const tag = requested["workers/tag"];
+  if (tag !== undefined && new TextEncoder().encode(tag).length > versionTagBytes) {
+    throw new ApiError(
+      400,
+      ErrorCode.badRequest,
+      `workers/tag must be at most ${versionTagBytes} bytes, got "${tag}"`,
+    );
+  }
+  return {
+    "workers/triggered_by": triggeredBy,
+    ...(message !== undefined && {
+      "workers/message": truncateBytes(message, versionMessageBytes),
+    }),
+    ...(tag !== undefined && { "workers/tag": tag }),
+  };
+}
+
 /**
  * Workers, versions and deployments: what the real platform does with an upload and with a
  * deployment request, applied to the store and then to the running workerd.
@@ -126,7 +172,8 @@ export class ControlPlane {
 
   /**
    * Stores an upload as a new version once workerd has started it. `deploy` also makes it the
-   * active version (PUT script); otherwise it only becomes deployable (POST versions).
+   * active version (PUT script, `wrangler deploy`); otherwise it only becomes deployable
+   * (POST versions, `wrangler versions upload`), which Cloudflare records as a `version_upload`.
    */
   async upload(name: string, upload: WorkerUpload, deploy: boolean): Promise<VersionRecord> {
     const existing = this.state.workers[name];
@@ -135,10 +182,10 @@ export class ControlPlane {
       id: randomUUID(),
       number: (existing?.versions.at(-1)?.number ?? 0) + 1,
       createdOn: now(),
-      annotations: {
-        "workers/triggered_by": upload.metadata.annotations["workers/triggered_by"] ?? "upload",
-        ...upload.metadata.annotations,
-      },
+      annotations: versionAnnotations(
+        upload.metadata.annotations,
+        deploy ? "upload" : "version_upload",
+      ),
       source: "wrangler",
       mainModule: upload.metadata.main_module,
       modules: upload.modules.map(({ name: moduleName, contentType }) => ({
@@ -173,9 +220,12 @@ export class ControlPlane {
     worker.versions.push(version);
     worker.modifiedOn = version.createdOn;
     if (deploy) {
-      await this.activate(worker, {
-        versions: [{ version_id: version.id, percentage: 100 }],
-        triggeredBy: "upload",
+      const message = version.annotations["workers/message"];
+      // The deployment an upload makes carries the version's message, so `deployments list`
+      // shows where what serves came from.
+      await this.activate(worker, [{ version_id: version.id, percentage: 100 }], {
+        "workers/triggered_by": "upload",
+        ...(message !== undefined && { "workers/message": message }),
       });
     } else {
       await this.store.save();
@@ -183,62 +233,76 @@ export class ControlPlane {
     return version;
   }
 
-  /** POST .../deployments: the version at 100% (or the largest share) serves. */
+  /**
+   * POST .../deployments (`wrangler versions deploy`, `wrangler rollback`): one version at 100%,
+   * or two splitting the traffic by percentage (a gradual deployment).
+   */
   async deploy(name: string, request: DeploymentRequest): Promise<DeploymentRecord> {
     const worker = this.worker(name);
-    if (request.versions.length === 0) {
-      throw new ApiError(400, ErrorCode.badRequest, "a deployment needs at least one version");
-    }
-    const total = request.versions.reduce((sum, v) => sum + v.percentage, 0);
-    if (total !== 100) {
+    const count = request.versions.length;
+    if (count === 0 || count > maxVersionsPerDeployment) {
       throw new ApiError(
         400,
         ErrorCode.badRequest,
-        `version percentages must add up to 100, got ${total}`,
+        `a deployment has one or two versions, got ${count}`,
       );
     }
-    for (const { version_id } of request.versions) {
-      if (!worker.versions.some((version) => version.id === version_id)) {
+    const total = request.versions.reduce((sum, v) => sum + v.percentage, 0);
+    // Percentages may have decimals (33.3 + 66.7): compare with a tolerance for their sum.
+    if (Math.abs(total - 100) > 1e-9 || request.versions.some((v) => v.percentage < 0)) {
+      throw new ApiError(
+        400,
+        ErrorCode.badRequest,
+        `version percentages must be between 0 and 100 and add up to 100, got ${request.versions.map((v) => v.percentage).join(" + ")}`,
+      );
+    }
+    const numbers = request.versions.map(({ version_id }) => {
+      const version = worker.versions.find((v) => v.id === version_id);
+      if (!version) {
         throw new ApiError(
           404,
           ErrorCode.resourceNotFound,
           `version ${version_id} does not exist for worker ${name}`,
         );
       }
-    }
-    const [top] = [...request.versions].sort((a, b) => b.percentage - a.percentage);
-    const target = worker.versions.find((v) => v.id === top?.version_id) as VersionRecord;
-    const newest = worker.versions.at(-1) as VersionRecord;
-    // Only the triggers wrangler can display (upload, secret, rollback, promotion): bringing
-    // back an older version than the newest is a rollback, splitting traffic a promotion, and
-    // the newest version at 100% is what `wrangler deploy` does (upload, then deployment).
-    const triggeredBy =
-      target.number < newest.number
-        ? "rollback"
-        : request.versions.length > 1
-          ? "promotion"
-          : "upload";
-    return this.activate(worker, {
-      versions: request.versions,
-      triggeredBy,
-      ...(request.message !== undefined && { message: request.message }),
+      return version.number;
+    });
+    const current = worker.deployments[0];
+    const newestServing = Math.max(
+      ...(current?.versions ?? []).map(
+        ({ version_id }) => worker.versions.find((v) => v.id === version_id)?.number ?? 0,
+      ),
+    );
+    // wrangler sends the same request for `versions deploy` and `rollback`, so the kind is read
+    // from the request: all traffic moved back to a version older than any serving now is a
+    // rollback (as when a gradual deployment is abandoned), anything else a deployment.
+    const rollback = count === 1 && current !== undefined && (numbers[0] as number) < newestServing;
+    return this.activate(worker, request.versions, {
+      "workers/triggered_by": rollback ? "rollback" : "deployment",
+      ...(rollback && { "workers/rollback_from": current.id }),
+      ...(request.message !== undefined && { "workers/message": request.message }),
     });
   }
 
+  /** Makes `versions` serve; a `workers/message` annotation is cut to the deployment limit. */
   private async activate(
     worker: WorkerRecord,
-    change: { versions: DeploymentRecord["versions"]; triggeredBy: string; message?: string },
+    versions: DeploymentRecord["versions"],
+    annotations: Record<string, string>,
   ): Promise<DeploymentRecord> {
+    const message = annotations["workers/message"];
     const deployment: DeploymentRecord = {
       id: randomUUID(),
       createdOn: now(),
       source: "wrangler",
       strategy: "percentage",
       annotations: {
-        "workers/triggered_by": change.triggeredBy,
-        ...(change.message !== undefined && { "workers/message": change.message }),
+        ...annotations,
+        ...(message !== undefined && {
+          "workers/message": truncateBytes(message, deploymentMessageBytes),
+        }),
       },
-      versions: change.versions,
+      versions,
     };
     worker.deployments.unshift(deployment);
     try {
@@ -333,16 +397,27 @@ export class ControlPlane {
     return queue;
   }
 
-  async setSecret(name: string, secret: { name: string; text: string }): Promise<void> {
-    const worker = this.worker(name);
-    const current = activeVersion(worker);
-    if (!current) {
+  /**
+   * The version a secret change starts from: the newest, and only while it serves all traffic.
+   * A secret change deploys at once, so, as on the platform, it may neither end a gradual
+   * deployment nor put a version live that was only uploaded (wrangler explains code 10215).
+   */
+  private secretBase(worker: WorkerRecord): VersionRecord {
+    const latest = worker.versions.at(-1);
+    const serving = worker.deployments[0]?.versions ?? [];
+    if (!latest || serving.length !== 1 || serving[0]?.version_id !== latest.id) {
       throw new ApiError(
         400,
-        ErrorCode.badRequest,
-        `worker ${name} has no deployed version to add a secret to`,
+        ErrorCode.versionNotDeployed,
+        `the latest version of worker ${worker.name} is not deployed at 100%`,
       );
     }
+    return latest;
+  }
+
+  async setSecret(name: string, secret: { name: string; text: string }): Promise<void> {
+    const worker = this.worker(name);
+    const current = this.secretBase(worker);
     await this.redeployWithBindings(worker, current, [
       ...current.bindings.filter((b) => b.name !== secret.name),
       { name: secret.name, type: "secret_text", text: secret.text },
@@ -351,8 +426,8 @@ export class ControlPlane {
 
   async deleteSecret(name: string, secretName: string): Promise<void> {
     const worker = this.worker(name);
-    const current = activeVersion(worker);
-    if (!current?.bindings.some((b) => b.name === secretName && b.type === "secret_text")) {
+    const current = this.secretBase(worker);
+    if (!current.bindings.some((b) => b.name === secretName && b.type === "secret_text")) {
       throw new ApiError(
         404,
         ErrorCode.resourceNotFound,
@@ -384,9 +459,8 @@ export class ControlPlane {
       recursive: true,
     });
     worker.versions.push(version);
-    await this.activate(worker, {
-      versions: [{ version_id: version.id, percentage: 100 }],
-      triggeredBy: "secret",
+    await this.activate(worker, [{ version_id: version.id, percentage: 100 }], {
+      "workers/triggered_by": "secret",
     });
   }
 }

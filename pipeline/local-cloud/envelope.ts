@@ -41,6 +41,7 @@ export const ErrorCode = {
   startupFailed: 10021,
   serviceNotFound: 10090,
   bindingTargetMissing: 10143,
+  versionNotDeployed: 10215,
   routeNotImplemented: 7003,
   accountNotFound: 9109,
   resourceNotFound: 10000,

@@ -15,6 +15,11 @@ export interface LocalCloudOptions {
   port?: number;
   /** How long to wait for a new instance to answer. */
   startTimeoutMs?: number;
+  /**
+   * Seeds how a new instance splits gradual deployments, so tests get the same split on every
+   * run; an instance already running keeps its own.
+   */
+  splitSeed?: number;
 }
 
 export interface LocalCloudHandle {
@@ -136,7 +141,7 @@ export async function ensureLocalCloud(
       // Checked here, not only in the detached process: a corrupt cloud.json is then one line
       // in the caller instead of a stack trace at the end of server.log.
       await readCloudState(dataDirOf(stateDir));
-      const state = await spawnInstance(repoRoot, stateDir, options.port ?? 0, deadline);
+      const state = await spawnInstance(repoRoot, stateDir, options, deadline);
       return handleFor(state, stateDir);
     } finally {
       await lock.close();
@@ -156,7 +161,7 @@ function controlPlaneEnv(): NodeJS.ProcessEnv {
 async function spawnInstance(
   repoRoot: string,
   stateDir: string,
-  port: number,
+  options: LocalCloudOptions,
   deadline: number,
 ): Promise<RunningState> {
   const logFile = join(stateDir, "server.log");
@@ -172,7 +177,8 @@ async function spawnInstance(
       "--state-dir",
       stateDir,
       "--port",
-      String(port),
+      String(options.port ?? 0),
+      ...(options.splitSeed === undefined ? [] : ["--split-seed", String(options.splitSeed)]),
     ],
     { cwd: repoRoot, detached: true, stdio: ["ignore", log.fd, log.fd], env: controlPlaneEnv() },
   );

@@ -1,5 +1,5 @@
 // Entry point of the detached control-plane process (started by `ensureLocalCloud`):
-//   node --import tsx pipeline/local-cloud/main.ts --state-dir <dir> [--port <n>]
+//   node --import tsx pipeline/local-cloud/main.ts --state-dir <dir> [--port <n>] [--split-seed <n>]
 // It serves until SIGTERM/SIGINT, then stops workerd and removes its state.json.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -8,7 +8,11 @@ import { startLocalCloudServer, statusPath } from "./server.js";
 import { clearRunningState, dataDirOf, writeRunningState } from "./state-file.js";
 
 const { values } = parseArgs({
-  options: { "state-dir": { type: "string" }, port: { type: "string", default: "0" } },
+  options: {
+    "state-dir": { type: "string" },
+    port: { type: "string", default: "0" },
+    "split-seed": { type: "string" },
+  },
 });
 const stateDir = values["state-dir"];
 if (!stateDir) {
@@ -21,8 +25,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+const splitSeed = values["split-seed"] === undefined ? undefined : Number(values["split-seed"]);
+if (splitSeed !== undefined && !(Number.isInteger(splitSeed) && splitSeed >= 0)) {
+  console.error(`--split-seed must be a non-negative integer, got ${values["split-seed"]}`);
+  process.exit(2);
+}
+
 const dataDir = dataDirOf(stateDir);
-const server = await startLocalCloudServer({ dataDir, port });
+const server = await startLocalCloudServer({
+  dataDir,
+  port,
+  ...(splitSeed !== undefined && { splitSeed }),
+});
 const startTime = processStartTime(process.pid);
 await writeRunningState(stateDir, {
   pid: process.pid,

@@ -3,14 +3,22 @@ import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Log, LogLevel, Miniflare, type MiniflareOptions, type WorkerOptions } from "miniflare";
 import { ApiError, ErrorCode } from "./envelope.js";
-import type { CloudState, VersionRecord } from "./state-types.js";
+import type { CloudState, DeploymentRecord, VersionRecord } from "./state-types.js";
 import { activeVersion, type CloudStore } from "./store.js";
 import { toWorkerOptions } from "./worker-options.js";
 
 export interface WorkerLease {
   url: URL;
+  /** The version the request goes to. */
+  versionId: string;
   release(): void;
 }
+
+/** Picks the version of a deployment that one request goes to. */
+export type VersionChooser = (deployment: DeploymentRecord) => string;
+
+/** Set by a front worker on the 500 it answers for an exception of the version behind it. */
+export const exceptionHeader = "x-local-cloud-exception";
 
 const drainLimitMs = 15_000;
 
@@ -39,6 +47,37 @@ function sharedOptions(store: CloudStore | undefined, stderr: (text: string) => 
   } satisfies Partial<MiniflareOptions>;
 }
 
+/**
+ * Every served version sits behind its own front worker, which owns the socket the proxy
+ * forwards to. It catches what the version throws (a service-binding fetch rejects with the
+ * callee's exception), so the proxy tells an invocation that threw, an error on Cloudflare,
+ * from a 5xx response the code returned, which Cloudflare counts as a success.
+ */
+function frontWorker(workerName: string, versionId: string, runtimeName: string): WorkerOptions {
+  return {
+    name: frontName(versionId),
+    modules: true,
+    compatibilityDate: "2025-06-01",
+    serviceBindings: { VERSION_WORKER: runtimeName },
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    script: `export default {
+  async fetch(request, env) {
+    try {
+      return await env.VERSION_WORKER.fetch(request);
+    } catch (error) {
+      // workerd no longer logs what a caught exception was; server.log still should.
+      console.error(${JSON.stringify(`${workerName} version ${versionId}: uncaught`)}, error);
+      return new Response("Internal Server Error", { status: 500, headers: { "${exceptionHeader}": "1" } });
+    }
+  },
+};`,
+  };
+}
+
+function frontName(versionId: string): string {
+  return `__local-cloud-front@${versionId}`;
+}
+
 function stubWorker(name: string): WorkerOptions {
   return {
     name,
@@ -54,6 +93,8 @@ function stubWorker(name: string): WorkerOptions {
  */
 export class WorkerRuntime {
   private miniflare: Miniflare | undefined;
+  /** The deployment workerd runs for each worker: requests follow it, not the newer state. */
+  private served = new Map<string, DeploymentRecord>();
   private pending: Promise<unknown> = Promise.resolve();
   private waitingApply: Promise<void> | undefined;
   private openLeases = 0;
@@ -72,10 +113,11 @@ export class WorkerRuntime {
     let stderr = "";
     const candidate = toWorkerOptions({
       workerName,
+      runtimeName: workerName,
       version,
       versionDir: this.store.versionDir(version.id),
       state: this.store.state,
-      serving: false,
+      consumesQueues: false,
     });
     // Bound workers are replaced by stubs: only the candidate's own start-up is on trial.
     const serviceBindings = Object.fromEntries(
@@ -107,20 +149,39 @@ export class WorkerRuntime {
     }
   }
 
-  private options(state: CloudState): MiniflareOptions {
+  /**
+   * Every version of each worker's newest deployment runs, 0% ones too (a version override can
+   * reach them). The largest share keeps the worker's own name, so service bindings from other
+   * workers, its queue consumers and its cron reach that one; the others run as
+   * `<worker>@<version id>`.
+   */
+  private options(state: CloudState): {
+    options: MiniflareOptions;
+    served: Map<string, DeploymentRecord>;
+  } {
     const workers: WorkerOptions[] = [];
+    const served = new Map<string, DeploymentRecord>();
     for (const worker of Object.values(state.workers)) {
-      const version = activeVersion(worker);
-      if (!version) continue;
-      workers.push(
-        toWorkerOptions({
-          workerName: worker.name,
-          version,
-          versionDir: this.store.versionDir(version.id),
-          state,
-          serving: true,
-        }),
-      );
+      const deployment = worker.deployments[0];
+      const primary = activeVersion(worker);
+      if (!deployment || !primary) continue;
+      served.set(worker.name, deployment);
+      for (const { version_id } of deployment.versions) {
+        const version = worker.versions.find((v) => v.id === version_id) as VersionRecord;
+        const runtimeName =
+          version.id === primary.id ? worker.name : `${worker.name}@${version.id}`;
+        workers.push(
+          toWorkerOptions({
+            workerName: worker.name,
+            runtimeName,
+            version,
+            versionDir: this.store.versionDir(version.id),
+            state,
+            consumesQueues: version.id === primary.id,
+          }),
+          frontWorker(worker.name, version.id, runtimeName),
+        );
+      }
     }
     workers.push({
       name: d1AdminWorker,
@@ -131,9 +192,12 @@ export class WorkerRuntime {
       ),
     });
     return {
-      ...sharedOptions(this.store, (text) => process.stderr.write(text)),
-      workers,
-    } as MiniflareOptions;
+      options: {
+        ...sharedOptions(this.store, (text) => process.stderr.write(text)),
+        workers,
+      } as MiniflareOptions,
+      served,
+    };
   }
 
   /**
@@ -145,7 +209,7 @@ export class WorkerRuntime {
     if (this.waitingApply) return this.waitingApply;
     const run = this.enqueue(async () => {
       this.waitingApply = undefined;
-      const options = this.options(this.store.state);
+      const { options, served } = this.options(this.store.state);
       if (this.miniflare) {
         await this.drain();
         await this.miniflare.setOptions(options);
@@ -159,25 +223,29 @@ export class WorkerRuntime {
         }
         this.miniflare = miniflare;
       }
+      this.served = served;
     });
     this.waitingApply = run;
     return run;
   }
 
   /**
-   * The worker's own workerd socket, once any pending swap has finished. The caller holds a
-   * lease until its request completes: a swap first waits for open leases, so requests that
-   * were let through are never cut off by the restart.
+   * The workerd socket of the version `choose` picks from the deployment that serves, once any
+   * pending swap has finished. The caller holds a lease until its request completes: a swap
+   * first waits for open leases, so requests that were let through are never cut off by the
+   * restart.
    */
-  lease(workerName: string): Promise<WorkerLease | undefined> {
+  lease(workerName: string, choose: VersionChooser): Promise<WorkerLease | undefined> {
     return this.enqueue(async () => {
-      const worker = this.store.state.workers[workerName];
-      if (!this.miniflare || !worker || !activeVersion(worker)) return undefined;
-      const url = await this.miniflare.unsafeGetDirectURL(workerName);
+      const deployment = this.served.get(workerName);
+      if (!this.miniflare || !deployment) return undefined;
+      const versionId = choose(deployment);
+      const url = await this.miniflare.unsafeGetDirectURL(frontName(versionId));
       this.openLeases++;
       let released = false;
       return {
         url,
+        versionId,
         release: () => {
           if (released) return;
           released = true;
@@ -202,8 +270,7 @@ export class WorkerRuntime {
   /** Runs the active version's `scheduled` handler once, as its cron trigger would. */
   scheduled(workerName: string, cron: string) {
     return this.enqueue(async () => {
-      const worker = this.store.state.workers[workerName];
-      if (!this.miniflare || !worker || !activeVersion(worker)) {
+      if (!this.miniflare || !this.served.has(workerName)) {
         throw new ApiError(
           404,
           ErrorCode.workerNotFound,

@@ -1,10 +1,14 @@
+import { randomInt } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerAnalyticsQuery } from "./analytics-api.js";
 import { apiRoutes } from "./api-routes.js";
 import { ControlPlane } from "./control-plane.js";
 import { ApiError, ErrorCode, failure, ok } from "./envelope.js";
+import { InvocationLog } from "./invocation-log.js";
 import { WorkerRuntime } from "./runtime.js";
 import { activeVersion, CloudStore } from "./store.js";
+import { TrafficSplitter } from "./traffic-split.js";
 import { WorkerProxies } from "./worker-proxy.js";
 
 /** The account every local deploy targets (wrangler needs one; any 32-hex id would do). */
@@ -18,6 +22,8 @@ export interface LocalCloudServerOptions {
   dataDir: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Seeds the random choice of version in gradual deployments (default: a random seed). */
+  splitSeed?: number;
 }
 
 export interface WorkerStatus {
@@ -64,7 +70,13 @@ export async function startLocalCloudServer(
   const store = await CloudStore.open(options.dataDir, localAccountId);
   const runtime = new WorkerRuntime(store);
   const plane = new ControlPlane(store, runtime);
-  const proxies = new WorkerProxies(store, runtime);
+  const invocations = new InvocationLog();
+  const proxies = new WorkerProxies(
+    store,
+    runtime,
+    new TrafficSplitter(options.splitSeed ?? randomInt(2 ** 32)),
+    invocations,
+  );
   const router = apiRoutes(plane);
   await runtime.apply();
   await proxies.sync();
@@ -130,16 +142,25 @@ export async function startLocalCloudServer(
         );
       }
       const path = url.pathname.slice(apiPrefix.length);
-      const { handler, params } = router.match(request.method, path);
-      if (params.account !== undefined && params.account !== store.state.accountId) {
-        throw new ApiError(
-          403,
-          ErrorCode.accountNotFound,
-          `local control plane: unknown account ${params.account}; set CLOUDFLARE_ACCOUNT_ID=${store.state.accountId}`,
+      if (path === "/graphql" && request.method === "POST") {
+        // The GraphQL Analytics API answers { data, errors }, not the v4 envelope.
+        body = await answerAnalyticsQuery(
+          await request.json().catch(() => undefined),
+          store.state.accountId,
+          invocations,
         );
+      } else {
+        const { handler, params } = router.match(request.method, path);
+        if (params.account !== undefined && params.account !== store.state.accountId) {
+          throw new ApiError(
+            403,
+            ErrorCode.accountNotFound,
+            `local control plane: unknown account ${params.account}; set CLOUDFLARE_ACCOUNT_ID=${store.state.accountId}`,
+          );
+        }
+        body = ok(await handler({ params, url, request }));
+        await proxies.sync();
       }
-      body = ok(await handler({ params, url, request }));
-      await proxies.sync();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       status = error.status;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureLocalCloud, type LocalCloudHandle } from "./lifecycle.js";
+import { ensureLocalCloud, type LocalCloudHandle, type LocalCloudOptions } from "./lifecycle.js";
 
 export interface IsolatedLocalCloud extends LocalCloudHandle {
   /** Starts a fresh process on the same state (what a machine restart does). */
@@ -10,12 +10,16 @@ export interface IsolatedLocalCloud extends LocalCloudHandle {
   dispose(): Promise<void>;
 }
 
-function isolate(repoRoot: string, handle: LocalCloudHandle): IsolatedLocalCloud {
+function isolate(
+  repoRoot: string,
+  options: LocalCloudOptions,
+  handle: LocalCloudHandle,
+): IsolatedLocalCloud {
   return {
     ...handle,
     async restart() {
       await handle.stop();
-      return isolate(repoRoot, await ensureLocalCloud(repoRoot, { stateDir: handle.stateDir }));
+      return isolate(repoRoot, options, await ensureLocalCloud(repoRoot, options));
     },
     async dispose() {
       await handle.stop();
@@ -24,8 +28,15 @@ function isolate(repoRoot: string, handle: LocalCloudHandle): IsolatedLocalCloud
   };
 }
 
-/** A control plane of its own (temp state dir, free port), for tests and benchmarks. */
-export async function startIsolatedLocalCloud(repoRoot: string): Promise<IsolatedLocalCloud> {
+/**
+ * A control plane of its own (temp state dir, free port), for tests and benchmarks; `splitSeed`
+ * fixes how it splits gradual deployments, also after `restart()`.
+ */
+export async function startIsolatedLocalCloud(
+  repoRoot: string,
+  { splitSeed }: { splitSeed?: number } = {},
+): Promise<IsolatedLocalCloud> {
   const stateDir = await mkdtemp(join(tmpdir(), "local-cloud-"));
-  return isolate(repoRoot, await ensureLocalCloud(repoRoot, { stateDir, port: 0 }));
+  const options = { stateDir, port: 0, ...(splitSeed !== undefined && { splitSeed }) };
+  return isolate(repoRoot, options, await ensureLocalCloud(repoRoot, options));
 }

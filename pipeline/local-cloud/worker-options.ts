@@ -72,16 +72,18 @@ export function runnableCompatibilityDate(requested: string): string {
 
 export interface WorkerOptionsInput {
   workerName: string;
+  /** The name in workerd; other workers' service bindings reach the one named `workerName`. */
+  runtimeName: string;
   version: VersionRecord;
   versionDir: string;
   state: CloudState;
-  /** Validation runs without consumers and without sockets: it only proves start-up. */
-  serving: boolean;
+  /** Only one version of a worker consumes its queues; validation only proves start-up. */
+  consumesQueues: boolean;
 }
 
 /** Translates an uploaded version (metadata as wrangler sent it) into Miniflare worker options. */
 export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
-  const { workerName, version, versionDir, state, serving } = input;
+  const { workerName, runtimeName, version, versionDir, state, consumesQueues } = input;
   const bindings: Record<string, unknown> = {};
   const serviceBindings: Record<string, string | { name: string; entrypoint: string }> = {};
   const d1Databases: Record<string, string> = {};
@@ -141,7 +143,7 @@ export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
       Number(a.path === join(versionDir, version.mainModule)),
   );
   return {
-    name: workerName,
+    name: runtimeName,
     modules,
     modulesRoot: versionDir,
     compatibilityDate: runnableCompatibilityDate(version.compatibilityDate),
@@ -152,9 +154,6 @@ export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
     queueProducers,
     kvNamespaces,
     r2Buckets,
-    ...(serving && {
-      queueConsumers: queueConsumersOf(workerName, state),
-      unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-    }),
+    ...(consumesQueues && { queueConsumers: queueConsumersOf(workerName, state) }),
   };
 }

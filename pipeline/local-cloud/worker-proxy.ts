@@ -1,12 +1,17 @@
 import { createServer, request as httpRequest, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { WorkerRuntime } from "./runtime.js";
+import type { InvocationLog, InvocationStatus } from "./invocation-log.js";
+import { exceptionHeader, type WorkerRuntime } from "./runtime.js";
 import type { CloudStore } from "./store.js";
+import type { TrafficSplitter } from "./traffic-split.js";
+import { parseVersionOverrides, versionOverridesHeader } from "./version-overrides.js";
 
 /**
  * One loopback port per worker, stable across deploys, rollbacks and restarts (the port is kept
- * in the store). Requests are forwarded to the worker's workerd socket, which moves whenever the
- * runtime restarts; each holds a runtime lease, so a swap neither cuts it off nor is seen half-done.
+ * in the store). Each request goes to one version of the worker's deployment, chosen by its
+ * percentages or by a version override, and is forwarded to that version's workerd socket, which
+ * moves whenever the runtime restarts; each holds a runtime lease, so a swap neither cuts it off
+ * nor is seen half-done. Every request is recorded in the invocation log for the analytics API.
  */
 export class WorkerProxies {
   private readonly servers = new Map<string, Server>();
@@ -14,6 +19,8 @@ export class WorkerProxies {
   constructor(
     private readonly store: CloudStore,
     private readonly runtime: WorkerRuntime,
+    private readonly splitter: TrafficSplitter,
+    private readonly invocations: InvocationLog,
   ) {}
 
   url(workerName: string): string | undefined {
@@ -42,8 +49,13 @@ export class WorkerProxies {
 
   private serve(workerName: string): Server {
     return createServer((incoming, outgoing) => {
+      const overrides = incoming.headers[versionOverridesHeader];
+      const override =
+        typeof overrides === "string"
+          ? parseVersionOverrides(overrides)?.get(workerName)
+          : undefined;
       this.runtime
-        .lease(workerName)
+        .lease(workerName, (deployment) => this.splitter.choose(workerName, deployment, override))
         .then((lease) => {
           if (!lease) {
             sendJson(outgoing, 503, {
@@ -59,7 +71,25 @@ export class WorkerProxies {
             lease.release();
             return;
           }
-          outgoing.once("close", lease.release);
+          const datetime = Date.now();
+          const started = performance.now();
+          let recorded = false;
+          const record = (status: InvocationStatus) => {
+            if (recorded) return;
+            recorded = true;
+            this.invocations.record({
+              scriptName: workerName,
+              scriptVersion: lease.versionId,
+              datetime,
+              wallTimeUs: Math.round((performance.now() - started) * 1000),
+              status,
+            });
+          };
+          // After a complete response the status is already recorded; before, the client left.
+          outgoing.once("close", () => {
+            lease.release();
+            record("clientDisconnected");
+          });
           const forward = httpRequest(
             lease.url,
             {
@@ -68,11 +98,15 @@ export class WorkerProxies {
               headers: { ...incoming.headers, host: lease.url.host },
             },
             (response) => {
+              const threw = response.headers[exceptionHeader] !== undefined;
+              delete response.headers[exceptionHeader];
               outgoing.writeHead(response.statusCode ?? 502, response.headers);
+              response.once("end", () => record(threw ? "scriptThrewException" : "success"));
               response.pipe(outgoing);
             },
           );
           forward.on("error", (error) => {
+            record("internalError");
             if (outgoing.headersSent) outgoing.destroy(error);
             else
               sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } });

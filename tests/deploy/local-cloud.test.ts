@@ -192,9 +192,13 @@ describe("local Workers control plane driven by real wrangler commands", () => {
     expect(listed.flatMap((d) => d.versions)).toEqual(
       expect.arrayContaining(dbVersions.map((version_id) => ({ version_id, percentage: 100 }))),
     );
-    // Oldest first, as wrangler sorts them; both came from `wrangler deploy`.
+    // Oldest first, as wrangler sorts them. Both came from `wrangler deploy`: the first creates
+    // the Worker (an upload), the second uploads a version and deploys it (a deployment).
     expect(listed.map((d) => d.versions[0]?.version_id)).toEqual(dbVersions);
-    expect(listed.map((d) => d.annotations["workers/triggered_by"])).toEqual(["upload", "upload"]);
+    expect(listed.map((d) => d.annotations["workers/triggered_by"])).toEqual([
+      "upload",
+      "deployment",
+    ]);
 
     const versions = await wrangler(cloud, dbService, [
       "versions",

@@ -14,4 +14,5 @@ export * from "./run-deploy.js";
 export * from "./run-release.js";
 export * from "./run-rollback.js";
 export * from "./smoke-tests.js";
+export * from "./version-metrics.js";
 export * from "./wrangler-cli.js";
