@@ -32,6 +32,7 @@ export class FakeCloud {
   deployer(): WorkerDeployer {
     return {
       deploymentHistory: async (service) => [...(this.history.get(service.name) ?? [])],
+      applyMigrations: async () => [],
       deploy: async (service) => {
         this.events.push(`deploy ${service.name}`);
         if (this.failDeploy.has(service.name)) {
