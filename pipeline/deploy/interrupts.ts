@@ -107,7 +107,7 @@ async function exitAtOnce(
 }
 
 /** 128 + the signal's number, as shells report a process a signal ended (130, 143). */
-function signalExitCode(signal: string): number | undefined {
+export function signalExitCode(signal: string): number | undefined {
   const number = (constants.signals as Record<string, number | undefined>)[signal];
   return number === undefined ? undefined : 128 + number;
 }

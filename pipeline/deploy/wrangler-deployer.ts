@@ -13,6 +13,7 @@ import { wranglerWorkerDeployer } from "../../dagger/src/core/deploy/wrangler-de
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import type { ChildGroups } from "./child-groups.js";
+import { signalExitCode } from "./interrupts.js";
 import { redactor } from "./redact.js";
 
 export interface WranglerDeployerOptions {
@@ -64,7 +65,7 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
       try {
         const result = await subprocess;
         return {
-          exitCode: result.exitCode ?? 1,
+          exitCode: result.exitCode ?? signalExitCode(result.signal ?? "") ?? 1,
           stdout: String(result.stdout),
           stderr: String(result.stderr),
           records: parseWranglerOutput(await readFile(outputFile, "utf8").catch(() => "")),

@@ -92,7 +92,10 @@ export function wranglerFailure(run: WranglerRun): string {
     if (line.trim() !== "") details.push(line.trim());
   }
   const message =
-    failed?.message || `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-8).join("\n");
+    failed?.message ||
+    `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-8).join("\n") ||
+    // Killed before it could say anything (e.g. by a signal: the runner reports 128 + its number).
+    `wrangler exited with code ${run.exitCode} without a message`;
   return [message, ...details].join(" — ");
 }
 
