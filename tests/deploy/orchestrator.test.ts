@@ -5,8 +5,8 @@ import { renderMarkdown, renderTerminal } from "../../dagger/src/core/deploy/ren
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
 import { NothingToRollBackError, runRollback } from "../../dagger/src/core/deploy/run-rollback.js";
-import { wranglerFailure } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { UnfinishedRollbacks } from "../../dagger/src/core/deploy/unfinished-rollbacks.js";
+import { wranglerFailure } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { FakeCloud, fakeContext, service, virtualClock } from "./fakes.js";
 
 const db = service("db");
