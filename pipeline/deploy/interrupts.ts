@@ -3,7 +3,7 @@ import { constants } from "node:os";
 import { formatSeconds } from "../../dagger/src/core/deploy/health.js";
 import type { AnyDeployReport } from "../../dagger/src/core/deploy/report.js";
 import { UnfinishedRollbacks } from "../../dagger/src/core/deploy/unfinished-rollbacks.js";
-import type { CommandContext } from "../command.js";
+import { type CommandContext, UsageError } from "../command.js";
 import { ChildGroups } from "./child-groups.js";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -31,10 +31,15 @@ export interface HostInterrupt {
 const HARD_EXIT_RELEASE_MS = 1_000;
 
 function graceMs(env: NodeJS.ProcessEnv): number {
-  const value = Number(env.PIPELINE_INTERRUPT_GRACE_MS);
-  return env.PIPELINE_INTERRUPT_GRACE_MS !== undefined && Number.isInteger(value) && value >= 0
-    ? value
-    : DEFAULT_GRACE_MS;
+  const text = env.PIPELINE_INTERRUPT_GRACE_MS;
+  if (text === undefined || text === "") return DEFAULT_GRACE_MS;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new UsageError(
+      `PIPELINE_INTERRUPT_GRACE_MS: "${text}" is not a whole number of milliseconds (0 or more; default ${DEFAULT_GRACE_MS})`,
+    );
+  }
+  return value;
 }
 
 /**

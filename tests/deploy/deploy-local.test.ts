@@ -128,6 +128,14 @@ describe("pipeline deploy against the local control plane", () => {
     }
     const rollback = await repo.cli(["rollback", "--service", "gateway", "--env", "moon"]);
     expect(rollback.stderr).toMatch(/valid values: local, staging, production/);
+    const grace = await repo.cli(["deploy", "--service", "db", "--env", "local"], {
+      PIPELINE_INTERRUPT_GRACE_MS: "soon",
+    });
+    expect(grace).toMatchObject({
+      exitCode: 2,
+      stderr:
+        'pipeline deploy: PIPELINE_INTERRUPT_GRACE_MS: "soon" is not a whole number of milliseconds (0 or more; default 30000)',
+    });
     expect(await versionCounts(cloud)).toEqual(counts);
   });
 
