@@ -42,9 +42,10 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
 
   const run = async (service: ServiceInfo, args: string[]): Promise<WranglerRun> => {
     const child = options.children?.track();
-    const outputDir = await mkdtemp(join(tmpdir(), "wrangler-output-"));
-    const outputFile = join(outputDir, "output.ndjson");
+    let outputDir: string | undefined;
     try {
+      outputDir = await mkdtemp(join(tmpdir(), "wrangler-output-"));
+      const outputFile = join(outputDir, "output.ndjson");
       const subprocess = execa("wrangler", args, {
         cwd: join(options.repoRoot, service.dir),
         preferLocal: true,
@@ -62,20 +63,17 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
         },
       });
       child?.started(subprocess.pid);
-      try {
-        const result = await subprocess;
-        return {
-          exitCode: result.exitCode ?? signalExitCode(result.signal ?? "") ?? 1,
-          stdout: String(result.stdout),
-          stderr: String(result.stderr),
-          records: parseWranglerOutput(await readFile(outputFile, "utf8").catch(() => "")),
-          ...(child?.stopped === undefined ? {} : { stopped: child.stopped }),
-        };
-      } finally {
-        child?.end();
-      }
+      const result = await subprocess;
+      return {
+        exitCode: result.exitCode ?? signalExitCode(result.signal ?? "") ?? 1,
+        stdout: String(result.stdout),
+        stderr: String(result.stderr),
+        records: parseWranglerOutput(await readFile(outputFile, "utf8").catch(() => "")),
+        ...(child?.stopped === undefined ? {} : { stopped: child.stopped }),
+      };
     } finally {
-      await rm(outputDir, { recursive: true, force: true });
+      child?.end();
+      if (outputDir !== undefined) await rm(outputDir, { recursive: true, force: true });
     }
   };
 
