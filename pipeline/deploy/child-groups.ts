@@ -22,15 +22,16 @@ export interface TrackedCall {
  */
 export class ChildGroups {
   private readonly live = new Set<number>();
+  /** Set by killAll: the process is on its way out, so a call that starts now is killed too. */
+  private closed = false;
 
   constructor(
     private readonly interrupt: AbortSignal,
     private readonly graceMs: number,
   ) {}
 
-  /** Call as the call is requested, before any await: that moment decides whether it is under way. */
+  /** Call when the call is requested, before any await: that moment says whether it is under way. */
   track(): TrackedCall {
-    const live = this.live;
     const timers: NodeJS.Timeout[] = [];
     let pid: number | undefined;
     let stopped: string | undefined;
@@ -42,15 +43,17 @@ export class ChildGroups {
       timers.push(setTimeout(() => killGroup(group, "SIGKILL"), KILL_AFTER_MS));
     };
     const startGrace = () => timers.push(setTimeout(stop, this.graceMs));
-    if (!this.interrupt.aborted)
+    if (!this.interrupt.aborted) {
       this.interrupt.addEventListener("abort", startGrace, { once: true });
+    }
     return {
-      started(childPid) {
+      started: (childPid) => {
         pid = childPid;
         if (pid === undefined) return;
-        live.add(pid);
+        this.live.add(pid);
+        if (this.closed) killGroup(pid, "SIGKILL");
         // The grace ran out between the request and the start.
-        if (stopped !== undefined) stop();
+        else if (stopped !== undefined) stop();
       },
       get stopped() {
         return stopped;
@@ -61,13 +64,14 @@ export class ChildGroups {
         if (pid === undefined) return;
         // wrangler has exited; a helper it left in its group (esbuild) must not outlive it.
         killGroup(pid, "SIGKILL");
-        live.delete(pid);
+        this.live.delete(pid);
       },
     };
   }
 
   /** Kills every group still running: the pipeline is exiting. */
   killAll(): void {
+    this.closed = true;
     for (const pid of this.live) killGroup(pid, "SIGKILL");
     this.live.clear();
   }

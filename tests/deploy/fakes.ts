@@ -6,6 +6,7 @@ import {
   DeployCommandError,
   type HttpClient,
   MigrationFailedError,
+  NotStartedError,
   type WorkerDeployer,
 } from "../../dagger/src/core/deploy/ports.js";
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
@@ -23,6 +24,8 @@ export class FakeCloud {
   readonly failRollback = new Set<string>();
   /** What each service's migrations do; a `failed` entry makes the step throw. */
   readonly migrations = new Map<string, AppliedMigrations[]>();
+  /** Called as each deploy prepares (what the host does before wrangler starts). */
+  onPrepare: (service: string) => void = () => undefined;
   /** Called as each deploy starts (e.g. to interrupt the run right then). */
   onDeploy: (service: string) => void = () => undefined;
   private counter = 0;
@@ -50,7 +53,9 @@ export class FakeCloud {
         }
         return results;
       },
-      deploy: async (service) => {
+      deploy: async (service, _target, interrupt) => {
+        this.onPrepare(service.name);
+        if (interrupt?.aborted) throw new NotStartedError("wrangler deploy");
         this.events.push(`deploy ${service.name}`);
         this.onDeploy(service.name);
         if (this.failDeploy.has(service.name)) {

@@ -147,6 +147,22 @@ describe("an interrupted run", () => {
     expect(renderMarkdown(report).split("\n")[1]).toMatch(/^> \*\*INTERRUPTED by SIGTERM/);
   });
 
+  it("does not start a deploy the interruption came before, even while it was being prepared", async () => {
+    const cloud = seeded();
+    const controller = new AbortController();
+    cloud.onPrepare = (name) => {
+      if (name === "auth") controller.abort("SIGINT");
+    };
+    const report = await runDeploy({ ...fakeContext(cloud), interrupt: controller.signal }, plan());
+    expect(cloud.events).not.toContain("deploy auth");
+    expect(report.services.find((entry) => entry.service === "auth")).toMatchObject({
+      outcome: "interrupted",
+      failure: "interrupted by SIGINT before its code was deployed",
+    });
+    expect(report.services.find((entry) => entry.service === "auth")?.newVersion).toBeUndefined();
+    expect(cloud.serving("db")).toBe("old-db");
+  });
+
   it("keeps the commands that finish its rollback by hand current while it runs", async () => {
     const cloud = seeded();
     const unfinished = new UnfinishedRollbacks();

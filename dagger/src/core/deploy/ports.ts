@@ -22,10 +22,22 @@ export interface WorkerDeployer {
    * `wrangler d1 migrations apply --remote` for each of the service's D1 databases that has
    * migrations, before the code that may need them goes live. Throws a MigrationFailedError
    * (with what was applied before the failure) when one fails. Nothing rolls D1 back.
+   *
+   * Both this and `deploy` check `interrupt` again just before wrangler starts (they may have
+   * had files to prepare since the caller checked) and then start nothing: migrations return
+   * what they applied so far, a deploy throws a NotStartedError.
    */
-  applyMigrations(service: ServiceInfo, target: DeployTarget): Promise<AppliedMigrations[]>;
+  applyMigrations(
+    service: ServiceInfo,
+    target: DeployTarget,
+    interrupt?: AbortSignal,
+  ): Promise<AppliedMigrations[]>;
   /** `wrangler deploy`; throws a DeployCommandError when wrangler fails. */
-  deploy(service: ServiceInfo, target: DeployTarget): Promise<DeployedVersion>;
+  deploy(
+    service: ServiceInfo,
+    target: DeployTarget,
+    interrupt?: AbortSignal,
+  ): Promise<DeployedVersion>;
   /** `wrangler rollback <versionId> -m <message>`; throws a DeployCommandError on failure. */
   rollback(
     service: ServiceInfo,
@@ -56,6 +68,14 @@ export class StoppedCommandError extends DeployCommandError {
   constructor(command: string, message: string) {
     super(command, message);
     this.name = "StoppedCommandError";
+  }
+}
+
+/** The run was interrupted before this call started, so it did not start. */
+export class NotStartedError extends Error {
+  constructor(command: string) {
+    super(`${command}: not started, the run was interrupted`);
+    this.name = "NotStartedError";
   }
 }
 

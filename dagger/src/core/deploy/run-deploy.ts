@@ -3,7 +3,12 @@ import type { DeployContext } from "./deploy-context.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { formatSeconds, pollHealth } from "./health.js";
 import { InterruptWatch } from "./interruption.js";
-import { type DeployedVersion, MigrationFailedError, StoppedCommandError } from "./ports.js";
+import {
+  type DeployedVersion,
+  MigrationFailedError,
+  NotStartedError,
+  StoppedCommandError,
+} from "./ports.js";
 import type { DeployReport, ServiceReport } from "./report.js";
 import { rollbackService } from "./rollback-service.js";
 import { runSmokeTest, type SmokeTest } from "./smoke-tests.js";
@@ -161,24 +166,26 @@ async function deployService(
     return fail(`record current version: ${(error as Error).message}`);
   }
   report.timings.recordMs = clock.now() - stepStarted;
-  if (watch.interrupted) {
-    report.failure = `not deployed: interrupted by ${watch.interrupted.by}`;
+  const early = watch.interrupted;
+  if (early) {
+    report.failure = `not deployed: interrupted by ${early.by}`;
     return;
   }
 
   stepStarted = clock.now();
   try {
-    report.migrations = await deployer.applyMigrations(service, target);
+    report.migrations = await deployer.applyMigrations(service, target, context.interrupt);
   } catch (error) {
     report.timings.deployMs = clock.now() - stepStarted;
     if (error instanceof MigrationFailedError) report.migrations = error.migrations;
     return fail(`migrations: ${(error as Error).message}; its code was not deployed`);
   }
   for (const { database, applied } of report.migrations) {
-    if (applied.length)
+    if (applied.length > 0) {
       progress(`  → ${service.name}: applied ${applied.join(", ")} to ${database}`);
+    }
   }
-  if (interrupted("after its D1 migrations, before its code was deployed")) return;
+  if (interrupted("before its code was deployed")) return;
 
   const worker = service.workerNames[target];
   context.unfinished?.opened(
@@ -190,9 +197,14 @@ async function deployService(
   progress(`  → ${service.name}: deploying (serving ${report.previousVersion ?? "nothing yet"})`);
   let deployed: DeployedVersion;
   try {
-    deployed = await deployer.deploy(service, target);
+    deployed = await deployer.deploy(service, target, context.interrupt);
   } catch (error) {
     report.timings.deployMs = clock.now() - stepStarted;
+    if (error instanceof NotStartedError) {
+      context.unfinished?.closed(worker);
+      interrupted("before its code was deployed");
+      return;
+    }
     await noticePartialDeploy(context, run);
     if (report.newVersion === undefined && error instanceof StoppedCommandError) {
       // Not live when we asked, but its upload may still land: say so, and keep it unfinished.

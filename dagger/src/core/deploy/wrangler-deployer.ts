@@ -6,6 +6,7 @@ import {
   DeployCommandError,
   type DeployedVersion,
   MigrationFailedError,
+  NotStartedError,
   StoppedCommandError,
   type WorkerDeployer,
 } from "./ports.js";
@@ -54,10 +55,11 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
       throw failure("wrangler deployments list", result);
     },
 
-    async applyMigrations(service, target) {
+    async applyMigrations(service, target, interrupt) {
       const config = (await ports.reader.readText(`${service.dir}/wrangler.jsonc`)) ?? "{}";
       const done: AppliedMigrations[] = [];
       for (const database of d1MigrationDatabases(config, target)) {
+        if (interrupt?.aborted) break;
         const result = await ports.run(service, wranglerArgs.migrate(target, database));
         const { pending, applied } = parseMigrationsApply(result.stdout);
         if (succeeded(result)) {
@@ -75,8 +77,9 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
       return done;
     },
 
-    async deploy(service, target): Promise<DeployedVersion> {
+    async deploy(service, target, interrupt): Promise<DeployedVersion> {
       const secretsFile = await ports.secretsFile?.(service);
+      if (interrupt?.aborted) throw new NotStartedError("wrangler deploy");
       const result = await ports.run(service, wranglerArgs.deploy(target, secretsFile));
       if (!succeeded(result)) throw failure("wrangler deploy", result);
       const deployed = deployedVersion(result);
