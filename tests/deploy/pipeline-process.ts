@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { constants } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 
 export interface PipelineExit {
@@ -39,12 +40,7 @@ export class PipelineProcess {
       stdin: "ignore",
       detached: true,
       extendEnv: false,
-      env: {
-        ...inherited,
-        PIPELINE_HEALTH_TIMEOUT_MS: "15000",
-        PIPELINE_TEST_MARKER: this.marker,
-        ...env,
-      },
+      env: { ...inherited, PIPELINE_TEST_MARKER: this.marker, ...env },
     });
     if (child.pid === undefined) throw new Error("pnpm did not start");
     this.pid = child.pid;
@@ -126,6 +122,20 @@ export class PipelineProcess {
       }
     }
   }
+}
+
+/**
+ * Processes of a run that are still alive a moment after it ended: a process just sent
+ * SIGKILL takes a few milliseconds to go, more on a busy machine, so this waits up to 2 s for
+ * the list to empty before it answers.
+ */
+export async function survivors(marker: string): Promise<{ pid: number; command: string }[]> {
+  let alive = await markedProcesses(marker);
+  for (let waited = 0; alive.length > 0 && waited < 2_000; waited += 100) {
+    await sleep(100);
+    alive = await markedProcesses(marker);
+  }
+  return alive;
 }
 
 /** Live processes whose environment carries `marker` (Linux: read from /proc). */
