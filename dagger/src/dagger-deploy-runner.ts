@@ -167,6 +167,9 @@ export class DaggerDeployRunner {
       health: DEFAULT_HEALTH_POLICY,
       // The engine shows a function's stdout live.
       progress: (line) => console.log(line),
+      // No `interrupt`: the TypeScript SDK hands a function no cancellation to wire to it, so a
+      // cancelled `dagger call` cannot roll back; the deploy workflow therefore never cancels a
+      // deploy in progress (`cancel-in-progress: false`).
     };
   }
 

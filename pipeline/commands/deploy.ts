@@ -6,6 +6,7 @@ import type { CommandRunner } from "../command-spec.js";
 import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
+import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
@@ -31,15 +32,15 @@ export const command: CommandRunner<typeof spec.options> = {
       context.stdout(renderPlan(plan));
       return 0;
     }
-    const deployContext = await hostDeployContext(root, target, context);
-    const report = await withDeployLock(
-      fileLockStore(root),
-      target,
-      currentHolder(new Date()),
-      Date.now(),
-      context.stderr,
-      () => runDeploy(deployContext, plan),
-    );
+    const report = await withInterrupts(context, async (interrupt) => {
+      const deployContext = await hostDeployContext(root, target, context, interrupt);
+      const store = fileLockStore(root);
+      const holder = currentHolder(new Date());
+      interrupt.beforeHardExit(() => store.remove(target, holder));
+      return withDeployLock(store, target, holder, Date.now(), context.stderr, () =>
+        runDeploy(deployContext, plan),
+      );
+    });
     return writeReport(report, flags, context);
   },
 };

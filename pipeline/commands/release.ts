@@ -7,6 +7,7 @@ import type { CommandRunner } from "../command-spec.js";
 import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
+import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
@@ -28,19 +29,22 @@ export const command: CommandRunner<typeof spec.options> = {
     for (const target of STAGES) {
       credentialsFromEnv(context.env, target);
     }
-    const stages = await Promise.all(
-      plans.map(async (plan) => ({
-        plan,
-        context: await hostDeployContext(root, plan.target, context),
-      })),
-    );
-    const store = fileLockStore(root);
-    const holder = currentHolder(new Date());
-    const report = await withDeployLock(store, "staging", holder, Date.now(), context.stderr, () =>
-      withDeployLock(store, "production", holder, Date.now(), context.stderr, () =>
-        runRelease(stages, systemClock),
-      ),
-    );
+    const report = await withInterrupts(context, async (interrupt) => {
+      const stages = await Promise.all(
+        plans.map(async (plan) => ({
+          plan,
+          context: await hostDeployContext(root, plan.target, context, interrupt),
+        })),
+      );
+      const store = fileLockStore(root);
+      const holder = currentHolder(new Date());
+      for (const target of STAGES) interrupt.beforeHardExit(() => store.remove(target, holder));
+      return withDeployLock(store, "staging", holder, Date.now(), context.stderr, () =>
+        withDeployLock(store, "production", holder, Date.now(), context.stderr, () =>
+          runRelease(stages, systemClock),
+        ),
+      );
+    });
     return writeReport(report, flags, context);
   },
 };

@@ -9,6 +9,7 @@ import { UsageError } from "../command.js";
 import type { CommandRunner } from "../command-spec.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
+import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { loadWorkspace } from "../host/workspace.js";
 import type { rollback as spec } from "./registry.js";
@@ -29,15 +30,15 @@ export const command: CommandRunner<typeof spec.options> = {
     if (flags.to !== undefined && !/^[A-Za-z0-9-]+$/.test(flags.to)) {
       throw new UsageError(`--to: "${flags.to}" is not a version id`);
     }
-    const deployContext = await hostDeployContext(root, target, context);
-    const report = await withDeployLock(
-      fileLockStore(root),
-      target,
-      currentHolder(new Date()),
-      Date.now(),
-      context.stderr,
-      () => runRollback(deployContext, service, flags.to),
-    );
+    const report = await withInterrupts(context, async (interrupt) => {
+      const deployContext = await hostDeployContext(root, target, context, interrupt);
+      const store = fileLockStore(root);
+      const holder = currentHolder(new Date());
+      interrupt.beforeHardExit(() => store.remove(target, holder));
+      return withDeployLock(store, target, holder, Date.now(), context.stderr, () =>
+        runRollback(deployContext, service, flags.to),
+      );
+    });
     return writeReport(report, flags, context);
   },
 };

@@ -6,6 +6,7 @@ import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
 import type { CommandContext } from "../command.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
 import { openHostDeployTarget } from "./host-deploy-target.js";
+import type { HostInterrupt } from "./interrupts.js";
 
 /**
  * Overall health timeout, for callers that know their Workers start slowly (or tests that
@@ -22,9 +23,15 @@ export async function hostDeployContext(
   repoRoot: string,
   target: DeployTarget,
   command: CommandContext,
+  /** From withInterrupts (the commands); without it a signal ends the process where it is. */
+  interrupt?: HostInterrupt,
 ): Promise<DeployContext> {
-  const { deployer, endpoints } = await openHostDeployTarget(repoRoot, target, command.env, () =>
-    ensureLocalCloud(repoRoot),
+  const { deployer, endpoints } = await openHostDeployTarget(
+    repoRoot,
+    target,
+    command.env,
+    () => ensureLocalCloud(repoRoot),
+    interrupt?.children,
   );
   return {
     target,
@@ -34,5 +41,6 @@ export async function hostDeployContext(
     clock: systemClock,
     health: healthPolicy(command.env),
     progress: command.stderr,
+    ...(interrupt ? { interrupt: interrupt.signal, unfinished: interrupt.unfinished } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/dep
 import { workersDevUrl } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
 import type { LocalCloudHandle } from "../local-cloud/index.js";
+import type { ChildGroups } from "./child-groups.js";
 import { credentialsFromEnv } from "./credentials.js";
 import { localSecretsFile } from "./local-secrets.js";
 import { wranglerDeployer } from "./wrangler-deployer.js";
@@ -26,6 +27,7 @@ export async function openHostDeployTarget(
   target: DeployTarget,
   env: NodeJS.ProcessEnv,
   openLocalCloud: () => Promise<LocalCloudEndpoint>,
+  children?: ChildGroups,
 ): Promise<HostDeployTarget> {
   const inherited = Object.fromEntries(
     Object.entries(env).filter(
@@ -38,6 +40,7 @@ export async function openHostDeployTarget(
     return {
       deployer: wranglerDeployer({
         repoRoot,
+        children,
         childEnv: { ...inherited, ...cloud.wranglerEnv },
         secrets: [],
         secretsFile: (service) => localSecretsFile(repoRoot, service),
@@ -53,6 +56,7 @@ export async function openHostDeployTarget(
   return {
     deployer: wranglerDeployer({
       repoRoot,
+      children,
       childEnv: {
         ...inherited,
         CLOUDFLARE_API_TOKEN: credentials.apiToken,

@@ -12,10 +12,17 @@ import {
 import { wranglerWorkerDeployer } from "../../dagger/src/core/deploy/wrangler-deployer.js";
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
+import type { ChildGroups } from "./child-groups.js";
+import { signalExitCode } from "./interrupts.js";
 import { redactor } from "./redact.js";
 
 export interface WranglerDeployerOptions {
   repoRoot: string;
+  /**
+   * Runs each wrangler in its own process group under this supervision (the deploy commands
+   * do); without it wrangler is an ordinary child, which a signal to the group stops at once.
+   */
+  children?: ChildGroups | undefined;
   /**
    * Variables for every wrangler child: credentials, and CLOUDFLARE_API_BASE_URL for the local
    * control plane. Passed through the environment only, never as arguments.
@@ -37,15 +44,18 @@ export function hostWranglerRun(
   options: WranglerDeployerOptions,
 ): (service: ServiceInfo, args: string[]) => Promise<WranglerRun> {
   const run = async (service: ServiceInfo, args: string[]): Promise<WranglerRun> => {
-    const outputDir = await mkdtemp(join(tmpdir(), "wrangler-output-"));
-    const outputFile = join(outputDir, "output.ndjson");
+    const child = options.children?.track();
+    let outputDir: string | undefined;
     try {
-      const result = await execa("wrangler", args, {
+      outputDir = await mkdtemp(join(tmpdir(), "wrangler-output-"));
+      const outputFile = join(outputDir, "output.ndjson");
+      const subprocess = execa("wrangler", args, {
         cwd: join(options.repoRoot, service.dir),
         preferLocal: true,
         localDir: options.repoRoot,
         reject: false,
         stdin: "ignore",
+        detached: options.children !== undefined,
         env: {
           ...options.childEnv,
           [WRANGLER_OUTPUT_ENV]: outputFile,
@@ -55,14 +65,18 @@ export function hostWranglerRun(
           NO_COLOR: "1",
         },
       });
+      child?.started(subprocess.pid);
+      const result = await subprocess;
       return {
-        exitCode: result.exitCode ?? 1,
+        exitCode: result.exitCode ?? signalExitCode(result.signal ?? "") ?? 1,
         stdout: String(result.stdout),
         stderr: String(result.stderr),
         records: parseWranglerOutput(await readFile(outputFile, "utf8").catch(() => "")),
+        ...(child?.stopped === undefined ? {} : { stopped: child.stopped }),
       };
     } finally {
-      await rm(outputDir, { recursive: true, force: true });
+      child?.end();
+      if (outputDir !== undefined) await rm(outputDir, { recursive: true, force: true });
     }
   };
   return run;

@@ -7,13 +7,17 @@ import {
 } from "../../dagger/src/core/deploy/render-report.js";
 import type { AnyDeployReport } from "../../dagger/src/core/deploy/report.js";
 import type { CommandContext } from "../command.js";
+import { reportExitCode } from "./interrupts.js";
 
 export interface ReportFiles {
   json?: string | undefined;
   summary?: string | undefined;
 }
 
-/** The report on stdout, as JSON and Markdown files when asked, and in the GitHub job summary. */
+/**
+ * The report on stdout, as JSON and Markdown files when asked, and in the GitHub job summary.
+ * Returns the exit code: 0, 1, or 130/143 for a run SIGINT/SIGTERM interrupted.
+ */
 export async function writeReport(
   report: AnyDeployReport,
   files: ReportFiles,
@@ -29,5 +33,5 @@ export async function writeReport(
   if (context.env.GITHUB_STEP_SUMMARY) {
     await appendFile(context.env.GITHUB_STEP_SUMMARY, renderMarkdown(report));
   }
-  return report.ok ? 0 : 1;
+  return reportExitCode(report);
 }

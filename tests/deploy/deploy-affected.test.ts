@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { copyRepo, type TempRepo } from "./temp-repo.js";
 
 let repo: TempRepo;
@@ -10,6 +10,10 @@ beforeAll(async () => {
   await git("init", "-q");
   await git("add", "-A");
   await git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "base");
+});
+
+afterEach(async () => {
+  await repo.restore();
 });
 
 afterAll(async () => {
@@ -29,7 +33,6 @@ describe("pipeline deploy --base", () => {
         "  wave 2: gateway → gateway (n)",
       ].join("\n"),
     );
-    await repo.restore();
   });
 
   it("says so when nothing is affected", async () => {

@@ -1,9 +1,12 @@
 import type { DeployContext } from "../../dagger/src/core/deploy/deploy-context.js";
 import { DEFAULT_HEALTH_POLICY } from "../../dagger/src/core/deploy/health.js";
 import {
+  type AppliedMigrations,
   type Clock,
   DeployCommandError,
   type HttpClient,
+  MigrationFailedError,
+  NotStartedError,
   type WorkerDeployer,
 } from "../../dagger/src/core/deploy/ports.js";
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
@@ -19,6 +22,12 @@ export class FakeCloud {
   readonly unhealthy = new Set<string>();
   readonly failDeploy = new Set<string>();
   readonly failRollback = new Set<string>();
+  /** What each service's migrations do; a `failed` entry makes the step throw. */
+  readonly migrations = new Map<string, AppliedMigrations[]>();
+  /** Called as each deploy prepares (what the host does before wrangler starts). */
+  onPrepare: (service: string) => void = () => undefined;
+  /** Called as each deploy starts (e.g. to interrupt the run right then). */
+  onDeploy: (service: string) => void = () => undefined;
   private counter = 0;
 
   seed(service: string, version: string): void {
@@ -32,8 +41,23 @@ export class FakeCloud {
   deployer(): WorkerDeployer {
     return {
       deploymentHistory: async (service) => [...(this.history.get(service.name) ?? [])],
-      deploy: async (service) => {
+      applyMigrations: async (service) => {
+        const results = this.migrations.get(service.name) ?? [];
+        const failed = results.find((result) => result.failed !== undefined);
+        if (failed) {
+          throw new MigrationFailedError(
+            `wrangler d1 migrations apply ${failed.database}`,
+            `${failed.failed} failed: near ";": syntax error`,
+            results,
+          );
+        }
+        return results;
+      },
+      deploy: async (service, _target, interrupt) => {
+        this.onPrepare(service.name);
+        if (interrupt?.aborted) throw new NotStartedError("wrangler deploy");
         this.events.push(`deploy ${service.name}`);
+        this.onDeploy(service.name);
         if (this.failDeploy.has(service.name)) {
           throw new DeployCommandError("wrangler deploy", "Uncaught Error at worker startup");
         }

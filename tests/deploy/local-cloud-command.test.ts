@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../pipeline/run-cli.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -28,15 +28,19 @@ function isAlive(pid: number): boolean {
 }
 
 describe("pnpm pipeline local start|stop|status", () => {
-  let stateDir: string;
+  // Each test gets a state directory of its own, stopped and removed after it.
+  const stateDirs: string[] = [];
+  async function freshStateDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "local-cloud-cli-"));
+    stateDirs.push(dir);
+    return dir;
+  }
 
-  beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "local-cloud-cli-"));
-  });
-
-  afterAll(async () => {
-    await pipeline(["local", "stop", "--state-dir", stateDir]);
-    await rm(stateDir, { recursive: true, force: true });
+  afterEach(async () => {
+    for (const dir of stateDirs.splice(0)) {
+      await pipeline(["local", "stop", "--state-dir", dir]);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects a missing or unknown action, listing the valid ones", async () => {
@@ -53,6 +57,7 @@ describe("pnpm pipeline local start|stop|status", () => {
   });
 
   it("rejects a bad port or an unknown option without starting anything", async () => {
+    const stateDir = await freshStateDir();
     const badPort = await pipeline(["local", "start", "--port", "http", "--state-dir", stateDir]);
     expect(badPort.exitCode).toBe(2);
     expect(badPort.stderr).toContain('--port: "http" is not a port number (0-65535)');
@@ -65,12 +70,14 @@ describe("pnpm pipeline local start|stop|status", () => {
   });
 
   it("status of a stopped control plane says so and exits 3", async () => {
+    const stateDir = await freshStateDir();
     const status = await pipeline(["local", "status", "--json", "--state-dir", stateDir]);
     expect(status.exitCode).toBe(3);
     expect(JSON.parse(status.stdout)).toEqual({ running: false, stateDir, workers: [] });
   });
 
   it("start runs it detached, status reports it, a second start reuses it, stop ends it", async () => {
+    const stateDir = await freshStateDir();
     const start = await pipeline(["local", "start", "--state-dir", stateDir]);
     expect(start.exitCode, start.stderr).toBe(0);
     const status = await pipeline(["local", "status", "--json", "--state-dir", stateDir]);

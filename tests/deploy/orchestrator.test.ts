@@ -5,6 +5,7 @@ import { renderMarkdown, renderTerminal } from "../../dagger/src/core/deploy/ren
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
 import { NothingToRollBackError, runRollback } from "../../dagger/src/core/deploy/run-rollback.js";
+import { UnfinishedRollbacks } from "../../dagger/src/core/deploy/unfinished-rollbacks.js";
 import { isWorkerNotFound, wranglerFailure } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { FakeCloud, fakeContext, service, virtualClock } from "./fakes.js";
 
@@ -105,6 +106,150 @@ describe("runDeploy", () => {
       'smoke "health shape": body $.service: expected "gw", got "gateway"',
     );
     expect(cloud.serving("gateway")).toBe("old-gateway");
+  });
+});
+
+describe("an interrupted run", () => {
+  /** A context whose run is interrupted by `signal` as `service`'s deploy starts. */
+  function interruptedAt(cloud: FakeCloud, name: string, signal = "SIGTERM") {
+    const controller = new AbortController();
+    cloud.onDeploy = (deploying) => {
+      if (deploying === name) controller.abort(signal);
+    };
+    return { ...fakeContext(cloud), interrupt: controller.signal };
+  }
+
+  it("lets the deploy under way end, starts no later wave and rolls back all it changed", async () => {
+    const cloud = seeded();
+    const report = await runDeploy(interruptedAt(cloud, "auth"), plan());
+    expect(report).toMatchObject({
+      ok: false,
+      interrupted: { by: "SIGTERM", during: "wave 2/3 (auth, queue)" },
+    });
+    expect(Object.keys(report)[0]).toBe("interrupted");
+    expect(cloud.events).not.toContain("deploy gateway");
+    expect(cloud.events.at(-1)).toBe("rollback db");
+    for (const name of ["db", "auth", "queue", "gateway"]) {
+      expect(cloud.serving(name)).toBe(`old-${name}`);
+    }
+    const auth = report.services.find((entry) => entry.service === "auth");
+    expect(auth).toMatchObject({
+      outcome: "interrupted",
+      failure: "interrupted by SIGTERM once its deploy had finished",
+    });
+    expect(report.services.find((entry) => entry.service === "gateway")?.failure).toBe(
+      "not deployed: interrupted by SIGTERM",
+    );
+    const [first] = renderTerminal(report).split("\n");
+    expect(first).toMatch(
+      /^!!! INTERRUPTED by SIGTERM during wave 2\/3 \(auth, queue\): no deploy was started after it; \d of \d service\(s\) this run deployed rolled back$/,
+    );
+    expect(renderMarkdown(report).split("\n")[1]).toMatch(/^> \*\*INTERRUPTED by SIGTERM/);
+  });
+
+  it("does not start a deploy the interruption came before, even while it was being prepared", async () => {
+    const cloud = seeded();
+    const controller = new AbortController();
+    cloud.onPrepare = (name) => {
+      if (name === "auth") controller.abort("SIGINT");
+    };
+    const report = await runDeploy({ ...fakeContext(cloud), interrupt: controller.signal }, plan());
+    expect(cloud.events).not.toContain("deploy auth");
+    expect(report.services.find((entry) => entry.service === "auth")).toMatchObject({
+      outcome: "interrupted",
+      failure: "interrupted by SIGINT before its code was deployed",
+    });
+    expect(report.services.find((entry) => entry.service === "auth")?.newVersion).toBeUndefined();
+    expect(cloud.serving("db")).toBe("old-db");
+  });
+
+  it("keeps the commands that finish its rollback by hand current while it runs", async () => {
+    const cloud = seeded();
+    const unfinished = new UnfinishedRollbacks();
+    const seen: string[][] = [];
+    cloud.onDeploy = (name) => {
+      if (name === "gateway") seen.push(unfinished.lines());
+    };
+    cloud.unhealthy.add("gateway");
+    await runDeploy({ ...fakeContext(cloud), unfinished }, plan());
+    // While gateway deployed, db, auth and queue were out and gateway on its way.
+    expect(seen[0]).toEqual([
+      "pnpm run pipeline rollback --service db --env production --to old-db",
+      "pnpm run pipeline rollback --service auth --env production --to old-auth",
+      "pnpm run pipeline rollback --service queue --env production --to old-queue",
+      "pnpm run pipeline rollback --service gateway --env production --to old-gateway",
+    ]);
+    expect(unfinished.lines()).toEqual([]);
+  });
+
+  it("rolls back every stage of a release, production first, then staging", async () => {
+    const staging = seeded();
+    const production = seeded();
+    const controller = new AbortController();
+    production.onDeploy = (name) => {
+      if (name === "auth") controller.abort("SIGINT");
+    };
+    const report = await runRelease(
+      [
+        {
+          context: { ...fakeContext(staging), interrupt: controller.signal },
+          plan: { ...plan(), target: "staging" },
+        },
+        { context: { ...fakeContext(production), interrupt: controller.signal }, plan: plan() },
+      ],
+      virtualClock(),
+    );
+    expect(report).toMatchObject({
+      ok: false,
+      interrupted: { by: "SIGINT", during: "the production deploy, wave 2/3 (auth, queue)" },
+    });
+    for (const cloud of [staging, production]) {
+      for (const name of ["db", "auth", "queue", "gateway"]) {
+        expect(cloud.serving(name)).toBe(`old-${name}`);
+      }
+    }
+    expect(renderTerminal(report).split("\n")[0]).toMatch(
+      /^!!! INTERRUPTED by SIGINT during the production deploy, wave 2\/3 \(auth, queue\): .* rolled back$/,
+    );
+  });
+
+  it("does not stop a rollback command: it runs to its end and reports the interruption", async () => {
+    const cloud = new FakeCloud();
+    cloud.history.set("db", ["old-a", "old-b"]);
+    const controller = new AbortController();
+    controller.abort("SIGTERM");
+    const report = await runRollback(
+      { ...fakeContext(cloud), interrupt: controller.signal },
+      db,
+      undefined,
+    );
+    expect(report).toMatchObject({ ok: true, interrupted: { by: "SIGTERM" } });
+    expect(cloud.serving("db")).toBe("old-a");
+    expect(renderTerminal(report).split("\n")[0]).toBe(
+      "!!! INTERRUPTED by SIGTERM during the rollback of db: the rollback went on to its end; db-production rolled back to old-a and healthy",
+    );
+  });
+});
+
+describe("a failing D1 migration", () => {
+  it("stops its service before the code, rolls back the run and says what D1 keeps", async () => {
+    const cloud = seeded();
+    cloud.migrations.set("auth", [
+      { database: "auth-db", applied: ["0001_ok.sql"], failed: "0002_broken.sql" },
+    ]);
+    const report = await runDeploy(fakeContext(cloud), plan());
+    expect(cloud.events).not.toContain("deploy auth");
+    expect(cloud.serving("db")).toBe("old-db");
+    const auth = report.services.find((entry) => entry.service === "auth");
+    expect(auth?.failure).toBe(
+      'migrations: wrangler d1 migrations apply auth-db: 0002_broken.sql failed: near ";": syntax error; its code was not deployed',
+    );
+    expect(auth?.migrations).toEqual([
+      { database: "auth-db", applied: ["0001_ok.sql"], failed: "0002_broken.sql" },
+    ]);
+    expect(renderTerminal(report)).toContain(
+      "⚠ auth: D1 auth-db keeps 0001_ok.sql, applied by this run (0002_broken.sql failed); D1 is not rolled back",
+    );
   });
 });
 

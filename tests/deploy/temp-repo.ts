@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,8 +38,16 @@ export async function copyRepo(): Promise<TempRepo> {
 
 export class TempRepo {
   private readonly originals = new Map<string, string>();
+  private readonly added = new Set<string>();
 
   constructor(readonly root: string) {}
+
+  /** Writes a new file (removed again by restore()). */
+  async add(path: string, text: string): Promise<void> {
+    this.added.add(path);
+    await mkdir(dirname(join(this.root, path)), { recursive: true });
+    await writeFile(join(this.root, path), text, { flag: "wx" });
+  }
 
   /** Rewrites a file (keeping its original for restore()). */
   async patch(path: string, edit: (text: string) => string): Promise<void> {
@@ -56,23 +64,23 @@ export class TempRepo {
       await writeFile(join(this.root, path), text);
     }
     this.originals.clear();
+    for (const path of this.added) {
+      await rm(join(this.root, path), { force: true });
+    }
+    this.added.clear();
   }
 
-  /** `pnpm pipeline <args>` in this copy, as a separate process (Node 24 via node_modules/.bin). */
+  /** What `pnpm run pipeline <args>` runs, in this copy, as a separate process (this Node 24). */
   async pipeline(
     args: string[],
     env: Record<string, string | undefined> = {},
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const result = await execa(
-      join(MAIN_ROOT, "node_modules/.bin/tsx"),
-      ["pipeline/cli.ts", ...args],
-      {
-        cwd: this.root,
-        reject: false,
-        stdin: "ignore",
-        env: { PIPELINE_HEALTH_TIMEOUT_MS: "15000", ...env },
-      },
-    );
+    const result = await execa(process.execPath, ["--import", "tsx", "pipeline/cli.ts", ...args], {
+      cwd: this.root,
+      reject: false,
+      stdin: "ignore",
+      env: { PIPELINE_HEALTH_TIMEOUT_MS: "15000", ...env },
+    });
     return {
       exitCode: result.exitCode ?? 1,
       stdout: String(result.stdout),

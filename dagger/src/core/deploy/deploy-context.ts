@@ -1,6 +1,7 @@
 import type { DeployTarget } from "../services/catalog.js";
 import type { HealthPolicy } from "./health.js";
 import type { Clock, EndpointResolver, HttpClient, ProgressSink, WorkerDeployer } from "./ports.js";
+import type { UnfinishedRollbacks } from "./unfinished-rollbacks.js";
 
 /** Everything a deploy, rollback or release needs from the engine running it. */
 export interface DeployContext {
@@ -11,4 +12,12 @@ export interface DeployContext {
   clock: Clock;
   health: HealthPolicy;
   progress: ProgressSink;
+  /**
+   * Aborted, with a reason naming what (e.g. "SIGTERM"), when the run must stop: it starts no
+   * further deploy, lets calls in flight end, rolls back what it changed and reports the
+   * interruption first. Absent where the engine passes no cancellation on.
+   */
+  interrupt?: AbortSignal;
+  /** Kept current for a runner that may have to end before the run does (see the class). */
+  unfinished?: UnfinishedRollbacks;
 }

@@ -29,7 +29,9 @@ export interface HealthResult {
 /**
  * Polls `GET /health` until it answers 200 with `status: "ok"` and, when `expectedVersion` is
  * given, reports that version: right after a deploy or rollback the old version can still be
- * answering, and a healthy old version proves nothing about the new one.
+ * answering, and a healthy old version proves nothing about the new one. An aborted `stop`
+ * ends the waiting early (a new version of an interrupted run is rolled back anyway); checks
+ * that prove a rollback pass none.
  */
 export async function pollHealth(
   http: HttpClient,
@@ -37,13 +39,25 @@ export async function pollHealth(
   baseUrl: string,
   expectedVersion: string | undefined,
   policy: HealthPolicy,
+  stop?: AbortSignal,
 ): Promise<HealthResult> {
   const started = clock.now();
   const deadline = started + policy.timeoutMs;
   let delay = policy.initialDelayMs;
   let attempts = 0;
   let observedVersion: string | undefined;
+  let last = "no answer yet";
+  const result = (failure?: string): HealthResult => ({
+    ok: failure === undefined,
+    attempts,
+    durationMs: clock.now() - started,
+    ...(observedVersion === undefined ? {} : { observedVersion }),
+    ...(failure === undefined ? {} : { failure }),
+  });
   for (;;) {
+    if (stop?.aborted) {
+      return result(`interrupted before it answered healthy; last: ${last}`);
+    }
     attempts += 1;
     const remaining = Math.max(1, deadline - clock.now());
     const probe = await probeOnce(
@@ -53,22 +67,16 @@ export async function pollHealth(
       Math.min(policy.requestTimeoutMs, remaining),
     );
     observedVersion = probe.version ?? observedVersion;
-    const base = {
-      attempts,
-      durationMs: clock.now() - started,
-      ...(observedVersion === undefined ? {} : { observedVersion }),
-    };
     if (probe.failure === undefined) {
-      return { ok: true, ...base };
+      return result();
     }
+    last = probe.failure;
     if (clock.now() + delay >= deadline) {
-      return {
-        ok: false,
-        ...base,
-        failure: `not healthy after ${formatSeconds(policy.timeoutMs)} (${attempts} attempts); last: ${probe.failure}`,
-      };
+      return result(
+        `not healthy after ${formatSeconds(policy.timeoutMs)} (${attempts} attempts); last: ${last}`,
+      );
     }
-    await clock.sleep(delay);
+    await clock.sleep(delay, stop);
     delay = Math.min(delay * 2, policy.maxDelayMs);
   }
 }

@@ -18,8 +18,26 @@ export interface WorkerDeployer {
    * from `wrangler deployments list --json`; empty when the Worker has never been deployed.
    */
   deploymentHistory(service: ServiceInfo, target: DeployTarget): Promise<string[]>;
+  /**
+   * `wrangler d1 migrations apply --remote` for each of the service's D1 databases that has
+   * migrations, before the code that may need them goes live. Throws a MigrationFailedError
+   * (with what was applied before the failure) when one fails. Nothing rolls D1 back.
+   *
+   * Both this and `deploy` check `interrupt` again just before wrangler starts (they may have
+   * had files to prepare since the caller checked) and then start nothing: migrations return
+   * what they applied so far, a deploy throws a NotStartedError.
+   */
+  applyMigrations(
+    service: ServiceInfo,
+    target: DeployTarget,
+    interrupt?: AbortSignal,
+  ): Promise<AppliedMigrations[]>;
   /** `wrangler deploy`; throws a DeployCommandError when wrangler fails. */
-  deploy(service: ServiceInfo, target: DeployTarget): Promise<DeployedVersion>;
+  deploy(
+    service: ServiceInfo,
+    target: DeployTarget,
+    interrupt?: AbortSignal,
+  ): Promise<DeployedVersion>;
   /** `wrangler rollback <versionId> -m <message>`; throws a DeployCommandError on failure. */
   rollback(
     service: ServiceInfo,
@@ -39,6 +57,46 @@ export class DeployCommandError extends Error {
   ) {
     super(`${command}: ${message}`);
     this.name = "DeployCommandError";
+  }
+}
+
+/**
+ * A call the runner stopped while it was still running (after an interruption's grace period):
+ * what it had done by then is unknown, and a stopped deploy may still go live.
+ */
+export class StoppedCommandError extends DeployCommandError {
+  constructor(command: string, message: string) {
+    super(command, message);
+    this.name = "StoppedCommandError";
+  }
+}
+
+/** The run was interrupted before this call started, so it did not start. */
+export class NotStartedError extends Error {
+  constructor(command: string) {
+    super(`${command}: not started, the run was interrupted`);
+    this.name = "NotStartedError";
+  }
+}
+
+/** What `wrangler d1 migrations apply` did to one database. */
+export interface AppliedMigrations {
+  database: string;
+  /** The migrations this run applied, in order; they stay applied whatever happens next. */
+  applied: string[];
+  /** The migration that failed; wrangler stops there, keeping the ones before it. */
+  failed?: string;
+}
+
+export class MigrationFailedError extends DeployCommandError {
+  constructor(
+    command: string,
+    message: string,
+    /** Every database handled so far, the failed one last. */
+    readonly migrations: AppliedMigrations[],
+  ) {
+    super(command, message);
+    this.name = "MigrationFailedError";
   }
 }
 
@@ -73,12 +131,22 @@ export interface EndpointResolver {
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, signal?.aborted ? 0 : ms);
+      signal?.addEventListener("abort", done, { once: true });
+    }),
 };
 
 /** One line of live progress; the host prints it, the Dagger runner logs it. */

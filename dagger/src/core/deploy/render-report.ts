@@ -4,6 +4,7 @@ import {
   type AnyDeployReport,
   type DeployReport,
   failedRollbacks,
+  type RollbackOutcome,
   type RollbackReport,
   type ServiceReport,
 } from "./report.js";
@@ -19,12 +20,63 @@ const COLUMNS = [
   "time",
 ];
 
-/** The loud lines: one per rollback that did not finish, with the command that finishes it. */
-export function rollbackAlarms(report: AnyDeployReport): string[] {
-  return failedRollbacks(report).map(
-    ({ service, target, rollback }) =>
-      `ROLLBACK FAILED: ${service} (${target}) is NOT back on ${rollback.toVersion}: ${rollback.failure ?? rollback.note}. Finish it by hand: ${rollback.manualCommand ?? "(no command known)"}`,
-  );
+/**
+ * The loud lines, in this order: the interruption, if any (always the first line of a
+ * report); then one per rollback that did not finish, with the command that finishes it; then
+ * one per deploy stopped mid-flight, which may still go live.
+ */
+export function alarms(report: AnyDeployReport): string[] {
+  const interruption = interruptionLine(report);
+  return [
+    ...(interruption === undefined ? [] : [interruption]),
+    ...failedRollbacks(report).map(
+      ({ service, target, rollback }) =>
+        `ROLLBACK FAILED: ${service} (${target}) is NOT back on ${rollback.toVersion}: ${rollback.failure ?? rollback.note}. Finish it by hand: ${rollback.manualCommand ?? "(no command known)"}`,
+    ),
+    ...deployReports(report).flatMap((deploy) =>
+      deploy.services.flatMap(({ service, stoppedDeploy }) =>
+        stoppedDeploy
+          ? [
+              `CHECK ${service} (${deploy.target}): its wrangler deploy was stopped mid-flight and may still go live; if it does, roll it back by hand: ${stoppedDeploy.manualCommand ?? "(first deploy: no earlier version)"}`,
+            ]
+          : [],
+      ),
+    ),
+  ];
+}
+
+function deployReports(report: AnyDeployReport): DeployReport[] {
+  switch (report.kind) {
+    case "deploy":
+      return [report];
+    case "rollback":
+      return [];
+    case "release":
+      return report.stages.map((stage) => stage.deploy);
+  }
+}
+
+/** What an interruption left behind, in one line: what was rolled back and what was not. */
+function interruptionLine(report: AnyDeployReport): string | undefined {
+  const { interrupted } = report;
+  if (interrupted === undefined) return undefined;
+  const head = `INTERRUPTED by ${interrupted.by} during ${interrupted.during}`;
+  if (report.kind === "rollback") {
+    return `${head}: the rollback went on to its end; ${report.rollback.note}`;
+  }
+  const services = deployReports(report).flatMap((deploy) => deploy.services);
+  const changed = services.filter((service) => service.newVersion !== undefined);
+  const count = (outcome: RollbackOutcome) =>
+    changed.filter((service) => service.rollback?.outcome === outcome).length;
+  const failed = count("failed");
+  const firstDeploys = count("nothing-to-roll-back");
+  const stopped = services.filter((service) => service.stoppedDeploy).length;
+  const what = report.kind === "release" ? "this release" : "this run";
+  const outcome =
+    changed.length === 0
+      ? `no deploy was started after it and nothing ${what} deployed went live`
+      : `no deploy was started after it; ${count("rolled-back")} of ${changed.length} service(s) ${what} deployed rolled back${failed ? `, ${failed} rollback(s) FAILED` : ""}${firstDeploys ? `, ${firstDeploys} first deploy(s) left in place` : ""}`;
+  return `${head}: ${outcome}${stopped ? `; ${stopped} deploy(s) stopped mid-flight, see CHECK` : ""}`;
 }
 
 export function renderPlan(plan: DeployPlan): string {
@@ -40,7 +92,7 @@ export function renderPlan(plan: DeployPlan): string {
 }
 
 export function renderTerminal(report: AnyDeployReport): string {
-  const lines = rollbackAlarms(report).map((alarm) => `!!! ${alarm}`);
+  const lines = alarms(report).map((alarm) => `!!! ${alarm}`);
   switch (report.kind) {
     case "deploy":
       lines.push(...deployLines(report, false));
@@ -65,7 +117,7 @@ export function renderTerminal(report: AnyDeployReport): string {
 }
 
 export function renderMarkdown(report: AnyDeployReport): string {
-  const lines = rollbackAlarms(report).map((alarm) => `> [!CAUTION]\n> **${alarm}**\n`);
+  const lines = alarms(report).map((alarm) => `> [!CAUTION]\n> **${alarm}**\n`);
   switch (report.kind) {
     case "deploy":
       lines.push(...deployLines(report, true));
@@ -106,10 +158,11 @@ function deployLines(report: DeployReport, markdown: boolean): string[] {
   const recovery =
     report.recoveryMs === undefined
       ? ""
-      : `; ${rolledBack ? "rollback finished" : "nothing to roll back"} ${formatSeconds(report.recoveryMs)} after the failure`;
-  const headline = `deploy to ${report.target}: ${report.ok ? "OK" : "FAILED"} in ${formatSeconds(report.durationMs)}${recovery}`;
+      : `; ${rolledBack ? "rollback finished" : "nothing to roll back"} ${formatSeconds(report.recoveryMs)} after the ${report.interrupted && !report.services.some((service) => service.outcome === "failed") ? "interruption" : "failure"}`;
+  const status = report.ok ? "OK" : report.interrupted ? "INTERRUPTED" : "FAILED";
+  const headline = `deploy to ${report.target}: ${status} in ${formatSeconds(report.durationMs)}${recovery}`;
   const rows = report.services.map(serviceRow);
-  const problems = report.services.flatMap(problemLines);
+  const problems = report.services.flatMap((service) => problemLines(service, report.ok));
   if (markdown) {
     return [
       `### ${report.ok ? "✅" : "❌"} ${headline}`,
@@ -167,13 +220,26 @@ function rollbackCell(rollback: RollbackReport | undefined): string {
   }
 }
 
-function problemLines(report: ServiceReport): string[] {
+/**
+ * What went wrong with one service. When the run did not succeed, also what its D1 migrations
+ * did: the code is rolled back, the schema is not.
+ */
+function problemLines(report: ServiceReport, runOk: boolean): string[] {
   const lines: string[] = [];
   if (report.failure && report.outcome !== "skipped") {
     lines.push(`✗ ${report.service}: ${report.failure}`);
   }
   if (report.rollback && report.rollback.outcome !== "rolled-back") {
     lines.push(`↩ ${report.service}: ${report.rollback.note}`);
+  }
+  for (const { database, applied, failed } of runOk ? [] : (report.migrations ?? [])) {
+    if (applied.length === 0 && failed === undefined) continue;
+    const kept = applied.length
+      ? `keeps ${applied.join(", ")}, applied by this run`
+      : "has no migration applied by this run";
+    lines.push(
+      `⚠ ${report.service}: D1 ${database} ${kept}${failed ? ` (${failed} failed)` : ""}; D1 is not rolled back`,
+    );
   }
   return lines;
 }

@@ -1,5 +1,7 @@
 import type { DeployTarget } from "../services/catalog.js";
 import type { HealthResult } from "./health.js";
+import type { Interruption } from "./interruption.js";
+import type { AppliedMigrations } from "./ports.js";
 import type { SmokeResult } from "./smoke-tests.js";
 
 export type RollbackOutcome = "rolled-back" | "failed" | "nothing-to-roll-back";
@@ -17,8 +19,12 @@ export interface RollbackReport {
   manualCommand?: string;
 }
 
-/** `skipped`: not started because an earlier wave (or a sibling's record step) failed. */
-export type ServiceOutcome = "deployed" | "failed" | "skipped";
+/**
+ * `skipped`: not started because an earlier wave failed or the run was interrupted first.
+ * `interrupted`: the run was interrupted while this service was under way (its new version, if
+ * it got one, is rolled back with the rest).
+ */
+export type ServiceOutcome = "deployed" | "failed" | "skipped" | "interrupted";
 
 export interface ServiceTimings {
   recordMs?: number;
@@ -35,10 +41,17 @@ export interface ServiceReport {
   outcome: ServiceOutcome;
   /** The version serving before this run; null when the Worker had never been deployed. */
   previousVersion: string | null;
+  /** D1 migrations applied before the code, per database (absent when it has none). */
+  migrations?: AppliedMigrations[];
   newVersion?: string;
   url?: string;
-  /** Which step failed and why. */
+  /** Which step failed (or was interrupted) and why. */
   failure?: string;
+  /**
+   * Set when the runner stopped its `wrangler deploy` mid-flight: the version it uploaded may
+   * still go live after the run ends; this is the command that undoes it by hand.
+   */
+  stoppedDeploy?: { manualCommand: string | undefined };
   health?: HealthResult;
   smoke: SmokeResult[];
   rollback?: RollbackReport;
@@ -46,7 +59,9 @@ export interface ServiceReport {
   durationMs: number;
 }
 
+/** Every report names an interruption first, so it is the first thing anyone reads. */
 export interface DeployReport {
+  interrupted?: Interruption;
   kind: "deploy";
   target: DeployTarget;
   ok: boolean;
@@ -56,11 +71,13 @@ export interface DeployReport {
   /** Service names per wave, in deploy order. */
   waves: string[][];
   services: ServiceReport[];
-  /** From the moment a failure stopped the run to the last rollback verified healthy. */
+  /** From the moment a failure or interruption stopped the run to the last rollback verified. */
   recoveryMs?: number;
 }
 
 export interface RollbackCommandReport {
+  /** The rollback itself still runs to its end: it is what an interruption asks for. */
+  interrupted?: Interruption;
   kind: "rollback";
   target: DeployTarget;
   ok: boolean;
@@ -82,6 +99,7 @@ export interface ServiceValidation {
 }
 
 export interface ReleaseReport {
+  interrupted?: Interruption;
   kind: "release";
   ok: boolean;
   startedAt: string;

@@ -5,7 +5,8 @@ import type { RollbackReport } from "./report.js";
 
 /**
  * Returns one service to `toVersion` and proves it with a health check that must report that
- * version. A null `toVersion` (first deploy) has nothing to go back to and says so.
+ * version. A null `toVersion` (first deploy) has nothing to go back to and says so. An
+ * interruption does not cut it short: returning to the old version is what it asks for.
  */
 export async function rollbackService(
   context: DeployContext,
@@ -27,6 +28,7 @@ export async function rollbackService(
     };
   }
   const manualCommand = deployer.manualRollbackCommand(service, target, toVersion);
+  context.unfinished?.opened(worker, manualCommand);
   context.progress(`  ↩ ${service.name}: rolling back to ${toVersion}`);
   try {
     await deployer.rollback(service, target, toVersion, `pipeline rollback: ${reason}`);
@@ -41,6 +43,7 @@ export async function rollbackService(
     };
   }
   if (baseUrl === undefined) {
+    context.unfinished?.closed(worker);
     return {
       outcome: "rolled-back",
       toVersion,
@@ -60,6 +63,7 @@ export async function rollbackService(
       manualCommand,
     };
   }
+  context.unfinished?.closed(worker);
   context.progress(`  ✓ ${service.name}: back on ${toVersion}, healthy`);
   return {
     outcome: "rolled-back",

@@ -2,7 +2,13 @@ import type { ServiceInfo } from "../services/catalog.js";
 import type { DeployContext } from "./deploy-context.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { formatSeconds, pollHealth } from "./health.js";
-import type { DeployedVersion } from "./ports.js";
+import { InterruptWatch } from "./interruption.js";
+import {
+  type DeployedVersion,
+  MigrationFailedError,
+  NotStartedError,
+  StoppedCommandError,
+} from "./ports.js";
 import type { DeployReport, ServiceReport } from "./report.js";
 import { rollbackService } from "./rollback-service.js";
 import { runSmokeTest, type SmokeTest } from "./smoke-tests.js";
@@ -15,50 +21,65 @@ interface ServiceRun {
 /**
  * Deploys the plan wave by wave (a wave's services in parallel). The first failure stops every
  * later wave, then every service this run changed is rolled back, last wave first, each proven
- * by a health check on its previous version.
+ * by a health check on its previous version. An interruption (`context.interrupt`) does the
+ * same from wherever the run is: no deploy starts after it, the ones in flight end, and all
+ * this run changed is rolled back.
  */
 export async function runDeploy(context: DeployContext, plan: DeployPlan): Promise<DeployReport> {
   const { clock, progress, target } = context;
   const started = clock.now();
   const startedAt = new Date(started).toISOString();
+  const watch = new InterruptWatch(context.interrupt, clock, "the start, before wave 1");
   const runs: ServiceRun[][] = plan.waves.map((wave, index) =>
     wave.map((service) => ({ service, report: pendingReport(context, service, index + 1) })),
   );
   let failedAt: number | undefined;
   for (const [index, wave] of runs.entries()) {
-    if (failedAt !== undefined) {
+    const interruption = watch.interrupted;
+    if (failedAt !== undefined || interruption) {
       for (const run of wave) {
-        run.report.failure = "not deployed: an earlier wave failed";
+        run.report.failure = interruption
+          ? `not deployed: interrupted by ${interruption.by}`
+          : "not deployed: an earlier wave failed";
       }
       continue;
     }
-    progress(`wave ${index + 1}/${runs.length}: ${wave.map((run) => run.service.name).join(", ")}`);
-    await Promise.all(wave.map((run) => deployService(context, run, plan.smokeTests)));
+    const names = wave.map((run) => run.service.name).join(", ");
+    watch.enter(`wave ${index + 1}/${runs.length} (${names})`);
+    progress(`wave ${index + 1}/${runs.length}: ${names}`);
+    await Promise.all(wave.map((run) => deployService(context, watch, run, plan.smokeTests)));
     if (wave.some((run) => run.report.outcome === "failed")) {
       failedAt = clock.now();
     }
   }
   let recoveryMs: number | undefined;
-  if (failedAt !== undefined) {
+  const stoppedAt = failedAt ?? watch.at;
+  if (stoppedAt !== undefined) {
     const failed = runs.flat().find((run) => run.report.outcome === "failed");
+    const interruption = watch.interrupted;
+    watch.enter("the rollback");
     await rollBackRun(
       context,
       plan,
       runs.flat().map((run) => run.report),
-      `${failed?.service.name ?? "a service"} failed (${failed?.report.failure ?? "unknown"})`,
+      interruption && failedAt === undefined
+        ? `interrupted by ${interruption.by}`
+        : `${failed?.service.name ?? "a service"} failed (${failed?.report.failure ?? "unknown"})`,
     );
-    recoveryMs = clock.now() - failedAt;
+    recoveryMs = clock.now() - stoppedAt;
   }
-  const services = runs.flat().map((run) => run.report);
+  // Read again: a signal during the rollback is reported too (the rollback itself went on).
+  const interrupted = watch.interrupted;
   return {
+    ...(interrupted === undefined ? {} : { interrupted }),
     kind: "deploy",
     target,
-    ok: failedAt === undefined,
+    ok: stoppedAt === undefined && interrupted === undefined,
     dryRun: false,
     startedAt,
     durationMs: clock.now() - started,
     waves: plan.waves.map((wave) => wave.map((service) => service.name)),
-    services,
+    services: runs.flat().map((run) => run.report),
     ...(recoveryMs === undefined ? {} : { recoveryMs }),
   };
 }
@@ -109,20 +130,31 @@ function pendingReport(context: DeployContext, service: ServiceInfo, wave: numbe
   };
 }
 
-/** Record the serving version, deploy, wait for health on the new version, run smoke tests. */
+/**
+ * Record the serving version, apply D1 migrations, deploy, wait for health on the new version,
+ * run smoke tests. Between steps an interruption stops the service where it is.
+ */
 async function deployService(
   context: DeployContext,
+  watch: InterruptWatch,
   run: ServiceRun,
   smokeTests: Record<string, SmokeTest[]>,
 ): Promise<void> {
   const { clock, deployer, progress, target } = context;
   const { service, report } = run;
   const started = clock.now();
-  const fail = (failure: string) => {
-    report.outcome = "failed";
+  const end = (outcome: "failed" | "interrupted", failure: string) => {
+    report.outcome = outcome;
     report.failure = failure;
     report.durationMs = clock.now() - started;
     progress(`  ✗ ${service.name}: ${failure}`);
+  };
+  const fail = (failure: string) => end("failed", failure);
+  /** True (and the service ends as interrupted, `when`) once the run has been interrupted. */
+  const interrupted = (when: string) => {
+    const interruption = watch.interrupted;
+    if (interruption) end("interrupted", `interrupted by ${interruption.by} ${when}`);
+    return interruption !== undefined;
   };
 
   let stepStarted = clock.now();
@@ -134,18 +166,63 @@ async function deployService(
     return fail(`record current version: ${(error as Error).message}`);
   }
   report.timings.recordMs = clock.now() - stepStarted;
+  const early = watch.interrupted;
+  if (early) {
+    report.failure = `not deployed: interrupted by ${early.by}`;
+    return;
+  }
 
   stepStarted = clock.now();
-  let deployed: DeployedVersion;
   try {
-    deployed = await deployer.deploy(service, target);
+    report.migrations = await deployer.applyMigrations(service, target, context.interrupt);
   } catch (error) {
     report.timings.deployMs = clock.now() - stepStarted;
+    if (error instanceof MigrationFailedError) report.migrations = error.migrations;
+    return fail(`migrations: ${(error as Error).message}; its code was not deployed`);
+  }
+  for (const { database, applied } of report.migrations) {
+    if (applied.length > 0) {
+      progress(`  → ${service.name}: applied ${applied.join(", ")} to ${database}`);
+    }
+  }
+  if (interrupted("before its code was deployed")) return;
+
+  const worker = service.workerNames[target];
+  context.unfinished?.opened(
+    worker,
+    report.previousVersion === null
+      ? `${worker}: first deploy, there is no earlier version to return to`
+      : deployer.manualRollbackCommand(service, target, report.previousVersion),
+  );
+  progress(`  → ${service.name}: deploying (serving ${report.previousVersion ?? "nothing yet"})`);
+  let deployed: DeployedVersion;
+  try {
+    deployed = await deployer.deploy(service, target, context.interrupt);
+  } catch (error) {
+    report.timings.deployMs = clock.now() - stepStarted;
+    if (error instanceof NotStartedError) {
+      context.unfinished?.closed(worker);
+      interrupted("before its code was deployed");
+      return;
+    }
     await noticePartialDeploy(context, run);
-    return fail(`deploy: ${(error as Error).message}`);
+    if (report.newVersion === undefined && error instanceof StoppedCommandError) {
+      // Not live when we asked, but its upload may still land: say so, and keep it unfinished.
+      report.stoppedDeploy = {
+        manualCommand:
+          report.previousVersion === null
+            ? undefined
+            : deployer.manualRollbackCommand(service, target, report.previousVersion),
+      };
+    } else if (report.newVersion === undefined) {
+      context.unfinished?.closed(worker);
+    }
+    const failure = `deploy: ${(error as Error).message}`;
+    return watch.interrupted ? end("interrupted", failure) : fail(failure);
   }
   report.timings.deployMs = clock.now() - stepStarted;
   report.newVersion = deployed.versionId;
+  if (interrupted("once its deploy had finished")) return;
 
   const baseUrl = await context.endpoints.baseUrl(service, target, deployed);
   if (baseUrl === undefined) {
@@ -162,14 +239,17 @@ async function deployService(
     baseUrl,
     deployed.versionId,
     context.health,
+    context.interrupt,
   );
   report.timings.healthMs = clock.now() - stepStarted;
+  if (interrupted("during its health check")) return;
   if (!report.health.ok) {
     return fail(`health: ${report.health.failure ?? "unhealthy"}`);
   }
 
   stepStarted = clock.now();
   for (const test of smokeTests[service.name] ?? []) {
+    if (interrupted("during its smoke tests")) return;
     const result = await runSmokeTest(context.http, baseUrl, test, clock.now);
     report.smoke.push(result);
     if (!result.ok) {

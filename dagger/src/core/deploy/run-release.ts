@@ -1,6 +1,7 @@
 import type { DeployContext } from "./deploy-context.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { pollHealth } from "./health.js";
+import { type Interruption, InterruptWatch } from "./interruption.js";
 import type { DeployReport, ReleaseReport, ServiceValidation } from "./report.js";
 import { rollBackRun, runDeploy } from "./run-deploy.js";
 import { runSmokeTest } from "./smoke-tests.js";
@@ -13,7 +14,8 @@ export interface ReleaseStage {
 /**
  * Deploys each stage in turn (staging, then production) and, once a stage's waves are all
  * out, validates the whole stage again: a later wave can break an earlier service. Stops at the
- * first failure; a stage that fails has already rolled itself back.
+ * first failure; a stage that fails has already rolled itself back. An interruption rolls back
+ * every stage this release changed, the latest first, not only the one under way.
  */
 export async function runRelease(
   stages: ReleaseStage[],
@@ -21,7 +23,8 @@ export async function runRelease(
 ): Promise<ReleaseReport> {
   const started = clock.now();
   const reports: ReleaseReport["stages"] = [];
-  const finish = (stoppedAt?: string): ReleaseReport => ({
+  const finish = (stoppedAt?: string, interrupted?: Interruption): ReleaseReport => ({
+    ...(interrupted === undefined ? {} : { interrupted }),
     kind: "release",
     ok: stoppedAt === undefined,
     startedAt: new Date(started).toISOString(),
@@ -29,21 +32,45 @@ export async function runRelease(
     stages: reports,
     ...(stoppedAt === undefined ? {} : { stoppedAt }),
   });
+  const rollBackEarlierStages = async (reason: string) => {
+    for (const [index, stage] of [...reports.entries()].reverse().slice(1)) {
+      const { context, plan } = stages[index] as ReleaseStage;
+      await rollBackRun(context, plan, stage.deploy.services, reason);
+      stage.deploy.ok = false;
+    }
+  };
   for (const { context, plan } of stages) {
     const deploy = await runDeploy(context, plan);
     if (!deploy.ok) {
       reports.push({ deploy, validation: [] });
+      const interrupted = deploy.interrupted;
+      if (interrupted) {
+        const reason = `interrupted by ${interrupted.by}`;
+        await rollBackEarlierStages(reason);
+        return finish(`${plan.target} deploy ${reason}`, {
+          ...interrupted,
+          during: `the ${plan.target} deploy, ${interrupted.during}`,
+        });
+      }
       return finish(`${plan.target} deploy failed`);
     }
+    const watch = new InterruptWatch(context.interrupt, clock, `the validation of ${plan.target}`);
     context.progress(`validating ${plan.target}: health and smoke tests of every service`);
     const validation = await validateStage(context, plan, deploy);
     reports.push({ deploy, validation });
     const invalid = validation.filter((result) => !result.ok).map((result) => result.service);
-    if (invalid.length > 0) {
-      const reason = `${plan.target} validation failed for ${invalid.join(", ")}`;
+    const interrupted = watch.interrupted;
+    if (interrupted || invalid.length > 0) {
+      const reason = interrupted
+        ? `interrupted by ${interrupted.by}`
+        : `${plan.target} validation failed for ${invalid.join(", ")}`;
       // Each service passed on its own; together they do not, so none of the new versions stay.
       await rollBackRun(context, plan, deploy.services, reason);
       deploy.ok = false;
+      if (interrupted) {
+        await rollBackEarlierStages(reason);
+        return finish(`${plan.target} ${reason}`, interrupted);
+      }
       return finish(reason);
     }
   }
@@ -66,9 +93,11 @@ async function validateStage(
         report.url,
         report.newVersion,
         context.health,
+        context.interrupt,
       );
       const smoke = [];
       for (const test of plan.smokeTests[report.service] ?? []) {
+        if (context.interrupt?.aborted) break;
         smoke.push(await runSmokeTest(context.http, report.url, test, context.clock.now));
       }
       const failedSmoke = smoke.find((result) => !result.ok);

@@ -1,5 +1,6 @@
 import type { ServiceInfo } from "../services/catalog.js";
 import type { DeployContext } from "./deploy-context.js";
+import { InterruptWatch } from "./interruption.js";
 import type { RollbackCommandReport } from "./report.js";
 import { rollbackService } from "./rollback-service.js";
 
@@ -12,7 +13,8 @@ export class NothingToRollBackError extends Error {
 
 /**
  * `rollback --service x [--to id]`: without `--to`, returns to the version the deployment
- * before the current one served (what `wrangler rollback` would pick), then checks health.
+ * before the current one served (what `wrangler rollback` would pick), then checks health. An
+ * interruption is reported but stops nothing: a rollback is what an interruption would do.
  */
 export async function runRollback(
   context: DeployContext,
@@ -22,6 +24,7 @@ export async function runRollback(
   const { clock, target } = context;
   const started = clock.now();
   const worker = service.workerNames[target];
+  const watch = new InterruptWatch(context.interrupt, clock, `the rollback of ${service.name}`);
   const history = await context.deployer.deploymentHistory(service, target);
   const current = history.at(-1) ?? null;
   if (current === null) {
@@ -44,7 +47,9 @@ export async function runRollback(
     "requested by `pipeline rollback`",
     await context.endpoints.baseUrl(service, target, undefined),
   );
+  const interrupted = watch.interrupted;
   return {
+    ...(interrupted === undefined ? {} : { interrupted }),
     kind: "rollback",
     target,
     ok: rollback.outcome === "rolled-back",

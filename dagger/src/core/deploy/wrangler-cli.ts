@@ -72,6 +72,8 @@ export interface WranglerRun {
   stdout: string;
   stderr: string;
   records: WranglerOutputRecord[];
+  /** Set when the runner stopped the call before it ended: why (e.g. an interruption's grace ran out). */
+  stopped?: string;
 }
 
 /**
@@ -90,7 +92,10 @@ export function wranglerFailure(run: WranglerRun): string {
     if (line.trim() !== "") details.push(line.trim());
   }
   const message =
-    failed?.message || `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-8).join("\n");
+    failed?.message ||
+    `${run.stderr}\n${run.stdout}`.trim().split("\n").slice(-8).join("\n") ||
+    // Killed before it could say anything (e.g. by a signal: the runner reports 128 + its number).
+    `wrangler exited with code ${run.exitCode} without a message`;
   return [message, ...details].join(" — ");
 }
 
@@ -144,4 +149,25 @@ export function deployedVersion(
 /** The workers.dev URL among a deploy's targets: where staging and production are health-checked. */
 export function workersDevUrl(urls: readonly string[]): string | undefined {
   return urls.find((url) => /^https:\/\/[^/]+\.workers\.dev\/?$/.test(url));
+}
+
+/**
+ * Which migrations `wrangler d1 migrations apply` applied, read from its tables: it has no
+ * JSON output, and prints the pending migrations, then the table again after each one with ✅
+ * on those applied. The last status seen for a name is its final one. `pending` keeps
+ * wrangler's order, so after a failure the first pending one not applied is the one that failed.
+ */
+export function parseMigrationsApply(stdout: string): { pending: string[]; applied: string[] } {
+  const applied = new Map<string, boolean>();
+  for (const line of stdout.split("\n")) {
+    // A row is "│ 0001_init.sql │ ✅ │" (or "│ 0001_init.sql │" in the first table).
+    const cells = line.split("│").map((cell) => cell.trim());
+    const name = cells[1];
+    if (cells.length < 3 || name === undefined || !name.endsWith(".sql")) continue;
+    applied.set(name, cells[2]?.startsWith("✅") === true);
+  }
+  return {
+    pending: [...applied.keys()],
+    applied: [...applied].filter(([, done]) => done).map(([name]) => name),
+  };
 }

@@ -1,11 +1,20 @@
 import type { RepoReader } from "../repo-reader.js";
 import type { ServiceInfo } from "../services/catalog.js";
 import { d1MigrationDatabases } from "./d1-migrations.js";
-import { DeployCommandError, type DeployedVersion, type WorkerDeployer } from "./ports.js";
+import {
+  type AppliedMigrations,
+  DeployCommandError,
+  type DeployedVersion,
+  MigrationFailedError,
+  NotStartedError,
+  StoppedCommandError,
+  type WorkerDeployer,
+} from "./ports.js";
 import {
   deployedVersion,
   isWorkerNotFound,
   parseDeploymentHistory,
+  parseMigrationsApply,
   type WranglerRun,
   wranglerArgs,
   wranglerFailure,
@@ -31,28 +40,48 @@ export interface WranglerDeployerPorts {
  */
 export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDeployer {
   const redact = ports.redact ?? ((text: string) => text);
+  const succeeded = (result: WranglerRun) => result.exitCode === 0 && result.stopped === undefined;
+  const reason = (result: WranglerRun) => result.stopped ?? redact(wranglerFailure(result));
   const failure = (command: string, result: WranglerRun) =>
-    new DeployCommandError(command, redact(wranglerFailure(result)));
+    result.stopped === undefined
+      ? new DeployCommandError(command, reason(result))
+      : new StoppedCommandError(command, result.stopped);
 
   return {
     async deploymentHistory(service, target) {
       const result = await ports.run(service, wranglerArgs.deploymentsList(target));
-      if (result.exitCode === 0) return parseDeploymentHistory(result.stdout);
+      if (succeeded(result)) return parseDeploymentHistory(result.stdout);
       if (isWorkerNotFound(result)) return [];
       throw failure("wrangler deployments list", result);
     },
 
-    async deploy(service, target): Promise<DeployedVersion> {
+    async applyMigrations(service, target, interrupt) {
       const config = (await ports.reader.readText(`${service.dir}/wrangler.jsonc`)) ?? "{}";
+      const done: AppliedMigrations[] = [];
       for (const database of d1MigrationDatabases(config, target)) {
-        const migrated = await ports.run(service, wranglerArgs.migrate(target, database));
-        if (migrated.exitCode !== 0) {
-          throw failure(`wrangler d1 migrations apply ${database}`, migrated);
+        if (interrupt?.aborted) break;
+        const result = await ports.run(service, wranglerArgs.migrate(target, database));
+        const { pending, applied } = parseMigrationsApply(result.stdout);
+        if (succeeded(result)) {
+          done.push({ database, applied });
+          continue;
         }
+        const failed = pending.find((name) => !applied.includes(name));
+        done.push({ database, applied, ...(failed === undefined ? {} : { failed }) });
+        throw new MigrationFailedError(
+          `wrangler d1 migrations apply ${database}`,
+          `${failed ?? "a migration"} failed: ${reason(result)}`,
+          done,
+        );
       }
+      return done;
+    },
+
+    async deploy(service, target, interrupt): Promise<DeployedVersion> {
       const secretsFile = await ports.secretsFile?.(service);
+      if (interrupt?.aborted) throw new NotStartedError("wrangler deploy");
       const result = await ports.run(service, wranglerArgs.deploy(target, secretsFile));
-      if (result.exitCode !== 0) throw failure("wrangler deploy", result);
+      if (!succeeded(result)) throw failure("wrangler deploy", result);
       const deployed = deployedVersion(result);
       if (!deployed) {
         throw new DeployCommandError(
@@ -65,7 +94,7 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
 
     async rollback(service, target, versionId, message) {
       const result = await ports.run(service, wranglerArgs.rollback(target, versionId, message));
-      if (result.exitCode !== 0) throw failure("wrangler rollback", result);
+      if (!succeeded(result)) throw failure("wrangler rollback", result);
     },
 
     manualRollbackCommand: ports.manualRollbackCommand,

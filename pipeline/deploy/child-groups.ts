@@ -1,0 +1,86 @@
+import { formatSeconds } from "../../dagger/src/core/deploy/health.js";
+
+/** After a stopped call's SIGTERM, how long its process group has before SIGKILL. */
+const KILL_AFTER_MS = 5_000;
+
+export interface TrackedCall {
+  /** The call's child started, leading a process group of its own (spawned detached). */
+  started(pid: number | undefined): void;
+  /** Why the call was stopped before it ended, if it was. */
+  readonly stopped: string | undefined;
+  /** The call ended: forget it, and kill whatever it left behind in its group. */
+  end(): void;
+}
+
+/**
+ * The wrangler calls of a deploy, each started in a process group of its own (execa
+ * `detached`): pnpm relays a Ctrl-C or SIGTERM to its script's whole process group, which
+ * would otherwise kill wrangler mid-upload. So the signal reaches the pipeline alone, and the
+ * pipeline decides. A call requested before the run was interrupted may end within `graceMs`;
+ * then its group gets SIGTERM and, 5 s later, SIGKILL. Calls requested after the interruption
+ * (rollbacks and the reads around them) run to their end. `killAll` is for the pipeline's exit.
+ */
+export class ChildGroups {
+  private readonly live = new Set<number>();
+  /** Set by killAll: the process is on its way out, so a call that starts now is killed too. */
+  private closed = false;
+
+  constructor(
+    private readonly interrupt: AbortSignal,
+    private readonly graceMs: number,
+  ) {}
+
+  /** Call when the call is requested, before any await: that moment says whether it is under way. */
+  track(): TrackedCall {
+    const timers: NodeJS.Timeout[] = [];
+    let pid: number | undefined;
+    let stopped: string | undefined;
+    const stop = () => {
+      stopped = `stopped: still running ${formatSeconds(this.graceMs)} after ${String(this.interrupt.reason)}`;
+      if (pid === undefined) return;
+      killGroup(pid, "SIGTERM");
+      const group = pid;
+      timers.push(setTimeout(() => killGroup(group, "SIGKILL"), KILL_AFTER_MS));
+    };
+    const startGrace = () => timers.push(setTimeout(stop, this.graceMs));
+    if (!this.interrupt.aborted) {
+      this.interrupt.addEventListener("abort", startGrace, { once: true });
+    }
+    return {
+      started: (childPid) => {
+        pid = childPid;
+        if (pid === undefined) return;
+        this.live.add(pid);
+        if (this.closed) killGroup(pid, "SIGKILL");
+        // The grace ran out between the request and the start.
+        else if (stopped !== undefined) stop();
+      },
+      get stopped() {
+        return stopped;
+      },
+      end: () => {
+        this.interrupt.removeEventListener("abort", startGrace);
+        for (const timer of timers) clearTimeout(timer);
+        if (pid === undefined) return;
+        // wrangler has exited; a helper it left in its group (esbuild) must not outlive it.
+        killGroup(pid, "SIGKILL");
+        this.live.delete(pid);
+      },
+    };
+  }
+
+  /** Kills every group still running: the pipeline is exiting. */
+  killAll(): void {
+    this.closed = true;
+    for (const pid of this.live) killGroup(pid, "SIGKILL");
+    this.live.clear();
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is gone already, which is what we wanted.
+  }
+}
