@@ -15,6 +15,6 @@ export * from "./run-deploy.js";
 export * from "./run-release.js";
 export * from "./run-rollback.js";
 export * from "./smoke-tests.js";
-export * from "./version-metrics.js";
 export * from "./unfinished-rollbacks.js";
+export * from "./version-metrics.js";
 export * from "./wrangler-cli.js";
