@@ -1,4 +1,5 @@
 import type { Container, Directory, Secret } from "@dagger.io/dagger";
+import { checkoutOrigin, type VersionOrigin } from "./core/deploy/annotations.js";
 import { buildDeployPlan } from "./core/deploy/build-plan.js";
 import type { DeployContext } from "./core/deploy/deploy-context.js";
 import { fetchHttpClient } from "./core/deploy/fetch-http-client.js";
@@ -21,6 +22,7 @@ import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/
 import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
 import { discoverServices } from "./core/services/discover.js";
 import { buildCiSteps } from "./core/steps.js";
+import { changeProbeContainer, containerCommand } from "./runner/container-change-probe.js";
 import { DirectoryRepoReader } from "./runner/directory-repo-reader.js";
 import { execFailure } from "./runner/exec-outcome.js";
 import { stepContainers } from "./runner/step-containers.js";
@@ -99,10 +101,11 @@ export class ContainerWorkerDeployer {
   }
 
   /** The same deployer the host uses, with each wrangler call run in a container. */
-  workerDeployer(): WorkerDeployer {
+  workerDeployer(origin?: VersionOrigin): WorkerDeployer {
     return wranglerWorkerDeployer({
       run: (service, args) => this.run(service, args),
       reader: this.reader,
+      origin,
       ...(this.secretsFile ? { secretsFile: this.secretsFile } : {}),
       manualRollbackCommand: (service, target, versionId) =>
         `dagger call rollback --service ${service.name} --env ${target} --to ${versionId}  (or: cd ${service.dir} && pnpm exec wrangler rollback ${versionId} ${envArgs(target).join(" ")} -y)`,
@@ -117,6 +120,7 @@ export class ContainerWorkerDeployer {
  */
 export class DaggerDeployRunner {
   private catalogPromise: Promise<ServiceCatalog> | undefined;
+  private originPromise: Promise<VersionOrigin | undefined> | undefined;
   private readonly reader: DirectoryRepoReader;
 
   constructor(private readonly source: Directory) {
@@ -152,13 +156,25 @@ export class DaggerDeployRunner {
     );
   }
 
+  /**
+   * The source's commit, when its tracked files are that commit's; the run is named by when it
+   * started, since a function sees nothing of the CI job that called it.
+   */
+  private origin(): Promise<VersionOrigin | undefined> {
+    this.originPromise ??= checkoutOrigin(
+      containerCommand(changeProbeContainer(this.source)),
+      `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
+    );
+    return this.originPromise;
+  }
+
   async context(target: DeployTarget, secrets: CloudflareSecrets): Promise<DeployContext> {
     return {
       target,
       deployer: new ContainerWorkerDeployer(
         await this.wranglerFor(target, secrets),
         this.reader,
-      ).workerDeployer(),
+      ).workerDeployer(await this.origin()),
       http: fetchHttpClient,
       endpoints: {
         baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),

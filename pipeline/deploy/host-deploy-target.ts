@@ -1,10 +1,13 @@
+import { checkoutOrigin } from "../../dagger/src/core/deploy/annotations.js";
 import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import { workersDevUrl } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import { repoCommand } from "../host/git-change-probe.js";
 import type { LocalCloudHandle } from "../local-cloud/index.js";
 import type { ChildGroups } from "./child-groups.js";
 import { credentialsFromEnv } from "./credentials.js";
 import { localSecretsFile } from "./local-secrets.js";
+import { pipelineRunId } from "./run-id.js";
 import { wranglerDeployer } from "./wrangler-deployer.js";
 
 /** What the deploy commands need from the local control plane (`--env local`). */
@@ -29,6 +32,7 @@ export async function openHostDeployTarget(
   openLocalCloud: () => Promise<LocalCloudEndpoint>,
   children?: ChildGroups,
 ): Promise<HostDeployTarget> {
+  const origin = await checkoutOrigin(repoCommand(repoRoot), pipelineRunId(env));
   const inherited = Object.fromEntries(
     Object.entries(env).filter(
       (entry): entry is [string, string] =>
@@ -44,6 +48,7 @@ export async function openHostDeployTarget(
         childEnv: { ...inherited, ...cloud.wranglerEnv },
         secrets: [],
         secretsFile: (service) => localSecretsFile(repoRoot, service),
+        origin,
         manualEnvPrefix: Object.entries(cloud.wranglerEnv)
           .map(([name, value]) => `${name}=${value}`)
           .join(" "),
@@ -64,6 +69,7 @@ export async function openHostDeployTarget(
         ...(apiBaseUrl ? { CLOUDFLARE_API_BASE_URL: apiBaseUrl } : {}),
       },
       secrets: [credentials.apiToken],
+      origin,
     }),
     endpoints: {
       baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import type { VersionOrigin } from "../../dagger/src/core/deploy/annotations.js";
 import type { WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import {
   envArgs,
@@ -34,6 +35,8 @@ export interface WranglerDeployerOptions {
   manualEnvPrefix?: string;
   /** A `--secrets-file` to upload with a service's new version (local deploys only). */
   secretsFile?: (service: ServiceInfo) => Promise<string | undefined>;
+  /** Where this run's uploads come from, recorded in their annotations. */
+  origin?: VersionOrigin | undefined;
 }
 
 /**
@@ -92,6 +95,7 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
     reader: fsRepoReader(options.repoRoot),
     redact,
     ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
+    origin: options.origin,
     manualRollbackCommand(service, target, versionId) {
       const wrangler = [
         options.manualEnvPrefix,

@@ -12,6 +12,8 @@ export interface VersionOrigin {
   run: string;
 }
 
+import type { RunCommand } from "../command-change-probe.js";
+
 const MESSAGE = /^commit ([0-9a-f]{40}) run (\S+)$/;
 
 export function originMessage(origin: VersionOrigin): string {
@@ -31,4 +33,20 @@ export function originArgs(origin: VersionOrigin): string[] {
 export function parseOrigin(message: string | undefined | null): VersionOrigin | undefined {
   const match = MESSAGE.exec(message?.trim() ?? "");
   return match ? { commit: match[1] as string, run: match[2] as string } : undefined;
+}
+
+/**
+ * The origin of what is about to be deployed from a git checkout: its HEAD, when the tracked
+ * files are exactly HEAD's. With uncommitted changes, or outside git, there is no commit the
+ * upload was built from, so it carries no origin rather than a wrong one.
+ */
+export async function checkoutOrigin(
+  run: RunCommand,
+  runId: string,
+): Promise<VersionOrigin | undefined> {
+  const head = await run(["git", "rev-parse", "--verify", "HEAD^{commit}"]);
+  const status = await run(["git", "status", "--porcelain", "--untracked-files=no"]);
+  const commit = head.stdout.trim();
+  if (head.exitCode !== 0 || status.exitCode !== 0 || status.stdout.trim() !== "") return undefined;
+  return /^[0-9a-f]{40}$/.test(commit) ? { commit, run: runId } : undefined;
 }

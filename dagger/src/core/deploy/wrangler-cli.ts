@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DeployTarget } from "../services/catalog.js";
+import { originArgs, type VersionOrigin } from "./annotations.js";
 
 /**
  * The wrangler command lines and output parsing shared by the host (execa) and the Dagger
@@ -28,9 +29,10 @@ export const wranglerArgs = {
     "--remote",
     ...envArgs(target),
   ],
-  deploy: (target: DeployTarget, secretsFile?: string) => [
+  deploy: (target: DeployTarget, secretsFile?: string, origin?: VersionOrigin) => [
     "deploy",
     ...(secretsFile ? ["--secrets-file", secretsFile] : []),
+    ...(origin ? originArgs(origin) : []),
     ...envArgs(target),
   ],
   rollback: (target: DeployTarget, versionId: string, message: string) => [

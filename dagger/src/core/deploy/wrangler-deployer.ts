@@ -1,5 +1,6 @@
 import type { RepoReader } from "../repo-reader.js";
 import type { ServiceInfo } from "../services/catalog.js";
+import type { VersionOrigin } from "./annotations.js";
 import { d1MigrationDatabases } from "./d1-migrations.js";
 import {
   type AppliedMigrations,
@@ -29,6 +30,8 @@ export interface WranglerDeployerPorts {
   reader: RepoReader;
   /** Strips secret values from wrangler's output before it reaches an error or a report. */
   redact?: (text: string) => string;
+  /** Where this run's uploads come from, recorded in their annotations (see annotations.ts). */
+  origin?: VersionOrigin | undefined;
   /** A `--secrets-file` uploaded with a service's new version (the local control plane's). */
   secretsFile?: (service: ServiceInfo) => Promise<string | undefined>;
   manualRollbackCommand: WorkerDeployer["manualRollbackCommand"];
@@ -80,7 +83,10 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
     async deploy(service, target, interrupt): Promise<DeployedVersion> {
       const secretsFile = await ports.secretsFile?.(service);
       if (interrupt?.aborted) throw new NotStartedError("wrangler deploy");
-      const result = await ports.run(service, wranglerArgs.deploy(target, secretsFile));
+      const result = await ports.run(
+        service,
+        wranglerArgs.deploy(target, secretsFile, ports.origin),
+      );
       if (!succeeded(result)) throw failure("wrangler deploy", result);
       const deployed = deployedVersion(result);
       if (!deployed) {
