@@ -14,6 +14,7 @@ import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
 import { command as hostCi } from "../../pipeline/commands/ci.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
+import { FULL_COVERAGE_MAP } from "../pipeline/helpers/coverage-maps.js";
 import { execsOf } from "./helpers/container-graph-rules.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 import { operationsOf } from "./helpers/sdk-internals.js";
@@ -21,15 +22,12 @@ import { operationsOf } from "./helpers/sdk-internals.js";
 /**
  * `pnpm pipeline ci` and `dagger call ci` on the same clone must run the same steps with the same
  * commands. The host side is the real CLI command with a stand-in `pnpm` on PATH that records
- * each command line (and writes a coverage summary, as vitest would). The Dagger side is the
+ * each command line (and writes a coverage map, as vitest would). The Dagger side is the
  * module's pipeline with the host's reader and probe, whose executor records what each step's
  * container would exec instead of asking an engine.
  */
 
-const FULL_COVERAGE = { lines: 100, branches: 100, functions: 100, statements: 100 };
-const COVERAGE_JSON = JSON.stringify({
-  total: Object.fromEntries(Object.entries(FULL_COVERAGE).map(([key, pct]) => [key, { pct }])),
-});
+const COVERAGE_JSON = JSON.stringify(FULL_COVERAGE_MAP);
 
 let scratch: string;
 let clone: string;
@@ -53,7 +51,13 @@ beforeAll(async () => {
       'if [ "$1" = "--filter" ] && [ "$4" = "test" ]; then',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
       '  dir="services/${2#@workers/}"',
-      `  if [ -d "$dir" ]; then mkdir -p "$dir/coverage"; printf '%s' '${COVERAGE_JSON}' > "$dir/coverage/coverage-summary.json"; fi`,
+      `  if [ -d "$dir" ]; then mkdir -p "$dir/coverage"; printf '%s' '${COVERAGE_JSON}' > "$dir/coverage/coverage-final.json"; fi`,
+      "fi",
+      // A tooling suite: `pnpm run test:tooling --project <suite> ... --coverage.reportsDirectory=<dir>`.
+      'if [ "$2" = "test:tooling" ]; then',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+      '  dir="${6#--coverage.reportsDirectory=}"',
+      `  mkdir -p "$dir"; printf '%s' '${COVERAGE_JSON}' > "$dir/coverage-final.json"`,
       "fi",
       "",
     ].join("\n"),
@@ -111,7 +115,7 @@ async function runDaggerCi(
         return {
           exitCode: 0,
           logTail: "",
-          ...(step.coverageSummary ? { coverage: FULL_COVERAGE } : {}),
+          ...(step.coverageMap ? { coverageMap: FULL_COVERAGE_MAP } : {}),
         };
       },
     }),
@@ -165,7 +169,7 @@ describe("the parity check catches a runner that drifts", () => {
             : {
                 exitCode: 0,
                 logTail: "",
-                ...(step.coverageSummary ? { coverage: FULL_COVERAGE } : {}),
+                ...(step.coverageMap ? { coverageMap: FULL_COVERAGE_MAP } : {}),
               };
         },
       }),
