@@ -144,7 +144,7 @@ describe("local Workers control plane driven by real wrangler commands", () => {
   const dbVersions: string[] = [];
 
   beforeAll(async () => {
-    cloud = await startIsolatedLocalCloud(repoRoot);
+    cloud = await startIsolatedLocalCloud();
     fixtures = await mkdtemp(join(tmpdir(), "local-cloud-fixtures-"));
   });
 
