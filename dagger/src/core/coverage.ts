@@ -22,19 +22,22 @@ export function parseCoverageMap(text: string): CoverageMap {
   return data;
 }
 
-/** The totals of one or more maps, hit counts added up file by file. */
-export function summarizeCoverage(maps: readonly CoverageMap[]): CoverageSummary {
+/**
+ * The totals of one or more maps, hit counts added up file by file; undefined when they hold no
+ * file at all, which istanbul would call "Unknown" and which must not pass for 100%.
+ */
+export function summarizeCoverage(maps: readonly CoverageMap[]): CoverageSummary | undefined {
   const merged = createCoverageMap();
   for (const map of maps) {
     // The library merges hits into the first map's own objects: copies keep the inputs intact.
     merged.merge(structuredClone(map));
   }
+  if (merged.files().length === 0) {
+    return undefined;
+  }
   const totals = merged.getCoverageSummary();
-  // istanbul says "Unknown" when a metric has nothing to count; nothing uncovered means 100%.
-  const pct = (metric: CoverageMetric) => {
-    const value = totals[metric].pct;
-    return value === "Unknown" ? 100 : value;
-  };
+  // With at least one file every metric is a number (100 when there is nothing to count).
+  const pct = (metric: CoverageMetric) => Number(totals[metric].pct);
   return {
     lines: pct("lines"),
     branches: pct("branches"),
@@ -66,6 +69,7 @@ export function evaluateCoverage(
   threshold = COVERAGE_THRESHOLD,
 ): SubjectCoverage {
   const mapPaths = maps.map((entry) => entry.path);
+  const found = maps.flatMap((entry) => (entry.map ? [entry.map] : []));
   const missing = maps.filter((entry) => entry.map === undefined).map((entry) => entry.path);
   if (missing.length > 0) {
     return {
@@ -75,7 +79,10 @@ export function evaluateCoverage(
       problems: [`no coverage map at ${missing.join(", ")}`],
     };
   }
-  const coverage = summarizeCoverage(maps.flatMap((entry) => (entry.map ? [entry.map] : [])));
+  const coverage = summarizeCoverage(found);
+  if (coverage === undefined) {
+    return { subject, mapPaths, passed: false, problems: ["its coverage maps hold no file"] };
+  }
   const problems = COVERAGE_METRICS.filter((name) => coverage[name] < threshold).map(
     (name) => `${name} ${coverage[name]}% < ${threshold}%`,
   );

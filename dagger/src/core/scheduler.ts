@@ -143,6 +143,7 @@ export async function runSteps(
         if (outcome.coverageMap) {
           coverageMaps.set(step.id, outcome.coverageMap);
         }
+        const coverage = outcome.coverageMap && summarizeCoverage([outcome.coverageMap]);
         const result: StepResult = {
           id: step.id,
           title: step.title,
@@ -152,7 +153,7 @@ export async function runSteps(
           startedAt,
           durationMs: now() - startTime - startedAt,
           logTail: outcome.logTail,
-          ...(outcome.coverageMap ? { coverage: summarizeCoverage([outcome.coverageMap]) } : {}),
+          ...(coverage ? { coverage } : {}),
           ...("coverageReport" in outcome ? { coverageReport: outcome.coverageReport } : {}),
         };
         results.set(step.id, result);
