@@ -238,6 +238,16 @@ describe("affected rules and report", () => {
     }
   });
 
+  it("says when everything is affected, and why the tooling tests run", () => {
+    const result = affectedFromChanges(catalog, "main", ["pnpm-lock.yaml"], []);
+    const lines = renderAffected(result).split("\n");
+    expect(lines[0]).toBe("affected since main (everything):");
+    expect(lines).toContain("  (pipeline tooling tests: global file pnpm-lock.yaml changed)");
+    expect(renderAffected({ ...result, scope: "none", changedFiles: [] })).toBe(
+      "nothing affected since main (no changes)",
+    );
+  });
+
   it("says when nothing is affected", () => {
     const result = affectedFromChanges(catalog, "main", ["docs/a.md"], []);
     expect(renderAffected(result)).toBe("nothing affected since main (only documentation changed)");
