@@ -10,7 +10,12 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: TOOLING_SUITES.map((suite) => ({
       extends: true,
-      test: { name: suite.name, include: suite.include, exclude: suite.exclude ?? [] },
+      test: {
+        name: suite.name,
+        include: suite.include,
+        exclude: suite.exclude ?? [],
+        ...(suite.isolate === false ? { isolate: false } : {}),
+      },
     })),
     // Off unless asked for (`--coverage.enabled`, as the CI steps do). Only maps: one suite's
     // share means nothing against the threshold; the gate judges the suites' merged maps.

@@ -9,6 +9,12 @@ export interface ToolingSuite {
   /** Globs relative to the repository root, as vitest's `include` and `exclude` take them. */
   include: string[];
   exclude?: string[];
+  /**
+   * false: the suite's files share one module cache instead of re-importing everything per file
+   * (about a third less CPU for many small files). Only for files that mock no module and leave
+   * no global changed.
+   */
+  isolate?: false;
 }
 
 /** Every test file of the pipeline's own tests: each must be in exactly one suite. */
@@ -20,11 +26,12 @@ const LOCAL_CLOUD = "tests/deploy/local-cloud*.test.ts";
 export const TOOLING_SUITES: readonly ToolingSuite[] = [
   { name: "deploy-local", include: [DEPLOY_LOCAL] },
   { name: "local-cloud", include: [LOCAL_CLOUD] },
-  { name: "dagger", include: ["tests/dagger/**/*.test.ts"] },
+  { name: "dagger", include: ["tests/dagger/**/*.test.ts"], isolate: false },
   {
     name: "pipeline",
     include: ["tests/{pipeline,workflows,deploy}/**/*.test.ts"],
     exclude: [DEPLOY_LOCAL, LOCAL_CLOUD],
+    isolate: false,
   },
 ];
 

@@ -23,3 +23,25 @@ export function suiteProblems(
     return suites.length > 1 ? [`${file} is in several tooling suites: ${suites.join(", ")}`] : [];
   });
 }
+
+/** A test file's text, and the suite it runs in. */
+export interface SuiteSource extends SuiteFile {
+  text: string;
+  /** Whether its suite shares one module cache across files (`isolate: false`). */
+  shared: boolean;
+}
+
+/**
+ * In a suite whose files share modules, a mocked module or a stubbed global would leak into the
+ * files after it: each such use is a problem, naming the file.
+ */
+export function sharedModuleProblems(sources: readonly SuiteSource[]): string[] {
+  return sources
+    .filter(
+      (source) => source.shared && /\bvi\.(mock|doMock|stubGlobal|stubEnv)\(/.test(source.text),
+    )
+    .map(
+      (source) =>
+        `${source.file} mocks or stubs through vi, but suite ${source.suite} shares modules between files`,
+    );
+}
