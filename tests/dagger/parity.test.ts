@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StepExecutor } from "../../dagger/src/core/scheduler.js";
+import { TOOLING_SUITES } from "../../dagger/src/core/tooling-suites.js";
 import {
   ModulePipeline,
   type PipelinePorts,
@@ -180,5 +181,35 @@ describe("the parity check catches a runner that drifts", () => {
       .catch((e) => e);
     expect(error).toBeInstanceOf(StepsFailedError);
     expect(error.message).toMatch(/FAILED: lint \(exit code 1\)[\s\S]*lint error: format differs/);
+  });
+});
+
+describe("the tooling check (dagger check's tooling)", () => {
+  it("runs every tooling suite through the scheduler and returns the workspace with their coverage", async () => {
+    const ran: string[] = [];
+    const ports: PipelinePorts = {
+      reader: fsRepoReader(clone),
+      changeProbe: () => gitChangeProbe(clone),
+      executor: () => ({
+        async execute(step) {
+          ran.push(step.id);
+          return {
+            exitCode: 0,
+            logTail: "",
+            ...(step.coverageMap ? { coverageMap: FULL_COVERAGE_MAP } : {}),
+          };
+        },
+      }),
+      log: () => {},
+    };
+    const workspace = await new ModulePipeline(dag.host().directory(clone), ports).part("tooling");
+    const suites = TOOLING_SUITES.map((suite) => suite.name);
+    expect(ran.sort()).toEqual(["install", ...suites.map((suite) => `tooling:${suite}`)].sort());
+    const copied = operationsOf(workspace)
+      .filter((op) => op.operation === "withDirectory")
+      .map((op) => op.args.path);
+    expect(copied).toEqual(
+      expect.arrayContaining(suites.map((suite) => `${WORKDIR}/coverage/tooling/${suite}`)),
+    );
   });
 });
