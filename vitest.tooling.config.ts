@@ -1,11 +1,35 @@
 import { defineConfig } from "vitest/config";
+import { TOOLING_SUITES } from "./dagger/src/core/tooling-suites.js";
 
 // Tests of the pipeline itself (host runner, Dagger module checks, workflows, deploys). They run
 // in Node, not workerd: they drive real processes, git repositories and the local control plane.
+// One vitest project per suite: the CI graph runs each as its own step (`--project <name>`).
 export default defineConfig({
   test: {
-    include: ["tests/{pipeline,dagger,workflows,deploy}/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: TOOLING_SUITES.map((suite) => ({
+      extends: true,
+      test: {
+        name: suite.name,
+        include: suite.include,
+        exclude: suite.exclude ?? [],
+        ...(suite.isolate === false ? { isolate: false } : {}),
+      },
+    })),
+    // Off unless asked for (`--coverage.enabled`, as the CI steps do). Only maps: one suite's
+    // share means nothing against the threshold; the gate judges the suites' merged maps.
+    coverage: {
+      provider: "istanbul",
+      include: ["dagger/src/core/**/*.ts", "pipeline/**/*.ts"],
+      exclude: [
+        // Process entry: hands argv, env and the exit code to run-cli.ts, which tests call in-process.
+        "pipeline/cli.ts",
+        // Entry of the detached control-plane process (argv, signals): only ever runs in that
+        // child, out of the test process's sight; the server it starts is tested in-process.
+        "pipeline/local-cloud/main.ts",
+      ],
+      reporter: ["json"],
+    },
   },
 });

@@ -3,20 +3,22 @@
  * docs/benchmarks.md. It works in a throw-away clone of HEAD, so the commit it makes for the
  * leaf-change run and the other engineers' uncommitted work never meet.
  *
- *   pnpm exec tsx scripts/benchmark-pipeline.ts
+ *   pnpm exec tsx scripts/benchmark-pipeline.ts [--note "<what else ran on the machine>"]
  *
  * Measured: full `ci` twice, first without step-duration history (declaration order; this run
  * records the history) and then with it (longest remaining path first), against the sum of its
  * step times and its critical path; `ci --base HEAD~1` after a change to one leaf service against
- * full `ci`; and the pipeline's overhead. A step runs several processes (vitest workers, tsc per
- * package), so on few cores the critical path is not reachable: the overhead is given against the
- * bare critical path (the issue's definition) and against the real lower bound,
- * max(bare critical path, bare CPU time / cores). CPU time is user+sys of each command and its
- * waited-for descendants, from GNU time.
+ * full `ci`; the pipeline's overhead; and `.ci/run` in another fresh clone (what CI runs: the
+ * install, then `pnpm test`). A step runs several processes (vitest workers, tsc per package), so
+ * on few cores the critical path is not reachable: the overhead is given against the bare critical
+ * path (the issue's definition) and against the real lower bound, max(bare critical path, bare CPU
+ * time / cores). CPU time is user+sys of each command and its waited-for descendants, from GNU
+ * time.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { execa } from "execa";
 import { z } from "zod";
 import { criticalPath } from "../dagger/src/core/critical-path.js";
@@ -24,11 +26,13 @@ import { dependentsClosure } from "../dagger/src/core/graph.js";
 import { discoverServices } from "../dagger/src/core/services/discover.js";
 import { buildCiSteps, type Step } from "../dagger/src/core/steps.js";
 import { fsRepoReader } from "../pipeline/host/fs-repo-reader.js";
+import { machineDescription, writeBenchmarkSection } from "./benchmark-doc.js";
 
 const REPO = join(import.meta.dirname, "..");
-const DOC = join(REPO, "docs/benchmarks.md");
-const START = "<!-- pipeline-benchmark:start -->";
-const END = "<!-- pipeline-benchmark:end -->";
+/** What CI must stay under for `.ci/run` on a fresh clone, and the ratios the issue asks for. */
+const CI_RUN_TARGET_MS = 240_000;
+const LOWER_BOUND_RATIO_TARGET = 1.25;
+const LEAF_SHARE_TARGET = 0.2;
 
 const reportSchema = z.object({
   passed: z.boolean(),
@@ -61,13 +65,15 @@ async function timed(
   cwd: string,
   command: string[],
   stdio: "inherit" | "ignore",
+  env: Record<string, string> = {},
 ): Promise<Timed> {
   const timesFile = join(scratch, "time.txt");
   const started = performance.now();
   const result = await execa("/usr/bin/time", ["-f", "%U %S", "-o", timesFile, ...command], {
     cwd,
     reject: false,
-    stdio,
+    stdio: stdio === "inherit" ? ["ignore", "inherit", "inherit"] : "ignore",
+    env,
   });
   const wallMs = performance.now() - started;
   const [user, system] =
@@ -142,19 +148,23 @@ const outcome = (run: PipelineRun) =>
         .map((step) => step.id)
         .join(", ")}`;
 
-async function writeSection(section: string): Promise<void> {
-  const current = await readFile(DOC, "utf8").catch(() => "# Benchmarks\n");
-  const block = `${START}\n${section}\n${END}`;
-  const next =
-    current.includes(START) && current.includes(END)
-      ? current.slice(0, current.indexOf(START)) +
-        block +
-        current.slice(current.indexOf(END) + END.length)
-      : `${current.trimEnd()}\n\n${block}\n`;
-  await writeFile(DOC, next);
+/** `.ci/run` in a fresh clone of HEAD, as CI runs it (CI=true, no standard input). */
+async function runCi(scratch: string): Promise<Timed & { load: number }> {
+  const clone = await mkdtemp(join(tmpdir(), "pipeline-benchmark-ci-"));
+  try {
+    await execa("git", ["clone", "--quiet", REPO, clone]);
+    console.log("[benchmark] bash .ci/run in a fresh clone");
+    const loadBefore = load();
+    const run = await timed(scratch, clone, ["bash", ".ci/run"], "inherit", { CI: "true" });
+    return { ...run, load: loadBefore };
+  } finally {
+    await rm(clone, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
+  // Load averages alone do not say whose work it was: the note does (e.g. other engineers' runs).
+  const { note } = parseArgs({ options: { note: { type: "string" } } }).values;
   const head = (await execa("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO })).stdout;
   const clone = await mkdtemp(join(tmpdir(), "pipeline-benchmark-"));
   const scratch = await mkdtemp(join(tmpdir(), "pipeline-benchmark-reports-"));
@@ -216,9 +226,10 @@ async function main(): Promise<void> {
     const lowerBound = Math.max(bareCritical.ms, bareCpu / cores);
     const overCritical = full.wallMs - bareCritical.ms;
     const overBound = full.wallMs - lowerBound;
+    const ci = await runCi(scratch);
     const loadAfter = load();
+    const verdict = (met: boolean) => (met ? "met" : "missed");
 
-    const cpu = cpus()[0]?.model ?? "unknown CPU";
     const status = (run: PipelineRun, id: string) =>
       run.report.steps.find((result) => result.id === id)?.status ?? "-";
     const rows = steps.map((step) => [
@@ -233,11 +244,11 @@ async function main(): Promise<void> {
       "## Pipeline (`pnpm run pipeline ci` on the host)",
       "",
       `Measured by \`scripts/benchmark-pipeline.ts\` at commit ${head}, ${new Date().toISOString()}, in a fresh clone`,
-      `(dependencies installed offline from the pnpm store before timing). Machine: ${cores} cores`,
-      `(${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, concurrency ${cores}.`,
-      `1-minute load average ${cold.load.toFixed(2)} before the first run (started on a quiet machine). Before the later`,
-      `runs it also counts the benchmark's own previous run: measured \`ci\` ${full.load.toFixed(2)}, \`ci --base\` ${affected.load.toFixed(2)},`,
-      `bare commands ${bare.load.toFixed(2)}; ${loadAfter.toFixed(2)} at the end.`,
+      `(dependencies installed offline from the pnpm store before timing). Machine: ${machineDescription()},`,
+      `Node ${process.version}, concurrency ${cores}.`,
+      `1-minute load average ${cold.load.toFixed(2)} before the first run. Before the later runs it also counts the`,
+      `benchmark's own previous run: measured \`ci\` ${full.load.toFixed(2)}, \`ci --base\` ${affected.load.toFixed(2)}, bare commands`,
+      `${bare.load.toFixed(2)}, \`.ci/run\` ${ci.load.toFixed(2)}; ${loadAfter.toFixed(2)} at the end.${note ? ` ${note}` : ""}`,
       "",
       "The measured `ci` ran **with step-duration history**: the first run in the clone (no history,",
       "declaration order) recorded `.pipeline/step-durations.json`, and the scheduler used it to start",
@@ -250,13 +261,14 @@ async function main(): Promise<void> {
       `| sum of its step times (one-at-a-time cost) | ${seconds(stepSum)} |`,
       `| its critical path (unlimited cores) | ${seconds(fullCritical.ms)}: ${fullCritical.path.join(" -> ")} |`,
       `| parallel speed-up (sum / wall) | ${(stepSum / full.wallMs).toFixed(2)}x |`,
-      `| \`ci --base HEAD~1\` after a change to leaf service \`${leaf.name}\` | ${seconds(affected.wallMs)} = ${percent(affected.wallMs, full.wallMs)} of full (target < 40%); ran ${affected.report.steps.map((step) => step.id).join(", ")} (${outcome(affected)}) |`,
+      `| \`ci --base HEAD~1\` after a change to leaf service \`${leaf.name}\` | ${seconds(affected.wallMs)} = ${percent(affected.wallMs, full.wallMs)} of full (target < ${LEAF_SHARE_TARGET * 100}%: ${verdict(affected.wallMs < LEAF_SHARE_TARGET * full.wallMs)}); ran ${affected.report.steps.map((step) => step.id).join(", ")} (${outcome(affected)}) |`,
+      `| \`.ci/run\` in a fresh clone: install, then \`pnpm test\` (typecheck, lint, every test suite, coverage gate) | ${seconds(ci.wallMs)}, CPU ${seconds(ci.cpuMs)} (target < ${seconds(CI_RUN_TARGET_MS)}: ${verdict(ci.wallMs < CI_RUN_TARGET_MS)}; exit code ${ci.exitCode}) |`,
       `| same commands run bare, one at a time: wall (sum) | ${seconds(bareSum)}${bare.failed.length > 0 ? ` (failed: ${bare.failed.join(", ")})` : ""} |`,
       `| bare commands: CPU time (user+sys, all their processes) | ${seconds(bareCpu)} = ${seconds(bareCpu / cores)} per core on ${cores} cores |`,
       `| critical path of the bare commands | ${seconds(bareCritical.ms)}: ${bareCritical.path.join(" -> ")} |`,
       `| lower bound = max(bare critical path, bare CPU time / cores) | ${seconds(lowerBound)} |`,
       `| overhead against the critical path (issue's definition): full wall - bare critical path | ${seconds(overCritical)} = ${percent(overCritical, bareCritical.ms)} (target < 10%) |`,
-      `| overhead against the lower bound: full wall - lower bound | ${seconds(overBound)} = ${percent(overBound, lowerBound)} |`,
+      `| overhead against the lower bound: full wall - lower bound | ${seconds(overBound)} = ${percent(overBound, lowerBound)}; full wall / lower bound = ${(full.wallMs / lowerBound).toFixed(2)}x (target <= ${LOWER_BOUND_RATIO_TARGET}x: ${verdict(full.wallMs <= LOWER_BOUND_RATIO_TARGET * lowerBound)}) |`,
       `| runner's own cost, wall: start-up and reports (process wall - scheduler wall) | ${seconds(full.wallMs - full.report.durationMs)} |`,
       `| runner's fixed cost: \`pipeline lint\` - bare \`${lintStep?.command?.join(" ")}\` | wall ${seconds(pipelineLint.wallMs - (bare.wall.lint ?? 0))}, CPU ${seconds(pipelineLint.cpuMs - (bare.cpu.lint ?? 0))} |`,
       `| total CPU time, measured \`ci\` vs bare commands | ${seconds(full.cpuMs)} vs ${seconds(bareCpu)}: their difference mixes run-to-run noise with the runner's cost, which the row above isolates |`,
@@ -271,7 +283,7 @@ async function main(): Promise<void> {
       "path is not reachable once the CPU time of everything exceeds it per core: the lower bound is the honest",
       "target, and the gap to it is steps slowed by sharing cores plus what the runner itself costs (last two rows).",
     ].join("\n");
-    await writeSection(section);
+    await writeBenchmarkSection("pipeline-benchmark", section);
     console.log(section);
   } finally {
     await rm(clone, { recursive: true, force: true });

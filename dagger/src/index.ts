@@ -80,7 +80,8 @@ export class Workers {
 
   /**
    * The pipeline's own tests (scheduler, affected rules, Dagger checks, workflows, deploys to the
-   * local control plane); returns the container after the step.
+   * local control plane), one step per suite side by side; returns the workspace with their
+   * coverage maps.
    */
   @func()
   @check()
@@ -95,7 +96,10 @@ export class Workers {
     return new ModulePipeline(this.source).part("integration");
   }
 
-  /** Every service's unit tests and the 80% coverage gate; returns the workspace with reports. */
+  /**
+   * Every service's unit tests, the pipeline's own, and the 80% coverage gate on each service and
+   * on the pipeline code; returns the workspace with reports.
+   */
   @func()
   @check()
   async coverage(): Promise<Container> {

@@ -2,6 +2,6 @@ import { stepsCommand } from "../steps-command.js";
 
 export const command = stepsCommand({
   name: "coverage",
-  parts: ["test", "coverage"],
+  parts: ["test", "tooling", "coverage"],
   serviceParts: ["test", "coverage"],
 });

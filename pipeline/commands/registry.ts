@@ -99,7 +99,7 @@ export const integration = {
 } as const satisfies CommandSpec;
 
 export const coverage = {
-  summary: "unit tests with coverage and the 80% gate per service",
+  summary: "unit tests with coverage and the 80% gate per service and for the pipeline code",
   options: RUN_WITH_SERVICE,
   examples: [
     "pnpm run pipeline coverage",

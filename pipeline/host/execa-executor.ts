@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { type CoverageSummary, parseCoverageSummary } from "../../dagger/src/core/coverage.js";
+import { type CoverageMap, parseCoverageMap } from "../../dagger/src/core/coverage.js";
 import type { StepExecutor } from "../../dagger/src/core/scheduler.js";
 import { LogTail } from "./log-tail.js";
 
@@ -35,34 +35,34 @@ export function execaExecutor(repoRoot: string): StepExecutor {
       if (result.failed && result.exitCode === undefined) {
         tail.push(`\n${result.shortMessage}`);
       }
-      const coverage = step.coverageSummary
-        ? await freshCoverage(join(repoRoot, step.coverageSummary), startedAt, tail)
+      const coverageMap = step.coverageMap
+        ? await freshCoverage(join(repoRoot, step.coverageMap), startedAt, tail)
         : undefined;
       return {
         exitCode: result.exitCode ?? 1,
         logTail: tail.toString(),
-        ...(coverage ? { coverage } : {}),
+        ...(coverageMap ? { coverageMap } : {}),
       };
     },
   };
 }
 
-/** A summary left over from an earlier run must not pass the gate for this one. */
+/** A map left over from an earlier run must not pass the gate for this one. */
 async function freshCoverage(
   path: string,
   since: number,
   tail: LogTail,
-): Promise<CoverageSummary | undefined> {
+): Promise<CoverageMap | undefined> {
   try {
     // File systems with coarse timestamps can date a fresh file slightly before the start.
     if ((await stat(path)).mtimeMs < since - 1000) {
       tail.push(`\n[pipeline] ${path} predates this run; ignoring it`);
       return undefined;
     }
-    return parseCoverageSummary(await readFile(path, "utf8"));
+    return parseCoverageMap(await readFile(path, "utf8"));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-      tail.push(`\n[pipeline] unreadable coverage summary ${path}: ${String(error)}`);
+      tail.push(`\n[pipeline] unreadable coverage map ${path}: ${String(error)}`);
     }
     return undefined;
   }

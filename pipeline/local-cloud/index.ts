@@ -16,9 +16,9 @@
  *   localCloudStatus(repoRoot, { stateDir? }) -> { running, pid?, apiBaseUrl?, accountId?,
  *       workers: [{ name, url, activeVersionId, versions, deployedOn, health: { ok, status, body } }] }
  *   stopLocalCloud(repoRoot, { stateDir? }) -> Promise<boolean> (false when nothing ran)
- *   startIsolatedLocalCloud(repoRoot, { splitSeed? }) -> handle + { restart(), dispose() }: its
- *       own temp state dir and free port, for tests and benchmarks.
- *   startLocalCloudServer({ dataDir, port?, splitSeed? })  in-process server (no state.json).
+ *   startIsolatedLocalCloud({ splitSeed? }) -> handle + { restart(), dispose() }: its own temp
+ *       state dir and free port, in this process, for tests and benchmarks.
+ *   startLocalCloudServer({ dataDir, port?, log?, splitSeed? })  in-process server (no state.json).
  *
  * Behaviour worth knowing:
  *   - Every upload is started in a throwaway workerd first; a worker that throws at start-up is

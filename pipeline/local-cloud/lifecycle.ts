@@ -69,6 +69,27 @@ async function runningInstance(stateDir: string): Promise<RunningState | undefin
   return (await fetchStatus(state)) ? state : undefined;
 }
 
+/**
+ * Environment that points wrangler at a control plane. The token is a fixed local placeholder:
+ * the control plane only checks that one is sent, as the real API does.
+ */
+export function wranglerEnvFor(apiBaseUrl: string, accountId: string): Record<string, string> {
+  return {
+    CLOUDFLARE_API_BASE_URL: apiBaseUrl,
+    CLOUDFLARE_ACCOUNT_ID: accountId,
+    CLOUDFLARE_API_TOKEN: localApiToken,
+    WRANGLER_SEND_METRICS: "false",
+  };
+}
+
+/** Runs a worker's `scheduled` handler once through the control plane at `origin`. */
+export async function triggerScheduled(origin: string, name: string, cron: string): Promise<void> {
+  const url = `${origin}/__local-cloud/workers/${encodeURIComponent(name)}/scheduled?cron=${encodeURIComponent(cron)}`;
+  const response = await fetch(url, { method: "POST" });
+  const body = (await response.json()) as { success: boolean; errors: { message: string }[] };
+  if (!body.success) throw new Error(`scheduled ${name} (${cron}): ${body.errors[0]?.message}`);
+}
+
 function handleFor(state: RunningState, stateDir: string): LocalCloudHandle {
   const workers = async () => (await fetchStatus(state))?.workers ?? [];
   return {
@@ -77,20 +98,9 @@ function handleFor(state: RunningState, stateDir: string): LocalCloudHandle {
     accountId: state.accountId,
     stateDir,
     logFile: state.logFile,
-    wranglerEnv: {
-      CLOUDFLARE_API_BASE_URL: state.apiBaseUrl,
-      CLOUDFLARE_ACCOUNT_ID: state.accountId,
-      CLOUDFLARE_API_TOKEN: localApiToken,
-      WRANGLER_SEND_METRICS: "false",
-    },
+    wranglerEnv: wranglerEnvFor(state.apiBaseUrl, state.accountId),
     workers,
-    async triggerScheduled(name, cron) {
-      const origin = new URL(state.statusUrl).origin;
-      const url = `${origin}/__local-cloud/workers/${encodeURIComponent(name)}/scheduled?cron=${encodeURIComponent(cron)}`;
-      const response = await fetch(url, { method: "POST" });
-      const body = (await response.json()) as { success: boolean; errors: { message: string }[] };
-      if (!body.success) throw new Error(`scheduled ${name} (${cron}): ${body.errors[0]?.message}`);
-    },
+    triggerScheduled: (name, cron) => triggerScheduled(new URL(state.statusUrl).origin, name, cron),
     async workerUrl(name) {
       return (await workers()).find((worker) => worker.name === name)?.url;
     },

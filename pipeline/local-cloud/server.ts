@@ -24,6 +24,8 @@ export interface LocalCloudServerOptions {
   port?: number;
   /** Seeds the random choice of version in gradual deployments (default: a random seed). */
   splitSeed?: number;
+  /** Where the one line per API call goes; stdout by default (the detached process's log file). */
+  log?: (line: string) => void;
 }
 
 export interface WorkerStatus {
@@ -67,6 +69,7 @@ function send(outgoing: ServerResponse, status: number, body: unknown): void {
 export async function startLocalCloudServer(
   options: LocalCloudServerOptions,
 ): Promise<LocalCloudServer> {
+  const log = options.log ?? ((line: string) => console.log(line));
   const store = await CloudStore.open(options.dataDir, localAccountId);
   const runtime = new WorkerRuntime(store);
   const plane = new ControlPlane(store, runtime);
@@ -166,11 +169,10 @@ export async function startLocalCloudServer(
       status = error.status;
       body = failure(error.code, error.message);
       // Unimplemented routes are the gaps to close: make them stand out in the log.
-      if (error.code === ErrorCode.routeNotImplemented)
-        console.log(`UNKNOWN ROUTE ${error.message}`);
+      if (error.code === ErrorCode.routeNotImplemented) log(`UNKNOWN ROUTE ${error.message}`);
     }
     // One line per call, never bodies: uploads carry secrets.
-    console.log(
+    log(
       `${new Date().toISOString()} ${request.method} ${url.pathname}${url.search} -> ${status} (${Math.round(performance.now() - started)} ms)`,
     );
     send(outgoing, status, body);

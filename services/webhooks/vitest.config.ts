@@ -43,7 +43,8 @@ export default defineConfig({
     coverage: {
       provider: "istanbul",
       include: ["src/**"],
-      reporter: ["text-summary", "json-summary"],
+      // "json" writes the coverage map the pipeline's gate reads (coverage-final.json).
+      reporter: ["text-summary", "json-summary", "json"],
       thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
     },
   },

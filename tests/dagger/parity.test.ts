@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StepExecutor } from "../../dagger/src/core/scheduler.js";
+import { TOOLING_SUITES } from "../../dagger/src/core/tooling-suites.js";
 import {
   ModulePipeline,
   type PipelinePorts,
@@ -13,6 +14,7 @@ import type { StepContainers } from "../../dagger/src/runner/step-containers.js"
 import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
+import { FULL_COVERAGE_MAP } from "../pipeline/helpers/coverage-maps.js";
 import { runCli } from "../../pipeline/run-cli.js";
 import { execsOf } from "./helpers/container-graph-rules.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
@@ -21,15 +23,12 @@ import { operationsOf } from "./helpers/sdk-internals.js";
 /**
  * `pnpm pipeline ci` and `dagger call ci` on the same clone must run the same steps with the same
  * commands. The host side is the real CLI command with a stand-in `pnpm` on PATH that records
- * each command line (and writes a coverage summary, as vitest would). The Dagger side is the
+ * each command line (and writes a coverage map, as vitest would). The Dagger side is the
  * module's pipeline with the host's reader and probe, whose executor records what each step's
  * container would exec instead of asking an engine.
  */
 
-const FULL_COVERAGE = { lines: 100, branches: 100, functions: 100, statements: 100 };
-const COVERAGE_JSON = JSON.stringify({
-  total: Object.fromEntries(Object.entries(FULL_COVERAGE).map(([key, pct]) => [key, { pct }])),
-});
+const COVERAGE_JSON = JSON.stringify(FULL_COVERAGE_MAP);
 
 let scratch: string;
 let clone: string;
@@ -53,7 +52,13 @@ beforeAll(async () => {
       'if [ "$1" = "--filter" ] && [ "$4" = "test" ]; then',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
       '  dir="services/${2#@workers/}"',
-      `  if [ -d "$dir" ]; then mkdir -p "$dir/coverage"; printf '%s' '${COVERAGE_JSON}' > "$dir/coverage/coverage-summary.json"; fi`,
+      `  if [ -d "$dir" ]; then mkdir -p "$dir/coverage"; printf '%s' '${COVERAGE_JSON}' > "$dir/coverage/coverage-final.json"; fi`,
+      "fi",
+      // A tooling suite: `pnpm run test:tooling --project <suite> ... --coverage.reportsDirectory=<dir>`.
+      'if [ "$2" = "test:tooling" ]; then',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+      '  dir="${6#--coverage.reportsDirectory=}"',
+      `  mkdir -p "$dir"; printf '%s' '${COVERAGE_JSON}' > "$dir/coverage-final.json"`,
       "fi",
       "",
     ].join("\n"),
@@ -111,7 +116,7 @@ async function runDaggerCi(
         return {
           exitCode: 0,
           logTail: "",
-          ...(step.coverageSummary ? { coverage: FULL_COVERAGE } : {}),
+          ...(step.coverageMap ? { coverageMap: FULL_COVERAGE_MAP } : {}),
         };
       },
     }),
@@ -165,7 +170,7 @@ describe("the parity check catches a runner that drifts", () => {
             : {
                 exitCode: 0,
                 logTail: "",
-                ...(step.coverageSummary ? { coverage: FULL_COVERAGE } : {}),
+                ...(step.coverageMap ? { coverageMap: FULL_COVERAGE_MAP } : {}),
               };
         },
       }),
@@ -176,5 +181,35 @@ describe("the parity check catches a runner that drifts", () => {
       .catch((e) => e);
     expect(error).toBeInstanceOf(StepsFailedError);
     expect(error.message).toMatch(/FAILED: lint \(exit code 1\)[\s\S]*lint error: format differs/);
+  });
+});
+
+describe("the tooling check (dagger check's tooling)", () => {
+  it("runs every tooling suite through the scheduler and returns the workspace with their coverage", async () => {
+    const ran: string[] = [];
+    const ports: PipelinePorts = {
+      reader: fsRepoReader(clone),
+      changeProbe: () => gitChangeProbe(clone),
+      executor: () => ({
+        async execute(step) {
+          ran.push(step.id);
+          return {
+            exitCode: 0,
+            logTail: "",
+            ...(step.coverageMap ? { coverageMap: FULL_COVERAGE_MAP } : {}),
+          };
+        },
+      }),
+      log: () => {},
+    };
+    const workspace = await new ModulePipeline(dag.host().directory(clone), ports).part("tooling");
+    const suites = TOOLING_SUITES.map((suite) => suite.name);
+    expect(ran.sort()).toEqual(["install", ...suites.map((suite) => `tooling:${suite}`)].sort());
+    const copied = operationsOf(workspace)
+      .filter((op) => op.operation === "withDirectory")
+      .map((op) => op.args.path);
+    expect(copied).toEqual(
+      expect.arrayContaining(suites.map((suite) => `${WORKDIR}/coverage/tooling/${suite}`)),
+    );
   });
 });

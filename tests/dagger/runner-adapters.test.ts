@@ -14,6 +14,7 @@ import { LOG_TAIL_LINES } from "../../dagger/src/runner/log-tail.js";
 import type { StepContainers } from "../../dagger/src/runner/step-containers.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
+import { coverageMap } from "../pipeline/helpers/coverage-maps.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 
 /** What the SDK throws when an exec run with the default `expect` fails. */
@@ -126,9 +127,10 @@ describe("the container step executor", () => {
     needs: ["install"],
     inputs: [],
     service: "db",
-    coverageSummary: "services/db/coverage/coverage-summary.json",
+    coverageSubject: "db",
+    coverageMap: "services/db/coverage/coverage-final.json",
   };
-  const containersWith = (exitCode: number, output: string, summary?: string): StepContainers =>
+  const containersWith = (exitCode: number, output: string, map?: string): StepContainers =>
     ({
       afterStep: () => ({
         combinedOutput: async () => {
@@ -137,8 +139,8 @@ describe("the container step executor", () => {
           }
           return output;
         },
-        exists: async (path: string) => summary !== undefined && path === step.coverageSummary,
-        file: () => ({ contents: async () => summary }),
+        exists: async (path: string) => map !== undefined && path === step.coverageMap,
+        file: () => ({ contents: async () => map }),
       }),
     }) as unknown as StepContainers;
 
@@ -151,7 +153,7 @@ describe("the container step executor", () => {
     expect(outcome.exitCode).toBe(3);
     expect(outcome.logTail.split("\n")).toHaveLength(LOG_TAIL_LINES);
     expect(outcome.logTail.endsWith("line 100\nstderr tail")).toBe(true);
-    expect(outcome.coverage).toBeUndefined();
+    expect(outcome.coverageMap).toBeUndefined();
     expect(seen).toEqual([`${output}\nstderr tail`]);
   });
 
@@ -168,36 +170,32 @@ describe("the container step executor", () => {
     ).rejects.toThrow("connection to the engine lost");
   });
 
-  it("returns the tail of the output and the coverage summary of a passed step", async () => {
+  it("returns the tail of the output and the coverage map of a passed step", async () => {
     const output = Array.from({ length: 100 }, (_, line) => `line ${line + 1}`).join("\n");
-    const summary = JSON.stringify({
-      total: {
-        lines: { pct: 91 },
-        branches: { pct: 82.5 },
-        functions: { pct: 100 },
-        statements: { pct: "Unknown" },
-      },
-    });
+    const map = coverageMap({ "/workspace/services/db/src/index.ts": { statements: [1, 0] } });
     const seen: string[] = [];
-    const outcome = await new ContainerStepExecutor(containersWith(0, output, summary)).execute(
-      step,
-      {
-        onOutput: (text) => seen.push(text),
-      },
-    );
+    const outcome = await new ContainerStepExecutor(
+      containersWith(0, output, JSON.stringify(map)),
+    ).execute(step, {
+      onOutput: (text) => seen.push(text),
+    });
     expect(outcome.exitCode).toBe(0);
     expect(outcome.logTail.split("\n")).toHaveLength(LOG_TAIL_LINES);
     expect(outcome.logTail.endsWith("line 100")).toBe(true);
-    expect(outcome.coverage).toEqual({
-      lines: 91,
-      branches: 82.5,
-      functions: 100,
-      statements: 100,
-    });
+    expect(outcome.coverageMap).toEqual(map);
     expect(seen).toEqual([output]);
   });
 
-  it("reports no coverage when the step wrote no summary", async () => {
+  it("fails the step on a map that is not istanbul's, naming what it found", async () => {
+    const broken = JSON.stringify({ "/workspace/a.ts": { path: "/workspace/a.ts", s: {} } });
+    await expect(
+      new ContainerStepExecutor(containersWith(0, "ok", broken)).execute(step, {
+        onOutput: () => {},
+      }),
+    ).rejects.toThrow("Invalid file coverage object, missing keys, found:path,s");
+  });
+
+  it("reports no coverage when the step wrote no map", async () => {
     const outcome = await new ContainerStepExecutor(containersWith(0, "ok")).execute(step, {
       onOutput: () => {},
     });

@@ -24,7 +24,7 @@ let fixtures: string;
 
 beforeAll(async () => {
   // A fixed seed makes every split count below the same on every run.
-  cloud = await startIsolatedLocalCloud(repoRoot, { splitSeed: 20261129 });
+  cloud = await startIsolatedLocalCloud({ splitSeed: 20261129 });
   fixtures = await mkdtemp(join(tmpdir(), "local-cloud-rollout-"));
 });
 

@@ -190,7 +190,7 @@ let cloud: IsolatedLocalCloud;
 let fixturesRoot: string;
 
 beforeAll(async () => {
-  cloud = await startIsolatedLocalCloud(repoRoot);
+  cloud = await startIsolatedLocalCloud();
   fixturesRoot = await mkdtemp(join(tmpdir(), "local-cloud-fixtures-"));
 });
 

@@ -99,9 +99,9 @@ describe("run reports", () => {
         "coverage     SKIP    -",
         "",
         "coverage (threshold 80%):",
-        "service  lines  branches  functions  statements  >= 80%",
-        "-------  -----  --------  ---------  ----------  ------",
-        "db       91.2%  84.0%     100.0%     90.5%       yes",
+        "code  lines  branches  functions  statements  >= 80%",
+        "----  -----  --------  ---------  ----------  ------",
+        "db    91.2%  84.0%     100.0%     90.5%       yes",
         "",
         "steps: 2 passed, 1 failed, 2 skipped",
         "FAILED: test:auth (1m23s)",
@@ -109,7 +109,7 @@ describe("run reports", () => {
     );
   });
 
-  it("prefers the gate's verdicts, which include services without a summary", () => {
+  it("prefers the gate's verdicts, which include subjects without a map and the pipeline code", () => {
     const gated: RunResult = {
       ...run,
       steps: [
@@ -120,28 +120,58 @@ describe("run reports", () => {
           exitCode: 1,
           startedAt: 0,
           durationMs: 0,
-          logTail: "auth: no coverage summary at services/auth/coverage/coverage-summary.json",
+          logTail: "auth: no coverage map at services/auth/coverage/coverage-final.json",
           coverageReport: [
             {
-              service: "auth",
-              summaryPath: "services/auth/coverage/coverage-summary.json",
+              subject: "auth",
+              mapPaths: ["services/auth/coverage/coverage-final.json"],
               passed: false,
-              problems: ["no coverage summary"],
+              problems: ["no coverage map at services/auth/coverage/coverage-final.json"],
             },
             {
-              service: "db",
-              summaryPath: "services/db/coverage/coverage-summary.json",
+              subject: "db",
+              mapPaths: ["services/db/coverage/coverage-final.json"],
               coverage: { lines: 79.9, branches: 80, functions: 80, statements: 80 },
               passed: false,
               problems: ["lines 79.9% < 80%"],
+            },
+            {
+              subject: "pipeline",
+              mapPaths: ["coverage/tooling/dagger/coverage-final.json"],
+              coverage: { lines: 85, branches: 81.5, functions: 90, statements: 84.2 },
+              passed: true,
+              problems: [],
             },
           ],
         },
       ],
     };
     const table = renderSummaryTable(gated);
-    expect(table).toContain("auth     missing  missing   missing    missing     NO");
-    expect(table).toContain("db       79.9%    80.0%     80.0%      80.0%       NO");
+    expect(table).toContain("auth      missing  missing   missing    missing     NO");
+    expect(table).toContain("db        79.9%    80.0%     80.0%      80.0%       NO");
+    expect(table).toContain("pipeline  85.0%    81.5%     90.0%      84.2%       yes");
+  });
+
+  it("leaves out a tooling suite's share of the pipeline code when the gate did not merge them", () => {
+    const withSuite: RunResult = {
+      ...run,
+      steps: [
+        ...run.steps,
+        {
+          id: "tooling:dagger",
+          title: "pipeline tests: dagger",
+          status: "passed",
+          exitCode: 0,
+          startedAt: 0,
+          durationMs: 1000,
+          logTail: "",
+          coverage: { lines: 40, branches: 30, functions: 35, statements: 40 },
+        },
+      ],
+    };
+    const table = renderSummaryTable(withSuite);
+    expect(table).toContain("db    91.2%");
+    expect(table).not.toContain("40.0%");
   });
 
   it("renders Markdown with the tables and each failure's log in a code block", () => {
@@ -206,6 +236,16 @@ describe("affected rules and report", () => {
     ]) {
       expect(affectedFromChanges(catalog, "main", [file], []).scope).toBe("all");
     }
+  });
+
+  it("says when everything is affected, and why the tooling tests run", () => {
+    const result = affectedFromChanges(catalog, "main", ["pnpm-lock.yaml"], []);
+    const lines = renderAffected(result).split("\n");
+    expect(lines[0]).toBe("affected since main (everything):");
+    expect(lines).toContain("  (pipeline tooling tests: global file pnpm-lock.yaml changed)");
+    expect(renderAffected({ ...result, scope: "none", changedFiles: [] })).toBe(
+      "nothing affected since main (no changes)",
+    );
   });
 
   it("says when nothing is affected", () => {

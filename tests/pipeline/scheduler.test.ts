@@ -1,7 +1,8 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, utimesSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { CoverageMap } from "../../dagger/src/core/coverage.js";
 import {
   type RunEvent,
   runSteps,
@@ -10,6 +11,7 @@ import {
 } from "../../dagger/src/core/scheduler.js";
 import type { Step } from "../../dagger/src/core/steps.js";
 import { execaExecutor } from "../../pipeline/host/execa-executor.js";
+import { coverageMap } from "./helpers/coverage-maps.js";
 import { tempDir } from "./helpers/fixture-repo.js";
 
 /** A step running a Node script (the Node that runs these tests) in the work directory. */
@@ -152,33 +154,44 @@ describe("runSteps with real processes", () => {
     expect(run.exitCode).toBe(1);
   });
 
-  it("evaluates the coverage gate from the summaries the test steps wrote", async () => {
+  it("judges each subject on the merged coverage maps of the steps that measure it", async () => {
     const dir = await tempDir();
-    const summary = (pct: { lines: number; branches: number }) =>
-      JSON.stringify({
-        total: {
-          lines: { pct: pct.lines },
-          statements: { pct: 90 },
-          functions: { pct: "Unknown" },
-          branches: { pct: pct.branches },
-        },
-      });
-    const testStep = (service: string, script: string): Step => ({
-      ...nodeStep(`test:${service}`, [], script),
-      service,
-      coverageSummary: `${service}/coverage-summary.json`,
+    const file = join(dir, "src/a.ts");
+    // Two suites, each running half of the same file: 50% apiece, 100% together.
+    const halves = [
+      coverageMap({ [file]: { statements: [1, 0], functions: [1, 0], branches: [[1, 0]] } }),
+      coverageMap({ [file]: { statements: [0, 3], functions: [0, 2], branches: [[0, 1]] } }),
+    ];
+    const weak = coverageMap({
+      [join(dir, "src/weak.ts")]: {
+        statements: [1, 1, 1, 1, 1],
+        branches: [
+          [1, 0],
+          [1, 1],
+        ],
+      },
     });
-    const write = (service: string, text: string) =>
-      `const fs = require("node:fs"); fs.mkdirSync(${JSON.stringify(service)}, { recursive: true }); fs.writeFileSync(${JSON.stringify(`${service}/coverage-summary.json`)}, ${JSON.stringify(text)});`;
+    const testStep = (id: string, subject: string, map: CoverageMap | undefined): Step => ({
+      ...nodeStep(
+        id,
+        [],
+        map === undefined
+          ? "process.exit(0);"
+          : `const fs = require("node:fs"); fs.mkdirSync(${JSON.stringify(id)}, { recursive: true }); fs.writeFileSync(${JSON.stringify(`${id}/coverage-final.json`)}, ${JSON.stringify(JSON.stringify(map))});`,
+      ),
+      coverageSubject: subject,
+      coverageMap: `${id}/coverage-final.json`,
+    });
     const steps: Step[] = [
-      testStep("good", write("good", summary({ lines: 95, branches: 81 }))),
-      testStep("weak", write("weak", summary({ lines: 85, branches: 72.5 }))),
-      testStep("silent", "process.exit(0);"),
+      testStep("suite-a", "pipeline", halves[0]),
+      testStep("weak", "weak", weak),
+      testStep("suite-b", "pipeline", halves[1]),
+      testStep("silent", "silent", undefined),
       {
         id: "coverage",
         title: "coverage gate",
         kind: "coverage-gate",
-        needs: ["test:good", "test:weak", "test:silent"],
+        needs: ["suite-a", "weak", "suite-b", "silent"],
         inputs: [],
         coverageThreshold: 80,
       },
@@ -187,23 +200,56 @@ describe("runSteps with real processes", () => {
     const gate = run.steps.find((step) => step.id === "coverage");
     expect(gate?.status).toBe("failed");
     expect(gate?.logTail.split("\n")).toEqual([
-      "weak: branches 72.5% < 80%",
-      "silent: no coverage summary at silent/coverage-summary.json",
+      "weak: branches 75% < 80%",
+      "silent: no coverage map at silent/coverage-final.json",
     ]);
-    expect(gate?.coverageReport?.map((entry) => [entry.service, entry.passed])).toEqual([
-      ["good", true],
+    expect(gate?.coverageReport?.map((entry) => [entry.subject, entry.passed])).toEqual([
+      ["pipeline", true],
       ["weak", false],
       ["silent", false],
     ]);
-    expect(run.steps[0]?.coverage).toEqual({
-      lines: 95,
-      branches: 81,
-      functions: 100,
-      statements: 90,
+    const full = { lines: 100, branches: 100, functions: 100, statements: 100 };
+    expect(gate?.coverageReport?.[0]).toMatchObject({
+      mapPaths: ["suite-a/coverage-final.json", "suite-b/coverage-final.json"],
+      coverage: full,
     });
-    expect(
-      JSON.parse(await readFile(join(dir, "good/coverage-summary.json"), "utf8")),
-    ).toBeTruthy();
+    // Each step's own totals are its share: half of the file.
+    const half = { lines: 50, branches: 50, functions: 50, statements: 50 };
+    expect(run.steps[0]?.coverage).toEqual(half);
+    expect(run.steps[2]?.coverage).toEqual(half);
+  });
+
+  it("fails the gate when one of a subject's steps wrote no map, however good the others", async () => {
+    const dir = await tempDir();
+    const full = coverageMap({ [join(dir, "a.ts")]: { statements: [1] } });
+    const steps: Step[] = [
+      {
+        ...nodeStep(
+          "suite-a",
+          [],
+          `const fs = require("node:fs"); fs.mkdirSync("a"); fs.writeFileSync("a/map.json", ${JSON.stringify(JSON.stringify(full))});`,
+        ),
+        coverageSubject: "pipeline",
+        coverageMap: "a/map.json",
+      },
+      {
+        ...nodeStep("suite-b", [], "process.exit(0);"),
+        coverageSubject: "pipeline",
+        coverageMap: "b/map.json",
+      },
+      {
+        id: "coverage",
+        title: "coverage gate",
+        kind: "coverage-gate",
+        needs: ["suite-a", "suite-b"],
+        inputs: [],
+        coverageThreshold: 80,
+      },
+    ];
+    const run = await runSteps(steps, execaExecutor(dir), { concurrency: 2 });
+    expect(run.steps.find((step) => step.id === "coverage")?.logTail).toBe(
+      "pipeline: no coverage map at b/map.json",
+    );
   });
 
   describe("with expected durations", () => {
@@ -298,6 +344,77 @@ describe("runSteps with real processes", () => {
     await expect(runSteps([nodeStep("a", ["ghost"], "")], execaExecutor(dir))).rejects.toThrow(
       'step "a" needs unknown step "ghost"',
     );
+    await expect(
+      runSteps(
+        [nodeStep("a", [], touch(join(dir, "a"))), nodeStep("a", [], "")],
+        execaExecutor(dir),
+      ),
+    ).rejects.toThrow('duplicate step id "a"');
     expect(existsSync(join(dir, "a"))).toBe(false);
+  });
+
+  it("fails a step whose executor throws, with the reason, and skips what needs it", async () => {
+    const throwing: StepExecutor = {
+      async execute(step) {
+        if (step.id === "engine") throw new Error("connection to the engine lost");
+        throw "a bare string";
+      },
+    };
+    const run = await runSteps(
+      [nodeStep("engine", [], ""), nodeStep("other", [], ""), nodeStep("after", ["engine"], "")],
+      throwing,
+      { concurrency: 2, keepGoing: true },
+    );
+    expect(run.steps.map((step) => [step.id, step.status, step.logTail])).toEqual([
+      ["engine", "failed", "the step could not run: connection to the engine lost"],
+      ["other", "failed", "the step could not run: a bare string"],
+      ["after", "skipped", ""],
+    ]);
+  });
+});
+
+describe("the host executor", () => {
+  it("fails a step whose program does not exist, saying why", async () => {
+    const dir = await tempDir();
+    const step: Step = { ...nodeStep("ghost", [], ""), command: ["no-such-program-x1"] };
+    const outcome = await execaExecutor(dir).execute(step, { onOutput: () => {} });
+    expect(outcome.exitCode).not.toBe(0);
+    expect(outcome.logTail).toMatch(/no-such-program-x1.*ENOENT/);
+  });
+
+  it("refuses a step without a command", async () => {
+    const { command: _none, ...step } = nodeStep("gate", [], "");
+    await expect(
+      execaExecutor(await tempDir()).execute(step, { onOutput: () => {} }),
+    ).rejects.toThrow("step gate has no command");
+  });
+
+  it("ignores a coverage map left by an earlier run, and says so", async () => {
+    const dir = await tempDir();
+    const old = join(dir, "old.json");
+    writeFileSync(old, JSON.stringify(coverageMap({ "/a.ts": { statements: [1] } })));
+    utimesSync(old, new Date(2000, 0, 1), new Date(2000, 0, 1));
+    const outcome = await execaExecutor(dir).execute(
+      { ...nodeStep("t", [], ""), coverageSubject: "t", coverageMap: "old.json" },
+      { onOutput: () => {} },
+    );
+    expect(outcome.coverageMap).toBeUndefined();
+    expect(outcome.logTail).toContain(`[pipeline] ${old} predates this run; ignoring it`);
+  });
+
+  it("reports an unreadable coverage map instead of passing it on", async () => {
+    const dir = await tempDir();
+    const outcome = await execaExecutor(dir).execute(
+      {
+        ...nodeStep("t", [], touch(join(dir, "broken.json"))),
+        coverageSubject: "t",
+        coverageMap: "broken.json",
+      },
+      { onOutput: () => {} },
+    );
+    expect(outcome.coverageMap).toBeUndefined();
+    expect(outcome.logTail).toContain(
+      `[pipeline] unreadable coverage map ${join(dir, "broken.json")}`,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { affectedFromChanges } from "../../dagger/src/core/affected.js";
 import { affectedCiSteps } from "../../dagger/src/core/affected-ci.js";
 import { UnknownServiceError } from "../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
-import { buildCiSteps } from "../../dagger/src/core/steps.js";
+import { buildCiSteps, partOf } from "../../dagger/src/core/steps.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 
 const catalog = await discoverServices(
@@ -22,20 +22,45 @@ describe("buildCiSteps", () => {
       ["test:db", ["install"], "pnpm --filter @workers/db run test"],
       ["test:email", ["install"], "pnpm --filter @workers/email run test"],
       ["test:gateway", ["install"], "pnpm --filter @workers/gateway run test"],
-      ["test:tooling", ["install"], "pnpm run test:tooling"],
+      ...["deploy-local", "local-cloud", "dagger", "pipeline"].map((suite) => [
+        `tooling:${suite}`,
+        ["install"],
+        `pnpm run test:tooling --project ${suite} --coverage.enabled --coverage.reportsDirectory=coverage/tooling/${suite}`,
+      ]),
       [
         "integration",
         ["install", "test:auth", "test:db", "test:email", "test:gateway"],
         "pnpm --filter @workers/integration-tests run test",
       ],
-      ["coverage", ["test:auth", "test:db", "test:email", "test:gateway"], undefined],
+      [
+        "coverage",
+        [
+          "test:auth",
+          "test:db",
+          "test:email",
+          "test:gateway",
+          "tooling:deploy-local",
+          "tooling:local-cloud",
+          "tooling:dagger",
+          "tooling:pipeline",
+        ],
+        undefined,
+      ],
     ]);
     const gate = steps.at(-1);
     expect(gate?.kind).toBe("coverage-gate");
     expect(gate?.coverageThreshold).toBe(80);
-    expect(steps.find((step) => step.id === "test:db")?.coverageSummary).toBe(
-      "services/db/coverage/coverage-summary.json",
-    );
+    const measures = (id: string) => {
+      const step = steps.find((candidate) => candidate.id === id);
+      return [step?.coverageSubject, step?.coverageMap];
+    };
+    expect(measures("test:db")).toEqual(["db", "services/db/coverage/coverage-final.json"]);
+    // Every tooling suite measures the same subject, so the gate merges their maps.
+    expect(measures("tooling:dagger")).toEqual([
+      "pipeline",
+      "coverage/tooling/dagger/coverage-final.json",
+    ]);
+    expect(steps.filter((step) => partOf(step) === "tooling")).toHaveLength(4);
     // Tests import their workspace dependencies' sources, so those are inputs too.
     expect(steps.find((step) => step.id === "test:auth")?.inputs).toContain("services/db");
   });
@@ -64,6 +89,11 @@ describe("affectedCiSteps", () => {
       (step) => step.id,
     );
 
+  const commands = (files: string[]) => {
+    const steps = affectedCiSteps(catalog, affectedFromChanges(catalog, "main", files, []));
+    return (id: string) => steps.find((step) => step.id === id)?.command?.join(" ");
+  };
+
   it("tests only a changed leaf service, then integration and its coverage gate", () => {
     expect(plan(["services/gateway/src/index.ts"])).toEqual([
       "install",
@@ -75,17 +105,32 @@ describe("affectedCiSteps", () => {
     ]);
   });
 
-  it("scopes typecheck and lint to the affected packages and the integration tests", () => {
-    const steps = affectedCiSteps(
-      catalog,
-      affectedFromChanges(catalog, "main", ["services/email/src/index.ts"], []),
+  it("typechecks and lints only the affected packages, not the integration tests they do not import", () => {
+    const command = commands(["services/email/src/index.ts"]);
+    expect(command("typecheck")).toBe(
+      "pnpm --filter @workers/email --filter @workers/gateway run typecheck",
     );
-    const command = (id: string) => steps.find((step) => step.id === id)?.command?.join(" ");
+    expect(command("lint")).toBe("pnpm exec biome ci services/email services/gateway");
+  });
+
+  it("runs only the integration flows that enter through an affected service", () => {
+    // email changed: gateway binds to it, so the flows through gateway run; none through db alone.
+    expect(commands(["services/email/src/index.ts"])("integration")).toBe(
+      "pnpm --filter @workers/integration-tests run test --tags-filter=email || gateway",
+    );
+    expect(commands(["services/gateway/src/index.ts"])("integration")).toBe(
+      "pnpm --filter @workers/integration-tests run test --tags-filter=gateway",
+    );
+  });
+
+  it("checks and runs the integration tests whole when their own files changed", () => {
+    const command = commands(["services/email/src/index.ts", "tests/integration/test/x.test.ts"]);
     expect(command("typecheck")).toBe(
       "pnpm --filter @workers/email --filter @workers/gateway --filter @workers/integration-tests run typecheck",
     );
-    expect(command("lint")).toBe(
-      "pnpm exec biome ci services/email services/gateway tests/integration",
+    expect(command("integration")).toBe("pnpm --filter @workers/integration-tests run test");
+    expect(commands(["tests/integration/test/x.test.ts"])("typecheck")).toBe(
+      "pnpm --filter @workers/integration-tests run typecheck",
     );
   });
 
@@ -108,12 +153,16 @@ describe("affectedCiSteps", () => {
     ]);
   });
 
-  it("runs the tooling tests, without service tests, when only they changed", () => {
+  it("runs every tooling suite and gates their coverage, without service tests, when only they changed", () => {
     expect(plan(["tests/pipeline/x.test.ts"])).toEqual([
       "install",
       "typecheck",
       "lint",
-      "test:tooling",
+      "tooling:deploy-local",
+      "tooling:local-cloud",
+      "tooling:dagger",
+      "tooling:pipeline",
+      "coverage",
     ]);
   });
 

@@ -1,12 +1,13 @@
 import type { AffectedResult } from "./affected.js";
 import type { ServiceCatalog } from "./services/catalog.js";
-import { buildCiSteps, type CiPart, type Step } from "./steps.js";
+import { buildCiSteps, type CiPart, INTEGRATION_DIR, type Step } from "./steps.js";
 
 /**
  * The steps `ci --base` runs, on the host and in Dagger alike: install, typecheck and lint (of the
  * affected packages only, when nothing outside them changed), the unit tests and coverage gate of
- * the affected services, and the tooling and integration suites
- * only when something they cover changed. Nothing affected means no steps at all.
+ * the affected services, the tooling suites only when something they cover changed, and the
+ * integration flows through the affected services (all flows when the integration tests changed).
+ * Nothing affected means no steps at all.
  */
 export function affectedCiSteps(catalog: ServiceCatalog, affected: AffectedResult): Step[] {
   if (affected.scope === "none") {
@@ -17,15 +18,22 @@ export function affectedCiSteps(catalog: ServiceCatalog, affected: AffectedResul
     "install",
     "typecheck",
     "lint",
-    ...(services.length > 0 ? (["test", "coverage"] as const) : []),
+    ...(services.length > 0 ? (["test"] as const) : []),
     ...(affected.tooling ? (["tooling"] as const) : []),
     ...(affected.integration ? (["integration"] as const) : []),
+    // The gate judges whatever ran with coverage: the services' tests, the tooling suites.
+    ...(services.length > 0 || affected.tooling ? (["coverage"] as const) : []),
   ];
   // Root and tooling changes select everything or the tooling tests, so without them no file
   // outside the affected services and the integration tests changed: checks can stay scoped.
+  const scoped = affected.scope === "some" && affected.tooling === undefined;
+  // With no service affected, integration runs only because its own package changed.
+  const integrationChanged =
+    services.length === 0 ||
+    affected.changedFiles.some((file) => file.startsWith(`${INTEGRATION_DIR}/`));
   return buildCiSteps(catalog, {
     parts,
     services,
-    scopeChecksToServices: affected.scope === "some" && affected.tooling === undefined,
+    ...(scoped ? { scope: { integrationChanged } } : {}),
   });
 }

@@ -1,4 +1,10 @@
-import { type CoverageSummary, evaluateCoverage, type ServiceCoverage } from "./coverage.js";
+import {
+  type CoverageMap,
+  type CoverageSummary,
+  evaluateCoverage,
+  type SubjectCoverage,
+  summarizeCoverage,
+} from "./coverage.js";
 import { remainingPaths } from "./critical-path.js";
 import type { Step } from "./steps.js";
 
@@ -11,8 +17,8 @@ export interface StepOutcome {
   exitCode: number;
   /** The last lines of the step's output, shown when it fails. */
   logTail: string;
-  /** The parsed coverage summary, for steps that declare `coverageSummary` and wrote one. */
-  coverage?: CoverageSummary;
+  /** The parsed coverage map, for steps that declare `coverageMap` and wrote one. */
+  coverageMap?: CoverageMap;
 }
 
 /** Runs one command step; the host does it with execa, the Dagger module in a container. */
@@ -36,9 +42,10 @@ export interface StepResult {
   startedAt?: number;
   durationMs: number;
   logTail: string;
+  /** The totals of the step's own coverage map (for a subject several steps measure, a share). */
   coverage?: CoverageSummary;
-  /** The coverage gate's verdict per service. */
-  coverageReport?: ServiceCoverage[];
+  /** The coverage gate's verdict per subject. */
+  coverageReport?: SubjectCoverage[];
   /** Why a step was skipped or cancelled. */
   reason?: string;
 }
@@ -103,6 +110,8 @@ export async function runSteps(
   const launchOrder = byRemainingPath(steps, options.expectedDurations ?? {});
   const startTime = now();
   const results = new Map<string, StepResult>();
+  // Kept apart from the results: maps are large, and only the gate reads them.
+  const coverageMaps = new Map<string, CoverageMap>();
   const running = new Map<string, Promise<void>>();
   let stopped = false;
 
@@ -123,7 +132,7 @@ export async function runSteps(
   const launch = (step: Step) => {
     const startedAt = now() - startTime;
     emit({ type: "start", step });
-    const task = executeStep(step, executor, { steps, results, emit })
+    const task = executeStep(step, executor, { steps, coverageMaps, emit })
       .catch(
         (error: unknown): StepOutcome => ({
           exitCode: 1,
@@ -131,6 +140,10 @@ export async function runSteps(
         }),
       )
       .then((outcome) => {
+        if (outcome.coverageMap) {
+          coverageMaps.set(step.id, outcome.coverageMap);
+        }
+        const coverage = outcome.coverageMap && summarizeCoverage([outcome.coverageMap]);
         const result: StepResult = {
           id: step.id,
           title: step.title,
@@ -140,7 +153,7 @@ export async function runSteps(
           startedAt,
           durationMs: now() - startTime - startedAt,
           logTail: outcome.logTail,
-          ...(outcome.coverage ? { coverage: outcome.coverage } : {}),
+          ...(coverage ? { coverage } : {}),
           ...("coverageReport" in outcome ? { coverageReport: outcome.coverageReport } : {}),
         };
         results.set(step.id, result);
@@ -210,11 +223,11 @@ function byRemainingPath(
   return [...steps].sort((a, b) => ms(b) - ms(a));
 }
 
-type GateOutcome = StepOutcome & { coverageReport?: ServiceCoverage[] };
+type GateOutcome = StepOutcome & { coverageReport?: SubjectCoverage[] };
 
 interface RunState {
   steps: readonly Step[];
-  results: ReadonlyMap<string, StepResult>;
+  coverageMaps: ReadonlyMap<string, CoverageMap>;
   emit: (event: RunEvent) => void;
 }
 
@@ -229,20 +242,24 @@ async function executeStep(
   return executor.execute(step, { onOutput: (text) => state.emit({ type: "output", step, text }) });
 }
 
-/** Checks the coverage each needed test step reported; a test step without a summary fails. */
-function evaluateGate(gate: Step, { steps, results }: RunState): GateOutcome {
-  const report = steps
-    .filter((step) => gate.needs.includes(step.id) && step.service && step.coverageSummary)
-    .map((step) =>
-      evaluateCoverage(
-        step.service as string,
-        step.coverageSummary as string,
-        results.get(step.id)?.coverage,
-        gate.coverageThreshold,
-      ),
-    );
+/**
+ * Judges each subject the needed test steps measure on their merged coverage maps, in the order
+ * the subjects first appear; a step that wrote no map fails its subject.
+ */
+function evaluateGate(gate: Step, { steps, coverageMaps }: RunState): GateOutcome {
+  const bySubject = new Map<string, { path: string; map: CoverageMap | undefined }[]>();
+  for (const step of steps) {
+    if (gate.needs.includes(step.id) && step.coverageSubject && step.coverageMap) {
+      const maps = bySubject.get(step.coverageSubject) ?? [];
+      maps.push({ path: step.coverageMap, map: coverageMaps.get(step.id) });
+      bySubject.set(step.coverageSubject, maps);
+    }
+  }
+  const report = [...bySubject].map(([subject, maps]) =>
+    evaluateCoverage(subject, maps, gate.coverageThreshold),
+  );
   const problems = report.flatMap((entry) =>
-    entry.problems.map((problem) => `${entry.service}: ${problem}`),
+    entry.problems.map((problem) => `${entry.subject}: ${problem}`),
   );
   return {
     exitCode: problems.length === 0 ? 0 : 1,

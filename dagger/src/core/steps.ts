@@ -1,6 +1,7 @@
 import { COVERAGE_THRESHOLD } from "./coverage.js";
 import type { ServiceCatalog } from "./services/catalog.js";
 import { requireServices } from "./services/catalog.js";
+import { PIPELINE_COVERAGE_SUBJECT, TOOLING_SUITES, toolingCoverageMap } from "./tooling-suites.js";
 
 export type StepKind = "command" | "coverage-gate";
 
@@ -16,8 +17,13 @@ export interface Step {
   inputs: string[];
   /** The service a per-service step belongs to. */
   service?: string;
-  /** For test steps: where vitest writes the coverage summary, repository-relative. */
-  coverageSummary?: string;
+  /**
+   * For test steps: what their coverage measures (a service, or the pipeline's own code); the
+   * gate judges each subject on the merged maps of all the steps that measure it.
+   */
+  coverageSubject?: string;
+  /** For test steps: where vitest writes istanbul's coverage map, repository-relative. */
+  coverageMap?: string;
   /** For the coverage gate: the minimum percentage for every metric. */
   coverageThreshold?: number;
 }
@@ -40,10 +46,14 @@ export interface CiStepOptions {
   services?: readonly string[];
   coverageThreshold?: number;
   /**
-   * Typecheck and lint only `services` and the integration tests (which import them) instead of
-   * the whole repository: for `ci --base` when no root or tooling file changed.
+   * For `ci --base` when no root or tooling file changed: typecheck and lint only `services`
+   * (and the integration tests if their own files changed) instead of the whole repository, and
+   * run only the integration flows that enter through one of `services` (all of them if the
+   * integration tests changed). A flow entering through a service exercises everything that
+   * service binds to, and affected detection already adds a service when something it binds to
+   * changed, so the flows it leaves out touch nothing that changed.
    */
-  scopeChecksToServices?: boolean;
+  scope?: { integrationChanged: boolean };
 }
 
 export const INTEGRATION_PACKAGE = "@workers/integration-tests";
@@ -59,17 +69,21 @@ const ROOT_INPUTS = [
 ];
 
 /**
- * The CI step graph: install, then typecheck, lint/format and one test step per service (vitest
- * with coverage, run once) plus the pipeline's own tests, then integration after the unit tests,
- * and the coverage gate over the summaries the test steps wrote. Steps of excluded parts vanish
- * and so do the `needs` pointing at them.
+ * The CI step graph: install, then typecheck, lint/format, one test step per service (vitest with
+ * coverage, run once) and one per suite of the pipeline's own tests (see tooling-suites.ts), then
+ * integration after the unit tests, and the coverage gate over the maps the test steps wrote.
+ * Steps of excluded parts vanish and so do the `needs` pointing at them.
  */
 export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {}): Step[] {
   const parts = new Set<CiPart>(options.parts ?? CI_PARTS);
   const services = options.services ? requireServices(catalog, options.services) : catalog.services;
   const allDirs = catalog.services.map((service) => service.dir);
-  const scoped = options.scopeChecksToServices === true && options.services !== undefined;
-  const checkedDirs = [...services.map((service) => service.dir), INTEGRATION_DIR];
+  const scope = options.services === undefined ? undefined : options.scope;
+  const checkedPackages = [
+    ...services.map((service) => ({ name: service.packageName, dir: service.dir })),
+    ...(scope?.integrationChanged ? [{ name: INTEGRATION_PACKAGE, dir: INTEGRATION_DIR }] : []),
+  ];
+  const checkedDirs = checkedPackages.map((pkg) => pkg.dir);
   const testSteps: Step[] = services.map((service) => ({
     id: `test:${service.name}`,
     title: `unit tests of ${service.name} (with coverage)`,
@@ -78,8 +92,32 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
     needs: ["install"],
     inputs: [...ROOT_INPUTS, service.dir, ...dependencyDirs(catalog, service.name)],
     service: service.name,
-    coverageSummary: `${service.dir}/coverage/coverage-summary.json`,
+    coverageSubject: service.name,
+    coverageMap: `${service.dir}/coverage/coverage-final.json`,
   }));
+  const toolingSteps: Step[] = TOOLING_SUITES.map((suite) => ({
+    id: `${TOOLING_PREFIX}${suite.name}`,
+    title: `pipeline tests: ${suite.name} (with coverage)`,
+    kind: "command",
+    command: [
+      "pnpm",
+      "run",
+      "test:tooling",
+      "--project",
+      suite.name,
+      "--coverage.enabled",
+      `--coverage.reportsDirectory=${coverageDir(toolingCoverageMap(suite.name))}`,
+    ],
+    needs: ["install"],
+    inputs: ["."],
+    coverageSubject: PIPELINE_COVERAGE_SUBJECT,
+    coverageMap: toolingCoverageMap(suite.name),
+  }));
+  const measured = [
+    ...(parts.has("test") ? testSteps : []),
+    ...(parts.has("tooling") ? toolingSteps : []),
+  ];
+  const threshold = options.coverageThreshold ?? COVERAGE_THRESHOLD;
   const steps: Step[] = [
     {
       id: "install",
@@ -91,53 +129,51 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
     },
     {
       id: "typecheck",
-      title: scoped ? "typecheck the affected packages" : "typecheck every package",
+      title: scope ? "typecheck the affected packages" : "typecheck every package",
       kind: "command",
-      command: scoped
-        ? [
-            "pnpm",
-            ...[...services.map((service) => service.packageName), INTEGRATION_PACKAGE].flatMap(
-              (name) => ["--filter", name],
-            ),
-            "run",
-            "typecheck",
-          ]
+      command: scope
+        ? ["pnpm", ...checkedPackages.flatMap((pkg) => ["--filter", pkg.name]), "run", "typecheck"]
         : ["pnpm", "run", "typecheck"],
       needs: ["install"],
-      inputs: scoped ? [...ROOT_INPUTS, ...checkedDirs] : ["."],
+      inputs: scope ? [...ROOT_INPUTS, ...checkedDirs] : ["."],
     },
     {
       id: "lint",
-      title: scoped ? "lint and format check of the affected packages" : "lint and format check",
+      title: scope ? "lint and format check of the affected packages" : "lint and format check",
       kind: "command",
-      command: ["pnpm", "exec", "biome", "ci", ...(scoped ? checkedDirs : ["."])],
+      command: ["pnpm", "exec", "biome", "ci", ...(scope ? checkedDirs : ["."])],
       needs: ["install"],
-      inputs: scoped ? ["biome.json", ...checkedDirs] : ["."],
+      inputs: scope ? ["biome.json", ...checkedDirs] : ["."],
     },
-    ...(parts.has("test") ? testSteps : []),
-    {
-      id: "test:tooling",
-      title: "tests of the pipeline, Dagger module, workflows and deploys",
-      kind: "command",
-      command: ["pnpm", "run", "test:tooling"],
-      needs: ["install"],
-      inputs: ["."],
-    },
+    ...testSteps,
+    ...toolingSteps,
     {
       id: "integration",
-      title: "integration tests (all workers in workerd)",
+      title:
+        scope && !scope.integrationChanged
+          ? `integration flows through ${services.map((service) => service.name).join(", ")}`
+          : "integration tests (all workers in workerd)",
       kind: "command",
-      command: ["pnpm", "--filter", INTEGRATION_PACKAGE, "run", "test"],
+      command: [
+        "pnpm",
+        "--filter",
+        INTEGRATION_PACKAGE,
+        "run",
+        "test",
+        ...(scope && !scope.integrationChanged
+          ? [`--tags-filter=${services.map((service) => service.name).join(" || ")}`]
+          : []),
+      ],
       needs: ["install", ...testSteps.map((step) => step.id)],
       inputs: [...ROOT_INPUTS, INTEGRATION_DIR, ...allDirs],
     },
     {
       id: "coverage",
-      title: `coverage gate (${options.coverageThreshold ?? COVERAGE_THRESHOLD}% per service)`,
+      title: `coverage gate (${threshold}% per service${parts.has("tooling") ? " and for the pipeline code" : ""})`,
       kind: "coverage-gate",
-      needs: testSteps.map((step) => step.id),
-      inputs: testSteps.flatMap((step) => (step.coverageSummary ? [step.coverageSummary] : [])),
-      coverageThreshold: options.coverageThreshold ?? COVERAGE_THRESHOLD,
+      needs: measured.map((step) => step.id),
+      inputs: measured.flatMap((step) => (step.coverageMap ? [step.coverageMap] : [])),
+      coverageThreshold: threshold,
     },
   ];
   const included = steps.filter((step) => parts.has(partOf(step)));
@@ -145,14 +181,21 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
   return included.map((step) => ({ ...step, needs: step.needs.filter((id) => ids.has(id)) }));
 }
 
+const TOOLING_PREFIX = "tooling:";
+
 export function partOf(step: Step): CiPart {
-  if (step.id === "test:tooling") {
+  if (step.id.startsWith(TOOLING_PREFIX)) {
     return "tooling";
   }
   if (step.id.startsWith("test:")) {
     return "test";
   }
   return step.id as CiPart;
+}
+
+/** `services/db/coverage/coverage-final.json` -> `services/db/coverage`. */
+export function coverageDir(mapPath: string): string {
+  return mapPath.slice(0, mapPath.lastIndexOf("/"));
 }
 
 /** A test imports its workspace dependencies' sources, so their directories are inputs too. */

@@ -1,5 +1,5 @@
 import type { Container } from "@dagger.io/dagger";
-import { type CoverageSummary, parseCoverageSummary } from "../core/coverage.js";
+import { type CoverageMap, parseCoverageMap } from "../core/coverage.js";
 import type { StepExecutor, StepIo, StepOutcome } from "../core/scheduler.js";
 import type { Step } from "../core/steps.js";
 import { execFailure } from "./exec-outcome.js";
@@ -22,23 +22,24 @@ export class ContainerStepExecutor implements StepExecutor {
       return { exitCode: failed.exitCode, logTail: lastLines(log) };
     }
     io.onOutput(output);
-    const coverage = step.coverageSummary
-      ? await readCoverage(container, step.coverageSummary)
+    const coverageMap = step.coverageMap
+      ? await readCoverage(container, step.coverageMap)
       : undefined;
-    return { exitCode: 0, logTail: lastLines(output), ...(coverage ? { coverage } : {}) };
+    return { exitCode: 0, logTail: lastLines(output), ...(coverageMap ? { coverageMap } : {}) };
   }
 }
 
 /**
- * The container starts without any coverage folder (the source upload ignores them), so a
- * summary found here was written by this step; a missing one fails the coverage gate.
+ * The container starts without any coverage folder (the source upload ignores them), so a map
+ * found here was written by this step; a missing one fails the coverage gate. The gate merges the
+ * maps of a subject's steps, each read from its own container.
  */
 async function readCoverage(
   container: Container,
-  summaryPath: string,
-): Promise<CoverageSummary | undefined> {
-  if (!(await container.exists(summaryPath))) {
+  mapPath: string,
+): Promise<CoverageMap | undefined> {
+  if (!(await container.exists(mapPath))) {
     return undefined;
   }
-  return parseCoverageSummary(await container.file(summaryPath).contents());
+  return parseCoverageMap(await container.file(mapPath).contents());
 }

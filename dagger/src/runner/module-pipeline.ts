@@ -16,7 +16,7 @@ import { type RunEvent, type RunResult, runSteps, type StepExecutor } from "../c
 import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
 import { requireServices } from "../core/services/catalog.js";
 import { discoverServices } from "../core/services/discover.js";
-import { buildCiSteps, type CiPart, partOf, type Step } from "../core/steps.js";
+import { buildCiSteps, type CiPart, coverageDir, partOf, type Step } from "../core/steps.js";
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
@@ -70,16 +70,18 @@ export class ModulePipeline {
   }
 
   /**
-   * One part of the graph (typecheck, lint, tooling, integration) on its own, returning the
-   * container after its step so callers can chain `terminal`, `stdout` or `export`.
+   * One part of the graph (typecheck, lint, tooling, integration) on its own. A part of one step
+   * returns the container after it, so callers can chain `terminal`, `stdout` or `export`; a part
+   * of several (the tooling suites) runs them side by side through the scheduler, as `ci` does,
+   * and returns the workspace with their coverage folders.
    */
   async part(part: CiPart): Promise<Container> {
     const steps = buildCiSteps(await this.catalog(), { parts: ["install", part] });
     const [step, ...more] = steps.filter((candidate) => partOf(candidate) === part);
-    if (!step || more.length > 0) {
-      throw new Error(`the ${part} part of the step graph is not exactly one step`);
+    if (!step) {
+      throw new Error(`the ${part} part of the step graph has no step`);
     }
-    return this.runAlone(steps, step.id);
+    return more.length === 0 ? this.runAlone(steps, step.id) : this.withCoverage(steps);
   }
 
   /** One service's unit tests; without a service, every service's, their coverage merged. */
@@ -93,10 +95,13 @@ export class ModulePipeline {
     return this.runAlone(steps, `test:${service}`);
   }
 
-  /** Every service's unit tests and the coverage gate; the workspace holds every report. */
+  /**
+   * Every service's unit tests and the pipeline's own, and the coverage gate over both; the
+   * workspace holds every report.
+   */
   async coverage(): Promise<Container> {
     return this.withCoverage(
-      buildCiSteps(await this.catalog(), { parts: ["install", "test", "coverage"] }),
+      buildCiSteps(await this.catalog(), { parts: ["install", "test", "tooling", "coverage"] }),
     );
   }
 
@@ -164,9 +169,9 @@ export class ModulePipeline {
   private async withCoverage(steps: Step[]): Promise<Container> {
     const { containers } = await this.runOrThrow(steps);
     return steps
-      .filter((step) => step.service !== undefined && step.coverageSummary !== undefined)
+      .filter((step) => step.coverageMap !== undefined)
       .reduce((workspace, step) => {
-        const dir = coverageDir(step.coverageSummary as string);
+        const dir = coverageDir(step.coverageMap as string);
         return workspace.withDirectory(
           `${WORKDIR}/${dir}`,
           containers.afterStep(step).directory(`${WORKDIR}/${dir}`),
@@ -181,9 +186,4 @@ function findStep(steps: readonly Step[], id: string): Step {
     throw new Error(`the step graph has no step "${id}"`);
   }
   return step;
-}
-
-/** `services/db/coverage/coverage-summary.json` -> `services/db/coverage`. */
-function coverageDir(summaryPath: string): string {
-  return summaryPath.slice(0, summaryPath.lastIndexOf("/"));
 }

@@ -10,7 +10,7 @@ import { useCluster } from "../harness/use-cluster.js";
 
 const cluster = useCluster();
 
-describe("API keys through the gateway", () => {
+describe("API keys through the gateway", { tags: ["gateway", "db"] }, () => {
   it("creates a key with the admin token and stores only its hash", async () => {
     const created = await createApiKey(cluster.mf, "ci");
 

@@ -127,7 +127,7 @@ function tokenFor(caller: BadRequest["caller"]): string | undefined {
   return undefined;
 }
 
-describe("bad input through the gateway", () => {
+describe("bad input through the gateway", { tags: ["gateway"] }, () => {
   it.each(cases)("$name: $status JSON error, nothing changed", async (bad) => {
     const db = await cluster.database();
     const before = await snapshotDatabase(db);

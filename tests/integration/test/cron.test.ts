@@ -12,7 +12,7 @@ interface ScheduleRpc {
   dueJobs(cron: string): Promise<{ type: string; payload: unknown }[]>;
 }
 
-describe("cron triggers", () => {
+describe("cron triggers", { tags: ["schedule", "db"] }, () => {
   it("are declared in the schedule worker's config", () => {
     expect(crons?.length).toBeGreaterThan(0);
   });

@@ -12,7 +12,7 @@ beforeAll(async () => {
   apiKey = (await createApiKey(cluster.mf, "mailer")).key;
 });
 
-describe("email through the gateway", () => {
+describe("email through the gateway", { tags: ["gateway", "db"] }, () => {
   it("renders the template, records it in the outbox and marks it sent", async () => {
     const response = await callGateway(cluster.mf, "/v1/emails", {
       method: "POST",

@@ -16,7 +16,7 @@ beforeAll(async () => {
 const consumer = inject("workerSpecs").find((spec) => spec.name === "queue")?.config.queues
   .consumers[0];
 
-describe("a job that keeps failing", () => {
+describe("a job that keeps failing", { tags: ["gateway", "db"] }, () => {
   it("has a retry budget and a dead-letter queue configured", () => {
     expect(consumer?.max_retries).toBeGreaterThan(0);
     expect(consumer?.dead_letter_queue).toEqual(expect.any(String));

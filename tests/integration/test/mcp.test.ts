@@ -29,7 +29,7 @@ function toolOutput(body: unknown): unknown {
   return JSON.parse(result.content[0]?.text ?? "null");
 }
 
-describe("MCP through the gateway", () => {
+describe("MCP through the gateway", { tags: ["gateway", "db"] }, () => {
   it("initializes and lists the tools backed by the services", async () => {
     const init = await callMcp(cluster.mf, apiKey, "initialize", {
       protocolVersion: "2025-06-18",

@@ -12,6 +12,9 @@ import { signWebhook } from "../harness/webhook-signature.js";
 // Queue sends go through the harness's queue-faults worker, so a test can take the queue down.
 const cluster = useCluster({ queueFaults: true });
 
+// Deliveries enter through the gateway, the cron sweep through webhooks; both read db.
+const FLOW_TAGS = ["gateway", "webhooks", "db"];
+
 // The webhooks worker's cron, as its wrangler.jsonc declares it.
 const REDELIVERY_CRON = "*/5 * * * *";
 
@@ -80,7 +83,7 @@ async function expectProcessedOnce(id: string) {
   return jobs;
 }
 
-describe("a webhook whose processing could not be enqueued", () => {
+describe("a webhook whose processing could not be enqueued", { tags: FLOW_TAGS }, () => {
   it("is stored, answered 503, and enqueued by the sender's retry; processed exactly once", async () => {
     const faults = await queueFaults(cluster.mf);
     await faults.failNextSends(1);
@@ -149,7 +152,7 @@ describe("a webhook whose processing could not be enqueued", () => {
   });
 });
 
-describe("a webhook event's processing", () => {
+describe("a webhook event's processing", { tags: FLOW_TAGS }, () => {
   it("is processed by one job only, however many jobs carry it", async () => {
     expect((await deliver("evt_twice")).status).toBe(202);
     const first = await expectProcessedOnce("evt_twice");

@@ -44,7 +44,7 @@ async function deliverAndProcess(source: string, id: string) {
   return { response, jobs: completed, event };
 }
 
-describe("signed webhooks through the gateway", () => {
+describe("signed webhooks through the gateway", { tags: ["gateway", "db"] }, () => {
   it("stores the event once and processes it through the queue", async () => {
     const { response, jobs, event } = await deliverAndProcess("github", "evt_1001");
 

@@ -1,4 +1,4 @@
-import { COVERAGE_METRICS, COVERAGE_THRESHOLD, type ServiceCoverage } from "../coverage.js";
+import { COVERAGE_METRICS, COVERAGE_THRESHOLD, type SubjectCoverage } from "../coverage.js";
 import type { RunResult } from "../scheduler.js";
 
 export interface CoverageRows {
@@ -8,20 +8,22 @@ export interface CoverageRows {
 }
 
 /**
- * Coverage per service as the gate judged it, or, when the gate did not run, as the test steps
- * reported it (judged against the same threshold, so the table never shows a silent pass).
+ * Coverage per subject (each service, the pipeline code) as the gate judged it, or, when the gate
+ * did not run, each service as its test step reported it (judged against the same threshold, so
+ * the table never shows a silent pass). The pipeline code appears only through the gate: one
+ * tooling suite's share of it says nothing against the threshold.
  */
 export function coverageRows(run: RunResult): CoverageRows | undefined {
   const gate = run.steps.find((step) => step.coverageReport);
   const threshold = COVERAGE_THRESHOLD;
-  const entries: ServiceCoverage[] =
+  const entries: SubjectCoverage[] =
     gate?.coverageReport ??
     run.steps.flatMap((step) =>
       step.service && step.coverage
         ? [
             {
-              service: step.service,
-              summaryPath: "",
+              subject: step.service,
+              mapPaths: [],
               coverage: step.coverage,
               passed: COVERAGE_METRICS.every((name) => (step.coverage?.[name] ?? 0) >= threshold),
               problems: [],
@@ -34,9 +36,9 @@ export function coverageRows(run: RunResult): CoverageRows | undefined {
   }
   return {
     threshold,
-    header: ["service", ...COVERAGE_METRICS, `>= ${threshold}%`],
+    header: ["code", ...COVERAGE_METRICS, `>= ${threshold}%`],
     rows: entries.map((entry) => [
-      entry.service,
+      entry.subject,
       ...COVERAGE_METRICS.map((name) =>
         entry.coverage ? `${entry.coverage[name].toFixed(1)}%` : "missing",
       ),

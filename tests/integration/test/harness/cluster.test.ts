@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startCluster } from "../../harness/cluster.js";
+import { HARNESS_TAG } from "../../harness/flow-tags.js";
 import type { WorkerSpec } from "../../harness/worker-spec.js";
 
 function spec(name: string, bindsTo: string[]): WorkerSpec {
@@ -20,7 +21,7 @@ function spec(name: string, bindsTo: string[]): WorkerSpec {
   };
 }
 
-describe("startCluster", () => {
+describe("startCluster", { tags: [HARNESS_TAG] }, () => {
   it("refuses a service binding to a worker no config defines, naming both", async () => {
     await expect(startCluster([spec("gateway", ["auth"]), spec("db", [])])).rejects.toThrow(
       'gateway: service binding AUTH points at "auth", which no services/*/wrangler.jsonc defines (defined: gateway, db)',

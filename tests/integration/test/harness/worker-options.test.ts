@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { HARNESS_TAG } from "../../harness/flow-tags.js";
 import { toWorkerOptions } from "../../harness/worker-options.js";
 import type { WorkerSpec } from "../../harness/worker-spec.js";
 import type { WranglerConfig } from "../../harness/wrangler-config.js";
@@ -27,7 +28,7 @@ const spec: WorkerSpec = {
   databases: [],
 };
 
-describe("toWorkerOptions", () => {
+describe("toWorkerOptions", { tags: [HARNESS_TAG] }, () => {
   it("maps every binding of the wrangler config to its Miniflare option", () => {
     expect(toWorkerOptions(spec)).toMatchObject({
       name: "queue",

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { HARNESS_TAG } from "../../harness/flow-tags.js";
 import { readWranglerConfig } from "../../harness/wrangler-config.js";
 
 let dir: string;
@@ -12,7 +13,7 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const write = (text: string) => writeFile(join(dir, "wrangler.jsonc"), text);
 
-describe("readWranglerConfig", () => {
+describe("readWranglerConfig", { tags: [HARNESS_TAG] }, () => {
   it("reads the top-level config with comments and fills absent sections", async () => {
     await write(`{
       // a comment

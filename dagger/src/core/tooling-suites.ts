@@ -1,0 +1,44 @@
+/**
+ * The pipeline's own tests, split into vitest projects of vitest.tooling.config.ts so the
+ * scheduler can run them side by side as separate steps. Every test file belongs to exactly one
+ * suite (tests/pipeline/tooling-suites.test.ts checks it). deploy-local deploys all eight
+ * services several times and is the longest by far, so it is a suite of its own, started first.
+ */
+export interface ToolingSuite {
+  name: string;
+  /** Globs relative to the repository root, as vitest's `include` and `exclude` take them. */
+  include: string[];
+  exclude?: string[];
+  /**
+   * false: the suite's files share one module cache instead of re-importing everything per file
+   * (about a third less CPU for many small files). Only for files that mock no module and leave
+   * no global changed.
+   */
+  isolate?: false;
+}
+
+/** Every test file of the pipeline's own tests: each must be in exactly one suite. */
+export const TOOLING_TEST_FILES = "tests/{pipeline,dagger,workflows,deploy}/**/*.test.ts";
+
+const DEPLOY_LOCAL = "tests/deploy/deploy-local.test.ts";
+const LOCAL_CLOUD = "tests/deploy/local-cloud*.test.ts";
+
+export const TOOLING_SUITES: readonly ToolingSuite[] = [
+  { name: "deploy-local", include: [DEPLOY_LOCAL] },
+  { name: "local-cloud", include: [LOCAL_CLOUD] },
+  { name: "dagger", include: ["tests/dagger/**/*.test.ts"], isolate: false },
+  {
+    name: "pipeline",
+    include: ["tests/{pipeline,workflows,deploy}/**/*.test.ts"],
+    exclude: [DEPLOY_LOCAL, LOCAL_CLOUD],
+    isolate: false,
+  },
+];
+
+/** What the tooling tests measure: the engine-neutral core and the host runner with the local control plane. */
+export const PIPELINE_COVERAGE_SUBJECT = "pipeline";
+
+/** Where a suite's step writes istanbul's coverage map; the gate merges the suites' maps. */
+export function toolingCoverageMap(suite: string): string {
+  return `coverage/tooling/${suite}/coverage-final.json`;
+}
