@@ -14,8 +14,8 @@ import type { StepContainers } from "../../dagger/src/runner/step-containers.js"
 import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
-import { FULL_COVERAGE_MAP } from "../pipeline/helpers/coverage-maps.js";
 import { runCli } from "../../pipeline/run-cli.js";
+import { FULL_COVERAGE_MAP } from "../pipeline/helpers/coverage-maps.js";
 import { execsOf } from "./helpers/container-graph-rules.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 import { operationsOf } from "./helpers/sdk-internals.js";
