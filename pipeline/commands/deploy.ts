@@ -2,21 +2,34 @@ import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
 import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
 import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
+import { readDeployHistory } from "../../dagger/src/core/dora/read-history.js";
 import type { CommandRunner } from "../command-spec.js";
 import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
+import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
+import { ensureLocalCloud } from "../local-cloud/index.js";
 import type { deploy as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
     const target = flags.env;
     const { root, catalog } = await loadWorkspace(context.cwd);
-    const chosen = await chooseServices(catalog, root, flags.service ?? [], flags.base, context);
+    const chosen = await chooseServices(
+      catalog,
+      root,
+      flags.service ?? [],
+      flags.base,
+      context,
+      async () => {
+        const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
+        return readDeployHistory(ports.wrangler, catalog.services, target);
+      },
+    );
     if (chosen.names.length === 0) {
       context.stdout(`no services affected (${chosen.selection}): nothing to deploy`);
       return 0;

@@ -174,13 +174,17 @@ export const deploy = {
       description: "a service, a comma-separated list or all; with --base, deploys the union",
     },
     env: { ...ENV, required: true, description: "the environment to deploy to" },
-    base: { value: "<ref>", description: "also the services affected since <ref>" },
+    base: {
+      value: "<ref|deployed>",
+      description:
+        "also the services affected since <ref>; deployed: each service since the commit it serves",
+    },
     "dry-run": { description: "print the waves and change nothing" },
     ...REPORT_FILES,
   },
   examples: [
     "pnpm run pipeline deploy --service all --env local",
-    "pnpm run pipeline deploy --base origin/main --env production --dry-run",
+    "pnpm run pipeline deploy --base deployed --env production --dry-run",
   ],
 } as const satisfies CommandSpec;
 

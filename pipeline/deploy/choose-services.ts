@@ -1,4 +1,6 @@
 import { detectAffected } from "../../dagger/src/core/affected.js";
+import { changedSinceDeployed } from "../../dagger/src/core/deploy/deployed-base.js";
+import type { ServiceHistory } from "../../dagger/src/core/dora/history.js";
 import { type ServiceCatalog, serviceNames } from "../../dagger/src/core/services/catalog.js";
 import type { CommandContext } from "../command.js";
 import { requireRef, UsageError } from "../command.js";
@@ -10,9 +12,13 @@ export interface ChosenServices {
   selection: string;
 }
 
+/** `--base deployed`: compare each service with the commit its serving version came from. */
+export const DEPLOYED_BASE = "deployed";
+
 /**
  * `--service` (repeatable, comma lists allowed, `all`) and/or `--base <ref>` (services
- * affected since the ref). Both together deploy the union.
+ * affected since the ref) or `--base deployed` (each service since the commit it serves, read
+ * through `histories`). Both together deploy the union.
  */
 export async function chooseServices(
   catalog: ServiceCatalog,
@@ -20,6 +26,7 @@ export async function chooseServices(
   services: readonly string[],
   base: string | undefined,
   context: CommandContext,
+  histories: () => Promise<ServiceHistory[]>,
 ): Promise<ChosenServices> {
   const named = services.flatMap((value) => value.split(",")).map((name) => name.trim());
   if (named.length === 0 && base === undefined) {
@@ -32,7 +39,18 @@ export async function chooseServices(
   }
   const chosen = new Set(named);
   const reasons = named.length ? [`--service ${named.join(",")}`] : [];
-  if (base !== undefined) {
+  if (base === DEPLOYED_BASE) {
+    const changed = await changedSinceDeployed(
+      catalog,
+      await histories(),
+      gitChangeProbe(repoRoot),
+    );
+    for (const { service, reason } of changed) {
+      context.stderr(`${service}: ${reason}`);
+      chosen.add(service);
+    }
+    reasons.push("changed since the commit each service serves");
+  } else if (base !== undefined) {
     const affected = await detectAffected(catalog, gitChangeProbe(repoRoot), requireRef(base));
     for (const warning of affected.warnings) {
       context.stderr(warning);
