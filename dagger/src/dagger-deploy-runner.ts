@@ -1,7 +1,9 @@
 import type { Container, Directory, Secret } from "@dagger.io/dagger";
+import { detectAffected } from "./core/affected.js";
 import { checkoutOrigin, type VersionOrigin } from "./core/deploy/annotations.js";
 import { buildDeployPlan } from "./core/deploy/build-plan.js";
 import type { DeployContext } from "./core/deploy/deploy-context.js";
+import { changedSinceDeployed } from "./core/deploy/deployed-base.js";
 import { fetchHttpClient } from "./core/deploy/fetch-http-client.js";
 import { DEFAULT_HEALTH_POLICY } from "./core/deploy/health.js";
 import { systemClock, type WorkerDeployer } from "./core/deploy/ports.js";
@@ -18,13 +20,19 @@ import {
   workersDevUrl,
 } from "./core/deploy/wrangler-cli.js";
 import { wranglerWorkerDeployer } from "./core/deploy/wrangler-deployer.js";
+import { readDeployHistory } from "./core/dora/read-history.js";
 import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/catalog.js";
 import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
 import { discoverServices } from "./core/services/discover.js";
 import { buildCiSteps } from "./core/steps.js";
-import { changeProbeContainer, containerCommand } from "./runner/container-change-probe.js";
+import {
+  changeProbeContainer,
+  containerChangeProbe,
+  containerCommand,
+} from "./runner/container-change-probe.js";
 import { DirectoryRepoReader } from "./runner/directory-repo-reader.js";
 import { execFailure } from "./runner/exec-outcome.js";
+import { requireGitRef } from "./runner/git-ref.js";
 import { stepContainers } from "./runner/step-containers.js";
 import { WORKDIR } from "./runner/toolchain.js";
 
@@ -195,19 +203,70 @@ export class DaggerDeployRunner {
     return names.includes("all") ? serviceNames(catalog) : names;
   }
 
+  /**
+   * `--service` and/or `--base` (a git ref, or "deployed": each service since the commit it
+   * serves), the union of both, as on the host. Credentials are only needed to read what is
+   * deployed, or to deploy.
+   */
+  private async chooseForDeploy(
+    selection: { service: string; base: string },
+    target: DeployTarget,
+    secrets: CloudflareSecrets,
+  ): Promise<{ names: string[]; label: string; notes: string[] }> {
+    const catalog = await this.catalog();
+    const { service, base } = selection;
+    if (service === "" && base === "") {
+      throw new Error(
+        `--service <name|all> or --base <ref|deployed> is required; services: ${serviceNames(catalog).join(", ")}`,
+      );
+    }
+    const names = new Set(service === "" ? [] : await this.chosen(service));
+    const labels = service === "" ? [] : [`--service ${service}`];
+    const notes: string[] = [];
+    const probe = () => containerChangeProbe(changeProbeContainer(this.source));
+    if (base === "deployed") {
+      const wrangler = new ContainerWorkerDeployer(
+        await this.wranglerFor(target, secrets, `reading what serves on ${target}`),
+        this.reader,
+      );
+      const histories = await readDeployHistory(
+        { run: (info, args) => wrangler.run(info, args) },
+        catalog.services,
+        target,
+      );
+      for (const choice of await changedSinceDeployed(catalog, histories, probe())) {
+        names.add(choice.service);
+        notes.push(`${choice.service}: ${choice.reason}`);
+      }
+      labels.push("changed since the commit each service serves");
+    } else if (base !== "") {
+      const affected = await detectAffected(catalog, probe(), requireGitRef(base));
+      notes.push(...affected.warnings);
+      for (const found of affected.services) names.add(found.name);
+      labels.push(`affected since ${base}`);
+    }
+    return { names: [...names], label: labels.join(" + "), notes };
+  }
+
   async deploy(
-    service: string,
+    selection: { service: string; base: string },
     target: DeployTarget,
     secrets: CloudflareSecrets,
     dryRun: boolean,
   ): Promise<string> {
+    const chosen = await this.chooseForDeploy(selection, target, secrets);
+    const notes = chosen.notes.map((note) => `${note}\n`).join("");
+    if (chosen.names.length === 0) {
+      return `${notes}no services affected (${chosen.label}): nothing to deploy`;
+    }
     const plan = await buildDeployPlan(
       this.reader,
       await this.catalog(),
       target,
-      await this.chosen(service),
-      `--service ${service}`,
+      chosen.names,
+      chosen.label,
     );
+    for (const note of chosen.notes) console.log(note);
     if (dryRun) return renderPlan(plan);
     return this.finish(await runDeploy(await this.context(target, secrets), plan));
   }

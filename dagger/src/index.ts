@@ -143,10 +143,15 @@ export class Workers {
    */
   @func({ cache: "never" })
   async deploy(
-    /** A service under services/, a comma-separated list, or "all". */
-    service: string,
     /** The environment to deploy to. */
     env: DeployEnvironment,
+    /** A service under services/, a comma-separated list, or "all"; with --base, the union. */
+    service = "",
+    /**
+     * Also deploy what changed since this git ref; "deployed": each service since the commit its
+     * serving version records (what the deploy workflow uses on a push).
+     */
+    base = "",
     /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or DEPLOY_TOKEN in .env. */
     token?: Secret,
     /**
@@ -158,7 +163,7 @@ export class Workers {
     dryRun = false,
   ): Promise<string> {
     return new DaggerDeployRunner(this.source).deploy(
-      service,
+      { service, base },
       env,
       { token, accountId: account },
       dryRun,

@@ -165,7 +165,7 @@ async function call(fn: string, values: Options, onEvent: (event: RunEvent) => v
         );
       }
       return new DaggerDeployRunner(source).deploy(
-        required("service", values),
+        { service: values.service ?? "", base: values.base ?? "" },
         deployEnvironment(values.env),
         {
           token: secretFrom("token", values.token),

@@ -59,8 +59,9 @@ export const EXPECTED_SURFACE: ModuleSurface = {
           check: false,
           cache: "never",
           args: {
-            service: { type: "String", optional: false },
             env: { type: "DeployEnvironment", optional: false },
+            service: { type: "String", optional: false, default: "" },
+            base: { type: "String", optional: false, default: "" },
             token: { type: "Secret", optional: true },
             account: { type: "Secret", optional: true },
             dryRun: { type: "Boolean", optional: false, default: false },

@@ -69,8 +69,8 @@ describe("deploy.yml", () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
       expect(step?.env?.CLOUDFLARE_API_TOKEN).toBe("${{ secrets.CLOUDFLARE_API_TOKEN }}");
       const args = String(step?.with?.args);
-      expect(args).toContain(`deploy --service`);
-      expect(args).toContain(`--env ${env} --token env://CLOUDFLARE_API_TOKEN`);
+      expect(args).toContain(`deploy --env ${env} --service`);
+      expect(args).toContain("--token env://CLOUDFLARE_API_TOKEN");
       expect(args).not.toMatch(/secrets\./);
     }
   });

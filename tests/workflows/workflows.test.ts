@@ -90,8 +90,14 @@ describe("deploy.yml", () => {
       const step = workflow.jobs[job]?.steps.find((candidate) =>
         candidate.uses?.startsWith(DAGGER_ACTION),
       );
-      expect(String(step?.with?.args)).toContain('--service "$DEPLOY_SERVICE"');
-      expect(step?.env?.DEPLOY_SERVICE).toBe(gh("inputs.service || 'all'"));
+      expect(String(step?.with?.args)).toContain(
+        '--service "$DEPLOY_SERVICE" --base "$DEPLOY_BASE"',
+      );
+      expect(step?.env?.DEPLOY_SERVICE).toBe(gh("inputs.service"));
+      // A push deploys only what changed since what each service serves, never everything.
+      expect(step?.env?.DEPLOY_BASE).toBe(
+        gh("github.event_name == 'workflow_run' && 'deployed' || ''"),
+      );
     }
   });
 
