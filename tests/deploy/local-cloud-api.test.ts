@@ -119,9 +119,9 @@ describe("the local control plane's API", () => {
     const version = await upload("api-deploy");
     const deploy = (versions: unknown[]) =>
       api("POST", "/workers/scripts/api-deploy/deployments", { versions });
-    expect(await deploy([])).toEqual(refusal(400, "a deployment needs at least one version"));
+    expect(await deploy([])).toEqual(refusal(400, "a deployment has one or two versions, got 0"));
     expect(await deploy([{ version_id: version, percentage: 90 }])).toEqual(
-      refusal(400, "version percentages must add up to 100, got 90"),
+      refusal(400, "version percentages must be between 0 and 100 and add up to 100, got 90"),
     );
     expect(await deploy([{ version_id: "v-unknown", percentage: 100 }])).toEqual(
       refusal(404, "version v-unknown does not exist for worker api-deploy"),
@@ -131,7 +131,7 @@ describe("the local control plane's API", () => {
     );
   });
 
-  it("splits traffic as a promotion, serving the larger share, and keeps script settings", async () => {
+  it("splits traffic between two versions as a deployment, and keeps script settings", async () => {
     const first = await upload("api-split");
     const second = await upload("api-split");
     const split = await api("POST", "/workers/scripts/api-split/deployments", {
@@ -142,7 +142,7 @@ describe("the local control plane's API", () => {
       annotations: { "workers/message": "canary" },
     });
     expect(split.result).toMatchObject({
-      annotations: { "workers/triggered_by": "promotion", "workers/message": "canary" },
+      annotations: { "workers/triggered_by": "deployment", "workers/message": "canary" },
     });
     expect(
       await api("PATCH", "/workers/scripts/api-split/script-settings", { logpush: true }),
@@ -151,12 +151,14 @@ describe("the local control plane's API", () => {
       logpush: true,
       bindings: [],
     });
+    // The status reports the larger share as the active version; both serve (see the rollout tests).
     expect(server.workers().find((worker) => worker.name === "api-split")?.activeVersionId).toBe(
       second,
     );
   });
 
-  it("refuses a secret on a worker that never deployed, and deleting a secret it does not have", async () => {
+  // As Cloudflare (error 10215): secrets change only while the newest version serves 100%.
+  it("refuses adding or deleting a secret on a worker that never deployed", async () => {
     await upload("api-secrets");
     expect(
       await api("PUT", "/workers/scripts/api-secrets/secrets", {
@@ -164,9 +166,9 @@ describe("the local control plane's API", () => {
         text: "t",
         type: "secret_text",
       }),
-    ).toEqual(refusal(400, "worker api-secrets has no deployed version to add a secret to"));
+    ).toEqual(refusal(400, "the latest version of worker api-secrets is not deployed at 100%"));
     expect(await api("DELETE", "/workers/scripts/api-secrets/secrets/TOKEN")).toEqual(
-      refusal(404, "worker api-secrets has no secret TOKEN"),
+      refusal(400, "the latest version of worker api-secrets is not deployed at 100%"),
     );
   });
 
