@@ -54,68 +54,83 @@ export class WorkerProxies {
         typeof overrides === "string"
           ? parseVersionOverrides(overrides)?.get(workerName)
           : undefined;
-      this.runtime
-        .lease(workerName, (deployment) => this.splitter.choose(workerName, deployment, override))
-        .then((lease) => {
-          if (!lease) {
-            sendJson(outgoing, 503, {
-              error: {
-                code: "no_active_version",
-                message: `worker ${workerName} has no active deployment`,
+      // A request without a body can be sent again: a connection the runtime dropped while it
+      // was being replaced (a swap restarts workerd) is retried once instead of surfacing as a
+      // 502 that Cloudflare, which never drops requests on a deploy, would not give.
+      const replayable =
+        (incoming.method === "GET" || incoming.method === "HEAD") &&
+        incoming.headers["content-length"] === undefined &&
+        incoming.headers["transfer-encoding"] === undefined;
+      const attempt = (retriesLeft: number) =>
+        this.runtime
+          .lease(workerName, (deployment) => this.splitter.choose(workerName, deployment, override))
+          .then((lease) => {
+            if (!lease) {
+              sendJson(outgoing, 503, {
+                error: {
+                  code: "no_active_version",
+                  message: `worker ${workerName} has no active deployment`,
+                },
+              });
+              return;
+            }
+            // The client may have given up while waiting for a swap to finish.
+            if (outgoing.closed) {
+              lease.release();
+              return;
+            }
+            const datetime = Date.now();
+            const started = performance.now();
+            let recorded = false;
+            const record = (status: InvocationStatus) => {
+              if (recorded) return;
+              recorded = true;
+              this.invocations.record({
+                scriptName: workerName,
+                scriptVersion: lease.versionId,
+                datetime,
+                wallTimeUs: Math.round((performance.now() - started) * 1000),
+                status,
+              });
+            };
+            // After a complete response the status is already recorded; before, the client left.
+            outgoing.once("close", () => {
+              lease.release();
+              record("clientDisconnected");
+            });
+            const forward = httpRequest(
+              lease.url,
+              {
+                method: incoming.method,
+                path: incoming.url,
+                headers: { ...incoming.headers, host: lease.url.host },
               },
+              (response) => {
+                const threw = response.headers[exceptionHeader] !== undefined;
+                delete response.headers[exceptionHeader];
+                outgoing.writeHead(response.statusCode ?? 502, response.headers);
+                response.once("end", () => record(threw ? "scriptThrewException" : "success"));
+                response.pipe(outgoing);
+              },
+            );
+            forward.on("error", (error) => {
+              if (!outgoing.headersSent && replayable && retriesLeft > 0) {
+                lease.release();
+                setTimeout(() => attempt(retriesLeft - 1), 250);
+                return;
+              }
+              record("internalError");
+              if (outgoing.headersSent) outgoing.destroy(error);
+              else
+                sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } });
             });
-            return;
-          }
-          // The client may have given up while waiting for a swap to finish.
-          if (outgoing.closed) {
-            lease.release();
-            return;
-          }
-          const datetime = Date.now();
-          const started = performance.now();
-          let recorded = false;
-          const record = (status: InvocationStatus) => {
-            if (recorded) return;
-            recorded = true;
-            this.invocations.record({
-              scriptName: workerName,
-              scriptVersion: lease.versionId,
-              datetime,
-              wallTimeUs: Math.round((performance.now() - started) * 1000),
-              status,
-            });
-          };
-          // After a complete response the status is already recorded; before, the client left.
-          outgoing.once("close", () => {
-            lease.release();
-            record("clientDisconnected");
-          });
-          const forward = httpRequest(
-            lease.url,
-            {
-              method: incoming.method,
-              path: incoming.url,
-              headers: { ...incoming.headers, host: lease.url.host },
-            },
-            (response) => {
-              const threw = response.headers[exceptionHeader] !== undefined;
-              delete response.headers[exceptionHeader];
-              outgoing.writeHead(response.statusCode ?? 502, response.headers);
-              response.once("end", () => record(threw ? "scriptThrewException" : "success"));
-              response.pipe(outgoing);
-            },
+            if (replayable) forward.end();
+            else incoming.pipe(forward);
+          })
+          .catch((error: Error) =>
+            sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } }),
           );
-          forward.on("error", (error) => {
-            record("internalError");
-            if (outgoing.headersSent) outgoing.destroy(error);
-            else
-              sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } });
-          });
-          incoming.pipe(forward);
-        })
-        .catch((error: Error) =>
-          sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } }),
-        );
+      attempt(1);
     });
   }
 
