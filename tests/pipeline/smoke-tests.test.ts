@@ -54,7 +54,7 @@ describe("smoke tests", () => {
   it("fail on the status, then on a header (case-insensitive name), then on a body that is not JSON", async () => {
     const { http } = answering({ status: 200, body: "<html>", headers: { "x-service": "db" } });
     expect((await run(http, test({ expectStatus: 204 }))).failure).toBe(
-      "GET /health: expected status 204, got 200",
+      "GET /health: expected status 204, got 200: <html>",
     );
     expect((await run(http, test({ expectHeaders: { "X-Service": "gateway" } }))).failure).toBe(
       'header X-Service: expected "gateway", got "db"',

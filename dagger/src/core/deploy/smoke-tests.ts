@@ -89,8 +89,10 @@ export async function runSmokeTest(
     return finish(`${test.method} ${test.path}: ${(error as Error).message}`);
   }
   if (response.status !== test.expectStatus) {
+    // The start of the body says why (an error's JSON), which the status alone does not.
+    const said = response.body.replace(/\s+/g, " ").trim().slice(0, 160);
     return finish(
-      `${test.method} ${test.path}: expected status ${test.expectStatus}, got ${response.status}`,
+      `${test.method} ${test.path}: expected status ${test.expectStatus}, got ${response.status}${said ? `: ${said}` : ""}`,
     );
   }
   for (const [name, expected] of Object.entries(test.expectHeaders ?? {})) {
