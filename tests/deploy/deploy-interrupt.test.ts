@@ -178,7 +178,7 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
     const report = await expectCleanInterruption(run, exit, "SIGTERM", 143);
     expect(report.interrupted?.during).toBe("the rollback");
     expect(service(report, "auth").failure).toBe(
-      'smoke "unknown route is a JSON 404": GET /does-not-exist: expected status 418, got 404',
+      'smoke "unknown route is a JSON 404": GET /does-not-exist: expected status 418, got 404: {"error":{"code":"not_found","message":"no route for /does-not-exist"}}',
     );
     for (const name of ["db", "auth"]) {
       expect(service(report, name).rollback).toMatchObject({ outcome: "rolled-back" });
