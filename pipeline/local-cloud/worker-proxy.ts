@@ -57,11 +57,12 @@ export class WorkerProxies {
       // A request without a body can be sent again: a connection the runtime dropped while it
       // was being replaced (a swap restarts workerd) is retried once instead of surfacing as a
       // 502 that Cloudflare, which never drops requests on a deploy, would not give.
-      const replayable =
-        (incoming.method === "GET" || incoming.method === "HEAD") &&
-        incoming.headers["content-length"] === undefined &&
-        incoming.headers["transfer-encoding"] === undefined;
-      const attempt = (retriesLeft: number) =>
+      const replayable = incoming.method === "GET" || incoming.method === "HEAD";
+      let body = Buffer.alloc(0);
+      // The body goes on whole, with its length: not as chunks.
+      const forwardedHeaders = { ...incoming.headers };
+      delete forwardedHeaders["transfer-encoding"];
+      const attempt = (retriesLeft: number): Promise<void> =>
         this.runtime
           .lease(workerName, (deployment) => this.splitter.choose(workerName, deployment, override))
           .then((lease) => {
@@ -103,7 +104,14 @@ export class WorkerProxies {
               {
                 method: incoming.method,
                 path: incoming.url,
-                headers: { ...incoming.headers, host: lease.url.host },
+                headers: {
+                  ...forwardedHeaders,
+                  host: lease.url.host,
+                  "content-length": String(body.length),
+                },
+                // A fresh connection each time: Node's default agent keeps sockets alive, and one
+                // that workerd has just closed is reset when reused (a 502 for a good request).
+                agent: false,
               },
               (response) => {
                 const threw = response.headers[exceptionHeader] !== undefined;
@@ -115,6 +123,8 @@ export class WorkerProxies {
             );
             forward.on("error", (error) => {
               if (!outgoing.headersSent && replayable && retriesLeft > 0) {
+                // This attempt is not an invocation; the retry records its own.
+                recorded = true;
                 lease.release();
                 setTimeout(() => attempt(retriesLeft - 1), 250);
                 return;
@@ -124,13 +134,20 @@ export class WorkerProxies {
               else
                 sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } });
             });
-            if (replayable) forward.end();
-            else incoming.pipe(forward);
+            // The whole request in one write: a worker that answers before reading the body (a
+            // 401 for a POST) must not have workerd reset a connection still being written to.
+            forward.end(body);
           })
           .catch((error: Error) =>
             sendJson(outgoing, 502, { error: { code: "bad_gateway", message: error.message } }),
           );
-      attempt(1);
+      // Requests here are small (API calls, smoke tests): read the body whole before forwarding.
+      const chunks: Buffer[] = [];
+      incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+      incoming.once("end", () => {
+        body = Buffer.concat(chunks);
+        attempt(1);
+      });
     });
   }
 
