@@ -6,15 +6,11 @@ import {
   localCloudStatus,
   stopLocalCloud,
 } from "../../pipeline/local-cloud/index.js";
+import { commitAll, pushFourCommitsTouchingEmail } from "./git-history.js";
 import { copyRepo, type TempRepo } from "./temp-repo.js";
 
 let repo: TempRepo;
 const git = (...args: string[]) => execa("git", args, { cwd: repo.root });
-async function commit(message: string): Promise<string> {
-  await git("add", "-A");
-  await git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message);
-  return (await git("rev-parse", "HEAD")).stdout.trim();
-}
 const serving = async () =>
   Object.fromEntries(
     (await localCloudStatus(repo.root)).workers.map((worker) => [
@@ -28,7 +24,7 @@ beforeAll(async () => {
   await git("init", "-q");
   // The local control plane's state must not count as a change to the repository.
   await repo.add(".gitignore", ".local-cloud\n");
-  await commit("deployed");
+  await commitAll(repo, "deployed");
 });
 
 afterAll(async () => {
@@ -60,14 +56,7 @@ describe("pipeline deploy --base deployed, against the local control plane", () 
     );
     const before = await serving();
 
-    await repo.add("notes.md", "one\n");
-    await commit("docs");
-    await repo.patch("services/email/src/templates.ts", (text) => `${text}\n// changed\n`);
-    await commit("email");
-    await repo.patch("notes.md", (text) => `${text}two\n`);
-    await commit("docs again");
-    await repo.add("more-notes.md", "three\n");
-    await commit("more docs");
+    await pushFourCommitsTouchingEmail(repo);
 
     const plan = await repo.cli(["deploy", "--base", "deployed", "--env", "local", "--dry-run"]);
     expect(plan.exitCode).toBe(0);

@@ -7,6 +7,7 @@ import type { ServiceCatalog } from "../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
+import { commitAll, pushFourCommitsTouchingEmail } from "./git-history.js";
 import { copyRepo, type TempRepo } from "./temp-repo.js";
 
 let repo: TempRepo;
@@ -15,11 +16,6 @@ let catalog: ServiceCatalog;
 let deployedCommit: string;
 
 const git = (...args: string[]) => execa("git", args, { cwd: repo.root });
-async function commit(message: string): Promise<string> {
-  await git("add", "-A");
-  await git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message);
-  return (await git("rev-parse", "HEAD")).stdout.trim();
-}
 
 /** A service serving one version whose message records `commit` (or nothing). */
 function served(service: string, commit?: string): ServiceHistory {
@@ -45,16 +41,8 @@ function served(service: string, commit?: string): ServiceHistory {
 beforeAll(async () => {
   repo = await copyRepo();
   await git("init", "-q");
-  deployedCommit = await commit("deployed");
-  // Four commits pushed at once: only the second touches a service (email).
-  await repo.add("notes.md", "one\n");
-  await commit("docs");
-  await repo.patch("services/email/src/templates.ts", (text) => `${text}\n// changed\n`);
-  await commit("email");
-  await repo.patch("notes.md", (text) => `${text}two\n`);
-  await commit("docs again");
-  await repo.add("more-notes.md", "three\n");
-  await commit("more docs");
+  deployedCommit = await commitAll(repo, "deployed");
+  await pushFourCommitsTouchingEmail(repo);
   catalog = await discoverServices(fsRepoReader(repo.root));
 });
 
