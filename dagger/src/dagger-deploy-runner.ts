@@ -255,9 +255,10 @@ export class DaggerDeployRunner {
     dryRun: boolean,
   ): Promise<string> {
     const chosen = await this.chooseForDeploy(selection, target, secrets);
-    const notes = chosen.notes.map((note) => `${note}\n`).join("");
+    // The engine shows a function's stdout live: why each service was chosen, before the plan.
+    for (const note of chosen.notes) console.log(note);
     if (chosen.names.length === 0) {
-      return `${notes}no services affected (${chosen.label}): nothing to deploy`;
+      return `no services affected (${chosen.label}): nothing to deploy`;
     }
     const plan = await buildDeployPlan(
       this.reader,
@@ -266,7 +267,6 @@ export class DaggerDeployRunner {
       chosen.names,
       chosen.label,
     );
-    for (const note of chosen.notes) console.log(note);
     if (dryRun) return renderPlan(plan);
     return this.finish(await runDeploy(await this.context(target, secrets), plan));
   }

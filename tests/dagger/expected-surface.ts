@@ -1,3 +1,4 @@
+import { SOURCE_IGNORE } from "../../scripts/engine/source-ignore.js";
 import type { ArgumentSurface, FunctionSurface, ModuleSurface } from "./helpers/sdk-internals.js";
 
 /**
@@ -18,20 +19,7 @@ export const EXPECTED_SURFACE: ModuleSurface = {
           type: "Directory",
           optional: false,
           defaultPath: "/",
-          ignore: [
-            "**/node_modules",
-            "**/coverage",
-            "**/.wrangler",
-            "**/dist",
-            "**/.turbo",
-            "**/*.log",
-            "**/.env",
-            "**/.dev.vars",
-            ".dagger-local",
-            ".local-cloud",
-            ".pipeline",
-            "dagger/sdk",
-          ],
+          ignore: SOURCE_IGNORE,
         },
       },
       functions: {

@@ -2,20 +2,12 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../pipeline/run-cli.js";
+import { runPipeline } from "../pipeline/helpers/in-process-cli.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 
-async function pipeline(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const exitCode = await runCli(args, {
-    cwd: repoRoot,
-    env: process.env,
-    stdout: (text) => stdout.push(text),
-    stderr: (text) => stderr.push(text),
-  });
-  return { exitCode, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
+function pipeline(args: string[]) {
+  return runPipeline(args, { cwd: repoRoot, env: process.env });
 }
 
 function isAlive(pid: number): boolean {

@@ -5,21 +5,13 @@ import { describe, expect, it } from "vitest";
 import type { CommandSpec } from "../../pipeline/command-spec.js";
 import { COMMANDS } from "../../pipeline/commands/registry.js";
 import { parseCommandLine } from "../../pipeline/parse-command-line.js";
-import { runCli } from "../../pipeline/run-cli.js";
 import { commitFiles, fixtureRepo, git, tempDir } from "./helpers/fixture-repo.js";
+import { runPipeline } from "./helpers/in-process-cli.js";
 
 const REPO_ROOT = join(import.meta.dirname, "../..");
 
-async function cli(args: string[], cwd = REPO_ROOT) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const exitCode = await runCli(args, {
-    cwd,
-    env: {},
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-  });
-  return { exitCode, stdout: out.join("\n"), stderr: err.join("\n") };
+function cli(args: string[], cwd = REPO_ROOT) {
+  return runPipeline(args, { cwd, env: {} });
 }
 
 describe("pipeline CLI bad input", () => {
@@ -293,17 +285,13 @@ describe("pipeline commands on the fixture workspace", () => {
     const repo = await fixtureRepo();
     // The fixture's test script is `vitest run`, which is not installed there: the step fails.
     const summaryFile = join(repo, "step-summary.md");
-    const out: string[] = [];
-    const err: string[] = [];
-    const exitCode = await runCli(["test", "--service", "db"], {
+    const { exitCode, stdout, stderr } = await runPipeline(["test", "--service", "db"], {
       cwd: repo,
       env: { GITHUB_STEP_SUMMARY: summaryFile },
-      stdout: (text) => out.push(text),
-      stderr: (text) => err.push(text),
     });
     expect(exitCode).toBe(1);
-    expect(err.join("\n")).toMatch(/==== FAILED: test:db \(exit code [1-9]\d*\) ====/);
-    expect(out.join("\n")).toContain("FAILED: test:db");
+    expect(stderr).toMatch(/==== FAILED: test:db \(exit code [1-9]\d*\) ====/);
+    expect(stdout).toContain("FAILED: test:db");
     expect(await readFile(summaryFile, "utf8")).toContain("### test:db failed");
   });
 

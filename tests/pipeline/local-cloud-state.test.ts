@@ -7,23 +7,15 @@ import { LOCAL_SECRETS_DIR, localSecretsFile } from "../../pipeline/deploy/local
 import { processStartTime } from "../../pipeline/host/process-identity.js";
 import { readRunningState, writeRunningState } from "../../pipeline/local-cloud/state-file.js";
 import { CloudStore } from "../../pipeline/local-cloud/store.js";
-import { runCli } from "../../pipeline/run-cli.js";
 import { CORRUPTIONS } from "./helpers/corruptions.js";
 import { tempDir } from "./helpers/fixture-repo.js";
+import { runPipeline } from "./helpers/in-process-cli.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const accountId = "10ca1c10d0000000000000000000c10d";
 
-async function pipeline(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const exitCode = await runCli(args, {
-    cwd: repoRoot,
-    env: process.env,
-    stdout: (text) => stdout.push(text),
-    stderr: (text) => stderr.push(text),
-  });
-  return { exitCode, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
+function pipeline(args: string[]) {
+  return runPipeline(args, { cwd: repoRoot, env: process.env });
 }
 
 function runningState(stateDir: string, pid: number) {
