@@ -9,7 +9,7 @@
  * records the history) and then with it (longest remaining path first), against the sum of its
  * step times and its critical path; `ci --base HEAD~1` after a change to one leaf service against
  * full `ci`; the pipeline's overhead; and `.ci/run` in another fresh clone (what CI runs: the
- * install, then `pnpm test`). A step runs several processes (vitest workers, tsc per package), so
+ * install, then `pnpm test`). A step runs several processes (vitest workers, tsgo per package), so
  * on few cores the critical path is not reachable: the overhead is given against the bare critical
  * path (the issue's definition) and against the real lower bound, max(bare critical path, bare CPU
  * time / cores). CPU time is user+sys of each command and its waited-for descendants, from GNU
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       "| --- | --- | --- | --- | --- | --- |",
       ...rows.map((row) => `| ${row.join(" | ")} |`),
       "",
-      `A step is several processes (vitest workers, one tsc per package), so on ${cores} cores the bare critical`,
+      `A step is several processes (vitest workers, one tsgo per package), so on ${cores} cores the bare critical`,
       "path is not reachable once the CPU time of everything exceeds it per core: the lower bound is the honest",
       "target, and the gap to it is steps slowed by sharing cores plus what the runner itself costs (last two rows).",
     ].join("\n");

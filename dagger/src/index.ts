@@ -50,7 +50,7 @@ export class Workers {
     this.source = source;
   }
 
-  /** Typecheck every package (tsc); returns the container after the step. */
+  /** Typecheck every package (tsgo, the native TypeScript compiler); returns the container after the step. */
   @func()
   @check()
   async typecheck(): Promise<Container> {

@@ -71,7 +71,7 @@ export const ci = {
 } as const satisfies CommandSpec;
 
 export const typecheck = {
-  summary: "typecheck every package (tsc)",
+  summary: "typecheck every package (tsgo, the native TypeScript compiler)",
   options: RUN_OPTIONS,
   examples: ["pnpm run pipeline typecheck", "pnpm run pipeline typecheck --verbose"],
 } as const satisfies CommandSpec;
