@@ -25,6 +25,7 @@ import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/
 import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
 import { discoverServices } from "./core/services/discover.js";
 import { buildCiSteps } from "./core/steps.js";
+import { readToolchainVersions, type ToolchainVersions } from "./core/toolchain-versions.js";
 import {
   changeProbeContainer,
   containerChangeProbe,
@@ -128,6 +129,7 @@ export class ContainerWorkerDeployer {
  */
 export class DaggerDeployRunner {
   private catalogPromise: Promise<ServiceCatalog> | undefined;
+  private toolchainPromise: Promise<ToolchainVersions> | undefined;
   private originPromise: Promise<VersionOrigin | undefined> | undefined;
   private readonly reader: DirectoryRepoReader;
 
@@ -138,6 +140,17 @@ export class DaggerDeployRunner {
   catalog(): Promise<ServiceCatalog> {
     this.catalogPromise ??= discoverServices(this.reader);
     return this.catalogPromise;
+  }
+
+  /** The Node and pnpm the repository asks for, which wrangler's container is built with. */
+  toolchain(): Promise<ToolchainVersions> {
+    this.toolchainPromise ??= readToolchainVersions(this.reader);
+    return this.toolchainPromise;
+  }
+
+  /** A container with the repository's git history, for git's questions. */
+  async gitContainer(): Promise<Container> {
+    return changeProbeContainer(this.source, await this.toolchain());
   }
 
   /** The container wrangler runs in for `target`; fails before anything changes without credentials. */
@@ -158,7 +171,7 @@ export class DaggerDeployRunner {
     }
     const steps = buildCiSteps(await this.catalog(), { parts: ["install"] });
     return wranglerContainer(
-      stepContainers(this.source, steps).workspace,
+      stepContainers(this.source, steps, await this.toolchain()).workspace,
       secrets.token,
       secrets.accountId,
     );
@@ -169,9 +182,11 @@ export class DaggerDeployRunner {
    * started, since a function sees nothing of the CI job that called it.
    */
   private origin(): Promise<VersionOrigin | undefined> {
-    this.originPromise ??= checkoutOrigin(
-      containerCommand(changeProbeContainer(this.source)),
-      `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
+    this.originPromise ??= this.gitContainer().then((git) =>
+      checkoutOrigin(
+        containerCommand(git),
+        `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
+      ),
     );
     return this.originPromise;
   }
@@ -223,7 +238,8 @@ export class DaggerDeployRunner {
     const names = new Set(service === "" ? [] : await this.chosen(service));
     const labels = service === "" ? [] : [`--service ${service}`];
     const notes: string[] = [];
-    const probe = () => containerChangeProbe(changeProbeContainer(this.source));
+    const git = await this.gitContainer();
+    const probe = () => containerChangeProbe(git);
     if (base === "deployed") {
       const wrangler = new ContainerWorkerDeployer(
         await this.wranglerFor(target, secrets, `reading what serves on ${target}`),

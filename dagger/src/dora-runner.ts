@@ -15,7 +15,7 @@ import {
   DaggerDeployRunner,
 } from "./dagger-deploy-runner.js";
 import { DoraFormat } from "./dora-format.js";
-import { changeProbeContainer, containerCommand } from "./runner/container-change-probe.js";
+import { containerCommand } from "./runner/container-change-probe.js";
 import { DirectoryRepoReader } from "./runner/directory-repo-reader.js";
 
 const RENDER: Record<DoraFormat, (report: DoraReport) => string> = {
@@ -48,7 +48,7 @@ export class DaggerDoraRunner {
     const report = await runDora(
       {
         wrangler: { run: (service, args) => wrangler.run(service, args) },
-        commitTimes: gitCommitTimes(containerCommand(changeProbeContainer(this.source))),
+        commitTimes: gitCommitTimes(containerCommand(await deploys.gitContainer())),
         now: () => Date.now(),
       },
       (await deploys.catalog()).services,

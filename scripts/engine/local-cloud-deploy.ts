@@ -9,6 +9,7 @@ import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
 import { serviceNames } from "../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { buildCiSteps } from "../../dagger/src/core/steps.js";
+import { readToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
 import {
   ContainerWorkerDeployer,
   wranglerContainer,
@@ -44,7 +45,11 @@ export async function deployToLocalCloud(
   const names = service === "all" ? serviceNames(catalog) : service.split(",");
   const plan = await buildDeployPlan(reader, catalog, "local", names, `--service ${service}`);
   const api = new URL(cloud.apiBaseUrl);
-  let wrangler = stepContainers(source, buildCiSteps(catalog, { parts: ["install"] }))
+  let wrangler = stepContainers(
+    source,
+    buildCiSteps(catalog, { parts: ["install"] }),
+    await readToolchainVersions(reader),
+  )
     .workspace.withServiceBinding(
       CLOUD_HOST,
       dag.host().service([{ frontend: Number(api.port), backend: Number(api.port) }]),

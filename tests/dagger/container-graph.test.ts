@@ -1,6 +1,7 @@
 import { CacheSharingMode, dag } from "@dagger.io/dagger";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Step } from "../../dagger/src/core/steps.js";
+import type { ToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
 import { changeProbeContainer } from "../../dagger/src/runner/container-change-probe.js";
 import {
   type StepContainers,
@@ -11,13 +12,14 @@ import { toolchainContainer, WORKDIR } from "../../dagger/src/runner/toolchain.j
 import {
   cacheProblems,
   contentHashProblems,
+  execsOf,
   filterOf,
   imageProblems,
   independenceProblems,
   installOrderProblems,
   secretProblems,
 } from "./helpers/container-graph-rules.js";
-import { repoCiSteps, stepById } from "./helpers/repo-steps.js";
+import { repoCiSteps, repoToolchain, stepById } from "./helpers/repo-steps.js";
 import { type Operation, operationsOf } from "./helpers/sdk-internals.js";
 
 // Built lazily: nothing here talks to an engine (awaiting a leaf would fail at once).
@@ -25,10 +27,12 @@ const source = dag.host().directory(".");
 let steps: Step[];
 let containers: StepContainers;
 let install: string[];
+let versions: ToolchainVersions;
 
 beforeAll(async () => {
   steps = await repoCiSteps();
-  containers = stepContainers(source, steps);
+  versions = await repoToolchain();
+  containers = stepContainers(source, steps, versions);
   install = stepById(steps, "install").command as string[];
 });
 
@@ -39,7 +43,21 @@ describe("the containers the module builds", () => {
     for (const step of steps.filter((candidate) => candidate.command)) {
       expect(imageProblems(operationsOf(containers.afterStep(step)))).toEqual([]);
     }
-    expect(imageProblems(operationsOf(changeProbeContainer(source)))).toEqual([]);
+    expect(imageProblems(operationsOf(changeProbeContainer(source, versions)))).toEqual([]);
+  });
+
+  it("use the Node image and pnpm the repository asks for, with a store volume per pnpm major", () => {
+    const theirs: ToolchainVersions = {
+      node: { version: "22", image: "node:22-trixie-slim", source: ".nvmrc" },
+      pnpm: { version: "9.15.0", source: "package.json packageManager" },
+    };
+    const ops = operationsOf(stepContainers(source, steps, theirs).workspace);
+    expect(ops.filter((op) => op.operation === "from").map((op) => op.args.address)).toEqual([
+      "node:22-trixie-slim",
+    ]);
+    expect(execsOf(ops)).toContainEqual(["npm", "install", "--global", "pnpm@9.15.0"]);
+    const store = ops.find((op) => op.operation === "withMountedCache")?.args.cache;
+    expect(store).toEqual([{ operation: "cacheVolume", args: { key: "pnpm-store-v9" } }]);
   });
 
   it("keep the pnpm store on a cache volume mounted with Locked sharing", () => {
@@ -93,7 +111,7 @@ describe("the containers the module builds", () => {
     for (const step of steps.filter((candidate) => candidate.command)) {
       expect(secretProblems(operationsOf(containers.afterStep(step)))).toEqual([]);
     }
-    expect(secretProblems(operationsOf(changeProbeContainer(source)))).toEqual([]);
+    expect(secretProblems(operationsOf(changeProbeContainer(source, versions)))).toEqual([]);
   });
 
   it("give git history to the change probe only", () => {
@@ -108,8 +126,8 @@ describe("the containers the module builds", () => {
           .every((op) => filterOf(op)?.exclude?.includes(".git") || filterOf(op)?.include),
       ).toBe(true);
     }
-    expect(excludes(operationsOf(changeProbeContainer(source)))).toEqual([undefined]);
-    expect(sourceCopies(operationsOf(changeProbeContainer(source)))).toHaveLength(1);
+    expect(excludes(operationsOf(changeProbeContainer(source, versions)))).toEqual([undefined]);
+    expect(sourceCopies(operationsOf(changeProbeContainer(source, versions)))).toHaveLength(1);
   });
 });
 
@@ -150,7 +168,7 @@ describe("the container rules catch broken containers", () => {
   });
 
   it("an install after the sources, or without a frozen lockfile", () => {
-    const late = toolchainContainer()
+    const late = toolchainContainer(versions)
       .withDirectory(WORKDIR, source)
       .withExec(["pnpm", "install", "--frozen-lockfile"])
       .withDirectory(WORKDIR, source);
@@ -159,7 +177,7 @@ describe("the container rules catch broken containers", () => {
     ).toEqual([
       'a directory copied before the install is not limited to manifests and lockfile (include: "everything")',
     ]);
-    const unfrozen = toolchainContainer()
+    const unfrozen = toolchainContainer(versions)
       .withDirectory(WORKDIR, source.filter({ include: ["package.json"] }))
       .withExec(["pnpm", "install"])
       .withDirectory(WORKDIR, source);
@@ -203,7 +221,7 @@ describe("the container rules catch broken containers", () => {
   });
 
   it("a copy filtered by withDirectory's own include/exclude, or not filtered at all", () => {
-    const unhashed = toolchainContainer()
+    const unhashed = toolchainContainer(versions)
       .withDirectory(WORKDIR, source, { exclude: [".git"] })
       .withDirectory("/all", source);
     expect(contentHashProblems(operationsOf(unhashed))).toEqual([
@@ -213,7 +231,7 @@ describe("the container rules catch broken containers", () => {
   });
 
   it("a token in an environment variable or in argv", () => {
-    const leaky = toolchainContainer()
+    const leaky = toolchainContainer(versions)
       .withEnvVariable("CLOUDFLARE_API_TOKEN", "canary-value")
       .withExec(["wrangler", "deploy", "--api-token", "canary-value"])
       .withExec(["env", "CLOUDFLARE_API_TOKEN=canary-value", "wrangler", "deploy"]);

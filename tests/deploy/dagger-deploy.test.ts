@@ -4,6 +4,7 @@ import { wranglerArgs } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { findService } from "../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { buildCiSteps } from "../../dagger/src/core/steps.js";
+import { readToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
 import {
   ContainerWorkerDeployer,
   wranglerContainer,
@@ -21,7 +22,11 @@ const CANARY = "canary-9b8a7c6d5e4f-token";
 async function deployCall() {
   const catalog = await discoverServices(fsRepoReader(MAIN_ROOT));
   const source = dag.host().directory(".");
-  const workspace = stepContainers(source, buildCiSteps(catalog, { parts: ["install"] })).workspace;
+  const workspace = stepContainers(
+    source,
+    buildCiSteps(catalog, { parts: ["install"] }),
+    await readToolchainVersions(fsRepoReader(MAIN_ROOT)),
+  ).workspace;
   const token = dag.setSecret("cloudflare-token", CANARY);
   const accountId = dag.setSecret("cloudflare-account", "0123456789abcdef0123456789abcdef");
   const deployer = new ContainerWorkerDeployer(

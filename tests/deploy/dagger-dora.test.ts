@@ -4,6 +4,7 @@ import { InvalidSinceError, readDeployHistory } from "../../dagger/src/core/dora
 import { findService } from "../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { buildCiSteps } from "../../dagger/src/core/steps.js";
+import { readToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
 import {
   ContainerWorkerDeployer,
   wranglerContainer,
@@ -41,6 +42,7 @@ describe("dagger call dora", () => {
     const workspace = stepContainers(
       source,
       buildCiSteps(catalog, { parts: ["install"] }),
+      await readToolchainVersions(fsRepoReader(MAIN_ROOT)),
     ).workspace;
     const deployer = new ContainerWorkerDeployer(
       wranglerContainer(

@@ -1,13 +1,14 @@
 import type { Container, Directory } from "@dagger.io/dagger";
 import type { ChangeProbe } from "../core/affected.js";
 import { commandChangeProbe, type RunCommand } from "../core/command-change-probe.js";
+import type { ToolchainVersions } from "../core/toolchain-versions.js";
 import { execFailure } from "./exec-outcome.js";
 import { toolchainContainer, WORKDIR } from "./toolchain.js";
 
 /** Git history is only needed here, so only this container gets `.git`. */
-export function changeProbeContainer(source: Directory): Container {
+export function changeProbeContainer(source: Directory, versions: ToolchainVersions): Container {
   return (
-    toolchainContainer()
+    toolchainContainer(versions)
       // The copied repository belongs to another uid than the one git runs as.
       .withExec(["git", "config", "--global", "--add", "safe.directory", WORKDIR])
       .withDirectory(WORKDIR, source)

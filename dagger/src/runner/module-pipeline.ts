@@ -17,6 +17,7 @@ import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
 import { requireServices } from "../core/services/catalog.js";
 import { discoverServices } from "../core/services/discover.js";
 import { buildCiSteps, type CiPart, coverageDir, partOf, type Step } from "../core/steps.js";
+import { readToolchainVersions, type ToolchainVersions } from "../core/toolchain-versions.js";
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
@@ -38,7 +39,7 @@ export class StepsFailedError extends Error {
  */
 export interface PipelinePorts {
   reader: RepoReader;
-  changeProbe(): ChangeProbe;
+  changeProbe(versions: ToolchainVersions): ChangeProbe;
   executor(containers: StepContainers): StepExecutor;
   log(line: string): void;
   /** Every event of every step run, for callers that keep more than the live lines. */
@@ -48,7 +49,7 @@ export interface PipelinePorts {
 export function containerPorts(source: Directory): PipelinePorts {
   return {
     reader: new DirectoryRepoReader(source),
-    changeProbe: () => containerChangeProbe(changeProbeContainer(source)),
+    changeProbe: (versions) => containerChangeProbe(changeProbeContainer(source, versions)),
     executor: (containers) => new ContainerStepExecutor(containers),
     // The engine shows a function's stdout live, like the host runner's lines.
     log: (line) => console.log(line),
@@ -58,6 +59,7 @@ export function containerPorts(source: Directory): PipelinePorts {
 /** The module's functions over the shared core; index.ts only declares the CLI surface. */
 export class ModulePipeline {
   private catalogPromise: Promise<ServiceCatalog> | undefined;
+  private toolchainPromise: Promise<ToolchainVersions> | undefined;
 
   constructor(
     private readonly source: Directory,
@@ -67,6 +69,12 @@ export class ModulePipeline {
   catalog(): Promise<ServiceCatalog> {
     this.catalogPromise ??= discoverServices(this.ports.reader);
     return this.catalogPromise;
+  }
+
+  /** The Node and pnpm the repository asks for, which every container is built with. */
+  toolchain(): Promise<ToolchainVersions> {
+    this.toolchainPromise ??= readToolchainVersions(this.ports.reader);
+    return this.toolchainPromise;
   }
 
   /**
@@ -111,7 +119,11 @@ export class ModulePipeline {
     if (base === undefined) {
       return renderSummaryTable((await this.runOrThrow(buildCiSteps(catalog))).run);
     }
-    const affected = await detectAffected(catalog, this.ports.changeProbe(), requireGitRef(base));
+    const affected = await detectAffected(
+      catalog,
+      this.ports.changeProbe(await this.toolchain()),
+      requireGitRef(base),
+    );
     const steps = affectedCiSteps(catalog, affected);
     if (steps.length === 0) {
       return `${renderAffected(affected)}\nnothing to test: ci passes without running any step`;
@@ -123,7 +135,11 @@ export class ModulePipeline {
   async affected(base: string): Promise<string> {
     const catalog = await this.catalog();
     return renderAffected(
-      await detectAffected(catalog, this.ports.changeProbe(), requireGitRef(base)),
+      await detectAffected(
+        catalog,
+        this.ports.changeProbe(await this.toolchain()),
+        requireGitRef(base),
+      ),
     );
   }
 
@@ -134,7 +150,7 @@ export class ModulePipeline {
 
   /** Runs the steps with the shared scheduler, printing the host runner's live lines. */
   private async runOrThrow(steps: Step[]): Promise<{ run: RunResult; containers: StepContainers }> {
-    const containers = stepContainers(this.source, steps);
+    const containers = stepContainers(this.source, steps, await this.toolchain());
     const run = await runSteps(steps, this.ports.executor(containers), {
       onEvent: (event) => {
         this.ports.onEvent?.(event);

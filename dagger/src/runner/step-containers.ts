@@ -1,5 +1,6 @@
 import type { Container, Directory } from "@dagger.io/dagger";
 import type { Step } from "../core/steps.js";
+import type { ToolchainVersions } from "../core/toolchain-versions.js";
 import {
   installedContainer,
   STEP_SOURCE_EXCLUDES,
@@ -22,14 +23,18 @@ export interface StepContainers {
   afterStep(step: Step): Container;
 }
 
-export function stepContainers(source: Directory, steps: readonly Step[]): StepContainers {
+export function stepContainers(
+  source: Directory,
+  steps: readonly Step[],
+  versions: ToolchainVersions,
+): StepContainers {
   const install = steps.find((step) => step.id === INSTALL_STEP_ID);
   if (!install?.command) {
     throw new Error(
       `the step graph has no "${INSTALL_STEP_ID}" command step to build containers from`,
     );
   }
-  const installed = installedContainer(source, install.command);
+  const installed = installedContainer(source, install.command, versions);
   return {
     installed,
     workspace: withSources(installed, source.filter({ exclude: WORKSPACE_EXCLUDES })),

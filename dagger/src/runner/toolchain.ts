@@ -1,18 +1,14 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
 import { DOCS_GLOBS } from "../core/affected.js";
+import type { ToolchainVersions } from "../core/toolchain-versions.js";
 
-/**
- * Debian, not the runtime's default Alpine: workerd (wrangler, Miniflare, the vitest plugin) is
- * glibc-linked. The exact tag matches the root `node` devDependency, so containers and the host
- * run the same Node.
- */
-export const NODE_IMAGE = "node:24.21.0-trixie-slim";
-/** The pnpm the lockfile was written with; .ci/run installs the same one on hosts. */
-export const PNPM_VERSION = "12.21.0";
 export const WORKDIR = "/workspace";
 export const PNPM_STORE_PATH = "/pnpm-store";
+
 /** Named after the pnpm major: stores of different majors use different layouts. */
-export const PNPM_STORE_VOLUME = `pnpm-store-v${PNPM_VERSION.split(".")[0]}`;
+export function pnpmStoreVolume(pnpmVersion: string): string {
+  return `pnpm-store-v${pnpmVersion.replace(/^[^\d]*/, "").split(".")[0]}`;
+}
 
 /**
  * What `pnpm install` reads. The install sees only these (a filtered directory, which the engine
@@ -38,12 +34,16 @@ export const WORKSPACE_EXCLUDES = [".git"];
  */
 export const STEP_SOURCE_EXCLUDES = [...WORKSPACE_EXCLUDES, ...DOCS_GLOBS];
 
-/** Node, git and pnpm; nothing from the repository yet. */
-export function toolchainContainer(): Container {
+/**
+ * Node, git and pnpm at the versions the repository asks for (see toolchain-versions.ts); nothing
+ * from the repository yet. The image is Debian, not the runtime's default Alpine: workerd
+ * (wrangler, Miniflare, the vitest plugin) is glibc-linked.
+ */
+export function toolchainContainer(versions: ToolchainVersions): Container {
   return (
     dag
       .container()
-      .from(NODE_IMAGE)
+      .from(versions.node.image)
       .withEnvVariable("CI", "true")
       .withEnvVariable("WRANGLER_SEND_METRICS", "false")
       // Colour codes would end up in log tails and reports (the host runner sets the same).
@@ -52,7 +52,7 @@ export function toolchainContainer(): Container {
       // git: affected detection, and the tooling tests that build git repositories.
       .withExec(["apt-get", "update"])
       .withExec(["apt-get", "install", "--yes", "--no-install-recommends", "git"])
-      .withExec(["npm", "install", "--global", `pnpm@${PNPM_VERSION}`])
+      .withExec(["npm", "install", "--global", `pnpm@${versions.pnpm.version}`])
       .withEnvVariable("pnpm_config_store_dir", PNPM_STORE_PATH)
       .withWorkdir(WORKDIR)
   );
@@ -63,12 +63,16 @@ export function toolchainContainer(): Container {
  * the duration of that one command. A failed install throws when evaluated and is not cached;
  * the executor turns it into the step's outcome, so the scheduler decides what it stops.
  */
-export function installedContainer(source: Directory, installCommand: string[]): Container {
+export function installedContainer(
+  source: Directory,
+  installCommand: string[],
+  versions: ToolchainVersions,
+): Container {
   return (
-    toolchainContainer()
+    toolchainContainer(versions)
       .withDirectory(WORKDIR, source.filter({ include: INSTALL_MANIFESTS }))
       // Locked: concurrent installs writing one store in shared mode corrupt it.
-      .withMountedCache(PNPM_STORE_PATH, dag.cacheVolume(PNPM_STORE_VOLUME), {
+      .withMountedCache(PNPM_STORE_PATH, dag.cacheVolume(pnpmStoreVolume(versions.pnpm.version)), {
         sharing: CacheSharingMode.Locked,
       })
       .withExec(installCommand)

@@ -1,6 +1,10 @@
 import { join } from "node:path";
 import { discoverServices } from "../../../dagger/src/core/services/discover.js";
 import { buildCiSteps, type Step } from "../../../dagger/src/core/steps.js";
+import {
+  readToolchainVersions,
+  type ToolchainVersions,
+} from "../../../dagger/src/core/toolchain-versions.js";
 import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
 
 export const repoRoot = join(import.meta.dirname, "..", "..", "..");
@@ -8,6 +12,11 @@ export const repoRoot = join(import.meta.dirname, "..", "..", "..");
 /** The CI step graph of this repository, as both runners build it (`ci` without --base). */
 export async function repoCiSteps(): Promise<Step[]> {
   return buildCiSteps(await discoverServices(fsRepoReader(repoRoot)));
+}
+
+/** The Node and pnpm this repository's containers are built with. */
+export function repoToolchain(): Promise<ToolchainVersions> {
+  return readToolchainVersions(fsRepoReader(repoRoot));
 }
 
 export function stepById(steps: readonly Step[], id: string): Step {
