@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { type ControlPlane, deploymentView, versionView } from "./control-plane.js";
 import { ApiError, ErrorCode } from "./envelope.js";
+import { paginate } from "./pagination.js";
 import { type RouteContext, Router } from "./router.js";
 import { activeVersion } from "./store.js";
 import { parseWorkerUpload } from "./upload.js";
@@ -107,10 +108,14 @@ export function apiRoutes(plane: ControlPlane): Router {
 
   router
     // Accounts and the account's workers.dev subdomain.
-    .on("GET", "/accounts", () => [{ id: state.accountId, name: "Local control plane" }])
-    .on("GET", "/memberships", () => [
-      { id: "local", account: { id: state.accountId, name: "Local control plane" } },
-    ])
+    .on("GET", "/accounts", ({ url }) =>
+      paginate(url, [{ id: state.accountId, name: "Local control plane" }]),
+    )
+    .on("GET", "/memberships", ({ url }) =>
+      paginate(url, [
+        { id: "local", account: { id: state.accountId, name: "Local control plane" } },
+      ]),
+    )
     .on("GET", "/accounts/:account/workers/subdomain", () => ({ subdomain: state.subdomain }))
     .on("PUT", "/accounts/:account/workers/subdomain", () => ({ subdomain: state.subdomain }))
     // Workers, as services and as scripts.
@@ -127,12 +132,15 @@ export function apiRoutes(plane: ControlPlane): Router {
         subdomain: worker.subdomain,
       };
     })
-    .on("GET", "/accounts/:account/workers/scripts", () =>
-      Object.values(state.workers).map((w) => ({
-        id: w.name,
-        created_on: w.createdOn,
-        modified_on: w.modifiedOn,
-      })),
+    .on("GET", "/accounts/:account/workers/scripts", ({ url }) =>
+      paginate(
+        url,
+        Object.values(state.workers).map((w) => ({
+          id: w.name,
+          created_on: w.createdOn,
+          modified_on: w.modifiedOn,
+        })),
+      ),
     )
     .on("PUT", scripts, async ({ params, request }) => {
       const version = await plane.upload(
@@ -166,9 +174,11 @@ export function apiRoutes(plane: ControlPlane): Router {
       );
       return { ...versionView(version), startup_time_ms: 0 };
     })
-    .on("GET", `${scripts}/versions`, ({ params }) => {
+    .on("GET", `${scripts}/versions`, ({ params, url }) => {
       const items = [...plane.worker(params.script as string).versions].reverse().map(versionView);
-      return { items };
+      // `deployable=true` (wrangler's `versions deploy`) ignores pagination on the API too.
+      if (url.searchParams.get("deployable") === "true") return { items };
+      return paginate(url, items, (page) => ({ items: page }));
     })
     .on("GET", `${scripts}/versions/:version`, ({ params }) => {
       const version = plane
@@ -183,9 +193,13 @@ export function apiRoutes(plane: ControlPlane): Router {
       }
       return versionView(version);
     })
-    .on("GET", `${scripts}/deployments`, ({ params }) => ({
-      deployments: plane.worker(params.script as string).deployments.map(deploymentView),
-    }))
+    .on("GET", `${scripts}/deployments`, ({ params, url }) =>
+      paginate(
+        url,
+        plane.worker(params.script as string).deployments.map(deploymentView),
+        (page) => ({ deployments: page }),
+      ),
+    )
     .on("POST", `${scripts}/deployments`, async ({ params, request }) => {
       const body = await jsonBody(request, deploymentBody);
       const message = body.annotations["workers/message"];
@@ -257,13 +271,16 @@ export function apiRoutes(plane: ControlPlane): Router {
       await plane.store.save();
       return { schedules: worker.schedules };
     })
-    .on("GET", `${scripts}/routes`, () => [])
+    .on("GET", `${scripts}/routes`, ({ url }) => paginate(url, []))
     .on("PUT", `${scripts}/routes`, () => [])
-    .on("GET", "/accounts/:account/workers/scripts/:script/secrets", ({ params }) => {
+    .on("GET", "/accounts/:account/workers/scripts/:script/secrets", ({ params, url }) => {
       const version = activeVersion(plane.worker(params.script as string));
-      return (version?.bindings ?? [])
-        .filter((b) => b.type === "secret_text")
-        .map((b) => ({ name: b.name, type: b.type }));
+      return paginate(
+        url,
+        (version?.bindings ?? [])
+          .filter((b) => b.type === "secret_text")
+          .map((b) => ({ name: b.name, type: b.type })),
+      );
     })
     .on("PUT", `${scripts}/secrets`, async ({ params, request }) => {
       const body = await jsonBody(
@@ -283,7 +300,7 @@ export function apiRoutes(plane: ControlPlane): Router {
       const queues = Object.values(state.queues).filter(
         (q) => name === null || q.queue_name === name,
       );
-      return queues.map(queueView);
+      return paginate(url, queues.map(queueView));
     })
     .on("POST", "/accounts/:account/queues", async ({ request }) => {
       const body = await jsonBody(request, z.object({ queue_name: z.string().min(1) }));
@@ -292,10 +309,8 @@ export function apiRoutes(plane: ControlPlane): Router {
       return queueView(queue);
     })
     .on("GET", "/accounts/:account/queues/:queue", (context) => queueView(queueById(context)))
-    .on(
-      "GET",
-      "/accounts/:account/queues/:queue/consumers",
-      (context) => queueView(queueById(context)).consumers,
+    .on("GET", "/accounts/:account/queues/:queue/consumers", (context) =>
+      paginate(context.url, queueView(queueById(context)).consumers),
     )
     .on("POST", "/accounts/:account/queues/:queue/consumers", async (context) => {
       const queue = queueById(context);
@@ -350,9 +365,12 @@ export function apiRoutes(plane: ControlPlane): Router {
     // D1: lookups by id or name, and queries (`wrangler d1 execute/migrations apply --remote`).
     .on("GET", "/accounts/:account/d1/database", ({ url }) => {
       const name = url.searchParams.get("name");
-      return Object.values(state.databases)
-        .filter((db) => name === null || db.name === name)
-        .map(databaseView);
+      return paginate(
+        url,
+        Object.values(state.databases)
+          .filter((db) => name === null || db.name === name)
+          .map(databaseView),
+      );
     })
     .on("POST", "/accounts/:account/d1/database", async ({ request }) => {
       const body = await jsonBody(request, z.object({ name: z.string().min(1) }));

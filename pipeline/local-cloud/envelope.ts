@@ -1,9 +1,12 @@
 // The Cloudflare API v4 envelope. Every answer, success or failure, uses it, because wrangler
 // reads `errors[0].code`/`message` to decide what to print and which exit code to return.
+import type { ResultInfo } from "./pagination.js";
 
 export interface ApiMessage {
   code: number;
   message: string;
+  /** The causes Cloudflare chains under a general error (e.g. which query parameter was bad). */
+  error_chain?: ApiMessage[];
 }
 
 export interface Envelope<T> {
@@ -11,6 +14,8 @@ export interface Envelope<T> {
   errors: ApiMessage[];
   messages: ApiMessage[];
   result: T | null;
+  /** Paged lists only (see pagination.ts). */
+  result_info?: ResultInfo;
 }
 
 /** A failure that maps to an API error answer (HTTP status + Cloudflare error code). */
@@ -19,18 +24,26 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
+    readonly chain: ApiMessage[] = [],
   ) {
     super(message);
     this.name = "ApiError";
   }
 }
 
-export function ok<T>(result: T): Envelope<T> {
-  return { success: true, errors: [], messages: [], result };
+export function ok<T>(result: T, resultInfo?: ResultInfo): Envelope<T> {
+  return {
+    success: true,
+    errors: [],
+    messages: [],
+    result,
+    ...(resultInfo && { result_info: resultInfo }),
+  };
 }
 
-export function failure(code: number, message: string): Envelope<null> {
-  return { success: false, errors: [{ code, message }], messages: [], result: null };
+export function failure(code: number, message: string, chain: ApiMessage[] = []): Envelope<null> {
+  const error = { code, message, ...(chain.length > 0 && { error_chain: chain }) };
+  return { success: false, errors: [error], messages: [], result: null };
 }
 
 // Codes the real API returns in the same situations: wrangler branches on some of them

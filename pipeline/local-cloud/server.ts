@@ -6,6 +6,7 @@ import { apiRoutes } from "./api-routes.js";
 import { ControlPlane } from "./control-plane.js";
 import { ApiError, ErrorCode, failure, ok } from "./envelope.js";
 import { InvocationLog } from "./invocation-log.js";
+import { PagedResult } from "./pagination.js";
 import { WorkerRuntime } from "./runtime.js";
 import { activeVersion, CloudStore } from "./store.js";
 import { TrafficSplitter } from "./traffic-split.js";
@@ -161,13 +162,14 @@ export async function startLocalCloudServer(
             `local control plane: unknown account ${params.account}; set CLOUDFLARE_ACCOUNT_ID=${store.state.accountId}`,
           );
         }
-        body = ok(await handler({ params, url, request }));
+        const result = await handler({ params, url, request });
+        body = result instanceof PagedResult ? ok(result.result, result.resultInfo) : ok(result);
         await proxies.sync();
       }
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       status = error.status;
-      body = failure(error.code, error.message);
+      body = failure(error.code, error.message, error.chain);
       // Unimplemented routes are the gaps to close: make them stand out in the log.
       if (error.code === ErrorCode.routeNotImplemented) log(`UNKNOWN ROUTE ${error.message}`);
     }
