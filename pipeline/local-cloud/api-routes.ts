@@ -2,26 +2,14 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { type ControlPlane, deploymentView, versionView } from "./control-plane.js";
 import { ApiError, ErrorCode } from "./envelope.js";
+import { jsonBody } from "./json-body.js";
 import { paginate } from "./pagination.js";
 import { type RouteContext, Router } from "./router.js";
+import { storageRoutes } from "./storage-routes.js";
 import { activeVersion } from "./store.js";
 import { parseWorkerUpload } from "./upload.js";
 
 const scripts = "/accounts/:account/workers/scripts/:script";
-
-async function jsonBody<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
-  let raw: unknown;
-  try {
-    raw = await request.json();
-  } catch {
-    throw new ApiError(400, ErrorCode.badRequest, "the request body is not valid JSON");
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ApiError(400, ErrorCode.badRequest, `invalid request body: ${parsed.error.message}`);
-  }
-  return parsed.data;
-}
 
 const deploymentBody = z.object({
   strategy: z.literal("percentage").default("percentage"),
@@ -385,5 +373,6 @@ export function apiRoutes(plane: ControlPlane): Router {
       const body = await jsonBody(request, d1QueryBody);
       return runD1(params.database as string, body.sql, body.params);
     });
+  storageRoutes(router, plane);
   return router;
 }

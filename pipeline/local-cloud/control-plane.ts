@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { cp, rm } from "node:fs/promises";
+import {
+  applyMigrations,
+  assertOwnClassesMigrated,
+  durableObjectStateOf,
+} from "./durable-objects.js";
 import { ApiError, ErrorCode } from "./envelope.js";
 import type { WorkerRuntime } from "./runtime.js";
 import type {
@@ -163,6 +168,8 @@ export class ControlPlane {
           etag: version?.id.replaceAll("-", "") ?? "",
           handlers: ["fetch"],
           last_deployed_from: "wrangler",
+          // wrangler sends only the migrations after this tag.
+          migration_tag: worker.versions.at(-1)?.migrationTag,
         },
       },
       created_on: worker.createdOn,
@@ -178,6 +185,12 @@ export class ControlPlane {
   async upload(name: string, upload: WorkerUpload, deploy: boolean): Promise<VersionRecord> {
     const existing = this.state.workers[name];
     const bindings = this.resolveBindings(name, existing, upload);
+    const durableObjects = applyMigrations(
+      name,
+      durableObjectStateOf(existing?.versions.at(-1)),
+      upload.metadata.migrations,
+    );
+    assertOwnClassesMigrated(name, bindings, durableObjects.classes);
     const version: VersionRecord = {
       id: randomUUID(),
       number: (existing?.versions.at(-1)?.number ?? 0) + 1,
@@ -195,6 +208,10 @@ export class ControlPlane {
       bindings,
       compatibilityDate: upload.metadata.compatibility_date ?? "2024-01-01",
       compatibilityFlags: upload.metadata.compatibility_flags,
+      ...(durableObjects.migrationTag !== undefined && {
+        migrationTag: durableObjects.migrationTag,
+      }),
+      durableObjectClasses: durableObjects.classes,
     };
     for (const module of upload.modules) {
       await this.store.writeModule(version.id, module.name, module.bytes);
@@ -352,26 +369,48 @@ export class ControlPlane {
     const all = [...bindings, ...kept];
     assertBindingsSupported(all);
     for (const binding of all) {
-      if (binding.type !== "service") continue;
-      const target = String(binding.service);
+      const target =
+        binding.type === "service"
+          ? String(binding.service)
+          : binding.type === "durable_object_namespace" && typeof binding.script_name === "string"
+            ? binding.script_name
+            : name;
       const targetWorker = this.state.workers[target];
       if (target !== name && (!targetWorker || !activeVersion(targetWorker))) {
         throw new ApiError(
           400,
           ErrorCode.bindingTargetMissing,
-          `service binding "${binding.name}" points at worker "${target}", which is not deployed on this account; deploy it first`,
+          `${binding.type === "service" ? "service" : "Durable Object"} binding "${binding.name}" points at worker "${target}", which is not deployed on this account; deploy it first`,
         );
       }
     }
     return all;
   }
 
-  /** D1 databases and queues named by bindings exist from then on, as if created beforehand. */
+  /** Resources named by bindings exist from then on, as if created beforehand. */
   private registerResources(bindings: UploadedBinding[]): void {
     for (const binding of bindings) {
       if (binding.type === "d1") this.ensureDatabase(String(binding.id));
       if (binding.type === "queue") this.ensureQueue(String(binding.queue_name));
+      if (binding.type === "kv_namespace") this.ensureKvNamespace(String(binding.namespace_id));
+      if (binding.type === "r2_bucket") this.ensureBucket(String(binding.bucket_name));
     }
+  }
+
+  ensureKvNamespace(id: string, title = id) {
+    const known = this.state.kvNamespaces[id];
+    if (known) return known;
+    const namespace = { id, title };
+    this.state.kvNamespaces[id] = namespace;
+    return namespace;
+  }
+
+  ensureBucket(name: string) {
+    const known = this.state.buckets[name];
+    if (known) return known;
+    const bucket = { name, creation_date: now() };
+    this.state.buckets[name] = bucket;
+    return bucket;
   }
 
   ensureDatabase(uuid: string, name = uuid) {

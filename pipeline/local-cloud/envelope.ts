@@ -58,6 +58,8 @@ export const ErrorCode = {
   routeNotImplemented: 7003,
   accountNotFound: 9109,
   resourceNotFound: 10000,
+  // wrangler creates an R2 bucket a binding names when a lookup fails with this code.
+  bucketNotFound: 10006,
   authentication: 10000,
   internal: 10013,
   scheduledFailed: 10013,

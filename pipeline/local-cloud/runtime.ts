@@ -39,6 +39,7 @@ function sharedOptions(store: CloudStore | undefined, stderr: (text: string) => 
       d1Persist: store.d1PersistDir,
       kvPersist: join(store.dataDir, "kv"),
       r2Persist: join(store.dataDir, "r2"),
+      durableObjectsPersist: join(store.dataDir, "do"),
     }),
     handleRuntimeStdio(stdout: Readable, stderrStream: Readable) {
       stdout.on("data", (chunk: Buffer) => process.stdout.write(chunk));
@@ -129,11 +130,19 @@ export class WorkerRuntime {
     const stubs = [...new Set(Object.values(serviceBindings))]
       .filter((target) => target !== workerName)
       .map(stubWorker);
+    // Objects of other workers are not started either: a stub has no class to host them.
+    const durableObjects = Object.fromEntries(
+      Object.entries(candidate.durableObjects ?? {}).filter(
+        ([, target]) =>
+          typeof target === "string" ||
+          (target as { scriptName?: string }).scriptName === undefined,
+      ),
+    );
     const probe = new Miniflare({
       ...sharedOptions(undefined, (text) => {
         stderr += text;
       }),
-      workers: [{ ...candidate, serviceBindings }, ...stubs],
+      workers: [{ ...candidate, serviceBindings, durableObjects }, ...stubs],
     });
     try {
       await probe.ready;

@@ -20,6 +20,9 @@ const versionRecordSchema = z.object({
   bindings: z.array(uploadedBindingSchema),
   compatibilityDate: z.string(),
   compatibilityFlags: z.array(z.string()),
+  /** The script's Durable Object migrations as of this upload (see durable-objects.ts). */
+  migrationTag: z.string().optional(),
+  durableObjectClasses: z.record(z.string(), z.object({ sqlite: z.boolean() })).default({}),
 });
 export type VersionRecord = z.infer<typeof versionRecordSchema>;
 
@@ -83,11 +86,20 @@ export type QueueRecord = z.infer<typeof queueRecordSchema>;
 const d1RecordSchema = z.object({ uuid: z.string(), name: z.string(), created_on: z.string() });
 export type D1Record = z.infer<typeof d1RecordSchema>;
 
+const kvNamespaceRecordSchema = z.object({ id: z.string(), title: z.string() });
+export type KvNamespaceRecord = z.infer<typeof kvNamespaceRecordSchema>;
+
+const r2BucketRecordSchema = z.object({ name: z.string(), creation_date: z.string() });
+export type R2BucketRecord = z.infer<typeof r2BucketRecordSchema>;
+
 export const cloudStateSchema = z.object({
   accountId: z.string(),
   subdomain: z.string(),
   workers: z.record(z.string(), workerRecordSchema),
   queues: z.record(z.string(), queueRecordSchema),
   databases: z.record(z.string(), d1RecordSchema),
+  // Absent from a cloud.json written before KV and R2 were resources of their own.
+  kvNamespaces: z.record(z.string(), kvNamespaceRecordSchema).default({}),
+  buckets: z.record(z.string(), r2BucketRecordSchema).default({}),
 });
 export type CloudState = z.infer<typeof cloudStateSchema>;

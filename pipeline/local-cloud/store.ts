@@ -10,9 +10,12 @@ import {
 
 /**
  * Everything the control plane knows, on disk under its data directory:
- *   cloud.json                 workers, versions, deployments, queues, databases
+ *   cloud.json                 workers, versions, deployments, queues, databases, KV
+ *                              namespaces, R2 buckets
  *   versions/<id>/<module>     the uploaded modules of every version, byte for byte
  *   d1/                        Miniflare's D1 persistence (one database per database id)
+ *   kv/, r2/                   Miniflare's KV namespaces (by id) and R2 buckets (by name)
+ *   do/                        Durable Object storage (by worker and class)
  * cloud.json is rewritten atomically so a crash never leaves it torn, and the version each save
  * replaces is kept as cloud.json.bak. A corrupt cloud.json stops the control plane from starting
  * (nothing overwrites it) with one line saying how to recover.
@@ -33,6 +36,8 @@ export class CloudStore {
       workers: {},
       queues: {},
       databases: {},
+      kvNamespaces: {},
+      buckets: {},
     };
     return new CloudStore(dataDir, state);
   }

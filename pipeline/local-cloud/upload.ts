@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { migrationsSchema } from "./durable-objects.js";
 import { ApiError, ErrorCode } from "./envelope.js";
 import type { UploadedBinding } from "./state-types.js";
 
@@ -12,6 +13,7 @@ const uploadMetadataSchema = z.object({
   compatibility_flags: z.array(z.string()).default([]),
   keep_bindings: z.array(z.string()).default([]),
   annotations: z.record(z.string(), z.string()).default({}),
+  migrations: migrationsSchema.optional(),
 });
 
 export type UploadMetadata = z.infer<typeof uploadMetadataSchema>;

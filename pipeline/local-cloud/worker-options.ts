@@ -25,6 +25,7 @@ export const supportedBindingTypes = [
   "queue",
   "kv_namespace",
   "r2_bucket",
+  "durable_object_namespace",
 ] as const;
 
 export function assertBindingsSupported(bindings: UploadedBinding[]): void {
@@ -90,6 +91,7 @@ export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
   const queueProducers: Record<string, { queueName: string }> = {};
   const kvNamespaces: Record<string, string> = {};
   const r2Buckets: Record<string, string> = {};
+  const durableObjects: NonNullable<WorkerOptions["durableObjects"]> = {};
   for (const binding of version.bindings) {
     switch (binding.type) {
       case "plain_text":
@@ -128,6 +130,22 @@ export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
       case "r2_bucket":
         r2Buckets[binding.name] = String(binding.bucket_name);
         break;
+      case "durable_object_namespace": {
+        const className = String(binding.class_name);
+        const owner = typeof binding.script_name === "string" ? binding.script_name : workerName;
+        const classes =
+          owner === workerName
+            ? version.durableObjectClasses
+            : state.workers[owner]?.versions.at(-1)?.durableObjectClasses;
+        // Objects live in the instance named after their worker (its largest share), so every
+        // version reaches the same objects and their storage (keyed by worker and class).
+        durableObjects[binding.name] = {
+          className,
+          ...(owner !== runtimeName && { scriptName: owner }),
+          useSQLite: classes?.[className]?.sqlite ?? true,
+        };
+        break;
+      }
     }
   }
   const modules = version.modules
@@ -154,6 +172,7 @@ export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
     queueProducers,
     kvNamespaces,
     r2Buckets,
+    durableObjects,
     ...(consumesQueues && { queueConsumers: queueConsumersOf(workerName, state) }),
   };
 }
