@@ -53,10 +53,15 @@
  *     version to the last byte of its response.
  *   - Service bindings (by worker name), D1 (one persisted database per database_id; also
  *     `wrangler d1 execute|migrations apply --remote`), queues (producers; consumers from the
- *     consumer settings wrangler registers), vars, secrets, KV and R2 are wired in workerd.
+ *     consumer settings wrangler registers), vars, secrets, KV, R2 and Durable Objects (with
+ *     their migrations, durable-objects.ts) are wired in workerd; any other binding kind is
+ *     refused at upload in one line (pipeline/README.md lists them).
+ *   - List routes page with `page`/`per_page` and answer `result_info` (pagination.ts).
  *   - A service binding to a worker that is not deployed is refused: deploy in dependency order.
- *   - D1 databases and queues named by an upload are created on first use.
- *   - State (versions, deployments, D1/KV/R2 data) lives in <stateDir>/data and survives restarts.
+ *   - D1 databases, queues, KV namespaces and R2 buckets named by an upload are created on
+ *     first use.
+ *   - State (versions, deployments, D1/KV/R2/Durable Object data) lives in <stateDir>/data and
+ *     survives restarts.
  *     state.json and data/cloud.json are written atomically with a .bak of the last good
  *     version; a corrupt one is refused in one line (pipeline/README.md, "State files"), and
  *     state.json records the process start time, so a reused pid is not taken for the instance.

@@ -40,26 +40,34 @@ async function api(method: string, path: string, body?: unknown): Promise<Envelo
   return { status: response.status, ...((await response.json()) as Omit<Envelope, "status">) };
 }
 
+const plainWorker = 'export default { fetch() { return new Response("ok"); } };';
+
 /** A one-module worker uploaded the way wrangler does it (multipart: metadata and the module). */
-async function upload(script: string, bindings: unknown[] = []): Promise<string> {
+async function uploadAnswer(
+  script: string,
+  bindings: unknown[] = [],
+  { metadata = {}, source = plainWorker }: { metadata?: object; source?: string } = {},
+): Promise<Envelope> {
   const form = new FormData();
   form.set(
     "metadata",
-    JSON.stringify({ main_module: "index.js", compatibility_date: "2026-07-30", bindings }),
-  );
-  form.set(
-    "index.js",
-    new Blob(['export default { fetch() { return new Response("ok"); } };'], {
-      type: "application/javascript+module",
+    JSON.stringify({
+      main_module: "index.js",
+      compatibility_date: "2026-07-30",
+      bindings,
+      ...metadata,
     }),
-    "index.js",
   );
+  form.set("index.js", new Blob([source], { type: "application/javascript+module" }), "index.js");
   const response = await fetch(
     `${server.apiBaseUrl}/accounts/${server.accountId}/workers/scripts/${script}/versions`,
     { method: "POST", headers: { authorization: "Bearer local-cloud-token" }, body: form },
   );
-  const { result } = (await response.json()) as { result: { id: string } };
-  return result.id;
+  return { status: response.status, ...((await response.json()) as Omit<Envelope, "status">) };
+}
+
+async function upload(script: string, bindings: unknown[] = []): Promise<string> {
+  return ((await uploadAnswer(script, bindings)).result as { id: string }).id;
 }
 
 const refusal = (status: number, message: string | RegExp) =>
@@ -253,6 +261,142 @@ describe("the local control plane's API", () => {
     });
     expect(cron.status).toBe(404);
     expect(((await cron.json()) as Envelope).errors[0]?.message).toContain("api-nobody");
+  });
+
+  it("pages a list with page and per_page, whole without them, and refuses values out of range", async () => {
+    const versions = [
+      await upload("api-paged"),
+      await upload("api-paged"),
+      await upload("api-paged"),
+    ].reverse();
+    const list = (query: string) => api("GET", `/workers/scripts/api-paged/versions${query}`);
+    const ids = (answer: Envelope) =>
+      (answer.result as { items: { id: string }[] }).items.map((v) => v.id);
+    const second = (await list("?page=2&per_page=2")) as Envelope & { result_info: unknown };
+    expect(ids(second)).toEqual(versions.slice(2));
+    expect(second.result_info).toEqual({
+      page: 2,
+      per_page: 2,
+      count: 1,
+      total_count: 3,
+      total_pages: 2,
+    });
+    expect(ids(await list(""))).toEqual(versions);
+    expect(ids(await list("?page=2"))).toEqual([]);
+    expect(ids(await list("?deployable=true&per_page=1"))).toEqual(versions);
+    for (const [query, message] of [
+      ["?page=0", "page variable must be a number of at least 1"],
+      ["?page=two", "page variable must be a number of at least 1"],
+      ["?per_page=1001", "per_page variable must be a number between 1 and 1000"],
+    ] as const) {
+      expect(await list(query)).toEqual(
+        expect.objectContaining({
+          status: 400,
+          errors: [
+            {
+              code: 6008,
+              message: "Invalid request parameters",
+              error_chain: [{ code: 11000, message }],
+            },
+          ],
+        }),
+      );
+    }
+  });
+
+  it("keeps KV namespaces and R2 buckets as resources, and answers 10006 for a missing bucket", async () => {
+    const { result: namespace } = (await api("POST", "/storage/kv/namespaces", {
+      title: "api-kv",
+    })) as { result: { id: string } };
+    expect(await api("POST", "/storage/kv/namespaces", { title: "api-kv" })).toEqual(
+      refusal(400, 'a namespace with title "api-kv" already exists'),
+    );
+    expect((await api("GET", "/storage/kv/namespaces?per_page=1000")).result).toContainEqual({
+      id: namespace.id,
+      title: "api-kv",
+    });
+    expect((await api("GET", `/storage/kv/namespaces/${namespace.id}`)).result).toEqual({
+      id: namespace.id,
+      title: "api-kv",
+    });
+    expect(await api("GET", "/storage/kv/namespaces/kv-unknown")).toEqual(
+      refusal(404, "KV namespace kv-unknown does not exist"),
+    );
+
+    const missing = await api("GET", "/r2/buckets/api-bucket");
+    expect(missing).toMatchObject({ status: 404, errors: [{ code: 10006 }] });
+    expect(await api("POST", "/r2/buckets", { name: "api-bucket" })).toMatchObject({
+      result: { name: "api-bucket" },
+    });
+    expect((await api("GET", "/r2/buckets/api-bucket")).result).toMatchObject({
+      name: "api-bucket",
+    });
+    expect((await api("GET", "/r2/buckets")).result).toMatchObject({
+      buckets: [expect.objectContaining({ name: "api-bucket" })],
+    });
+  });
+
+  it("applies Durable Object migrations by tag and refuses what the platform refuses", async () => {
+    const worker = (...classes: string[]) =>
+      `import { DurableObject } from "cloudflare:workers";
+${classes.map((name) => `export class ${name} extends DurableObject {}`).join("\n")}
+export default { fetch() { return new Response("ok"); } };`;
+    const binding = (className: string, script?: string) => [
+      {
+        name: "OBJECTS",
+        type: "durable_object_namespace",
+        class_name: className,
+        ...(script && { script_name: script }),
+      },
+    ];
+    const migrate = (old_tag: string | undefined, new_tag: string, step: object) => ({
+      metadata: { migrations: { ...(old_tag && { old_tag }), new_tag, steps: [step] } },
+    });
+
+    expect(await uploadAnswer("api-do", binding("Counter"), { source: worker("Counter") })).toEqual(
+      refusal(400, /needs class Counter of worker api-do, which no migration created/),
+    );
+    const created = await uploadAnswer("api-do", binding("Counter"), {
+      source: worker("Counter"),
+      ...migrate(undefined, "v1", { new_sqlite_classes: ["Counter"] }),
+    });
+    expect(created).toMatchObject({ status: 200, success: true });
+    expect((await api("GET", "/workers/services/api-do")).result).toMatchObject({
+      default_environment: { script: { migration_tag: "v1" } },
+    });
+
+    const refusals = [
+      [
+        migrate(undefined, "v2", { new_classes: ["Other"] }),
+        /start from tag "\(none\)", but its current migration tag is "v1"/,
+      ],
+      [migrate("v1", "v2", { new_classes: ["Counter"] }), /class Counter already exists/],
+      [migrate("v1", "v2", { deleted_classes: ["Gone"] }), /cannot delete Gone/],
+      [migrate("v1", "v2", { renamed_classes: [{ from: "Gone", to: "X" }] }), /cannot rename Gone/],
+      [
+        migrate("v1", "v2", {
+          transferred_classes: [{ from: "A", from_script: "other", to: "Counter" }],
+        }),
+        /transferred_classes migrations are not run/,
+      ],
+    ] as const;
+    for (const [options, message] of refusals) {
+      expect(
+        await uploadAnswer("api-do", binding("Counter"), { source: worker("Counter"), ...options }),
+      ).toEqual(refusal(400, message));
+    }
+
+    const renamed = await uploadAnswer("api-do", binding("Tally"), {
+      source: worker("Tally"),
+      ...migrate("v1", "v2", { renamed_classes: [{ from: "Counter", to: "Tally" }] }),
+    });
+    expect(renamed).toMatchObject({ status: 200, success: true });
+    expect(await uploadAnswer("api-do-user", binding("Tally", "api-nobody"))).toEqual(
+      refusal(
+        400,
+        'Durable Object binding "OBJECTS" points at worker "api-nobody", which is not deployed on this account; deploy it first',
+      ),
+    );
   });
 
   it("logs one line per call, never a body", async () => {
