@@ -24,7 +24,7 @@ export class PagedResult {
 // Limits where the API documents none for a route: Cloudflare's common default page size, and
 // the largest page its generic check accepts ("per_page variable must be a number between 1 and
 // 1000", error 6008 with chained error 11000).
-export const defaultPerPage = 20;
+const defaultPerPage = 20;
 const maxPerPage = 1000;
 const invalidParameters = 6008;
 const invalidParameter = 11000;

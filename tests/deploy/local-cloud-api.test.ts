@@ -391,6 +391,15 @@ export default { fetch() { return new Response("ok"); } };`;
       ...migrate("v1", "v2", { renamed_classes: [{ from: "Counter", to: "Tally" }] }),
     });
     expect(renamed).toMatchObject({ status: 200, success: true });
+    // Another worker binds the class once its host serves; both then run side by side.
+    const deploy = (script: string, answer: Envelope) =>
+      api("POST", `/workers/scripts/${script}/deployments`, {
+        versions: [{ version_id: (answer.result as { id: string }).id, percentage: 100 }],
+      });
+    expect(await deploy("api-do", renamed)).toMatchObject({ success: true });
+    const user = await uploadAnswer("api-do-user", binding("Tally", "api-do"));
+    expect(user).toMatchObject({ status: 200, success: true });
+    expect(await deploy("api-do-user", user)).toMatchObject({ success: true });
     expect(await uploadAnswer("api-do-user", binding("Tally", "api-nobody"))).toEqual(
       refusal(
         400,
