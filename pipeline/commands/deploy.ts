@@ -10,6 +10,7 @@ import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
+import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
@@ -17,8 +18,8 @@ import type { deploy as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
-    const target = flags.env;
     const { root, catalog } = await loadWorkspace(context.cwd);
+    const target = requireEnvFlag(catalog, flags.env);
     const chosen = await chooseServices(
       catalog,
       root,

@@ -198,13 +198,17 @@ describe("affected rules and report", () => {
     name,
     dir: `services/${name}`,
     packageName: `@workers/${name}`,
+    wranglerFile: `services/${name}/wrangler.jsonc`,
+    targets: ["local", "staging", "production"],
     workspaceDependencies: deps,
     workerNames: { local: name, staging: `${name}-staging`, production: `${name}-production` },
     bindings: { local: bindings, staging: bindings, production: bindings },
     externalBindings: { local: [], staging: [], production: [] },
+    resources: { local: [], staging: [], production: [] },
   });
   const catalog: ServiceCatalog = {
     services: [service("db"), service("queue", ["db"]), service("schedule", [], ["queue"])],
+    libraries: [],
   };
 
   it("explains each selected service in one line", () => {

@@ -77,7 +77,9 @@ const ROOT_INPUTS = [
 export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {}): Step[] {
   const parts = new Set<CiPart>(options.parts ?? CI_PARTS);
   const services = options.services ? requireServices(catalog, options.services) : catalog.services;
-  const allDirs = catalog.services.map((service) => service.dir);
+  const allDirs = [...catalog.services, ...catalog.libraries]
+    .map((pkg) => pkg.dir)
+    .filter((dir) => dir !== INTEGRATION_DIR);
   const scope = options.services === undefined ? undefined : options.scope;
   const checkedPackages = [
     ...services.map((service) => ({ name: service.packageName, dir: service.dir })),
@@ -198,8 +200,24 @@ export function coverageDir(mapPath: string): string {
   return mapPath.slice(0, mapPath.lastIndexOf("/"));
 }
 
-/** A test imports its workspace dependencies' sources, so their directories are inputs too. */
+/**
+ * A test imports its workspace dependencies' sources (and theirs, libraries included), so their
+ * directories are inputs too.
+ */
 function dependencyDirs(catalog: ServiceCatalog, name: string): string[] {
-  const service = catalog.services.find((candidate) => candidate.name === name);
-  return requireServices(catalog, service?.workspaceDependencies ?? []).map((dep) => dep.dir);
+  const packages = new Map(
+    [...catalog.services, ...catalog.libraries].map((pkg) => [pkg.name, pkg] as const),
+  );
+  const seen = new Set<string>();
+  const queue = [...(packages.get(name)?.workspaceDependencies ?? [])];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    if (!seen.has(next)) {
+      seen.add(next);
+      queue.push(...(packages.get(next)?.workspaceDependencies ?? []));
+    }
+  }
+  return [...seen].flatMap((dependency) => {
+    const dir = packages.get(dependency)?.dir;
+    return dir === undefined || dependency === name ? [] : [dir];
+  });
 }

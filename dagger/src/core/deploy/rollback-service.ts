@@ -1,4 +1,5 @@
 import type { ServiceInfo } from "../services/catalog.js";
+import { workerName } from "../services/deploy-targets.js";
 import type { DeployContext } from "./deploy-context.js";
 import { pollHealth } from "./health.js";
 import type { RollbackReport } from "./report.js";
@@ -17,7 +18,7 @@ export async function rollbackService(
   baseUrl: string | undefined,
 ): Promise<RollbackReport> {
   const { clock, deployer, target } = context;
-  const worker = service.workerNames[target];
+  const worker = workerName(service, target);
   const started = clock.now();
   if (toVersion === null) {
     return {

@@ -1,0 +1,59 @@
+import {
+  type DeployTarget,
+  LOCAL_TARGET,
+  type ServiceCatalog,
+  type ServiceInfo,
+} from "./catalog.js";
+
+/** `local` first, then every environment any Worker declares, sorted. */
+export function deployTargets(catalog: ServiceCatalog): DeployTarget[] {
+  const declared = new Set(catalog.services.flatMap((service) => service.targets));
+  declared.delete(LOCAL_TARGET);
+  return [LOCAL_TARGET, ...[...declared].sort()];
+}
+
+export class UnknownTargetError extends Error {
+  constructor(value: string, valid: readonly string[]) {
+    super(`unknown environment "${value}"; valid environments: ${valid.join(", ")}`);
+    this.name = "UnknownTargetError";
+  }
+}
+
+/** An environment some chosen Workers do not declare: wrangler would deploy their top level. */
+export class UndeclaredTargetError extends Error {
+  constructor(target: string, lacking: readonly ServiceInfo[]) {
+    super(
+      `environment "${target}" is not declared by ${lacking.map((service) => `${service.name} (${service.wranglerFile})`).join(", ")}; declare env.${target} there or deploy other services`,
+    );
+    this.name = "UndeclaredTargetError";
+  }
+}
+
+/** Checks that some Worker declares `value` (any of them, for read-only views like `graph`). */
+export function requireDeployTarget(catalog: ServiceCatalog, value: string): DeployTarget {
+  const valid = deployTargets(catalog);
+  if (!valid.includes(value)) {
+    throw new UnknownTargetError(value, valid);
+  }
+  return value;
+}
+
+/** For a deploy: every chosen Worker must declare `target`, or it would deploy elsewhere. */
+export function requireTargetDeclared(
+  services: readonly ServiceInfo[],
+  target: DeployTarget,
+): void {
+  const lacking = services.filter((service) => !service.targets.includes(target));
+  if (lacking.length > 0) {
+    throw new UndeclaredTargetError(target, lacking);
+  }
+}
+
+/** The Worker `service` deploys in `target`; a target it does not declare is refused by name. */
+export function workerName(service: ServiceInfo, target: DeployTarget): string {
+  const name = service.workerNames[target];
+  if (name === undefined) {
+    throw new UndeclaredTargetError(target, [service]);
+  }
+  return name;
+}

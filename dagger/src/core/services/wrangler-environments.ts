@@ -1,0 +1,51 @@
+import type { ResourceBinding } from "./bindings.js";
+import { RESOURCE_BINDING_KEYS } from "./bindings.js";
+import { type DeployTarget, LOCAL_TARGET } from "./catalog.js";
+import { ServiceConfigError } from "./config-error.js";
+import type { WranglerConfig, WranglerEnvironment } from "./config-schemas.js";
+
+/** What one target of a Worker deploys, after wrangler's environment inheritance. */
+export interface ResolvedEnvironment {
+  workerName: string;
+  main?: string;
+  compatibilityDate?: string;
+  services: { binding: string; service: string }[];
+  resources: ResourceBinding[];
+}
+
+/** `local` (the top level) and the declared `env.<name>` sections, sorted. */
+export function declaredTargets(config: WranglerConfig, file: string): DeployTarget[] {
+  const names = Object.keys(config.env ?? {}).sort();
+  if (names.includes(LOCAL_TARGET)) {
+    throw new ServiceConfigError(
+      file,
+      `env.${LOCAL_TARGET}`,
+      `"${LOCAL_TARGET}" is the pipeline's name for the top level; rename this environment`,
+    );
+  }
+  return [LOCAL_TARGET, ...names];
+}
+
+/**
+ * wrangler's rules (https://developers.cloudflare.com/workers/wrangler/environments/): an
+ * environment inherits the top level's `main` and `compatibility_date`, and its name defaults
+ * to `<name>-<env>`; bindings are not inherited, so an environment without `services` or
+ * `kv_namespaces` has none, whatever the top level declares.
+ */
+export function resolveEnvironment(
+  config: WranglerConfig,
+  target: DeployTarget,
+): ResolvedEnvironment {
+  const section: WranglerEnvironment =
+    target === LOCAL_TARGET ? config : (config.env?.[target] ?? {});
+  const main = section.main ?? config.main;
+  const compatibilityDate = section.compatibility_date ?? config.compatibility_date;
+  return {
+    workerName:
+      target === LOCAL_TARGET ? config.name : (section.name ?? `${config.name}-${target}`),
+    ...(main === undefined ? {} : { main }),
+    ...(compatibilityDate === undefined ? {} : { compatibilityDate }),
+    services: section.services ?? [],
+    resources: RESOURCE_BINDING_KEYS.flatMap((key) => section[key] ?? []),
+  };
+}
