@@ -2,8 +2,11 @@ import type { ServiceGraph } from "../graph.js";
 import type { ResourceBinding } from "../services/bindings.js";
 
 function resourceText(resource: ResourceBinding): string {
-  const name = resource.binding ?? "(consumer)";
-  return `${name} (${resource.kind}${resource.resource ? `: ${resource.resource}` : ""})`;
+  const target = resource.resource ? `: ${resource.resource}` : "";
+  // Only a queue consumer has no binding name: it receives, the code never calls it.
+  return resource.binding === undefined
+    ? `(${resource.kind} consumer${target})`
+    : `${resource.binding} (${resource.kind}${target})`;
 }
 
 export function renderGraph(graph: ServiceGraph, waves: string[][]): string {

@@ -5,11 +5,12 @@ import {
   type ServiceInfo,
 } from "./catalog.js";
 
-/** `local` first, then every environment any Worker declares, sorted. */
+/**
+ * `local` first, then every environment any Worker declares, in the order the configs write them
+ * (so `staging, production` reads as the promotion order it usually is).
+ */
 export function deployTargets(catalog: ServiceCatalog): DeployTarget[] {
-  const declared = new Set(catalog.services.flatMap((service) => service.targets));
-  declared.delete(LOCAL_TARGET);
-  return [LOCAL_TARGET, ...[...declared].sort()];
+  return [...new Set([LOCAL_TARGET, ...catalog.services.flatMap((service) => service.targets)])];
 }
 
 export class UnknownTargetError extends Error {

@@ -129,16 +129,7 @@ async function readWorker(
       resolveEnvironment(wrangler, target),
     ]),
   );
-  const names = Object.entries(environments).map(
-    ([target, env]) => `${target} "${env.workerName}"`,
-  );
-  if (new Set(Object.values(environments).map((env) => env.workerName)).size !== names.length) {
-    throw new ServiceConfigError(
-      wranglerFile,
-      "env.*.name",
-      `expected distinct Worker names per environment, got ${names.join(", ")}`,
-    );
-  }
+  requireDistinctWorkerNames(environments, wranglerFile);
   const smokeTestFile = `${dir}/smoke.json`;
   const hasSmokeTests = (await reader.readText(smokeTestFile)) !== undefined;
   return {
@@ -150,6 +141,26 @@ async function readWorker(
     environments,
     ...(hasSmokeTests ? { smokeTestFile } : {}),
   };
+}
+
+/** Two targets deploying the same Worker would overwrite each other (wrangler allows it). */
+function requireDistinctWorkerNames(
+  environments: Record<DeployTarget, ResolvedEnvironment>,
+  file: string,
+): void {
+  const entries = Object.entries(environments);
+  const seen = new Set<string>();
+  for (const [target, env] of entries) {
+    if (seen.has(env.workerName)) {
+      // `local` comes first, so a repeat is always an `env.<target>` section.
+      throw new ServiceConfigError(
+        file,
+        `env.${target}.name`,
+        `expected distinct Worker names per environment, got ${entries.map(([t, e]) => `${t} "${e.workerName}"`).join(", ")}`,
+      );
+    }
+    seen.add(env.workerName);
+  }
 }
 
 function requireUniqueNames(workers: readonly WorkerConfigs[]): void {

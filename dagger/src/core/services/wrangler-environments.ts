@@ -13,9 +13,9 @@ export interface ResolvedEnvironment {
   resources: ResourceBinding[];
 }
 
-/** `local` (the top level) and the declared `env.<name>` sections, sorted. */
+/** `local` (the top level), then the declared `env.<name>` sections in the order written. */
 export function declaredTargets(config: WranglerConfig, file: string): DeployTarget[] {
-  const names = Object.keys(config.env ?? {}).sort();
+  const names = Object.keys(config.env ?? {});
   if (names.includes(LOCAL_TARGET)) {
     throw new ServiceConfigError(
       file,
