@@ -38,8 +38,6 @@ export const environmentSchema = z
   .partial()
   .extend({
     name: workerNameSchema.optional(),
-    main: z.string().optional(),
-    compatibility_date: z.string().optional(),
     services: z.array(serviceBindingSchema).optional(),
   })
   .loose();

@@ -7,8 +7,6 @@ import type { WranglerConfig, WranglerEnvironment } from "./config-schemas.js";
 /** What one target of a Worker deploys, after wrangler's environment inheritance. */
 export interface ResolvedEnvironment {
   workerName: string;
-  main?: string;
-  compatibilityDate?: string;
   services: { binding: string; service: string }[];
   resources: ResourceBinding[];
 }
@@ -28,9 +26,10 @@ export function declaredTargets(config: WranglerConfig, file: string): DeployTar
 
 /**
  * wrangler's rules (https://developers.cloudflare.com/workers/wrangler/environments/): an
- * environment inherits the top level's `main` and `compatibility_date`, and its name defaults
- * to `<name>-<env>`; bindings are not inherited, so an environment without `services` or
- * `kv_namespaces` has none, whatever the top level declares.
+ * environment's name defaults to `<name>-<env>` (inheritable keys such as `main` and
+ * `compatibility_date` also come from the top level, but the pipeline reads none of them);
+ * bindings are not inherited, so an environment without `services` or `kv_namespaces` has none,
+ * whatever the top level declares.
  */
 export function resolveEnvironment(
   config: WranglerConfig,
@@ -38,13 +37,9 @@ export function resolveEnvironment(
 ): ResolvedEnvironment {
   const section: WranglerEnvironment =
     target === LOCAL_TARGET ? config : (config.env?.[target] ?? {});
-  const main = section.main ?? config.main;
-  const compatibilityDate = section.compatibility_date ?? config.compatibility_date;
   return {
     workerName:
       target === LOCAL_TARGET ? config.name : (section.name ?? `${config.name}-${target}`),
-    ...(main === undefined ? {} : { main }),
-    ...(compatibilityDate === undefined ? {} : { compatibilityDate }),
     services: section.services ?? [],
     resources: RESOURCE_BINDING_KEYS.flatMap((key) => section[key] ?? []),
   };
