@@ -23,6 +23,7 @@ import { wranglerWorkerDeployer } from "./core/deploy/wrangler-deployer.js";
 import { readDeployHistory } from "./core/dora/read-history.js";
 import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/catalog.js";
 import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
+import { requireCloudTarget } from "./core/services/deploy-targets.js";
 import { discoverServices } from "./core/services/discover.js";
 import { buildCiSteps } from "./core/steps.js";
 import {
@@ -147,6 +148,9 @@ export class DaggerDeployRunner {
     /** What needs the credentials, for the error: "reading the deployments of production". */
     action = `deploying to ${target}`,
   ): Promise<Container> {
+    // Every deploy, rollback and history read passes here first, so an unknown --env fails before
+    // anything else (the CLI takes any string: environments are whatever the configs declare).
+    requireCloudTarget(await this.catalog(), target);
     const missing = [
       ...(secrets.token ? [] : ["--token"]),
       ...(secrets.accountId ? [] : ["--account"]),

@@ -14,7 +14,6 @@ import {
   type Secret,
 } from "@dagger.io/dagger";
 import { DaggerDeployRunner } from "./dagger-deploy-runner.js";
-import { DeployEnvironment } from "./deploy-environment.js";
 import { DoraFormat } from "./dora-format.js";
 import { DaggerDoraRunner } from "./dora-runner.js";
 import { ModulePipeline } from "./runner/module-pipeline.js";
@@ -130,8 +129,8 @@ export class Workers {
   /** The service graph and its deploy waves (db first, gateway last). */
   @func()
   async graph(
-    /** Whose bindings to follow. */
-    env: DeployEnvironment = DeployEnvironment.Production,
+    /** Whose bindings to follow: an environment the wrangler configs declare, or local (the top level). */
+    env = "production",
   ): Promise<string> {
     return new ModulePipeline(this.source).graph(env);
   }
@@ -143,8 +142,8 @@ export class Workers {
    */
   @func({ cache: "never" })
   async deploy(
-    /** The environment to deploy to. */
-    env: DeployEnvironment,
+    /** The environment to deploy to: one the wrangler configs declare (env.<name>). */
+    env: string,
     /** A service under services/, a comma-separated list, or "all"; with --base, the union. */
     service = "",
     /**
@@ -175,8 +174,8 @@ export class Workers {
   async rollback(
     /** A service under services/. */
     service: string,
-    /** The environment to roll back in. */
-    env: DeployEnvironment,
+    /** The environment to roll back in: one the wrangler configs declare (env.<name>). */
+    env: string,
     /** The version id to return to; the previous deployment's when omitted. */
     to?: string,
     /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or ROLLBACK_TOKEN in .env. */
@@ -216,8 +215,8 @@ export class Workers {
    */
   @func({ cache: "never" })
   async dora(
-    /** Whose deployments to read. */
-    env: DeployEnvironment,
+    /** Whose deployments to read: an environment the wrangler configs declare (env.<name>). */
+    env: string,
     /** How far back from now: <n>h, <n>d or <n>w. */
     since = "30d",
     /** text for a terminal, markdown for a job summary, json for a program. */

@@ -58,3 +58,15 @@ export function workerName(service: ServiceInfo, target: DeployTarget): string {
   }
   return name;
 }
+
+/**
+ * For the Dagger module, which deploys to Cloudflare only: a declared environment other than
+ * `local`, whose Workers live in the host's local control plane that no engine can reach.
+ */
+export function requireCloudTarget(catalog: ServiceCatalog, value: string): DeployTarget {
+  const cloud = deployTargets(catalog).filter((target) => target !== LOCAL_TARGET);
+  if (!cloud.includes(value)) {
+    throw new UnknownTargetError(value, cloud);
+  }
+  return value;
+}
