@@ -34,6 +34,12 @@ const RUN_WITH_SERVICE = {
 
 /** Checked by the command against the environments discovery finds (see env-flag.ts). */
 const ENV = { value: "<env>" } as const;
+const REPO = {
+  repo: {
+    value: "<path>",
+    description: "the repository to work on (default: the one holding the current folder)",
+  },
+} as const;
 const REPORT_FILES = {
   json: { value: "<file>", description: "also write the report as JSON to <file>" },
   summary: {
@@ -63,6 +69,7 @@ export const ci = {
       multiple: true,
       description: "only this service (not with --base)",
     },
+    ...REPO,
   },
   examples: [
     "pnpm run pipeline ci --base origin/main",
@@ -116,6 +123,7 @@ export const affected = {
       description: "compare with the merge base of <ref> (a branch, tag or commit)",
     },
     json: { description: "print JSON on stdout instead of text (warnings go to stderr)" },
+    ...REPO,
   },
   examples: [
     "pnpm run pipeline affected --base origin/main",
@@ -131,8 +139,12 @@ export const graph = {
       description: "whose bindings to follow (default: production where declared, else local)",
     },
     json: { description: "print JSON on stdout instead of text" },
+    ...REPO,
   },
-  examples: ["pnpm run pipeline graph --env staging", "pnpm run pipeline graph --json"],
+  examples: [
+    "pnpm run pipeline graph --env staging",
+    "pnpm run pipeline graph --repo ../other-repo --json",
+  ],
 } as const satisfies CommandSpec;
 
 export const local = {
