@@ -131,5 +131,6 @@ export function service(name: string, bindings: string[] = []): ServiceInfo {
     bindings: { local: bindings, staging: bindings, production: bindings },
     externalBindings: { local: [], staging: [], production: [] },
     resources: { local: [], staging: [], production: [] },
+    healthPath: "/health",
   };
 }

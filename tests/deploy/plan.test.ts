@@ -58,7 +58,7 @@ describe("smoke.json", () => {
         join(root, "smoke.json"),
         '[{"name":"x","method":"FETCH","path":"/","expectStatus":200}]',
       );
-      const broken = { services: [{ ...gateway, smokeTestFile: "smoke.json" }], libraries: [] };
+      const broken = { ...catalog, services: [{ ...gateway, smokeTestFile: "smoke.json" }] };
       await expect(
         buildDeployPlan(fsRepoReader(root), broken, "local", ["gateway"], "test"),
       ).rejects.toThrow(/^smoke\.json: 0\.method: /);

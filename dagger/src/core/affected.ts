@@ -1,3 +1,4 @@
+import picomatch from "picomatch";
 import { dependentsClosure } from "./graph.js";
 import type { ServiceCatalog } from "./services/catalog.js";
 import { INTEGRATION_DIR, INTEGRATION_PACKAGE } from "./steps.js";
@@ -119,7 +120,8 @@ export function affectedFromChanges(
 ): AffectedResult {
   const files = [...changedFiles].sort();
   const relevant = files.filter((file) => !isDocsFile(file));
-  const globalFile = relevant.find(isGlobalFile);
+  const configured = picomatch(catalog.settings.globalFiles, { dot: true });
+  const globalFile = relevant.find((file) => isGlobalFile(file) || configured(file));
   if (globalFile !== undefined) {
     return everything(catalog, base, files, `global file ${globalFile} changed`);
   }

@@ -1,4 +1,3 @@
-import { COVERAGE_THRESHOLD } from "./coverage.js";
 import type { ServiceCatalog } from "./services/catalog.js";
 import { requireServices } from "./services/catalog.js";
 import { PIPELINE_COVERAGE_SUBJECT, TOOLING_SUITES, toolingCoverageMap } from "./tooling-suites.js";
@@ -44,7 +43,6 @@ export interface CiStepOptions {
   parts?: readonly CiPart[];
   /** Services that get a test step (and a coverage check); default every service. */
   services?: readonly string[];
-  coverageThreshold?: number;
   /**
    * For `ci --base` when no root or tooling file changed: typecheck and lint only `services`
    * (and the integration tests if their own files changed) instead of the whole repository, and
@@ -119,7 +117,7 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
     ...(parts.has("test") ? testSteps : []),
     ...(parts.has("tooling") ? toolingSteps : []),
   ];
-  const threshold = options.coverageThreshold ?? COVERAGE_THRESHOLD;
+  const threshold = catalog.settings.coverageThreshold;
   const steps: Step[] = [
     {
       id: "install",

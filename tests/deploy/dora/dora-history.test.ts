@@ -19,6 +19,7 @@ function serviceInfo(name: string): ServiceInfo {
     bindings: { local: [], staging: [], production: [] },
     externalBindings: { local: [], staging: [], production: [] },
     resources: { local: [], staging: [], production: [] },
+    healthPath: "/health",
   };
 }
 

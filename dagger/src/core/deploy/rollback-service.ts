@@ -3,6 +3,7 @@ import { workerName } from "../services/deploy-targets.js";
 import type { DeployContext } from "./deploy-context.js";
 import { pollHealth } from "./health.js";
 import type { RollbackReport } from "./report.js";
+import { joinUrl } from "./smoke-tests.js";
 
 /**
  * Returns one service to `toVersion` and proves it with a health check that must report that
@@ -52,7 +53,13 @@ export async function rollbackService(
       note: `${worker} rolled back to ${toVersion}; not health-checked: no URL is known for it`,
     };
   }
-  const health = await pollHealth(context.http, clock, baseUrl, toVersion, context.health);
+  const health = await pollHealth(
+    context.http,
+    clock,
+    joinUrl(baseUrl, service.healthPath),
+    toVersion,
+    context.health,
+  );
   if (!health.ok) {
     return {
       outcome: "failed",

@@ -12,7 +12,7 @@ import {
 } from "./ports.js";
 import type { DeployReport, ServiceReport } from "./report.js";
 import { rollbackService } from "./rollback-service.js";
-import { runSmokeTest, type SmokeTest } from "./smoke-tests.js";
+import { joinUrl, runSmokeTest, type SmokeTest } from "./smoke-tests.js";
 
 interface ServiceRun {
   report: ServiceReport;
@@ -237,7 +237,7 @@ async function deployService(
   report.health = await pollHealth(
     context.http,
     clock,
-    baseUrl,
+    joinUrl(baseUrl, service.healthPath),
     deployed.versionId,
     context.health,
     context.interrupt,

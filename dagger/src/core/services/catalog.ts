@@ -1,3 +1,4 @@
+import type { PipelineSettings } from "../config/pipeline-settings.js";
 import type { ResourceBinding } from "./bindings.js";
 
 /**
@@ -32,6 +33,8 @@ export interface ServiceInfo {
   resources: Record<DeployTarget, ResourceBinding[]>;
   /** Repository-relative path of `smoke.json` when the service declares smoke tests. */
   smokeTestFile?: string;
+  /** The path the deploy polls until a new version answers healthy. */
+  healthPath: string;
 }
 
 /** A workspace package without a wrangler config: not deployed, but its changes reach its dependents. */
@@ -49,6 +52,8 @@ export interface ServiceCatalog {
   services: ServiceInfo[];
   /** The other workspace packages, sorted by name. */
   libraries: LibraryInfo[];
+  /** The repository's settings: its pipeline config over the defaults. */
+  settings: PipelineSettings;
 }
 
 export function serviceNames(catalog: ServiceCatalog): string[] {

@@ -1,4 +1,8 @@
 import picomatch from "picomatch";
+import { PIPELINE_CONFIG_FILE, type PipelineConfig } from "../config/pipeline-config.js";
+import { pipelineSettings } from "../config/pipeline-settings.js";
+import { readPipelineConfig } from "../config/read-pipeline-config.js";
+import { DEFAULT_HEALTH_PATH } from "../deploy/health.js";
 import type { RepoReader } from "../repo-reader.js";
 import type { ResourceBinding } from "./bindings.js";
 import type { DeployTarget, LibraryInfo, ServiceCatalog, ServiceInfo } from "./catalog.js";
@@ -21,14 +25,6 @@ import {
 /** The file names wrangler looks for, in the order it prefers them. */
 export const WRANGLER_CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
 
-export interface DiscoveryOptions {
-  /**
-   * Globs (repository paths) limiting which packages with a wrangler config are Workers; the
-   * others are libraries. Default: every package with one.
-   */
-  workerGlobs?: readonly string[];
-}
-
 interface WorkspacePackage {
   dir: string;
   packageJson: LibraryPackageJson;
@@ -40,6 +36,7 @@ interface WorkerConfigs extends WorkspacePackage {
   wranglerFile: string;
   wrangler: WranglerConfig;
   environments: Record<DeployTarget, ResolvedEnvironment>;
+  healthPath: string;
   smokeTestFile?: string;
 }
 
@@ -48,18 +45,17 @@ interface WorkerConfigs extends WorkspacePackage {
  * folder holds a wrangler config is a Worker, every other one a library. Resolves workspace
  * dependencies to package identities and service bindings to Workers, per environment.
  */
-export async function discoverServices(
-  reader: RepoReader,
-  options: DiscoveryOptions = {},
-): Promise<ServiceCatalog> {
+export async function discoverServices(reader: RepoReader): Promise<ServiceCatalog> {
+  const config = await readPipelineConfig(reader);
   const dirs = await expandWorkspaceGlobs(reader, await workspaceGlobs(reader));
-  const isWorkerDir = options.workerGlobs ? picomatch([...options.workerGlobs]) : () => true;
+  // The config's `workers` globs narrow which packages with a wrangler config are Workers.
+  const isWorkerDir = config.workers ? picomatch(config.workers) : () => true;
   const workers: WorkerConfigs[] = [];
   const libraries: WorkspacePackage[] = [];
   for (const dir of dirs) {
     const wranglerFile = isWorkerDir(dir) ? await findWranglerConfig(reader, dir) : undefined;
     if (wranglerFile) {
-      workers.push(await readWorker(reader, dir, wranglerFile));
+      workers.push(await readWorker(reader, dir, wranglerFile, config));
     } else {
       const packageFile = `${dir}/package.json`;
       const packageJson = parseConfig(
@@ -71,6 +67,7 @@ export async function discoverServices(
     }
   }
   requireUniqueNames(workers);
+  requireConfiguredWorkers(config, workers);
   const identity = packageIdentities(workers, libraries);
   return {
     services: workers
@@ -86,6 +83,7 @@ export async function discoverServices(
         }),
       )
       .sort((a, b) => a.name.localeCompare(b.name)),
+    settings: pipelineSettings(config),
   };
 }
 
@@ -111,6 +109,7 @@ async function readWorker(
   reader: RepoReader,
   dir: string,
   wranglerFile: string,
+  config: PipelineConfig,
 ): Promise<WorkerConfigs> {
   const packageFile = `${dir}/package.json`;
   const packageJson = parseConfig(
@@ -130,16 +129,22 @@ async function readWorker(
     ]),
   );
   requireDistinctWorkerNames(environments, wranglerFile);
-  const smokeTestFile = `${dir}/smoke.json`;
-  const hasSmokeTests = (await reader.readText(smokeTestFile)) !== undefined;
+  const name = dir.slice(dir.lastIndexOf("/") + 1);
+  const settings = config.services?.[name];
+  // A configured smoke test file must exist (the deploy plan says so); the default is optional.
+  const defaultSmokeTests = `${dir}/smoke.json`;
+  const smokeTestFile =
+    settings?.smokeTests ??
+    ((await reader.readText(defaultSmokeTests)) === undefined ? undefined : defaultSmokeTests);
   return {
-    name: dir.slice(dir.lastIndexOf("/") + 1),
+    name,
     dir,
     packageJson,
     wranglerFile,
     wrangler,
     environments,
-    ...(hasSmokeTests ? { smokeTestFile } : {}),
+    healthPath: settings?.healthPath ?? config.healthPath ?? DEFAULT_HEALTH_PATH,
+    ...(smokeTestFile === undefined ? {} : { smokeTestFile }),
   };
 }
 
@@ -160,6 +165,19 @@ function requireDistinctWorkerNames(
       );
     }
     seen.add(env.workerName);
+  }
+}
+
+/** Settings for a Worker that does not exist are a typo, not something to ignore. */
+function requireConfiguredWorkers(config: PipelineConfig, workers: readonly WorkerConfigs[]): void {
+  const names = workers.map((worker) => worker.name);
+  const unknown = Object.keys(config.services ?? {}).find((name) => !names.includes(name));
+  if (unknown !== undefined) {
+    throw new ServiceConfigError(
+      PIPELINE_CONFIG_FILE,
+      `services.${unknown}`,
+      `expected the name of a Worker (${names.join(", ")})`,
+    );
   }
 }
 
@@ -228,6 +246,7 @@ function resolveService(
     bindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.services ?? []])),
     externalBindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.external ?? []])),
     resources: perTarget((_, env): ResourceBinding[] => env.resources),
+    healthPath: worker.healthPath,
     ...(worker.smokeTestFile ? { smokeTestFile: worker.smokeTestFile } : {}),
   };
 }
