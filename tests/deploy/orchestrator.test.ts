@@ -49,7 +49,10 @@ describe("runDeploy", () => {
       {
         ...context,
         http: {
-          request: async (request) => (urls.push(request.url), context.http.request(request)),
+          request: async (request) => {
+            urls.push(request.url);
+            return context.http.request(request);
+          },
         },
       },
       { ...plan(), waves: [[{ ...db, healthPath: "/ready" }]] },
