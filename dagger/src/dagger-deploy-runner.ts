@@ -148,9 +148,6 @@ export class DaggerDeployRunner {
     /** What needs the credentials, for the error: "reading the deployments of production". */
     action = `deploying to ${target}`,
   ): Promise<Container> {
-    // Every deploy, rollback and history read passes here first, so an unknown --env fails before
-    // anything else (the CLI takes any string: environments are whatever the configs declare).
-    requireCloudTarget(await this.catalog(), target);
     const missing = [
       ...(secrets.token ? [] : ["--token"]),
       ...(secrets.accountId ? [] : ["--account"]),
@@ -160,7 +157,11 @@ export class DaggerDeployRunner {
         `${action} needs ${missing.join(" and ")} (e.g. --token env://CLOUDFLARE_API_TOKEN --account env://CLOUDFLARE_ACCOUNT_ID, or DEPLOY_TOKEN and DEPLOY_ACCOUNT in the .env next to dagger.json); nothing was changed`,
       );
     }
-    const steps = buildCiSteps(await this.catalog(), { parts: ["install"] });
+    // Every deploy, rollback and history read passes here, so an unknown --env fails before any
+    // container runs (the argument takes any string: environments are what the configs declare).
+    const catalog = await this.catalog();
+    requireCloudTarget(catalog, target);
+    const steps = buildCiSteps(catalog, { parts: ["install"] });
     return wranglerContainer(
       stepContainers(this.source, steps).workspace,
       secrets.token,

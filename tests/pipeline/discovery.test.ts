@@ -63,6 +63,7 @@ describe("service discovery", () => {
       },
       externalBindings: { local: [], staging: [], production: [] },
       resources: { local: [], staging: [], production: [] },
+      healthPath: "/health",
       smokeTestFile: "services/gateway/smoke.json",
     });
     expect(
