@@ -71,7 +71,7 @@ export class Workers {
   @func()
   @check()
   async test(
-    /** A service under services/, e.g. gateway; all of them when omitted. */
+    /** A Worker (its folder name), e.g. gateway; all of them when omitted. */
     service?: string,
   ): Promise<Container> {
     return new ModulePipeline(this.source).test(service);
@@ -126,7 +126,7 @@ export class Workers {
     return new ModulePipeline(this.source).affected(base);
   }
 
-  /** The service graph and its deploy waves (db first, gateway last). */
+  /** The service graph (service bindings, external Workers, other bindings, libraries) and its deploy waves. */
   @func()
   async graph(
     /** Whose bindings to follow: an environment the wrangler configs declare, or local (the top level). */
@@ -144,7 +144,7 @@ export class Workers {
   async deploy(
     /** The environment to deploy to: one the wrangler configs declare (env.<name>). */
     env: string,
-    /** A service under services/, a comma-separated list, or "all"; with --base, the union. */
+    /** A Worker (its folder name), a comma-separated list, or "all"; with --base, the union. */
     service = "",
     /**
      * Also deploy what changed since this git ref; "deployed": each service since the commit its
@@ -172,7 +172,7 @@ export class Workers {
   /** Roll one service back (to --to, or the version its previous deployment served) and check its health. */
   @func({ cache: "never" })
   async rollback(
-    /** A service under services/. */
+    /** A Worker (its folder name). */
     service: string,
     /** The environment to roll back in: one the wrangler configs declare (env.<name>). */
     env: string,
@@ -195,7 +195,7 @@ export class Workers {
   /** Deploy to staging, validate health and smoke tests, then production; stops at the first failure. */
   @func({ cache: "never" })
   async release(
-    /** A service under services/, a comma-separated list, or "all". */
+    /** A Worker (its folder name), a comma-separated list, or "all". */
     service = "all",
     /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or RELEASE_TOKEN in .env. */
     token?: Secret,
