@@ -76,8 +76,8 @@ describe("discovery reads wrangler configs as wrangler does", () => {
         const where = `${service.wranglerFile} (${target})`;
         expect(service.workerNames[target], where).toBe(config.name);
         const boundWorkers = [
-          ...(service.bindings[target] ?? []).map((name) =>
-            workerName(requireServices(catalog, [name])[0] ?? service, target),
+          ...requireServices(catalog, service.bindings[target] ?? []).map((bound) =>
+            workerName(bound, target),
           ),
           ...(service.externalBindings[target] ?? []),
         ];

@@ -78,5 +78,6 @@ export const RESOURCE_BINDING_SCHEMAS = {
   version_metadata: single("version_metadata"),
 };
 
-export type ResourceBindingKey = keyof typeof RESOURCE_BINDING_SCHEMAS;
-export const RESOURCE_BINDING_KEYS = Object.keys(RESOURCE_BINDING_SCHEMAS) as ResourceBindingKey[];
+export const RESOURCE_BINDING_KEYS = Object.keys(
+  RESOURCE_BINDING_SCHEMAS,
+) as (keyof typeof RESOURCE_BINDING_SCHEMAS)[];

@@ -48,7 +48,6 @@ export const wranglerConfigSchema = environmentSchema.extend({
   env: z.record(z.string(), environmentSchema).optional(),
 });
 
-export type ServicePackageJson = z.infer<typeof servicePackageJsonSchema>;
 export type LibraryPackageJson = z.infer<typeof libraryPackageJsonSchema>;
 export type WranglerEnvironment = z.infer<typeof environmentSchema>;
 export type WranglerConfig = z.infer<typeof wranglerConfigSchema>;

@@ -11,7 +11,6 @@ import {
   type LibraryPackageJson,
   libraryPackageJsonSchema,
   servicePackageJsonSchema,
-  type WranglerConfig,
   wranglerConfigSchema,
 } from "./config-schemas.js";
 import { readConfigFile, readJsoncFile } from "./read-config.js";
@@ -23,7 +22,7 @@ import {
 } from "./wrangler-environments.js";
 
 /** The file names wrangler looks for, in the order it prefers them. */
-export const WRANGLER_CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
+const WRANGLER_CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
 
 interface WorkspacePackage {
   dir: string;
@@ -34,7 +33,6 @@ interface WorkerConfigs extends WorkspacePackage {
   /** The folder name: the Worker's identity. */
   name: string;
   wranglerFile: string;
-  wrangler: WranglerConfig;
   environments: Record<DeployTarget, ResolvedEnvironment>;
   healthPath: string;
   smokeTestFile?: string;
@@ -141,7 +139,6 @@ async function readWorker(
     dir,
     packageJson,
     wranglerFile,
-    wrangler,
     environments,
     healthPath: settings?.healthPath ?? config.healthPath ?? DEFAULT_HEALTH_PATH,
     ...(smokeTestFile === undefined ? {} : { smokeTestFile }),

@@ -5,7 +5,7 @@ import type { RepoReader } from "../repo-reader.js";
 import { parseConfig } from "./config-error.js";
 import { readJsoncFile } from "./read-config.js";
 
-export const PNPM_WORKSPACE_FILE = "pnpm-workspace.yaml";
+const PNPM_WORKSPACE_FILE = "pnpm-workspace.yaml";
 
 const pnpmWorkspaceSchema = z.object({
   packages: z.array(z.string(), { error: "expected a list of package globs" }).optional(),
