@@ -80,9 +80,7 @@ export function serviceGraph(catalog: ServiceCatalog, target: DeployTarget): Ser
     libraries: catalog.libraries.map((library) => ({
       name: library.name,
       dir: library.dir,
-      usedBy: [...dependentsClosure(catalog, [library.name]).keys()]
-        .filter((name) => services.has(name))
-        .sort(),
+      usedBy: workspaceUsers(catalog, library.name).filter((name) => services.has(name)),
     })),
   };
 }
@@ -136,6 +134,22 @@ function serviceDepths(graph: ServiceGraph): Map<string, number> {
     visit(service);
   }
   return depth;
+}
+
+/** Packages that import `name`, directly or through other packages (bindings do not count), sorted. */
+function workspaceUsers(catalog: ServiceCatalog, name: string): string[] {
+  const packages = [...catalog.services, ...catalog.libraries];
+  const users = new Set<string>();
+  const queue = [name];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const pkg of packages) {
+      if (pkg.workspaceDependencies.includes(next) && !users.has(pkg.name)) {
+        users.add(pkg.name);
+        queue.push(pkg.name);
+      }
+    }
+  }
+  return [...users].sort();
 }
 
 /**
