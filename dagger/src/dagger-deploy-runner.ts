@@ -23,7 +23,7 @@ import { wranglerWorkerDeployer } from "./core/deploy/wrangler-deployer.js";
 import { readDeployHistory } from "./core/dora/read-history.js";
 import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/catalog.js";
 import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
-import { requireCloudTarget } from "./core/services/deploy-targets.js";
+import { requireCloudTarget, servicesIn } from "./core/services/deploy-targets.js";
 import { discoverServices } from "./core/services/discover.js";
 import { buildCiSteps } from "./core/steps.js";
 import {
@@ -236,7 +236,7 @@ export class DaggerDeployRunner {
       );
       const histories = await readDeployHistory(
         { run: (info, args) => wrangler.run(info, args) },
-        catalog.services,
+        servicesIn(catalog, target),
         target,
       );
       for (const choice of await changedSinceDeployed(catalog, histories, probe())) {

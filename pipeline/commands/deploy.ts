@@ -3,6 +3,7 @@ import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
 import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { readDeployHistory } from "../../dagger/src/core/dora/read-history.js";
+import { servicesIn } from "../../dagger/src/core/services/deploy-targets.js";
 import type { CommandRunner } from "../command-spec.js";
 import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
@@ -28,7 +29,7 @@ export const command: CommandRunner<typeof spec.options> = {
       context,
       async () => {
         const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
-        return readDeployHistory(ports.wrangler, catalog.services, target);
+        return readDeployHistory(ports.wrangler, servicesIn(catalog, target), target);
       },
     );
     if (chosen.names.length === 0) {

@@ -7,6 +7,7 @@ import {
   renderDoraText,
   runDora,
 } from "../../dagger/src/core/dora/index.js";
+import { servicesIn } from "../../dagger/src/core/services/deploy-targets.js";
 import type { CommandRunner } from "../command-spec.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { requireEnvFlag } from "../env-flag.js";
@@ -21,7 +22,7 @@ export const command: CommandRunner<typeof spec.options> = {
     const { root, catalog } = await loadWorkspace(context.cwd);
     const target = requireEnvFlag(catalog, flags.env);
     const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
-    const report = await runDora(ports, catalog.services, target, since);
+    const report = await runDora(ports, servicesIn(catalog, target), target, since);
     context.stdout(renderDoraText(report));
     if (flags.json) {
       await writeFile(resolve(context.cwd, flags.json), renderDoraJson(report));

@@ -70,3 +70,8 @@ export function requireCloudTarget(catalog: ServiceCatalog, value: string): Depl
   }
   return value;
 }
+
+/** The Workers that declare `target`: the only ones with a deployment history there. */
+export function servicesIn(catalog: ServiceCatalog, target: DeployTarget): ServiceInfo[] {
+  return catalog.services.filter((service) => service.targets.includes(target));
+}
