@@ -1,6 +1,10 @@
 import { MissingBaseRefError } from "../dagger/src/core/affected.js";
 import { InvalidSinceError } from "../dagger/src/core/dora/since.js";
 import { UnknownServiceError } from "../dagger/src/core/services/catalog.js";
+import {
+  UndeclaredTargetError,
+  UnknownTargetError,
+} from "../dagger/src/core/services/deploy-targets.js";
 import { type CommandContext, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/registry.js";
 import {
@@ -10,7 +14,14 @@ import {
 } from "./parse-command-line.js";
 
 /** Errors caused by what the user typed: exit code 2, like other CLIs' usage errors. */
-const BAD_INPUT = [UsageError, UnknownServiceError, MissingBaseRefError, InvalidSinceError];
+const BAD_INPUT = [
+  UsageError,
+  UnknownServiceError,
+  MissingBaseRefError,
+  InvalidSinceError,
+  UnknownTargetError,
+  UndeclaredTargetError,
+];
 
 /** Dispatches `pnpm run pipeline <command> ...` and turns known errors into one-line messages. */
 export async function runCli(argv: string[], context: CommandContext): Promise<number> {

@@ -23,6 +23,7 @@ import { wranglerWorkerDeployer } from "./core/deploy/wrangler-deployer.js";
 import { readDeployHistory } from "./core/dora/read-history.js";
 import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/catalog.js";
 import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
+import { requireCloudTarget, servicesIn } from "./core/services/deploy-targets.js";
 import { discoverServices } from "./core/services/discover.js";
 import { buildCiSteps } from "./core/steps.js";
 import { readToolchainVersions, type ToolchainVersions } from "./core/toolchain-versions.js";
@@ -169,7 +170,11 @@ export class DaggerDeployRunner {
         `${action} needs ${missing.join(" and ")} (e.g. --token env://CLOUDFLARE_API_TOKEN --account env://CLOUDFLARE_ACCOUNT_ID, or DEPLOY_TOKEN and DEPLOY_ACCOUNT in the .env next to dagger.json); nothing was changed`,
       );
     }
-    const steps = buildCiSteps(await this.catalog(), { parts: ["install"] });
+    // Every deploy, rollback and history read passes here, so an unknown --env fails before any
+    // container runs (the argument takes any string: environments are what the configs declare).
+    const catalog = await this.catalog();
+    requireCloudTarget(catalog, target);
+    const steps = buildCiSteps(catalog, { parts: ["install"] });
     return wranglerContainer(
       stepContainers(this.source, steps, await this.toolchain()).workspace,
       secrets.token,
@@ -247,7 +252,7 @@ export class DaggerDeployRunner {
       );
       const histories = await readDeployHistory(
         { run: (info, args) => wrangler.run(info, args) },
-        catalog.services,
+        servicesIn(catalog, target),
         target,
       );
       for (const choice of await changedSinceDeployed(catalog, histories, probe())) {

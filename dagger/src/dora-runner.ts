@@ -9,6 +9,7 @@ import {
   runDora,
 } from "./core/dora/index.js";
 import type { DeployTarget } from "./core/services/catalog.js";
+import { servicesIn } from "./core/services/deploy-targets.js";
 import {
   type CloudflareSecrets,
   ContainerWorkerDeployer,
@@ -51,7 +52,7 @@ export class DaggerDoraRunner {
         commitTimes: gitCommitTimes(containerCommand(await deploys.gitContainer())),
         now: () => Date.now(),
       },
-      (await deploys.catalog()).services,
+      servicesIn(await deploys.catalog(), target),
       target,
       window,
     );

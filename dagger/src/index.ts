@@ -14,7 +14,6 @@ import {
   type Secret,
 } from "@dagger.io/dagger";
 import { DaggerDeployRunner } from "./dagger-deploy-runner.js";
-import { DeployEnvironment } from "./deploy-environment.js";
 import { DoraFormat } from "./dora-format.js";
 import { DaggerDoraRunner } from "./dora-runner.js";
 import { ModulePipeline } from "./runner/module-pipeline.js";
@@ -72,7 +71,7 @@ export class Workers {
   @func()
   @check()
   async test(
-    /** A service under services/, e.g. gateway; all of them when omitted. */
+    /** A Worker (its folder name), e.g. gateway; all of them when omitted. */
     service?: string,
   ): Promise<Container> {
     return new ModulePipeline(this.source).test(service);
@@ -127,11 +126,11 @@ export class Workers {
     return new ModulePipeline(this.source).affected(base);
   }
 
-  /** The service graph and its deploy waves (db first, gateway last). */
+  /** The service graph (service bindings, external Workers, other bindings, libraries) and its deploy waves. */
   @func()
   async graph(
-    /** Whose bindings to follow. */
-    env: DeployEnvironment = DeployEnvironment.Production,
+    /** Whose bindings to follow: an environment the wrangler configs declare, or local (the top level). */
+    env = "production",
   ): Promise<string> {
     return new ModulePipeline(this.source).graph(env);
   }
@@ -143,9 +142,9 @@ export class Workers {
    */
   @func({ cache: "never" })
   async deploy(
-    /** The environment to deploy to. */
-    env: DeployEnvironment,
-    /** A service under services/, a comma-separated list, or "all"; with --base, the union. */
+    /** The environment to deploy to: one the wrangler configs declare (env.<name>). */
+    env: string,
+    /** A Worker (its folder name), a comma-separated list, or "all"; with --base, the union. */
     service = "",
     /**
      * Also deploy what changed since this git ref; "deployed": each service since the commit its
@@ -173,10 +172,10 @@ export class Workers {
   /** Roll one service back (to --to, or the version its previous deployment served) and check its health. */
   @func({ cache: "never" })
   async rollback(
-    /** A service under services/. */
+    /** A Worker (its folder name). */
     service: string,
-    /** The environment to roll back in. */
-    env: DeployEnvironment,
+    /** The environment to roll back in: one the wrangler configs declare (env.<name>). */
+    env: string,
     /** The version id to return to; the previous deployment's when omitted. */
     to?: string,
     /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or ROLLBACK_TOKEN in .env. */
@@ -196,7 +195,7 @@ export class Workers {
   /** Deploy to staging, validate health and smoke tests, then production; stops at the first failure. */
   @func({ cache: "never" })
   async release(
-    /** A service under services/, a comma-separated list, or "all". */
+    /** A Worker (its folder name), a comma-separated list, or "all". */
     service = "all",
     /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or RELEASE_TOKEN in .env. */
     token?: Secret,
@@ -216,8 +215,8 @@ export class Workers {
    */
   @func({ cache: "never" })
   async dora(
-    /** Whose deployments to read. */
-    env: DeployEnvironment,
+    /** Whose deployments to read: an environment the wrangler configs declare (env.<name>). */
+    env: string,
     /** How far back from now: <n>h, <n>d or <n>w. */
     since = "30d",
     /** text for a terminal, markdown for a job summary, json for a program. */

@@ -3,12 +3,12 @@ import { renderAffected } from "../../dagger/src/core/reports/affected-report.js
 import { requireRef } from "../command.js";
 import type { CommandRunner } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
-import { loadWorkspace } from "../host/workspace.js";
+import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import type { affected as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
-    const { root, catalog } = await loadWorkspace(context.cwd);
+    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const affected = await detectAffected(catalog, gitChangeProbe(root), requireRef(flags.base));
     if (flags.json) {
       for (const warning of affected.warnings) {

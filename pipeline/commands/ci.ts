@@ -6,7 +6,7 @@ import { buildCiSteps, type CiPart } from "../../dagger/src/core/steps.js";
 import { requireRef, UsageError } from "../command.js";
 import type { CommandRunner } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
-import { loadWorkspace } from "../host/workspace.js";
+import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { runStepsCommand } from "../run-steps-command.js";
 import type { ci as spec } from "./registry.js";
 
@@ -15,7 +15,7 @@ export const command: CommandRunner<typeof spec.options> = {
     if (flags.base !== undefined && flags.service !== undefined) {
       throw new UsageError("use either --base or --service, not both");
     }
-    const { root, catalog } = await loadWorkspace(context.cwd);
+    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     if (flags.service) {
       const services = requireServices(catalog, flags.service).map((service) => service.name);
       const parts: CiPart[] = ["install", "typecheck", "lint", "test", "integration", "coverage"];

@@ -3,6 +3,7 @@ import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
 import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { readDeployHistory } from "../../dagger/src/core/dora/read-history.js";
+import { servicesIn } from "../../dagger/src/core/services/deploy-targets.js";
 import type { CommandRunner } from "../command-spec.js";
 import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
@@ -10,6 +11,7 @@ import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
+import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
@@ -17,8 +19,8 @@ import type { deploy as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
-    const target = flags.env;
     const { root, catalog } = await loadWorkspace(context.cwd);
+    const target = requireEnvFlag(catalog, flags.env);
     const chosen = await chooseServices(
       catalog,
       root,
@@ -27,7 +29,7 @@ export const command: CommandRunner<typeof spec.options> = {
       context,
       async () => {
         const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
-        return readDeployHistory(ports.wrangler, catalog.services, target);
+        return readDeployHistory(ports.wrangler, servicesIn(catalog, target), target);
       },
     );
     if (chosen.names.length === 0) {

@@ -7,8 +7,10 @@ import {
   renderDoraText,
   runDora,
 } from "../../dagger/src/core/dora/index.js";
+import { servicesIn } from "../../dagger/src/core/services/deploy-targets.js";
 import type { CommandRunner } from "../command-spec.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
+import { requireEnvFlag } from "../env-flag.js";
 import { loadWorkspace } from "../host/workspace.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
 import type { dora as spec } from "./registry.js";
@@ -18,8 +20,9 @@ export const command: CommandRunner<typeof spec.options> = {
     // Bad input fails before anything is read.
     const since = parseSince(flags.since);
     const { root, catalog } = await loadWorkspace(context.cwd);
-    const ports = await hostDoraPorts(root, flags.env, context.env, () => ensureLocalCloud(root));
-    const report = await runDora(ports, catalog.services, flags.env, since);
+    const target = requireEnvFlag(catalog, flags.env);
+    const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
+    const report = await runDora(ports, servicesIn(catalog, target), target, since);
     context.stdout(renderDoraText(report));
     if (flags.json) {
       await writeFile(resolve(context.cwd, flags.json), renderDoraJson(report));

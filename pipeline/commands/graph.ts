@@ -1,13 +1,15 @@
 import { deployWaves, serviceGraph } from "../../dagger/src/core/graph.js";
 import { renderGraph } from "../../dagger/src/core/reports/graph-report.js";
 import type { CommandRunner } from "../command-spec.js";
-import { loadWorkspace } from "../host/workspace.js";
+import { defaultGraphTarget, requireEnvFlag } from "../env-flag.js";
+import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import type { graph as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
-    const target = flags.env;
-    const { catalog } = await loadWorkspace(context.cwd);
+    const { catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
+    const target =
+      flags.env === undefined ? defaultGraphTarget(catalog) : requireEnvFlag(catalog, flags.env);
     const graph = serviceGraph(catalog, target);
     const waves = deployWaves(catalog, target);
     context.stdout(

@@ -1,4 +1,3 @@
-import { DEPLOY_TARGETS } from "../../dagger/src/core/services/catalog.js";
 import {
   type CommandEntry,
   type CommandSpec,
@@ -33,7 +32,14 @@ const RUN_WITH_SERVICE = {
   },
 } as const;
 
-const ENV = { value: "<env>", choices: DEPLOY_TARGETS } as const;
+/** Checked by the command against the environments discovery finds (see env-flag.ts). */
+const ENV = { value: "<env>" } as const;
+const REPO = {
+  repo: {
+    value: "<path>",
+    description: "the repository to work on (default: the one holding the current folder)",
+  },
+} as const;
 const REPORT_FILES = {
   json: { value: "<file>", description: "also write the report as JSON to <file>" },
   summary: {
@@ -63,6 +69,7 @@ export const ci = {
       multiple: true,
       description: "only this service (not with --base)",
     },
+    ...REPO,
   },
   examples: [
     "pnpm run pipeline ci --base origin/main",
@@ -116,6 +123,7 @@ export const affected = {
       description: "compare with the merge base of <ref> (a branch, tag or commit)",
     },
     json: { description: "print JSON on stdout instead of text (warnings go to stderr)" },
+    ...REPO,
   },
   examples: [
     "pnpm run pipeline affected --base origin/main",
@@ -126,10 +134,17 @@ export const affected = {
 export const graph = {
   summary: "the service graph (workspace dependencies and service bindings) and its deploy waves",
   options: {
-    env: { ...ENV, default: "production", description: "whose bindings to follow" },
+    env: {
+      ...ENV,
+      description: "whose bindings to follow (default: production where declared, else local)",
+    },
     json: { description: "print JSON on stdout instead of text" },
+    ...REPO,
   },
-  examples: ["pnpm run pipeline graph --env staging", "pnpm run pipeline graph --json"],
+  examples: [
+    "pnpm run pipeline graph --env staging",
+    "pnpm run pipeline graph --repo ../other-repo --json",
+  ],
 } as const satisfies CommandSpec;
 
 export const local = {
@@ -173,7 +188,10 @@ export const deploy = {
       multiple: true,
       description: "a service, a comma-separated list or all; with --base, deploys the union",
     },
-    env: { ...ENV, required: true, description: "the environment to deploy to" },
+    env: {
+      ...ENV,
+      description: "the environment to deploy to, local for the top level (required)",
+    },
     base: {
       value: "<ref|deployed>",
       description:
@@ -193,7 +211,7 @@ export const rollback = {
   options: {
     // Not `required`: the command's own check names the services, which only the workspace knows.
     service: { value: "<name>", description: "the service to roll back (required)" },
-    env: { ...ENV, required: true, description: "the environment to roll back in" },
+    env: { ...ENV, description: "the environment to roll back in (required)" },
     to: {
       value: "<version-id>",
       description: "the version to serve (default: the previous 100% deployment)",
@@ -227,7 +245,7 @@ export const dora = {
   summary:
     "DORA metrics of an environment from its deployment history and git, each with its DORA band",
   options: {
-    env: { ...ENV, required: true, description: "whose deployments to read" },
+    env: { ...ENV, description: "whose deployments to read (required)" },
     since: {
       value: "<window>",
       default: "30d",

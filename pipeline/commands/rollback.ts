@@ -11,13 +11,14 @@ import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
+import { requireEnvFlag } from "../env-flag.js";
 import { loadWorkspace } from "../host/workspace.js";
 import type { rollback as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
-    const target = flags.env;
     const { root, catalog } = await loadWorkspace(context.cwd);
+    const target = requireEnvFlag(catalog, flags.env);
     if (flags.service === undefined) {
       throw new UsageError(
         `--service <name> is required; services: ${serviceNames(catalog).join(", ")}`,

@@ -1,7 +1,8 @@
 import { checkoutOrigin } from "../../dagger/src/core/deploy/annotations.js";
 import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import { workersDevUrl } from "../../dagger/src/core/deploy/wrangler-cli.js";
-import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import { type DeployTarget, LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
+import { workerName } from "../../dagger/src/core/services/deploy-targets.js";
 import { repoCommand } from "../host/git-change-probe.js";
 import type { LocalCloudHandle } from "../local-cloud/index.js";
 import type { ChildGroups } from "./child-groups.js";
@@ -53,7 +54,7 @@ export async function openHostDeployTarget(
           .map(([name, value]) => `${name}=${value}`)
           .join(" "),
       }),
-      endpoints: { baseUrl: (service) => cloud.workerUrl(service.workerNames.local) },
+      endpoints: { baseUrl: (service) => cloud.workerUrl(workerName(service, LOCAL_TARGET)) },
     };
   }
   const credentials = credentialsFromEnv(env, target);

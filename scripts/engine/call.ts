@@ -27,7 +27,6 @@ import { type Container, connection, type Directory, dag, type Secret } from "@d
 import { renderTerminal } from "../../dagger/src/core/deploy/render-report.js";
 import type { RunEvent } from "../../dagger/src/core/scheduler.js";
 import { DaggerDeployRunner, DeployFailedError } from "../../dagger/src/dagger-deploy-runner.js";
-import { DeployEnvironment } from "../../dagger/src/deploy-environment.js";
 import { containerPorts, ModulePipeline } from "../../dagger/src/runner/module-pipeline.js";
 import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
 import { NoEngineError, useEngine } from "./engine-env.js";
@@ -77,16 +76,6 @@ function secretFrom(flag: string, reference: string | undefined): Secret | undef
     throw new UsageError(`engine:call: --${flag} ${reference} is empty or unset`);
   }
   return dag.setSecret(`${flag}-${where}`, value);
-}
-
-function deployEnvironment(value: string | undefined): DeployEnvironment {
-  const valid = Object.values(DeployEnvironment) as string[];
-  if (value === undefined || !valid.includes(value)) {
-    throw new UsageError(
-      `engine:call: --env ${value ?? "(missing)"} is not one of ${valid.join(", ")}`,
-    );
-  }
-  return value as DeployEnvironment;
 }
 
 function required(name: keyof Options, values: Options): string {
@@ -146,7 +135,7 @@ async function call(fn: string, values: Options, onEvent: (event: RunEvent) => v
     case "affected":
       return pipeline.affected(required("base", values));
     case "graph":
-      return pipeline.graph(deployEnvironment(values.env ?? DeployEnvironment.Production));
+      return pipeline.graph(values.env ?? "production");
     case "test":
       return finish(await pipeline.test(values.service));
     case "coverage":
@@ -166,7 +155,7 @@ async function call(fn: string, values: Options, onEvent: (event: RunEvent) => v
       }
       return new DaggerDeployRunner(source).deploy(
         { service: values.service ?? "", base: values.base ?? "" },
-        deployEnvironment(values.env),
+        required("env", values),
         {
           token: secretFrom("token", values.token),
           accountId: secretFrom("account", values.account),

@@ -6,7 +6,8 @@ import { systemClock } from "../../dagger/src/core/deploy/ports.js";
 import type { DeployReport } from "../../dagger/src/core/deploy/report.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
-import { serviceNames } from "../../dagger/src/core/services/catalog.js";
+import { LOCAL_TARGET, serviceNames } from "../../dagger/src/core/services/catalog.js";
+import { workerName } from "../../dagger/src/core/services/deploy-targets.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { buildCiSteps } from "../../dagger/src/core/steps.js";
 import { readToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
@@ -87,7 +88,7 @@ export async function deployToLocalCloud(
       target: "local",
       deployer,
       http: fetchHttpClient,
-      endpoints: { baseUrl: (info) => cloud.workerUrl(info.workerNames.local) },
+      endpoints: { baseUrl: (info) => cloud.workerUrl(workerName(info, LOCAL_TARGET)) },
       clock: systemClock,
       health: healthPolicy(process.env),
       progress,

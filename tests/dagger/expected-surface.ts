@@ -39,7 +39,7 @@ export const EXPECTED_SURFACE: ModuleSurface = {
           returns: "String",
           check: false,
           args: {
-            env: { type: "DeployEnvironment", optional: false, default: "production" },
+            env: { type: "String", optional: false, default: "production" },
           },
         },
         deploy: {
@@ -47,7 +47,7 @@ export const EXPECTED_SURFACE: ModuleSurface = {
           check: false,
           cache: "never",
           args: {
-            env: { type: "DeployEnvironment", optional: false },
+            env: { type: "String", optional: false },
             service: { type: "String", optional: false, default: "" },
             base: { type: "String", optional: false, default: "" },
             token: { type: "Secret", optional: true },
@@ -61,7 +61,7 @@ export const EXPECTED_SURFACE: ModuleSurface = {
           cache: "never",
           args: {
             service: { type: "String", optional: false },
-            env: { type: "DeployEnvironment", optional: false },
+            env: { type: "String", optional: false },
             to: { type: "String", optional: true },
             token: { type: "Secret", optional: true },
             account: { type: "Secret", optional: true },
@@ -82,7 +82,7 @@ export const EXPECTED_SURFACE: ModuleSurface = {
           check: false,
           cache: "never",
           args: {
-            env: { type: "DeployEnvironment", optional: false },
+            env: { type: "String", optional: false },
             since: { type: "String", optional: false, default: "30d" },
             format: { type: "DoraFormat", optional: false, default: "text" },
             token: { type: "Secret", optional: true },
@@ -93,7 +93,6 @@ export const EXPECTED_SURFACE: ModuleSurface = {
     },
   },
   enums: {
-    DeployEnvironment: { Staging: "staging", Production: "production" },
     DoraFormat: { Text: "text", Markdown: "markdown", Json: "json" },
   },
 };

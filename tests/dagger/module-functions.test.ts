@@ -3,7 +3,6 @@ import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MissingBaseRefError } from "../../dagger/src/core/affected.js";
 import { UnknownServiceError } from "../../dagger/src/core/services/catalog.js";
-import { DeployEnvironment } from "../../dagger/src/deploy-environment.js";
 import { ModulePipeline, type PipelinePorts } from "../../dagger/src/runner/module-pipeline.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
@@ -35,8 +34,14 @@ afterAll(async () => {
 });
 
 describe("graph and affected", () => {
+  it("graph takes the environments the configs declare, and names them for any other", async () => {
+    await expect(pipeline.graph("prod")).rejects.toThrow(
+      'unknown environment "prod"; valid environments: local, staging, production',
+    );
+  });
+
   it("graph lists the deploy waves, db first and gateway last", async () => {
-    const text = await pipeline.graph(DeployEnvironment.Production);
+    const text = await pipeline.graph("production");
     const waves = text.slice(text.indexOf("deploy waves:")).split("\n").slice(1);
     expect(waves[0]).toMatch(/^ {2}1\. .*\bdb\b/);
     expect(waves.at(-1)).toMatch(/\. gateway$/);

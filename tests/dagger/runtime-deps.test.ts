@@ -61,12 +61,12 @@ describe("the dependency checks catch a broken module", () => {
   });
 
   it("an unused, unpinned or unlocked dependency", () => {
-    const bloated = { dependencies: { ...modulePackage.dependencies, yaml: "^2.9.1" } };
+    const bloated = { dependencies: { ...modulePackage.dependencies, execa: "^10.2.1" } };
     const { packages } = importProblems(files, moduleDir, Object.keys(bloated.dependencies));
     expect(dependencyProblems(bloated, lock, packages, rootPackage)).toEqual([
-      "yaml is a runtime dependency nothing under dagger/src imports",
-      "yaml is ^2.9.1 in the module but 2.9.1 on the host",
-      "dagger/package-lock.json does not lock yaml at ^2.9.1",
+      "execa is a runtime dependency nothing under dagger/src imports",
+      "execa is ^10.2.1 in the module but 10.2.1 on the host",
+      "dagger/package-lock.json does not lock execa at ^10.2.1",
       "dagger/package-lock.json is out of date with dagger/package.json",
     ]);
   });

@@ -173,7 +173,7 @@ describe("pipeline deploy against the local control plane", () => {
     ]);
     // Wave order as the control plane saw it: every service went live after all it binds to.
     for (const service of catalog.services) {
-      for (const dependency of service.bindings.local) {
+      for (const dependency of service.bindings.local ?? []) {
         expect(
           (deployedOn[service.name] ?? "") > (deployedOn[dependency] ?? ""),
           `${service.name} after ${dependency}`,

@@ -124,9 +124,13 @@ export function service(name: string, bindings: string[] = []): ServiceInfo {
     name,
     dir: `services/${name}`,
     packageName: `@workers/${name}`,
+    wranglerFile: `services/${name}/wrangler.jsonc`,
+    targets: ["local", "staging", "production"],
     workspaceDependencies: bindings,
     workerNames: { local: name, staging: `${name}-staging`, production: `${name}-production` },
     bindings: { local: bindings, staging: bindings, production: bindings },
     externalBindings: { local: [], staging: [], production: [] },
+    resources: { local: [], staging: [], production: [] },
+    healthPath: "/health",
   };
 }

@@ -40,6 +40,27 @@ describe("runDeploy", () => {
     expect(gatewayReport?.newVersion).toBe(cloud.serving("gateway"));
   });
 
+  it("polls each service's own health path (from the pipeline config)", async () => {
+    const cloud = new FakeCloud();
+    cloud.seed("db", "old-db");
+    const context = fakeContext(cloud);
+    const urls: string[] = [];
+    const report = await runDeploy(
+      {
+        ...context,
+        http: {
+          request: async (request) => {
+            urls.push(request.url);
+            return context.http.request(request);
+          },
+        },
+      },
+      { ...plan(), waves: [[{ ...db, healthPath: "/ready" }]] },
+    );
+    expect(report.ok).toBe(true);
+    expect(urls).toEqual(["http://db.test/ready"]);
+  });
+
   it("stops later waves and rolls back every deployed service, last wave first", async () => {
     const cloud = seeded();
     cloud.unhealthy.add("auth");

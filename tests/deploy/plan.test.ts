@@ -2,9 +2,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildDeployPlan, requireDeployTarget } from "../../dagger/src/core/deploy/build-plan.js";
+import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
 import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
 import { parseSmokeTests } from "../../dagger/src/core/deploy/smoke-tests.js";
+import { requireDeployTarget } from "../../dagger/src/core/services/deploy-targets.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { MAIN_ROOT } from "./temp-repo.js";
@@ -28,7 +29,7 @@ describe("buildDeployPlan over this repository", () => {
     await expect(buildDeployPlan(reader, catalog, "local", ["nope"], "test")).rejects.toThrow(
       'unknown service "nope"; valid services: auth, db, email, gateway, mcp, queue, schedule, webhooks',
     );
-    expect(() => requireDeployTarget("prod")).toThrow(
+    expect(() => requireDeployTarget(catalog, "prod")).toThrow(
       'unknown environment "prod"; valid environments: local, staging, production',
     );
   });
@@ -57,7 +58,7 @@ describe("smoke.json", () => {
         join(root, "smoke.json"),
         '[{"name":"x","method":"FETCH","path":"/","expectStatus":200}]',
       );
-      const broken = { services: [{ ...gateway, smokeTestFile: "smoke.json" }] };
+      const broken = { ...catalog, services: [{ ...gateway, smokeTestFile: "smoke.json" }] };
       await expect(
         buildDeployPlan(fsRepoReader(root), broken, "local", ["gateway"], "test"),
       ).rejects.toThrow(/^smoke\.json: 0\.method: /);

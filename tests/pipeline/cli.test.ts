@@ -54,7 +54,7 @@ describe("pipeline CLI bad input", () => {
     [
       "an unknown flag with nothing close to it",
       ["graph", "--frobnicate"],
-      "pipeline graph: unknown option --frobnicate; valid options: --env <env>, --json, --help",
+      "pipeline graph: unknown option --frobnicate; valid options: --env <env>, --json, --repo <path>, --help",
     ],
     [
       "an unknown flag of an action",
@@ -159,7 +159,7 @@ describe("pipeline CLI bad input", () => {
     const result = await cli(["graph"], outside);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toBe(
-      `pipeline graph: not inside the workers monorepo: no pnpm-workspace.yaml next to a services/ folder in ${outside} or its parents; run pnpm run pipeline from the repository`,
+      `pipeline graph: not inside a workspace: no pnpm-workspace.yaml (or package.json with "workspaces") in ${outside} or its parents; run pnpm run pipeline from the repository, or pass --repo <path>`,
     );
   });
 
@@ -263,6 +263,52 @@ describe("pipeline commands on the fixture workspace", () => {
     const result = await cli(["graph", "--env", "staging", "--json"], repo);
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).waves).toEqual([["db"], ["auth", "email"], ["gateway"]]);
+  });
+
+  it("graph and affected --repo work on another repository from here", async () => {
+    const repo = await fixtureRepo("apps-packages");
+    await commitFiles(repo, { "packages/db-client/src/index.ts": "export {};\n" });
+    const graph = await cli(["graph", "--repo", repo, "--json"]);
+    expect(graph.exitCode).toBe(0);
+    const parsed = JSON.parse(graph.stdout);
+    expect(parsed.target).toBe("production");
+    expect(parsed.waves).toEqual([["auth"], ["api"]]);
+    expect(parsed.libraries.map((library: { name: string }) => library.name)).toEqual([
+      "@acme/db-client",
+      "@acme/shared",
+      "@acme/web",
+    ]);
+    const affected = await cli(["affected", "--repo", repo, "--base", "HEAD~1", "--json"]);
+    expect(affected.exitCode).toBe(0);
+    expect(JSON.parse(affected.stdout).services).toEqual([
+      { name: "api", reason: "depends on @acme/db-client" },
+    ]);
+    const missing = await cli(["graph", "--repo", join(repo, "nope")]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toBe(`pipeline graph: --repo ${join(repo, "nope")}: no such folder`);
+  });
+
+  it("graph without --env shows the top level of a repository without environments", async () => {
+    const repo = await fixtureRepo("no-envs");
+    const result = await cli(["graph", "--repo", repo]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("service graph (local):");
+  });
+
+  it("deploy to an environment only some Workers declare fails with one line naming them", async () => {
+    const repo = await fixtureRepo("templates");
+    await commitFiles(repo, {
+      "hello-template/wrangler.jsonc": JSON.stringify({
+        name: "hello",
+        main: "src/index.ts",
+        env: { staging: {}, production: { name: "hello-prod" }, canary: {} },
+      }),
+    });
+    const result = await cli(["deploy", "--env", "canary", "--service", "all", "--dry-run"], repo);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      'pipeline deploy: environment "canary" is not declared by ai-template (ai-template/wrangler.toml), durable-template (durable-template/wrangler.json), queues-template (queues-template/wrangler.toml), router-template (router-template/wrangler.jsonc); declare env.canary there or deploy other services',
+    );
   });
 
   it("ci --base with only docs changed succeeds without running a step and writes its reports", async () => {

@@ -48,7 +48,9 @@ describe("service discovery", () => {
       name: "gateway",
       dir: "services/gateway",
       packageName: "@workers/gateway",
+      wranglerFile: "services/gateway/wrangler.jsonc",
       workspaceDependencies: ["auth"],
+      targets: ["local", "staging", "production"],
       workerNames: {
         local: "gateway",
         staging: "gateway-staging",
@@ -60,11 +62,23 @@ describe("service discovery", () => {
         production: ["auth", "email"],
       },
       externalBindings: { local: [], staging: [], production: [] },
+      resources: { local: [], staging: [], production: [] },
+      healthPath: "/health",
       smokeTestFile: "services/gateway/smoke.json",
     });
     expect(
       catalog.services.find((service) => service.name === "db")?.smokeTestFile,
     ).toBeUndefined();
+  });
+
+  it("lists a workspace package without a wrangler config as a library", async () => {
+    const root = await workspaceWith({ "services/auth/wrangler.jsonc": null });
+    const catalog = await discover(root);
+    expect(catalog.services.map((service) => service.name)).not.toContain("auth");
+    expect(catalog.libraries.map((library) => library.dir)).toEqual([
+      "services/auth",
+      "tests/integration",
+    ]);
   });
 
   it("ignores a folder under services/ without a package.json, as pnpm does", async () => {
@@ -90,11 +104,6 @@ describe("service discovery", () => {
       "services/auth/wrangler.jsonc: line 4 column 2: invalid JSON (CloseBraceExpected)",
     ],
     [
-      "a missing wrangler.jsonc",
-      { "services/auth/wrangler.jsonc": null },
-      "services/auth/wrangler.jsonc: file not found (every service needs one)",
-    ],
-    [
       "a missing test script",
       { "services/db/package.json": JSON.stringify({ name: "@workers/db", scripts: {} }) },
       "services/db/package.json: scripts.test: expected a string (the service's `vitest run --coverage` script)",
@@ -108,16 +117,6 @@ describe("service discovery", () => {
         }),
       },
       "services/db/wrangler.jsonc: env.staging.name: Invalid input: expected string, received number",
-    ],
-    [
-      "a missing production environment",
-      {
-        "services/db/wrangler.jsonc": JSON.stringify({
-          name: "db",
-          env: { staging: { name: "db-staging" } },
-        }),
-      },
-      "services/db/wrangler.jsonc: env.production: Invalid input: expected object, received undefined",
     ],
     [
       "a staging binding to a production Worker",
@@ -142,7 +141,7 @@ describe("service discovery", () => {
           env: { staging: { name: "db" }, production: { name: "db-production" } },
         }),
       },
-      'services/db/wrangler.jsonc: env.staging.name / env.production.name: expected distinct Worker names per environment, got local "db", staging "db", production "db-production"',
+      'services/db/wrangler.jsonc: env.staging.name: expected distinct Worker names per environment, got local "db", staging "db", production "db-production"',
     ],
   ];
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { affectedFromChanges } from "../../dagger/src/core/affected.js";
+import { pipelineSettings } from "../../dagger/src/core/config/pipeline-settings.js";
 import { renderAffected } from "../../dagger/src/core/reports/affected-report.js";
 import {
   formatStepFinished,
@@ -198,13 +199,19 @@ describe("affected rules and report", () => {
     name,
     dir: `services/${name}`,
     packageName: `@workers/${name}`,
+    wranglerFile: `services/${name}/wrangler.jsonc`,
+    targets: ["local", "staging", "production"],
     workspaceDependencies: deps,
     workerNames: { local: name, staging: `${name}-staging`, production: `${name}-production` },
     bindings: { local: bindings, staging: bindings, production: bindings },
     externalBindings: { local: [], staging: [], production: [] },
+    resources: { local: [], staging: [], production: [] },
+    healthPath: "/health",
   });
   const catalog: ServiceCatalog = {
     services: [service("db"), service("queue", ["db"]), service("schedule", [], ["queue"])],
+    libraries: [],
+    settings: pipelineSettings({}),
   };
 
   it("explains each selected service in one line", () => {

@@ -1,3 +1,4 @@
+import picomatch from "picomatch";
 import { dependentsClosure } from "./graph.js";
 import type { ServiceCatalog } from "./services/catalog.js";
 import { INTEGRATION_DIR, INTEGRATION_PACKAGE } from "./steps.js";
@@ -57,6 +58,7 @@ const GLOBAL_FILES = [
   "biome.json",
   "dagger.json",
   ".npmrc",
+  "turbo.json",
 ];
 const GLOBAL_PATTERNS = [/^tsconfig[^/]*\.json$/, /^vitest[^/]*\.config\.[cm]?[jt]s$/];
 const GLOBAL_DIRS = ["dagger/", ".github/", "pipeline/"];
@@ -118,7 +120,8 @@ export function affectedFromChanges(
 ): AffectedResult {
   const files = [...changedFiles].sort();
   const relevant = files.filter((file) => !isDocsFile(file));
-  const globalFile = relevant.find(isGlobalFile);
+  const configured = picomatch(catalog.settings.globalFiles, { dot: true });
+  const globalFile = relevant.find((file) => isGlobalFile(file) || configured(file));
   if (globalFile !== undefined) {
     return everything(catalog, base, files, `global file ${globalFile} changed`);
   }
@@ -126,10 +129,10 @@ export function affectedFromChanges(
   let tooling: string | undefined;
   let integration: string | undefined;
   for (const file of relevant) {
-    const service = catalog.services.find((candidate) => file.startsWith(`${candidate.dir}/`));
-    if (service) {
-      if (!reasons.has(service.name)) {
-        reasons.set(service.name, `changed: ${file}`);
+    const owner = owningPackage(catalog, file);
+    if (owner && owner.dir !== INTEGRATION_DIR) {
+      if (!reasons.has(owner.name)) {
+        reasons.set(owner.name, `changed: ${file}`);
       }
     } else if (file.startsWith(`${INTEGRATION_DIR}/`)) {
       integration ??= `changed: ${file}`;
@@ -168,6 +171,16 @@ export function affectedFromChanges(
     warnings: [],
     changedFiles: files,
   };
+}
+
+/** The workspace package (service or library) whose folder holds `file`, the innermost one. */
+function owningPackage(
+  catalog: ServiceCatalog,
+  file: string,
+): { name: string; dir: string } | undefined {
+  return [...catalog.services, ...catalog.libraries]
+    .filter((pkg) => file.startsWith(`${pkg.dir}/`))
+    .sort((a, b) => b.dir.length - a.dir.length)[0];
 }
 
 /** pnpm sees only package.json dependencies; service bindings add the dependents it misses. */

@@ -1,5 +1,7 @@
+import type { ResourceBinding } from "./services/bindings.js";
 import type { DeployTarget, ServiceCatalog } from "./services/catalog.js";
 import { requireServices } from "./services/catalog.js";
+import { deployTargets } from "./services/deploy-targets.js";
 
 export type EdgeKind = "workspace" | "binding";
 
@@ -16,6 +18,12 @@ export interface ServiceGraph {
   edges: ServiceEdge[];
   /** Direct dependencies of each service (workspace dependencies and bindings together). */
   dependencies: Record<string, string[]>;
+  /** Bound Worker names no package here deploys, per service (only those that have some). */
+  external: Record<string, string[]>;
+  /** Each service's other bindings (KV, R2, D1, Durable Objects...) in this target. */
+  resources: Record<string, ResourceBinding[]>;
+  /** Workspace packages without a wrangler config, with the services that use them (transitively). */
+  libraries: { name: string; dir: string; usedBy: string[] }[];
 }
 
 export class GraphCycleError extends Error {
@@ -36,11 +44,13 @@ export function serviceGraph(catalog: ServiceCatalog, target: DeployTarget): Ser
     edge.kinds.push(kind);
     edges.set(key, edge);
   };
+  const services = new Set(catalog.services.map((service) => service.name));
   for (const service of catalog.services) {
-    for (const dependency of service.workspaceDependencies) {
+    // Libraries are not deployed, so only services order the waves.
+    for (const dependency of service.workspaceDependencies.filter((name) => services.has(name))) {
       addEdge(service.name, dependency, "workspace");
     }
-    for (const bound of service.bindings[target]) {
+    for (const bound of service.bindings[target] ?? []) {
       addEdge(service.name, bound, "binding");
     }
   }
@@ -51,11 +61,27 @@ export function serviceGraph(catalog: ServiceCatalog, target: DeployTarget): Ser
   for (const edge of edges.values()) {
     dependencies[edge.from]?.push(edge.to);
   }
+  const external: Record<string, string[]> = {};
+  const resources: Record<string, ResourceBinding[]> = {};
+  for (const service of catalog.services) {
+    const outside = service.externalBindings[target] ?? [];
+    if (outside.length > 0) {
+      external[service.name] = outside;
+    }
+    resources[service.name] = service.resources[target] ?? [];
+  }
   return {
     target,
     services: catalog.services.map((service) => service.name),
     edges: [...edges.values()],
     dependencies,
+    external,
+    resources,
+    libraries: catalog.libraries.map((library) => ({
+      name: library.name,
+      dir: library.dir,
+      usedBy: workspaceUsers(catalog, library.name).filter((name) => services.has(name)),
+    })),
   };
 }
 
@@ -110,18 +136,45 @@ function serviceDepths(graph: ServiceGraph): Map<string, number> {
   return depth;
 }
 
-/** Services that depend on any of `changed`, directly or transitively, in any target. */
+/** Packages that import `name`, directly or through other packages (bindings do not count), sorted. */
+function workspaceUsers(catalog: ServiceCatalog, name: string): string[] {
+  const packages = [...catalog.services, ...catalog.libraries];
+  const users = new Set<string>();
+  const queue = [name];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const pkg of packages) {
+      if (pkg.workspaceDependencies.includes(next) && !users.has(pkg.name)) {
+        users.add(pkg.name);
+        queue.push(pkg.name);
+      }
+    }
+  }
+  return [...users].sort();
+}
+
+/**
+ * Packages (services and libraries) that depend on any of `changed`, directly or transitively:
+ * through workspace dependencies, libraries included, and through service bindings in any target.
+ */
 export function dependentsClosure(
   catalog: ServiceCatalog,
   changed: Iterable<string>,
 ): Map<string, { via: string; kind: EdgeKind }> {
   const reverse = new Map<string, { from: string; kind: EdgeKind }[]>();
-  for (const target of ["local", "staging", "production"] as const) {
-    for (const edge of serviceGraph(catalog, target).edges) {
-      for (const kind of edge.kinds) {
-        const list = reverse.get(edge.to) ?? [];
-        list.push({ from: edge.from, kind });
-        reverse.set(edge.to, list);
+  const addEdge = (from: string, to: string, kind: EdgeKind) => {
+    const list = reverse.get(to) ?? [];
+    list.push({ from, kind });
+    reverse.set(to, list);
+  };
+  for (const pkg of [...catalog.services, ...catalog.libraries]) {
+    for (const dependency of pkg.workspaceDependencies) {
+      addEdge(pkg.name, dependency, "workspace");
+    }
+  }
+  for (const target of deployTargets(catalog)) {
+    for (const service of catalog.services) {
+      for (const bound of service.bindings[target] ?? []) {
+        addEdge(service.name, bound, "binding");
       }
     }
   }

@@ -46,6 +46,8 @@ export interface StepResult {
   coverage?: CoverageSummary;
   /** The coverage gate's verdict per subject. */
   coverageReport?: SubjectCoverage[];
+  /** The coverage gate's threshold (the repository's, from its pipeline config or the default). */
+  coverageThreshold?: number;
   /** Why a step was skipped or cancelled. */
   reason?: string;
 }
@@ -155,6 +157,9 @@ export async function runSteps(
           logTail: outcome.logTail,
           ...(coverage ? { coverage } : {}),
           ...("coverageReport" in outcome ? { coverageReport: outcome.coverageReport } : {}),
+          ...(step.coverageThreshold === undefined
+            ? {}
+            : { coverageThreshold: step.coverageThreshold }),
         };
         results.set(step.id, result);
         running.delete(step.id);

@@ -1,4 +1,3 @@
-import { COVERAGE_THRESHOLD } from "./coverage.js";
 import type { ServiceCatalog } from "./services/catalog.js";
 import { requireServices } from "./services/catalog.js";
 import { PIPELINE_COVERAGE_SUBJECT, TOOLING_SUITES, toolingCoverageMap } from "./tooling-suites.js";
@@ -44,7 +43,6 @@ export interface CiStepOptions {
   parts?: readonly CiPart[];
   /** Services that get a test step (and a coverage check); default every service. */
   services?: readonly string[];
-  coverageThreshold?: number;
   /**
    * For `ci --base` when no root or tooling file changed: typecheck and lint only `services`
    * (and the integration tests if their own files changed) instead of the whole repository, and
@@ -77,7 +75,9 @@ const ROOT_INPUTS = [
 export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {}): Step[] {
   const parts = new Set<CiPart>(options.parts ?? CI_PARTS);
   const services = options.services ? requireServices(catalog, options.services) : catalog.services;
-  const allDirs = catalog.services.map((service) => service.dir);
+  const allDirs = [...catalog.services, ...catalog.libraries]
+    .map((pkg) => pkg.dir)
+    .filter((dir) => dir !== INTEGRATION_DIR);
   const scope = options.services === undefined ? undefined : options.scope;
   const checkedPackages = [
     ...services.map((service) => ({ name: service.packageName, dir: service.dir })),
@@ -117,7 +117,7 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
     ...(parts.has("test") ? testSteps : []),
     ...(parts.has("tooling") ? toolingSteps : []),
   ];
-  const threshold = options.coverageThreshold ?? COVERAGE_THRESHOLD;
+  const threshold = catalog.settings.coverageThreshold;
   const steps: Step[] = [
     {
       id: "install",
@@ -198,8 +198,24 @@ export function coverageDir(mapPath: string): string {
   return mapPath.slice(0, mapPath.lastIndexOf("/"));
 }
 
-/** A test imports its workspace dependencies' sources, so their directories are inputs too. */
+/**
+ * A test imports its workspace dependencies' sources (and theirs, libraries included), so their
+ * directories are inputs too.
+ */
 function dependencyDirs(catalog: ServiceCatalog, name: string): string[] {
-  const service = catalog.services.find((candidate) => candidate.name === name);
-  return requireServices(catalog, service?.workspaceDependencies ?? []).map((dep) => dep.dir);
+  const packages = new Map(
+    [...catalog.services, ...catalog.libraries].map((pkg) => [pkg.name, pkg] as const),
+  );
+  const seen = new Set<string>();
+  const queue = [...(packages.get(name)?.workspaceDependencies ?? [])];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    if (!seen.has(next)) {
+      seen.add(next);
+      queue.push(...(packages.get(next)?.workspaceDependencies ?? []));
+    }
+  }
+  return [...seen].flatMap((dependency) => {
+    const dir = packages.get(dependency)?.dir;
+    return dir === undefined || dependency === name ? [] : [dir];
+  });
 }

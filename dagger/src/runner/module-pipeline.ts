@@ -15,6 +15,7 @@ import {
 import { type RunEvent, type RunResult, runSteps, type StepExecutor } from "../core/scheduler.js";
 import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
 import { requireServices } from "../core/services/catalog.js";
+import { requireDeployTarget } from "../core/services/deploy-targets.js";
 import { discoverServices } from "../core/services/discover.js";
 import { buildCiSteps, type CiPart, coverageDir, partOf, type Step } from "../core/steps.js";
 import { readToolchainVersions, type ToolchainVersions } from "../core/toolchain-versions.js";
@@ -145,6 +146,7 @@ export class ModulePipeline {
 
   async graph(target: DeployTarget): Promise<string> {
     const catalog = await this.catalog();
+    requireDeployTarget(catalog, target);
     return renderGraph(serviceGraph(catalog, target), deployWaves(catalog, target));
   }
 

@@ -12,10 +12,14 @@ function serviceInfo(name: string): ServiceInfo {
     name,
     dir: `services/${name}`,
     packageName: `@workers/${name}`,
+    wranglerFile: `services/${name}/wrangler.jsonc`,
+    targets: ["local", "staging", "production"],
     workspaceDependencies: [],
     workerNames: { local: name, staging: `${name}-staging`, production: name },
     bindings: { local: [], staging: [], production: [] },
     externalBindings: { local: [], staging: [], production: [] },
+    resources: { local: [], staging: [], production: [] },
+    healthPath: "/health",
   };
 }
 

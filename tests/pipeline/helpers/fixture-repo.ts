@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterEach } from "vitest";
 
-const FIXTURE = join(import.meta.dirname, "../fixtures/workspace");
+const FIXTURES = join(import.meta.dirname, "../fixtures");
 const GIT_IDENTITY = ["-c", "user.email=pipeline@test.invalid", "-c", "user.name=Pipeline Test"];
 
 const created: string[] = [];
@@ -25,13 +25,13 @@ export async function git(repo: string, ...args: string[]): Promise<string> {
 }
 
 /**
- * A git repository holding a copy of the fixture workspace (db <- auth <- gateway through
- * workspace dependencies, email bound to db and gateway bound to email only in wrangler.jsonc),
- * with one commit.
+ * A git repository holding a copy of a fixture under tests/pipeline/fixtures, with one commit.
+ * The default, `workspace`, has db <- auth <- gateway through workspace dependencies, email bound
+ * to db and gateway bound to email only in wrangler.jsonc.
  */
-export async function fixtureRepo(): Promise<string> {
+export async function fixtureRepo(fixture = "workspace"): Promise<string> {
   const repo = await tempDir("pipeline-fixture-");
-  await cp(FIXTURE, repo, { recursive: true });
+  await cp(join(FIXTURES, fixture), repo, { recursive: true });
   await git(repo, "init", "--quiet", "--initial-branch=main");
   await git(repo, "add", "--all");
   await git(repo, "commit", "--quiet", "-m", "fixture workspace");

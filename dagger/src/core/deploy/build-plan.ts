@@ -1,32 +1,13 @@
 import { deployWaves } from "../graph.js";
 import type { RepoReader } from "../repo-reader.js";
-import {
-  DEPLOY_TARGETS,
-  type DeployTarget,
-  requireServices,
-  type ServiceCatalog,
-} from "../services/catalog.js";
+import { type DeployTarget, requireServices, type ServiceCatalog } from "../services/catalog.js";
+import { requireTargetDeclared } from "../services/deploy-targets.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { parseSmokeTests, type SmokeTest, SmokeTestFileError } from "./smoke-tests.js";
 
-export class UnknownTargetError extends Error {
-  constructor(value: string) {
-    super(`unknown environment "${value}"; valid environments: ${DEPLOY_TARGETS.join(", ")}`);
-    this.name = "UnknownTargetError";
-  }
-}
-
-export function requireDeployTarget(value: string): DeployTarget {
-  const target = DEPLOY_TARGETS.find((candidate) => candidate === value);
-  if (target === undefined) {
-    throw new UnknownTargetError(value);
-  }
-  return target;
-}
-
 /**
  * Fixes everything a deploy will do before it changes anything: the chosen services (unknown
- * names fail with the valid ones), their waves in `target`'s binding graph (a cycle fails
+ * names fail with the valid ones, a service not declaring `target` fails naming it), their waves in `target`'s binding graph (a cycle fails
  * naming it), and their smoke tests (a malformed smoke.json fails with its path and field).
  */
 export async function buildDeployPlan(
@@ -37,6 +18,7 @@ export async function buildDeployPlan(
   selection: string,
 ): Promise<DeployPlan> {
   const services = requireServices(catalog, chosen);
+  requireTargetDeclared(services, target);
   const waves = deployWaves(catalog, target, chosen).map((wave) => requireServices(catalog, wave));
   const smokeTests: Record<string, SmokeTest[]> = {};
   for (const service of services) {

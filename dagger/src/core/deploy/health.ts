@@ -1,5 +1,4 @@
 import type { Clock, HttpClient } from "./ports.js";
-import { joinUrl } from "./smoke-tests.js";
 
 export interface HealthPolicy {
   /** Give up after this long, counted from the first attempt. */
@@ -9,6 +8,9 @@ export interface HealthPolicy {
   maxDelayMs: number;
   requestTimeoutMs: number;
 }
+
+/** Where a Worker answers its health check unless the pipeline config names another path. */
+export const DEFAULT_HEALTH_PATH = "/health";
 
 export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   timeoutMs: 30_000,
@@ -27,7 +29,7 @@ export interface HealthResult {
 }
 
 /**
- * Polls `GET /health` until it answers 200 with `status: "ok"` and, when `expectedVersion` is
+ * Polls `GET <healthUrl>` (the service's health path, `/health` unless configured) until it answers 200 with `status: "ok"` and, when `expectedVersion` is
  * given, reports that version: right after a deploy or rollback the old version can still be
  * answering, and a healthy old version proves nothing about the new one. An aborted `stop`
  * ends the waiting early (a new version of an interrupted run is rolled back anyway); checks
@@ -36,7 +38,7 @@ export interface HealthResult {
 export async function pollHealth(
   http: HttpClient,
   clock: Clock,
-  baseUrl: string,
+  healthUrl: string,
   expectedVersion: string | undefined,
   policy: HealthPolicy,
   stop?: AbortSignal,
@@ -62,7 +64,7 @@ export async function pollHealth(
     const remaining = Math.max(1, deadline - clock.now());
     const probe = await probeOnce(
       http,
-      joinUrl(baseUrl, "/health"),
+      healthUrl,
       expectedVersion,
       Math.min(policy.requestTimeoutMs, remaining),
     );

@@ -1,3 +1,4 @@
+import { workerName } from "../services/deploy-targets.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { formatSeconds } from "./health.js";
 import {
@@ -84,7 +85,7 @@ export function renderPlan(plan: DeployPlan): string {
   for (const [index, wave] of plan.waves.entries()) {
     const services = wave.map((service) => {
       const smoke = plan.smokeTests[service.name]?.length ?? 0;
-      return `${service.name} → ${service.workerNames[plan.target]} (${smoke} smoke test${smoke === 1 ? "" : "s"})`;
+      return `${service.name} → ${workerName(service, plan.target)} (${smoke} smoke test${smoke === 1 ? "" : "s"})`;
     });
     lines.push(`  wave ${index + 1}: ${services.join("; ")}`);
   }

@@ -1,7 +1,9 @@
 import type { ServiceInfo } from "../services/catalog.js";
+import { workerName } from "../services/deploy-targets.js";
 import type { DeployContext } from "./deploy-context.js";
 import { pollHealth } from "./health.js";
 import type { RollbackReport } from "./report.js";
+import { joinUrl } from "./smoke-tests.js";
 
 /**
  * Returns one service to `toVersion` and proves it with a health check that must report that
@@ -17,7 +19,7 @@ export async function rollbackService(
   baseUrl: string | undefined,
 ): Promise<RollbackReport> {
   const { clock, deployer, target } = context;
-  const worker = service.workerNames[target];
+  const worker = workerName(service, target);
   const started = clock.now();
   if (toVersion === null) {
     return {
@@ -51,7 +53,13 @@ export async function rollbackService(
       note: `${worker} rolled back to ${toVersion}; not health-checked: no URL is known for it`,
     };
   }
-  const health = await pollHealth(context.http, clock, baseUrl, toVersion, context.health);
+  const health = await pollHealth(
+    context.http,
+    clock,
+    joinUrl(baseUrl, service.healthPath),
+    toVersion,
+    context.health,
+  );
   if (!health.ok) {
     return {
       outcome: "failed",

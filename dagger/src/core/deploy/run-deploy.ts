@@ -1,4 +1,5 @@
 import type { ServiceInfo } from "../services/catalog.js";
+import { workerName } from "../services/deploy-targets.js";
 import type { DeployContext } from "./deploy-context.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { formatSeconds, pollHealth } from "./health.js";
@@ -11,7 +12,7 @@ import {
 } from "./ports.js";
 import type { DeployReport, ServiceReport } from "./report.js";
 import { rollbackService } from "./rollback-service.js";
-import { runSmokeTest, type SmokeTest } from "./smoke-tests.js";
+import { joinUrl, runSmokeTest, type SmokeTest } from "./smoke-tests.js";
 
 interface ServiceRun {
   report: ServiceReport;
@@ -120,7 +121,7 @@ export async function rollBackRun(
 function pendingReport(context: DeployContext, service: ServiceInfo, wave: number): ServiceReport {
   return {
     service: service.name,
-    worker: service.workerNames[context.target],
+    worker: workerName(service, context.target),
     wave,
     outcome: "skipped",
     previousVersion: null,
@@ -187,7 +188,7 @@ async function deployService(
   }
   if (interrupted("before its code was deployed")) return;
 
-  const worker = service.workerNames[target];
+  const worker = workerName(service, target);
   context.unfinished?.opened(
     worker,
     report.previousVersion === null
@@ -236,7 +237,7 @@ async function deployService(
   report.health = await pollHealth(
     context.http,
     clock,
-    baseUrl,
+    joinUrl(baseUrl, service.healthPath),
     deployed.versionId,
     context.health,
     context.interrupt,

@@ -1,10 +1,10 @@
 import type { DeployContext } from "./deploy-context.js";
 import type { DeployPlan } from "./deploy-plan.js";
-import { pollHealth } from "./health.js";
+import { DEFAULT_HEALTH_PATH, pollHealth } from "./health.js";
 import { type Interruption, InterruptWatch } from "./interruption.js";
 import type { DeployReport, ReleaseReport, ServiceValidation } from "./report.js";
 import { rollBackRun, runDeploy } from "./run-deploy.js";
-import { runSmokeTest } from "./smoke-tests.js";
+import { joinUrl, runSmokeTest } from "./smoke-tests.js";
 
 export interface ReleaseStage {
   context: DeployContext;
@@ -87,10 +87,12 @@ async function validateStage(
       if (report.url === undefined) {
         return { service: report.service, ok: false, smoke: [], failure: "no URL to validate" };
       }
+      // Every reported service comes from the plan's waves.
+      const service = plan.waves.flat().find((info) => info.name === report.service);
       const health = await pollHealth(
         context.http,
         context.clock,
-        report.url,
+        joinUrl(report.url, service?.healthPath ?? DEFAULT_HEALTH_PATH),
         report.newVersion,
         context.health,
         context.interrupt,

@@ -1,4 +1,5 @@
 import type { ServiceInfo } from "../services/catalog.js";
+import { workerName } from "../services/deploy-targets.js";
 import type { DeployContext } from "./deploy-context.js";
 import { InterruptWatch } from "./interruption.js";
 import type { RollbackCommandReport } from "./report.js";
@@ -23,7 +24,7 @@ export async function runRollback(
 ): Promise<RollbackCommandReport> {
   const { clock, target } = context;
   const started = clock.now();
-  const worker = service.workerNames[target];
+  const worker = workerName(service, target);
   const watch = new InterruptWatch(context.interrupt, clock, `the rollback of ${service.name}`);
   const history = await context.deployer.deploymentHistory(service, target);
   const current = history.at(-1) ?? null;

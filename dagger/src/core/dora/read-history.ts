@@ -6,6 +6,7 @@ import {
   wranglerFailure,
 } from "../deploy/wrangler-cli.js";
 import type { DeployTarget, ServiceInfo } from "../services/catalog.js";
+import { workerName } from "../services/deploy-targets.js";
 import {
   parseDeployments,
   parseVersion,
@@ -50,7 +51,7 @@ export async function readDeployHistory(
 
   return Promise.all(
     services.map(async (service): Promise<ServiceHistory> => {
-      const history = { service: service.name, worker: service.workerNames[target] };
+      const history = { service: service.name, worker: workerName(service, target) };
       const listArgs = wranglerArgs.deploymentsList(target);
       const listed = await ports.run(service, listArgs);
       if (listed.exitCode !== 0) {

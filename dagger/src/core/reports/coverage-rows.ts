@@ -15,7 +15,8 @@ export interface CoverageRows {
  */
 export function coverageRows(run: RunResult): CoverageRows | undefined {
   const gate = run.steps.find((step) => step.coverageReport);
-  const threshold = COVERAGE_THRESHOLD;
+  // The threshold the gate judged against; the default when no gate result is in the run.
+  const threshold = gate?.coverageThreshold ?? COVERAGE_THRESHOLD;
   const entries: SubjectCoverage[] =
     gate?.coverageReport ??
     run.steps.flatMap((step) =>

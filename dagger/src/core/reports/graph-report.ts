@@ -1,4 +1,13 @@
 import type { ServiceGraph } from "../graph.js";
+import type { ResourceBinding } from "../services/bindings.js";
+
+function resourceText(resource: ResourceBinding): string {
+  const target = resource.resource ? `: ${resource.resource}` : "";
+  // Only a queue consumer has no binding name: it receives, the code never calls it.
+  return resource.binding === undefined
+    ? `(${resource.kind} consumer${target})`
+    : `${resource.binding} (${resource.kind}${target})`;
+}
 
 export function renderGraph(graph: ServiceGraph, waves: string[][]): string {
   const lines = [`service graph (${graph.target}):`];
@@ -6,7 +15,20 @@ export function renderGraph(graph: ServiceGraph, waves: string[][]): string {
     const edges = graph.edges
       .filter((edge) => edge.from === service)
       .map((edge) => `${edge.to} (${edge.kinds.join("+")})`);
-    lines.push(`  ${service} -> ${edges.length > 0 ? edges.join(", ") : "(nothing)"}`);
+    const external = (graph.external[service] ?? []).map((worker) => `${worker} (external)`);
+    const targets = [...edges, ...external];
+    lines.push(`  ${service} -> ${targets.length > 0 ? targets.join(", ") : "(nothing)"}`);
+    const resources = graph.resources[service] ?? [];
+    if (resources.length > 0) {
+      lines.push(`    bindings: ${resources.map(resourceText).join(", ")}`);
+    }
+  }
+  if (graph.libraries.length > 0) {
+    lines.push("libraries:");
+    for (const library of graph.libraries) {
+      const users = library.usedBy.length > 0 ? library.usedBy.join(", ") : "(no service)";
+      lines.push(`  ${library.name} (${library.dir}) <- ${users}`);
+    }
   }
   lines.push("deploy waves:");
   waves.forEach((wave, index) => {

@@ -1,30 +1,59 @@
-export const DEPLOY_TARGETS = ["local", "staging", "production"] as const;
+import type { PipelineSettings } from "../config/pipeline-settings.js";
+import type { ResourceBinding } from "./bindings.js";
 
-/** "local" is the top level of wrangler.jsonc; the others are its `env.<target>` sections. */
-export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
+/**
+ * An environment name as the Workers' configs declare it (`env.<name>`), or `local` for the
+ * top level of each config. Any string: discovery knows the valid ones (see `deployTargets`).
+ */
+export type DeployTarget = string;
+
+/** The top level of every wrangler config, which the local control plane deploys. */
+export const LOCAL_TARGET = "local";
 
 export interface ServiceInfo {
-  /** The directory name under services/, used everywhere as the service's identity. */
+  /** The folder name, used everywhere as the Worker's identity (unique among Workers). */
   name: string;
-  /** Repository-relative directory, e.g. `services/db`. */
+  /** Repository-relative directory, e.g. `services/db` or `apps/api`. */
   dir: string;
   /** The package.json name, e.g. `@workers/db`, for `pnpm --filter`. */
   packageName: string;
-  /** Services this one lists as `workspace:` dependencies. */
+  /** Repository-relative path of its wrangler config (`wrangler.jsonc`, `.json` or `.toml`). */
+  wranglerFile: string;
+  /** Names (services or libraries) of the workspace packages this one depends on directly. */
   workspaceDependencies: string[];
+  /** `local` plus every environment the config declares. */
+  targets: DeployTarget[];
   /** The Worker name wrangler deploys for each target. */
   workerNames: Record<DeployTarget, string>;
   /** Services this one binds to (service bindings), per target. */
   bindings: Record<DeployTarget, string[]>;
   /** Bound Worker names that no service in this repository deploys (not ordered by waves). */
   externalBindings: Record<DeployTarget, string[]>;
+  /** Every other binding (KV, R2, D1, Durable Objects, queues, AI...), per target. */
+  resources: Record<DeployTarget, ResourceBinding[]>;
   /** Repository-relative path of `smoke.json` when the service declares smoke tests. */
   smokeTestFile?: string;
+  /** The path the deploy polls until a new version answers healthy. */
+  healthPath: string;
+}
+
+/** A workspace package without a wrangler config: not deployed, but its changes reach its dependents. */
+export interface LibraryInfo {
+  /** The package.json name (folder names may repeat among libraries, package names may not). */
+  name: string;
+  dir: string;
+  packageName: string;
+  /** Names (services or libraries) of the workspace packages this one depends on directly. */
+  workspaceDependencies: string[];
 }
 
 export interface ServiceCatalog {
-  /** Sorted by name. */
+  /** The Workers, sorted by name. */
   services: ServiceInfo[];
+  /** The other workspace packages, sorted by name. */
+  libraries: LibraryInfo[];
+  /** The repository's settings: its pipeline config over the defaults. */
+  settings: PipelineSettings;
 }
 
 export function serviceNames(catalog: ServiceCatalog): string[] {

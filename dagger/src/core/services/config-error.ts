@@ -27,5 +27,13 @@ export function parseConfig<T>(schema: z.ZodType<T>, value: unknown, file: strin
     return result.data;
   }
   const [issue] = result.error.issues;
+  if (issue?.code === "unrecognized_keys") {
+    // Name the misspelt key itself, not the object holding it.
+    throw new ServiceConfigError(
+      file,
+      fieldPath([...issue.path, issue.keys[0] ?? ""]),
+      "unknown key (misspelt?)",
+    );
+  }
   throw new ServiceConfigError(file, fieldPath(issue?.path ?? []), issue?.message ?? "invalid");
 }

@@ -1,154 +1,284 @@
+import picomatch from "picomatch";
+import { PIPELINE_CONFIG_FILE, type PipelineConfig } from "../config/pipeline-config.js";
+import { pipelineSettings } from "../config/pipeline-settings.js";
+import { readPipelineConfig } from "../config/read-pipeline-config.js";
+import { DEFAULT_HEALTH_PATH } from "../deploy/health.js";
 import type { RepoReader } from "../repo-reader.js";
-import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./catalog.js";
+import type { ResourceBinding } from "./bindings.js";
+import type { DeployTarget, LibraryInfo, ServiceCatalog, ServiceInfo } from "./catalog.js";
 import { parseConfig, ServiceConfigError } from "./config-error.js";
 import {
-  type ServicePackageJson,
+  type LibraryPackageJson,
+  libraryPackageJsonSchema,
   servicePackageJsonSchema,
-  type WranglerConfig,
   wranglerConfigSchema,
 } from "./config-schemas.js";
-import { readJsoncFile } from "./read-config.js";
+import { readConfigFile, readJsoncFile } from "./read-config.js";
+import { expandWorkspaceGlobs, workspaceGlobs } from "./workspace-packages.js";
+import {
+  declaredTargets,
+  type ResolvedEnvironment,
+  resolveEnvironment,
+} from "./wrangler-environments.js";
 
-export const SERVICES_DIR = "services";
+/** The file names wrangler looks for, in the order it prefers them. */
+const WRANGLER_CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
 
-interface ServiceConfigs {
-  name: string;
+interface WorkspacePackage {
   dir: string;
-  packageJson: ServicePackageJson;
-  wrangler: WranglerConfig;
+  packageJson: LibraryPackageJson;
+}
+
+interface WorkerConfigs extends WorkspacePackage {
+  /** The folder name: the Worker's identity. */
+  name: string;
+  wranglerFile: string;
+  environments: Record<DeployTarget, ResolvedEnvironment>;
+  healthPath: string;
   smokeTestFile?: string;
 }
 
 /**
- * Reads every `services/<name>/` that has a package.json (the same rule pnpm's `services/*`
- * workspace glob uses) and resolves workspace dependencies and service bindings to service names.
+ * Reads the workspace's packages (pnpm-workspace.yaml globs, `!` globs included): a package whose
+ * folder holds a wrangler config is a Worker, every other one a library. Resolves workspace
+ * dependencies to package identities and service bindings to Workers, per environment.
  */
 export async function discoverServices(reader: RepoReader): Promise<ServiceCatalog> {
-  const dirs = (await reader.listDirectories(SERVICES_DIR)).sort();
-  const configs: ServiceConfigs[] = [];
-  for (const name of dirs) {
-    const loaded = await readServiceConfigs(reader, name);
-    if (loaded) {
-      configs.push(loaded);
+  const config = await readPipelineConfig(reader);
+  const dirs = await expandWorkspaceGlobs(reader, await workspaceGlobs(reader));
+  // The config's `workers` globs narrow which packages with a wrangler config are Workers.
+  const isWorkerDir = config.workers ? picomatch(config.workers) : () => true;
+  const workers: WorkerConfigs[] = [];
+  const libraries: WorkspacePackage[] = [];
+  for (const dir of dirs) {
+    const wranglerFile = isWorkerDir(dir) ? await findWranglerConfig(reader, dir) : undefined;
+    if (wranglerFile) {
+      workers.push(await readWorker(reader, dir, wranglerFile, config));
+    } else {
+      const packageFile = `${dir}/package.json`;
+      const packageJson = parseConfig(
+        libraryPackageJsonSchema,
+        await readJsoncFile(reader, packageFile),
+        packageFile,
+      );
+      libraries.push({ dir, packageJson });
     }
   }
-  return { services: configs.map((config) => resolveService(config, configs)) };
+  requireUniqueNames(workers);
+  requireConfiguredWorkers(config, workers);
+  const identity = packageIdentities(workers, libraries);
+  return {
+    services: workers
+      .map((worker) => resolveService(worker, workers, identity))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    libraries: libraries
+      .map(
+        (library): LibraryInfo => ({
+          name: library.packageJson.name,
+          dir: library.dir,
+          packageName: library.packageJson.name,
+          workspaceDependencies: workspaceDependencies(library.packageJson, identity),
+        }),
+      )
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    settings: pipelineSettings(config),
+  };
 }
 
-async function readServiceConfigs(
-  reader: RepoReader,
-  name: string,
-): Promise<ServiceConfigs | undefined> {
-  const dir = `${SERVICES_DIR}/${name}`;
-  const packageFile = `${dir}/package.json`;
-  if ((await reader.readText(packageFile)) === undefined) {
-    return undefined;
+/** The package's wrangler config; two or more are ambiguous (wrangler would pick one silently). */
+async function findWranglerConfig(reader: RepoReader, dir: string): Promise<string | undefined> {
+  const present: string[] = [];
+  for (const file of WRANGLER_CONFIG_FILES) {
+    if ((await reader.readText(`${dir}/${file}`)) !== undefined) {
+      present.push(`${dir}/${file}`);
+    }
   }
+  if (present.length > 1) {
+    throw new ServiceConfigError(
+      dir,
+      "",
+      `two wrangler configs, ${present.join(" and ")}; keep one`,
+    );
+  }
+  return present[0];
+}
+
+async function readWorker(
+  reader: RepoReader,
+  dir: string,
+  wranglerFile: string,
+  config: PipelineConfig,
+): Promise<WorkerConfigs> {
+  const packageFile = `${dir}/package.json`;
   const packageJson = parseConfig(
     servicePackageJsonSchema,
     await readJsoncFile(reader, packageFile),
     packageFile,
   );
-  const wranglerFile = `${dir}/wrangler.jsonc`;
   const wrangler = parseConfig(
     wranglerConfigSchema,
-    await readJsoncFile(reader, wranglerFile),
+    await readConfigFile(reader, wranglerFile),
     wranglerFile,
   );
-  const smokeTestFile = `${dir}/smoke.json`;
-  const hasSmokeTests = (await reader.readText(smokeTestFile)) !== undefined;
-  return { name, dir, packageJson, wrangler, ...(hasSmokeTests ? { smokeTestFile } : {}) };
-}
-
-function workerNames(wrangler: WranglerConfig): Record<DeployTarget, string> {
+  const environments = Object.fromEntries(
+    declaredTargets(wrangler, wranglerFile).map((target) => [
+      target,
+      resolveEnvironment(wrangler, target),
+    ]),
+  );
+  requireDistinctWorkerNames(environments, wranglerFile);
+  const name = dir.slice(dir.lastIndexOf("/") + 1);
+  const settings = config.services?.[name];
+  // A configured smoke test file must exist (the deploy plan says so); the default is optional.
+  const defaultSmokeTests = `${dir}/smoke.json`;
+  const smokeTestFile =
+    settings?.smokeTests ??
+    ((await reader.readText(defaultSmokeTests)) === undefined ? undefined : defaultSmokeTests);
   return {
-    local: wrangler.name,
-    staging: wrangler.env.staging.name,
-    production: wrangler.env.production.name,
+    name,
+    dir,
+    packageJson,
+    wranglerFile,
+    environments,
+    healthPath: settings?.healthPath ?? config.healthPath ?? DEFAULT_HEALTH_PATH,
+    ...(smokeTestFile === undefined ? {} : { smokeTestFile }),
   };
 }
 
-function resolveService(config: ServiceConfigs, all: ServiceConfigs[]): ServiceInfo {
-  const wranglerFile = `${config.dir}/wrangler.jsonc`;
-  const names = workerNames(config.wrangler);
-  if (new Set(Object.values(names)).size !== 3) {
+/** Two targets deploying the same Worker would overwrite each other (wrangler allows it). */
+function requireDistinctWorkerNames(
+  environments: Record<DeployTarget, ResolvedEnvironment>,
+  file: string,
+): void {
+  const entries = Object.entries(environments);
+  const seen = new Set<string>();
+  for (const [target, env] of entries) {
+    if (seen.has(env.workerName)) {
+      // `local` comes first, so a repeat is always an `env.<target>` section.
+      throw new ServiceConfigError(
+        file,
+        `env.${target}.name`,
+        `expected distinct Worker names per environment, got ${entries.map(([t, e]) => `${t} "${e.workerName}"`).join(", ")}`,
+      );
+    }
+    seen.add(env.workerName);
+  }
+}
+
+/** Settings for a Worker that does not exist are a typo, not something to ignore. */
+function requireConfiguredWorkers(config: PipelineConfig, workers: readonly WorkerConfigs[]): void {
+  const names = workers.map((worker) => worker.name);
+  const unknown = Object.keys(config.services ?? {}).find((name) => !names.includes(name));
+  if (unknown !== undefined) {
     throw new ServiceConfigError(
-      wranglerFile,
-      "env.staging.name / env.production.name",
-      `expected distinct Worker names per environment, got local "${names.local}", staging "${names.staging}", production "${names.production}"`,
+      PIPELINE_CONFIG_FILE,
+      `services.${unknown}`,
+      `expected the name of a Worker (${names.join(", ")})`,
     );
   }
-  const { env } = config.wrangler;
-  const local = resolveBindings(config.wrangler.services, "local", "services", wranglerFile, all);
-  const staging = resolveBindings(
-    env.staging.services,
-    "staging",
-    "env.staging.services",
-    wranglerFile,
-    all,
-  );
-  const production = resolveBindings(
-    env.production.services,
-    "production",
-    "env.production.services",
-    wranglerFile,
-    all,
-  );
-  return {
-    name: config.name,
-    dir: config.dir,
-    packageName: config.packageJson.name,
-    workspaceDependencies: workspaceDependencies(config.packageJson, all),
-    workerNames: names,
-    bindings: { local: local.services, staging: staging.services, production: production.services },
-    externalBindings: {
-      local: local.external,
-      staging: staging.external,
-      production: production.external,
-    },
-    ...(config.smokeTestFile ? { smokeTestFile: config.smokeTestFile } : {}),
-  };
 }
 
-function workspaceDependencies(packageJson: ServicePackageJson, all: ServiceConfigs[]): string[] {
+function requireUniqueNames(workers: readonly WorkerConfigs[]): void {
+  const seen = new Map<string, string>();
+  for (const worker of workers) {
+    const other = seen.get(worker.name);
+    if (other !== undefined) {
+      throw new ServiceConfigError(
+        worker.dir,
+        "",
+        `a Worker named "${worker.name}" is also at ${other}; Workers are named by their folder, so rename one`,
+      );
+    }
+    seen.set(worker.name, worker.dir);
+  }
+}
+
+/** package.json name -> the pipeline's name for it (a Worker's folder, a library's package name). */
+function packageIdentities(
+  workers: readonly WorkerConfigs[],
+  libraries: readonly WorkspacePackage[],
+): Map<string, string> {
+  return new Map([
+    ...workers.map((worker): [string, string] => [worker.packageJson.name, worker.name]),
+    ...libraries.map((library): [string, string] => [
+      library.packageJson.name,
+      library.packageJson.name,
+    ]),
+  ]);
+}
+
+function workspaceDependencies(
+  packageJson: LibraryPackageJson,
+  identity: ReadonlyMap<string, string>,
+): string[] {
   const declared = { ...packageJson.devDependencies, ...packageJson.dependencies };
-  return all
-    .filter(
-      (other) =>
-        other.packageJson.name !== packageJson.name &&
-        declared[other.packageJson.name]?.startsWith("workspace:"),
-    )
-    .map((other) => other.name);
+  return Object.entries(declared)
+    .filter(([name, version]) => name !== packageJson.name && version.startsWith("workspace:"))
+    .flatMap(([name]) => {
+      const resolved = identity.get(name);
+      return resolved === undefined ? [] : [resolved];
+    })
+    .sort();
+}
+
+function resolveService(
+  worker: WorkerConfigs,
+  all: readonly WorkerConfigs[],
+  identity: ReadonlyMap<string, string>,
+): ServiceInfo {
+  const targets = Object.keys(worker.environments);
+  const perTarget = <T>(pick: (target: DeployTarget, env: ResolvedEnvironment) => T) =>
+    Object.fromEntries(
+      Object.entries(worker.environments).map(([target, env]) => [target, pick(target, env)]),
+    );
+  const bindings = perTarget((target, env) => resolveBindings(worker, target, env, all));
+  return {
+    name: worker.name,
+    dir: worker.dir,
+    packageName: worker.packageJson.name,
+    wranglerFile: worker.wranglerFile,
+    workspaceDependencies: workspaceDependencies(worker.packageJson, identity),
+    targets,
+    workerNames: perTarget((_, env) => env.workerName),
+    bindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.services ?? []])),
+    externalBindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.external ?? []])),
+    resources: perTarget((_, env): ResourceBinding[] => env.resources),
+    healthPath: worker.healthPath,
+    ...(worker.smokeTestFile ? { smokeTestFile: worker.smokeTestFile } : {}),
+  };
 }
 
 /**
- * Maps each binding's Worker name to the service that deploys that Worker in the same target.
- * A binding to another environment's Worker (staging calling production) is rejected; a Worker
- * no service here deploys is outside the monorepo and kept apart, since nothing orders it.
+ * Maps each binding's Worker name to the Worker that deploys it in the same target. A binding to
+ * another environment's Worker (staging calling production) is rejected; a Worker no package
+ * here deploys is outside the monorepo and kept apart, since nothing orders it.
  */
 function resolveBindings(
-  bindings: WranglerConfig["services"],
+  worker: WorkerConfigs,
   target: DeployTarget,
-  field: string,
-  file: string,
-  all: ServiceConfigs[],
+  env: ResolvedEnvironment,
+  all: readonly WorkerConfigs[],
 ): { services: string[]; external: string[] } {
+  const field = target === "local" ? "services" : `env.${target}.services`;
   const services = new Set<string>();
   const external = new Set<string>();
-  (bindings ?? []).forEach((binding, index) => {
-    const owner = all.find((other) => workerNames(other.wrangler)[target] === binding.service);
+  env.services.forEach((binding, index) => {
+    const owner = all.find((other) => other.environments[target]?.workerName === binding.service);
     if (owner) {
       services.add(owner.name);
       return;
     }
     const elsewhere = all.find((other) =>
-      Object.values(workerNames(other.wrangler)).includes(binding.service),
+      Object.values(other.environments).some((e) => e.workerName === binding.service),
     );
     if (elsewhere) {
+      const expected = elsewhere.environments[target];
       throw new ServiceConfigError(
-        file,
+        worker.wranglerFile,
         `${field}[${index}].service`,
-        `"${binding.service}" is not a ${target} Worker; expected "${workerNames(elsewhere.wrangler)[target]}" (the ${target} Worker of ${elsewhere.name})`,
+        expected
+          ? `"${binding.service}" is not a ${target} Worker; expected "${expected.workerName}" (the ${target} Worker of ${elsewhere.name})`
+          : `"${binding.service}" is not a ${target} Worker, and ${elsewhere.name} declares no ${target} environment`,
       );
     }
     external.add(binding.service);

@@ -1,0 +1,122 @@
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { affectedFromChanges } from "../../dagger/src/core/affected.js";
+import { PIPELINE_CONFIG_FILE } from "../../dagger/src/core/config/pipeline-config.js";
+import { ServiceConfigError } from "../../dagger/src/core/services/config-error.js";
+import { discoverServices } from "../../dagger/src/core/services/discover.js";
+import { buildCiSteps } from "../../dagger/src/core/steps.js";
+import {
+  CONFIG_JSON_SCHEMA_FILE,
+  configJsonSchema,
+} from "../../pipeline/host/config-json-schema.js";
+import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
+import { tempDir } from "./helpers/fixture-repo.js";
+
+const REPO_ROOT = join(import.meta.dirname, "../..");
+
+/** The apps/* + packages/* fixture with `config` as its workers-pipeline.config.json. */
+async function discoverWith(config: unknown) {
+  const root = await tempDir("pipeline-config-");
+  await cp(join(import.meta.dirname, "fixtures/apps-packages"), root, { recursive: true });
+  await writeFile(
+    join(root, PIPELINE_CONFIG_FILE),
+    typeof config === "string" ? config : JSON.stringify(config),
+  );
+  return discoverServices(fsRepoReader(root));
+}
+
+describe("workers-pipeline.config.json", () => {
+  it("is optional: without it every default applies", async () => {
+    const catalog = await discoverServices(
+      fsRepoReader(join(import.meta.dirname, "fixtures/apps-packages")),
+    );
+    expect(catalog.settings).toEqual({
+      coverageThreshold: 80,
+      globalFiles: [],
+      rolloutStrategy: "immediate",
+    });
+    expect(catalog.services.map((service) => service.healthPath)).toEqual(["/health", "/health"]);
+  });
+
+  it("chooses the Workers, the global files, the threshold, health paths, smoke tests and the rollout", async () => {
+    const catalog = await discoverWith({
+      $schema: "./node_modules/workers-pipeline/docs/config.schema.json",
+      workers: ["apps/api"],
+      globalFiles: ["infra/**"],
+      thresholds: { coverage: 90 },
+      healthPath: "/healthz",
+      rollout: { strategy: "gradual" },
+      services: { api: { healthPath: "/api/health", smokeTests: "checks/api-smoke.json" } },
+    });
+    // auth has a wrangler config but is not under `workers`: a library now.
+    expect(catalog.services.map((service) => service.name)).toEqual(["api"]);
+    expect(catalog.libraries.map((library) => library.dir)).toContain("apps/auth");
+    expect(catalog.services[0]).toMatchObject({
+      healthPath: "/api/health",
+      smokeTestFile: "checks/api-smoke.json",
+    });
+    expect(catalog.settings).toEqual({
+      coverageThreshold: 90,
+      globalFiles: ["infra/**"],
+      rolloutStrategy: "gradual",
+    });
+    const gate = buildCiSteps(catalog).find((step) => step.id === "coverage");
+    expect(gate?.coverageThreshold).toBe(90);
+    const affected = affectedFromChanges(catalog, "main", ["infra/dns/zone.tf"], []);
+    expect(affected.scope).toBe("all");
+    expect(affected.services[0]?.reason).toBe("global file infra/dns/zone.tf changed");
+  });
+
+  it("applies the repository-wide health path to Workers without their own", async () => {
+    const catalog = await discoverWith({ healthPath: "/healthz" });
+    expect(catalog.services.map((service) => service.healthPath)).toEqual(["/healthz", "/healthz"]);
+  });
+
+  const broken: [string, unknown, string][] = [
+    [
+      "a threshold above 100",
+      { thresholds: { coverage: 120 } },
+      "thresholds.coverage: expected a percentage from 0 to 100",
+    ],
+    ["a misspelt key", { thresold: { coverage: 90 } }, "thresold: unknown key (misspelt?)"],
+    [
+      "a misspelt nested key",
+      { services: { api: { health: "/h" } } },
+      "services.api.health: unknown key (misspelt?)",
+    ],
+    [
+      "settings for a Worker that does not exist",
+      { services: { nope: { healthPath: "/h" } } },
+      "services.nope: expected the name of a Worker (api, auth)",
+    ],
+    [
+      "a health path without its slash",
+      { healthPath: "health" },
+      "healthPath: expected a path starting with /, e.g. /health",
+    ],
+    [
+      "an unknown rollout strategy",
+      { rollout: { strategy: "canary" } },
+      'rollout.strategy: Invalid option: expected one of "immediate"|"gradual"',
+    ],
+    ["invalid JSON", "{ workers: ", "line 1 column 3: invalid JSON (InvalidSymbol)"],
+  ];
+
+  it.each(broken)(
+    "fails on %s, naming the file, the field and what was expected",
+    async (_, config, message) => {
+      const error = await discoverWith(config).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ServiceConfigError);
+      expect((error as Error).message).toBe(`${PIPELINE_CONFIG_FILE}: ${message}`);
+    },
+  );
+
+  it("has a JSON schema, generated from the zod schema, that is up to date", async () => {
+    const committed = JSON.parse(await readFile(join(REPO_ROOT, CONFIG_JSON_SCHEMA_FILE), "utf8"));
+    expect(
+      committed,
+      `${CONFIG_JSON_SCHEMA_FILE} is stale: run pnpm exec tsx scripts/write-config-schema.ts`,
+    ).toEqual(JSON.parse(configJsonSchema()));
+  });
+});
