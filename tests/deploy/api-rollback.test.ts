@@ -77,7 +77,7 @@ function fakeWrangler(fail?: string): WorkerDeployer & { rollbacks: string[] } {
   };
 }
 
-async function call(method: string, path: string, body?: BodyInit): Promise<unknown> {
+async function call(method: string, path: string, body?: string | FormData): Promise<unknown> {
   const response = await fetch(`${server.apiBaseUrl}/accounts/${server.accountId}${path}`, {
     method,
     headers: { authorization: "Bearer local-cloud-token" },

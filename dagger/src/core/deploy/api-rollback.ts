@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DeployCommandError, type HttpClient, type WorkerDeployer } from "./ports.js";
+import { CLOUDFLARE_API_BASE_URL } from "./version-metrics.js";
 
 /**
  * Rollback through the Cloudflare API from the pipeline's own process: the one request
@@ -9,9 +10,6 @@ import { DeployCommandError, type HttpClient, type WorkerDeployer } from "./port
  * after another, so that cost was most of the time to recover.
  */
 
-/** Cloudflare's API v4; CLOUDFLARE_API_BASE_URL replaces it, for wrangler and for us alike. */
-export const CLOUDFLARE_API_BASE_URL = "https://api.cloudflare.com/client/v4";
-
 export interface CloudflareApi {
   baseUrl: string;
   accountId: string;
@@ -19,7 +17,10 @@ export interface CloudflareApi {
   token: string;
 }
 
-/** The API wrangler would call, read from the same variables wrangler reads. */
+/**
+ * The API wrangler would call, read from the same variables wrangler reads
+ * (CLOUDFLARE_API_BASE_URL replaces Cloudflare's for both).
+ */
 export function cloudflareApiFromEnv(env: Record<string, string | undefined>): CloudflareApi {
   return {
     baseUrl: env.CLOUDFLARE_API_BASE_URL || CLOUDFLARE_API_BASE_URL,
