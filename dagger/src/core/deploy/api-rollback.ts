@@ -5,9 +5,10 @@ import { CLOUDFLARE_API_BASE_URL } from "./version-metrics.js";
 /**
  * Rollback through the Cloudflare API from the pipeline's own process: the one request
  * `wrangler rollback` ends with (a deployment of the version at 100%, with the message as its
- * annotation), without starting wrangler. A wrangler process costs 1.5 to 4 s of Node start-up,
- * config reading and look-ups per wave on two busy cores, and the waves of a rollback run one
- * after another, so that cost was most of the time to recover.
+ * annotation), without starting wrangler. A wrangler process added 1 to 3 s per wave on two
+ * busy cores (Node start-up, config reading, three look-ups that only print), and the waves of
+ * a rollback run one after another, so it was most of the time to recover. wrangler would also
+ * send a Durable Objects `code_update_strategy` from the config; no service sets one.
  */
 
 export interface CloudflareApi {
