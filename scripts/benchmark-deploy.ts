@@ -28,6 +28,8 @@ import { writeBenchmarkSection } from "./benchmark-doc.js";
 
 /** The failing gateway is detected after this long; recovery is measured from then. */
 const HEALTH_TIMEOUT_MS = 5_000;
+/** Failing deploys measured; the median's figures go in the table. */
+const RECOVERY_RUNS = 3;
 /** Read before anything starts: the figures are only comparable on a quiet machine. */
 const LOAD_AT_START = loadavg()[0] ?? 0;
 
@@ -72,34 +74,60 @@ async function main(): Promise<void> {
         'return c.json({ ...body, status: "broken" }, 503);',
       ),
     );
-    const failing = await run("redeploy with a gateway failing /health", plan);
-    const after = Object.fromEntries(
-      (await cloud.workers()).map((w) => [w.name, w.activeVersionId]),
-    );
-    const restored = JSON.stringify(after) === JSON.stringify(before);
-    if (failing.ok || !restored || failing.recoveryMs === undefined) {
-      throw new Error("the failing deploy was not rolled back to the previous versions");
+    const loadAtFailure = loadavg()[0] ?? 0;
+    // One recovery on a shared machine says more about the neighbours than about the pipeline:
+    // each failing deploy restores the cluster, so the next starts from the same state.
+    const failingRuns: DeployReport[] = [];
+    for (let attempt = 1; attempt <= RECOVERY_RUNS; attempt++) {
+      const report = await run(`redeploy with a gateway failing /health (${attempt})`, plan);
+      const after = Object.fromEntries(
+        (await cloud.workers()).map((w) => [w.name, w.activeVersionId]),
+      );
+      if (
+        report.ok ||
+        report.recoveryMs === undefined ||
+        JSON.stringify(after) !== JSON.stringify(before)
+      ) {
+        throw new Error("the failing deploy was not rolled back to the previous versions");
+      }
+      failingRuns.push(report);
     }
+    const byRecovery = [...failingRuns].sort((a, b) => (a.recoveryMs ?? 0) - (b.recoveryMs ?? 0));
+    const failing = byRecovery[Math.floor(byRecovery.length / 2)] as DeployReport;
+    const recoveryMs = failing.recoveryMs ?? 0;
+    const loadAfterFailures = loadavg()[0] ?? 0;
+    const recoveries = byRecovery.map((report) => formatSeconds(report.recoveryMs ?? 0));
     const rollbacks = failing.services.filter((s) => s.rollback?.outcome === "rolled-back").length;
+    // Each wave's rollback: its slowest service, split into the switch and the health check.
+    const perWave = [...plan.waves.keys()].reverse().map((index) => {
+      const wave = failing.services.filter((s) => s.wave === index + 1 && s.rollback);
+      const slowest = wave.reduce((a, b) =>
+        (b.rollback?.durationMs ?? 0) > (a.rollback?.durationMs ?? 0) ? b : a,
+      );
+      const total = slowest.rollback?.durationMs ?? 0;
+      const health = slowest.rollback?.health?.durationMs ?? 0;
+      return `${wave.map((s) => s.service).join(", ")} ${formatSeconds(total)} (health ${formatSeconds(health)})`;
+    });
     await writeBenchmarkSection(
       "deploy-benchmark",
       [
         "## Deploy (`pnpm run pipeline deploy --env local`)",
         "",
-        `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start), against the local control plane: real wrangler 4 commands (\`deployments list\`, \`d1 migrations apply\`, \`deploy\`, \`rollback\`) and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
+        `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, shared with other engineers' builds and tests, so the times are noisy; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadAtFailure.toFixed(2)} before the failing deploys and ${loadAfterFailures.toFixed(2)} after them), against the local control plane: real wrangler 4 commands (\`deployments list\`, \`d1 migrations apply\`, \`deploy\`), the Cloudflare API's rollback request sent by the pipeline, and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
         "",
         "| run | wall time |",
         "| --- | --- |",
         `| first deploy of all 8 services, ${plan.waves.length} waves | ${formatSeconds(first.durationMs)} |`,
         `| redeploy of all 8, in waves (a wave in parallel) | ${formatSeconds(waves.durationMs)} |`,
         `| redeploy of all 8, one by one | ${formatSeconds(sequential.durationMs)} |`,
-        `| failing deploy (gateway /health broken), whole run | ${formatSeconds(failing.durationMs)} |`,
-        `| **time to recover**: failure detected → ${rollbacks} services verified back on their previous versions | **${formatSeconds(failing.recoveryMs)}** |`,
+        `| failing deploy (gateway /health broken), whole run (the median run) | ${formatSeconds(failing.durationMs)} |`,
+        `| **time to recover**: failure detected → ${rollbacks} services verified back on their previous versions (median of ${RECOVERY_RUNS} runs: ${recoveries.join(", ")}) | **${formatSeconds(recoveryMs)}** |`,
         "",
         `Waves: ${plan.waves.map((wave) => wave.map((s) => s.name).join(", ")).join(" → ")}.`,
         `Waves save ${formatSeconds(sequential.durationMs - waves.durationMs)} (${Math.round((1 - waves.durationMs / sequential.durationMs) * 100)}%) over one by one; on 2 cores the parallel wrangler processes compete for CPU, so the gain grows with cores.`,
-        `Every wrangler call starts a Node process that bundles the Worker, which dominates each step. The failure is detected when the gateway's health check gives up (${formatSeconds(HEALTH_TIMEOUT_MS)} here, 30 s by default); the rollbacks then run last wave first, each verified by /health reporting the previous version id.`,
-        `Target: under 15 s locally (${failing.recoveryMs < 15_000 ? "met" : "missed"}). Rolling back in reverse wave order makes the waves sequential: ${plan.waves.length} waves × one \`wrangler rollback\` process each (Node start-up, its API calls, the control plane switching versions) plus a health check. Rolling back every service at once would cut it to about one wave's time, at the cost of the order. The guide's production target, a time to recover under 15 minutes, is met by a wide margin.`,
+        `Every wrangler call starts a Node process that bundles the Worker, which dominates each deploy step. The failure is detected when the gateway's health check gives up (${formatSeconds(HEALTH_TIMEOUT_MS)} here, 30 s by default); the rollbacks then run last wave first, each verified by /health reporting the previous version id before the next wave starts.`,
+        `Rollback per wave in the median run, last first (slowest service of the wave): ${perWave.join("; ")}.`,
+        `Target: under 10 s locally (${recoveryMs < 10_000 ? "met" : "missed"}). Until 2026-11-29 each wave's rollback started a \`wrangler rollback\` process (Node start-up, config, three look-ups, then the one request that switches), 16.4 s in all. Measured per wave before the change: that process cost 1.2 to 3 s over the switch itself. What changed: the pipeline sends that request itself (\`POST .../workers/scripts/<name>/deployments\`, the previous version at 100% with the rollback message; wrangler only where the API cannot be reached), and the local control plane gathers a wave's parallel switches into one workerd restart (they arrived milliseconds apart and paid two restarts for three services). What is left per wave is the control plane restarting workerd with all 17 of its Workers (1 to 4.5 s on 2 busy cores; timed inside the control plane, all but 0.1 to 0.2 s of each wave), so the figure follows the load of the machine: with this code it measured between 10.6 s and 16.1 s in six runs on 2026-11-29 at 1-minute loads of 6 to 13. The health check answers on its first try, as the switch is complete when the API answers. The order stays: rolling back every service at once would cut it to about one wave's time. The guide's production target, a time to recover under 15 minutes, is met by a wide margin.`,
       ].join("\n"),
     );
   } finally {

@@ -110,7 +110,12 @@ export class ContainerWorkerDeployer {
     }
   }
 
-  /** The same deployer the host uses, with each wrangler call run in a container. */
+  /**
+   * The same deployer the host uses, with each wrangler call run in a container. Rollbacks stay
+   * `wrangler rollback` here, where the host calls the API itself (api-rollback.ts): the token is
+   * a Secret only containers see, and reading its plaintext into the module's own process to
+   * send it would take it out of the engine's secret handling.
+   */
   workerDeployer(origin?: VersionOrigin): WorkerDeployer {
     return wranglerWorkerDeployer({
       run: (service, args) => this.run(service, args),

@@ -1,4 +1,9 @@
 import { checkoutOrigin } from "../../dagger/src/core/deploy/annotations.js";
+import {
+  apiRollbackDeployer,
+  cloudflareApiFromEnv,
+} from "../../dagger/src/core/deploy/api-rollback.js";
+import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import { workersDevUrl } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { type DeployTarget, LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
@@ -9,7 +14,7 @@ import type { ChildGroups } from "./child-groups.js";
 import { credentialsFromEnv } from "./credentials.js";
 import { localSecretsFile } from "./local-secrets.js";
 import { pipelineRunId } from "./run-id.js";
-import { wranglerDeployer } from "./wrangler-deployer.js";
+import { type WranglerDeployerOptions, wranglerDeployer } from "./wrangler-deployer.js";
 
 /** What the deploy commands need from the local control plane (`--env local`). */
 export type LocalCloudEndpoint = Pick<LocalCloudHandle, "wranglerEnv" | "workerUrl">;
@@ -24,7 +29,8 @@ export interface HostDeployTarget {
  * Cloudflare credentials from the environment (failing before anything changes when they are
  * missing) and find each Worker's URL in wrangler's deploy output (its workers.dev target).
  * Local points wrangler at the control plane with its own account and a placeholder token, so
- * a real token in the environment never leaves for it.
+ * a real token in the environment never leaves for it. Rollbacks go to the API wrangler would
+ * call, with the same variables, straight from this process (see api-rollback.ts).
  */
 export async function openHostDeployTarget(
   repoRoot: string,
@@ -43,7 +49,7 @@ export async function openHostDeployTarget(
   if (target === "local") {
     const cloud = await openLocalCloud();
     return {
-      deployer: wranglerDeployer({
+      deployer: hostDeployer({
         repoRoot,
         children,
         childEnv: { ...inherited, ...cloud.wranglerEnv },
@@ -60,7 +66,7 @@ export async function openHostDeployTarget(
   const credentials = credentialsFromEnv(env, target);
   const apiBaseUrl = env.CLOUDFLARE_API_BASE_URL;
   return {
-    deployer: wranglerDeployer({
+    deployer: hostDeployer({
       repoRoot,
       children,
       childEnv: {
@@ -76,4 +82,13 @@ export async function openHostDeployTarget(
       baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),
     },
   };
+}
+
+/** wrangler for everything but the rollback, which asks the API wrangler's variables point at. */
+function hostDeployer(options: WranglerDeployerOptions): WorkerDeployer {
+  return apiRollbackDeployer(
+    wranglerDeployer(options),
+    fetchHttpClient,
+    cloudflareApiFromEnv(options.childEnv),
+  );
 }

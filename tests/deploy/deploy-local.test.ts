@@ -329,7 +329,8 @@ describe("pipeline deploy against the local control plane", () => {
       clock: systemClock,
       health: { ...DEFAULT_HEALTH_POLICY, timeoutMs: 3_000 },
       progress: () => undefined,
-      // The real wrangler, asked to return to a version the control plane never had.
+      // The real rollback (the API, wrangler behind it), asked to return to a version the
+      // control plane never had.
       deployer: {
         ...host.deployer,
         rollback: (service, target, _version, message) =>

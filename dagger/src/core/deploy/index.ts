@@ -1,4 +1,5 @@
 // The deploy orchestrator: one import for the host commands and the Dagger deploy functions.
+export * from "./api-rollback.js";
 export * from "./build-plan.js";
 export * from "./d1-migrations.js";
 export * from "./deploy-context.js";

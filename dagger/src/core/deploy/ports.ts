@@ -38,7 +38,10 @@ export interface WorkerDeployer {
     target: DeployTarget,
     interrupt?: AbortSignal,
   ): Promise<DeployedVersion>;
-  /** `wrangler rollback <versionId> -m <message>`; throws a DeployCommandError on failure. */
+  /**
+   * Puts `versionId` back at 100% with `message` as the deployment's annotation, as
+   * `wrangler rollback <versionId> -m <message>` does; throws a DeployCommandError on failure.
+   */
   rollback(
     service: ServiceInfo,
     target: DeployTarget,
