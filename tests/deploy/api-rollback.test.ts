@@ -12,8 +12,8 @@ import {
   type HttpClient,
   type WorkerDeployer,
 } from "../../dagger/src/core/deploy/ports.js";
-import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
 import { type LocalCloudServer, startLocalCloudServer } from "../../pipeline/local-cloud/index.js";
+import { service } from "./fakes.js";
 
 /**
  * The pipeline's rollback through the Cloudflare API, against the real local control plane
@@ -41,22 +41,6 @@ const api = (overrides: Partial<CloudflareApi> = {}): CloudflareApi => ({
   token: TOKEN,
   ...overrides,
 });
-
-function service(worker: string): ServiceInfo {
-  return {
-    name: worker,
-    dir: `services/${worker}`,
-    packageName: `@workers/${worker}`,
-    workspaceDependencies: [],
-    workerNames: {
-      local: worker,
-      staging: `${worker}-staging`,
-      production: `${worker}-production`,
-    },
-    bindings: { local: [], staging: [], production: [] },
-    externalBindings: { local: [], staging: [], production: [] },
-  };
-}
 
 /** Stands in for wrangler: records the fallback rollbacks it is asked for. */
 function fakeWrangler(fail?: string): WorkerDeployer & { rollbacks: string[] } {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { workerName } from "../services/deploy-targets.js";
 import { DeployCommandError, type HttpClient, type WorkerDeployer } from "./ports.js";
 import { CLOUDFLARE_API_BASE_URL } from "./version-metrics.js";
 
@@ -66,7 +67,7 @@ export function apiRollbackDeployer(
   return {
     ...wrangler,
     async rollback(service, target, versionId, message) {
-      const worker = service.workerNames[target];
+      const worker = workerName(service, target);
       const answer = await createRollbackDeployment(http, api, worker, versionId, message);
       if (answer.kind === "done") return;
       if (answer.kind === "refused") {
