@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { WORKER_COVERAGE } from "@workers/testing/worker-coverage";
 import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
@@ -15,12 +16,6 @@ export default defineConfig({
   ],
   test: {
     setupFiles: ["./test/apply-migrations.ts"],
-    coverage: {
-      provider: "istanbul",
-      include: ["src/**"],
-      // "json" writes the coverage map the pipeline's gate reads (coverage-final.json).
-      reporter: ["text-summary", "json-summary", "json"],
-      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
-    },
+    coverage: WORKER_COVERAGE,
   },
 });

@@ -1,4 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { WORKER_COVERAGE } from "@workers/testing/worker-coverage";
 import { defineConfig } from "vitest/config";
 
 const SERVICES = ["auth", "db", "queue", "email", "webhooks", "mcp", "schedule"];
@@ -24,12 +25,6 @@ export default defineConfig({
     // The first request transforms the worker's module graph on demand; on a shared 2-core
     // machine that alone can pass vitest's 5 s default.
     testTimeout: 30_000,
-    coverage: {
-      provider: "istanbul",
-      include: ["src/**"],
-      // "json" writes the coverage map the pipeline's gate reads (coverage-final.json).
-      reporter: ["text-summary", "json-summary", "json"],
-      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
-    },
+    coverage: WORKER_COVERAGE,
   },
 });

@@ -1,4 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fakeWorkerModules } from "@workers/testing/fake-workers";
+import { WORKER_COVERAGE } from "@workers/testing/worker-coverage";
 import { defineConfig } from "vitest/config";
 
 const fakeWorker = (name: string) => ({
@@ -13,7 +15,12 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        workers: [fakeWorker("db"), fakeWorker("queue"), fakeWorker("email")],
+        workers: [
+          fakeWorker("db"),
+          // The queue's fake is shared with other services' tests; db's and email's are mcp's own.
+          { name: "queue", ...fakeWorkerModules("queue"), compatibilityDate: "2026-07-30" },
+          fakeWorker("email"),
+        ],
       },
     }),
   ],
@@ -21,12 +28,6 @@ export default defineConfig({
     // The first request transforms the worker's module graph on demand; on a shared 2-core
     // machine that alone can pass vitest's 5 s default.
     testTimeout: 30_000,
-    coverage: {
-      provider: "istanbul",
-      include: ["src/**"],
-      // "json" writes the coverage map the pipeline's gate reads (coverage-final.json).
-      reporter: ["text-summary", "json-summary", "json"],
-      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
-    },
+    coverage: WORKER_COVERAGE,
   },
 });

@@ -1,10 +1,10 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { sharedDatabase } from "@workers/testing/shared-database";
+import { WORKER_COVERAGE } from "@workers/testing/worker-coverage";
 import { defineConfig } from "vitest/config";
 import { bundleOf } from "./test/build-workers.ts";
 
-const migrations = await readD1Migrations(new URL("../db/migrations", import.meta.url).pathname);
-/** The real db worker and the tests share one D1 database: tests migrate it and inspect rows. */
-const DATABASE_ID = "queue-test-db";
+const database = await sharedDatabase(new URL(".", import.meta.url).pathname, "queue-test-db");
 const compatibility = { compatibilityDate: "2026-07-30", compatibilityFlags: ["nodejs_compat"] };
 
 export default defineConfig({
@@ -12,8 +12,8 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: migrations },
-        d1Databases: { TEST_DB: DATABASE_ID },
+        bindings: database.bindings,
+        d1Databases: database.d1Databases,
         serviceBindings: { DEAD_LETTERS: "dead-letters" },
         // The real producer and consumer from wrangler.jsonc, with batches flushed quickly.
         queueConsumers: {
@@ -25,13 +25,7 @@ export default defineConfig({
           },
         },
         workers: [
-          {
-            name: "db",
-            modules: true,
-            scriptPath: bundleOf("db"),
-            d1Databases: { DB: DATABASE_ID },
-            ...compatibility,
-          },
+          database.dbWorker,
           {
             name: "email",
             modules: true,
@@ -53,13 +47,7 @@ export default defineConfig({
   ],
   test: {
     globalSetup: ["./test/build-workers.ts"],
-    setupFiles: ["./test/apply-migrations.ts"],
-    coverage: {
-      provider: "istanbul",
-      include: ["src/**"],
-      // "json" writes the coverage map the pipeline's gate reads (coverage-final.json).
-      reporter: ["text-summary", "json-summary", "json"],
-      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
-    },
+    setupFiles: [database.setupFile],
+    coverage: WORKER_COVERAGE,
   },
 });

@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fakeWorkerModules } from "@workers/testing/fake-workers";
+import { WORKER_COVERAGE } from "@workers/testing/worker-coverage";
 import { defineConfig } from "vitest/config";
-
-const fake = (file: string) => new URL(`./test/fakes/${file}`, import.meta.url).pathname;
 
 export default defineConfig({
   plugins: [
@@ -11,8 +11,7 @@ export default defineConfig({
         workers: [
           {
             name: "queue",
-            modules: true,
-            scriptPath: fake("queue.js"),
+            ...fakeWorkerModules("queue"),
             compatibilityDate: "2026-07-30",
           },
         ],
@@ -23,12 +22,6 @@ export default defineConfig({
     // The first request transforms the worker's module graph on demand; on a shared 2-core
     // machine that alone can pass vitest's 5 s default.
     testTimeout: 30_000,
-    coverage: {
-      provider: "istanbul",
-      include: ["src/**"],
-      // "json" writes the coverage map the pipeline's gate reads (coverage-final.json).
-      reporter: ["text-summary", "json-summary", "json"],
-      thresholds: { lines: 80, branches: 80, functions: 80, statements: 80 },
-    },
+    coverage: WORKER_COVERAGE,
   },
 });

@@ -1,6 +1,6 @@
 import { CacheSharingMode, dag } from "@dagger.io/dagger";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Step } from "../../dagger/src/core/steps.js";
+import { buildCiSteps, type Step } from "../../dagger/src/core/steps.js";
 import type { ToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
 import { changeProbeContainer } from "../../dagger/src/runner/container-change-probe.js";
 import {
@@ -19,7 +19,7 @@ import {
   installOrderProblems,
   secretProblems,
 } from "./helpers/container-graph-rules.js";
-import { repoCiSteps, repoToolchain, stepById } from "./helpers/repo-steps.js";
+import { repoCatalog, repoCiSteps, repoToolchain, stepById } from "./helpers/repo-steps.js";
 import { type Operation, operationsOf } from "./helpers/sdk-internals.js";
 
 // Built lazily: nothing here talks to an engine (awaiting a leaf would fail at once).
@@ -105,6 +105,44 @@ describe("the containers the module builds", () => {
         expect.arrayContaining([".git", "**/*.md", "docs"]),
       );
     }
+  });
+
+  it("give a Worker's test step the libraries it bundles", () => {
+    const includeOf = (id: string) =>
+      filterOf(
+        operationsOf(containers.afterStep(stepById(steps, id)))
+          .filter((op) => op.operation === "withDirectory")
+          .at(-1) as Operation,
+      )?.include ?? [];
+    expect(includeOf("test:mcp")).toEqual(
+      expect.arrayContaining(["packages/http/**", "packages/testing/**"]),
+    );
+    expect(includeOf("test:db")).not.toContain("packages/http/**");
+    expect(includeOf("integration")).toEqual(expect.arrayContaining(["packages/http/**"]));
+  });
+
+  it("give the scoped typecheck (ci --base) the workspace packages the checked ones import", async () => {
+    // mcp imports @workers/db (and others): tsc in the container must find their sources.
+    const scoped = buildCiSteps(await repoCatalog(), {
+      services: ["mcp"],
+      scope: { integrationChanged: false },
+    });
+    const typecheck = stepById(scoped, "typecheck");
+    expect(typecheck.command).toEqual(["pnpm", "--filter", "@workers/mcp", "run", "typecheck"]);
+    const copy = operationsOf(stepContainers(source, scoped, versions).afterStep(typecheck))
+      .filter((op) => op.operation === "withDirectory")
+      .at(-1) as Operation;
+    expect(filterOf(copy)?.include).toEqual(
+      expect.arrayContaining([
+        "services/mcp/**",
+        "services/db/**",
+        "services/email/**",
+        "services/queue/**",
+        "packages/http/**",
+        "packages/testing/**",
+      ]),
+    );
+    expect(filterOf(copy)?.include).not.toContain("services/gateway/**");
   });
 
   it("pass nothing secret-looking through withEnvVariable or argv", () => {

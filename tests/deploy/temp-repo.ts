@@ -10,9 +10,9 @@ export const MAIN_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 const SKIP = new Set(["coverage", ".wrangler", ".vite", ".vite-temp", "dist", ".local-cloud"]);
 
 /**
- * A copy of the repository's sources (services, pipeline, dagger core) in a temp dir, sharing
- * node_modules through a symlink, so a test can break a service and deploy it without touching
- * the working tree. Its control plane state lives in its own `.local-cloud`.
+ * A copy of the repository's sources (services, packages, pipeline, dagger core) in a temp dir,
+ * sharing node_modules through a symlink, so a test can break a service and deploy it without
+ * touching the working tree. Its control plane state lives in its own `.local-cloud`.
  */
 export async function copyRepo(): Promise<TempRepo> {
   const root = await mkdtemp(join(tmpdir(), "deploy-test-repo-"));
@@ -25,7 +25,8 @@ export async function copyRepo(): Promise<TempRepo> {
   ]) {
     await cp(join(MAIN_ROOT, file), join(root, file));
   }
-  for (const dir of ["services", "pipeline", "dagger/src"]) {
+  // packages/: the services' node_modules link to the libraries there, which wrangler bundles.
+  for (const dir of ["services", "packages", "pipeline", "dagger/src"]) {
     await cp(join(MAIN_ROOT, dir), join(root, dir), {
       recursive: true,
       verbatimSymlinks: true,

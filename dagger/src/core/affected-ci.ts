@@ -4,9 +4,9 @@ import { buildCiSteps, type CiPart, INTEGRATION_DIR, type Step } from "./steps.j
 
 /**
  * The steps `ci --base` runs, on the host and in Dagger alike: install, typecheck and lint (of the
- * affected packages only, when nothing outside them changed), the unit tests and coverage gate of
- * the affected services, the tooling suites only when something they cover changed, and the
- * integration flows through the affected services (all flows when the integration tests changed).
+ * affected services and libraries only, when nothing outside them changed), the unit tests and
+ * coverage gate of the affected services, the tooling suites only when something they cover
+ * changed, and the integration flows through the affected services (all flows when the integration tests changed).
  * Nothing affected means no steps at all.
  */
 export function affectedCiSteps(catalog: ServiceCatalog, affected: AffectedResult): Step[] {
@@ -27,13 +27,15 @@ export function affectedCiSteps(catalog: ServiceCatalog, affected: AffectedResul
   // Root and tooling changes select everything or the tooling tests, so without them no file
   // outside the affected services and the integration tests changed: checks can stay scoped.
   const scoped = affected.scope === "some" && affected.tooling === undefined;
-  // With no service affected, integration runs only because its own package changed.
+  const libraries = affected.libraries.map((library) => library.name);
+  // With no service or library affected, integration runs only because its own package changed.
   const integrationChanged =
-    services.length === 0 ||
+    (services.length === 0 && libraries.length === 0) ||
     affected.changedFiles.some((file) => file.startsWith(`${INTEGRATION_DIR}/`));
   return buildCiSteps(catalog, {
     parts,
     services,
+    libraries,
     ...(scoped ? { scope: { integrationChanged } } : {}),
   });
 }

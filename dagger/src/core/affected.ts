@@ -27,11 +27,18 @@ export interface AffectedService {
   reason: string;
 }
 
+/**
+ * A library (a workspace package without a wrangler config) that changed or depends on one that
+ * did, named by its package name like everywhere in the catalog: `ci --base` typechecks and lints it.
+ */
+export type AffectedLibrary = AffectedService;
+
 export interface AffectedResult {
   base: string;
   /** "all": everything runs (global change, shallow clone...); "none": nothing needs to run. */
   scope: "all" | "some" | "none";
   services: AffectedService[];
+  libraries: AffectedLibrary[];
   /** Why the pipeline's own tests must run, when they must. */
   tooling?: string;
   /** Why the integration tests must run, when they must. */
@@ -148,8 +155,11 @@ export function affectedFromChanges(
   // explain (a changed manifest it resolves differently, say) is still tested.
   for (const packageName of pnpmPackages) {
     const service = catalog.services.find((candidate) => candidate.packageName === packageName);
+    const library = affectedLibraries(catalog).find((candidate) => candidate.name === packageName);
     if (service && !reasons.has(service.name)) {
       reasons.set(service.name, `selected by pnpm --filter "...[${base}]"`);
+    } else if (library && !reasons.has(library.name)) {
+      reasons.set(library.name, `selected by pnpm --filter "...[${base}]"`);
     } else if (packageName === INTEGRATION_PACKAGE) {
       integration ??= `selected by pnpm --filter "...[${base}]"`;
     }
@@ -158,19 +168,28 @@ export function affectedFromChanges(
   const services = catalog.services
     .filter((service) => reasons.has(service.name))
     .map((service) => ({ name: service.name, reason: reasons.get(service.name) as string }));
+  const libraries = affectedLibraries(catalog)
+    .filter((library) => reasons.has(library.name))
+    .map((library) => ({ name: library.name, reason: reasons.get(library.name) as string }));
   if (services.length > 0) {
     integration ??= `services changed: ${services.map((service) => service.name).join(", ")}`;
   }
-  const nothing = services.length === 0 && !tooling && !integration;
+  const nothing = services.length === 0 && libraries.length === 0 && !tooling && !integration;
   return {
     base,
     scope: nothing ? "none" : "some",
     services,
+    libraries,
     ...(tooling ? { tooling } : {}),
     ...(integration ? { integration } : {}),
     warnings: [],
     changedFiles: files,
   };
+}
+
+/** The libraries affected detection reports: every one but the integration tests' package. */
+function affectedLibraries(catalog: ServiceCatalog): ServiceCatalog["libraries"] {
+  return catalog.libraries.filter((library) => library.dir !== INTEGRATION_DIR);
 }
 
 /** The workspace package (service or library) whose folder holds `file`, the innermost one. */
@@ -203,6 +222,7 @@ function everything(
     base,
     scope: "all",
     services: catalog.services.map((service) => ({ name: service.name, reason })),
+    libraries: affectedLibraries(catalog).map((library) => ({ name: library.name, reason })),
     tooling: reason,
     integration: reason,
     warnings,

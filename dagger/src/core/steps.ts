@@ -44,6 +44,11 @@ export interface CiStepOptions {
   /** Services that get a test step (and a coverage check); default every service. */
   services?: readonly string[];
   /**
+   * Libraries (by package name) that `scope` typechecks and lints besides `services`; they get no
+   * test step of their own here.
+   */
+  libraries?: readonly string[];
+  /**
    * For `ci --base` when no root or tooling file changed: typecheck and lint only `services`
    * (and the integration tests if their own files changed) instead of the whole repository, and
    * run only the integration flows that enter through one of `services` (all of them if the
@@ -79,11 +84,34 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
     .map((pkg) => pkg.dir)
     .filter((dir) => dir !== INTEGRATION_DIR);
   const scope = options.services === undefined ? undefined : options.scope;
-  const checkedPackages = [
-    ...services.map((service) => ({ name: service.packageName, dir: service.dir })),
-    ...(scope?.integrationChanged ? [{ name: INTEGRATION_PACKAGE, dir: INTEGRATION_DIR }] : []),
+  const libraries = catalog.libraries.filter(
+    (library) => library.dir !== INTEGRATION_DIR && options.libraries?.includes(library.name),
+  );
+  // catalogName: how the catalog knows it (a Worker by folder, a library by package name).
+  const checked = [
+    ...services.map((service) => ({
+      catalogName: service.name,
+      name: service.packageName,
+      dir: service.dir,
+    })),
+    ...libraries.map((library) => ({
+      catalogName: library.name,
+      name: library.packageName,
+      dir: library.dir,
+    })),
+    ...(scope?.integrationChanged
+      ? [{ catalogName: INTEGRATION_PACKAGE, name: INTEGRATION_PACKAGE, dir: INTEGRATION_DIR }]
+      : []),
   ];
-  const checkedDirs = checkedPackages.map((pkg) => pkg.dir);
+  const checkedDirs = checked.map((pkg) => pkg.dir);
+  // tsc resolves the types of every workspace package a checked one imports (mcp reads
+  // @workers/db's sources, and those read their own imports): their folders are inputs too.
+  const typecheckDirs = [
+    ...new Set([
+      ...checkedDirs,
+      ...checked.flatMap((pkg) => dependencyDirs(catalog, pkg.catalogName)),
+    ]),
+  ];
   const testSteps: Step[] = services.map((service) => ({
     id: `test:${service.name}`,
     title: `unit tests of ${service.name} (with coverage)`,
@@ -132,10 +160,10 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
       title: scope ? "typecheck the affected packages" : "typecheck every package",
       kind: "command",
       command: scope
-        ? ["pnpm", ...checkedPackages.flatMap((pkg) => ["--filter", pkg.name]), "run", "typecheck"]
+        ? ["pnpm", ...checked.flatMap((pkg) => ["--filter", pkg.name]), "run", "typecheck"]
         : ["pnpm", "run", "typecheck"],
       needs: ["install"],
-      inputs: scope ? [...ROOT_INPUTS, ...checkedDirs] : ["."],
+      inputs: scope ? [...ROOT_INPUTS, ...typecheckDirs] : ["."],
     },
     {
       id: "lint",

@@ -1,8 +1,11 @@
+import { readLimitedBody } from "@workers/http";
 import { dispatch } from "./dispatch";
 import type { Env } from "./env";
 import { describeIssues, ErrorCode, failure, RequestSchema } from "./json-rpc";
 import { isSupportedProtocolVersion, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol";
-import { MAX_BODY_BYTES, readLimitedBody } from "./read-body";
+
+/** JSON-RPC messages are small; anything larger is refused. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 function rpcErrorResponse(status: number, code: number, message: string): Response {
   return Response.json(failure(null, code, message), { status });
@@ -24,7 +27,7 @@ export async function handleMcp(request: Request, env: Env): Promise<Response> {
       `unsupported MCP-Protocol-Version ${JSON.stringify(headerVersion)}; valid: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
     );
   }
-  const body = await readLimitedBody(request);
+  const body = await readLimitedBody(request, MAX_BODY_BYTES);
   if (!body) {
     return rpcErrorResponse(413, ErrorCode.InvalidRequest, `body exceeds ${MAX_BODY_BYTES} bytes`);
   }

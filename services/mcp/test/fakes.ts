@@ -1,11 +1,7 @@
 import { env } from "cloudflare:workers";
+import type { FakeQueueControls } from "@workers/testing/fake-queue";
 
 /** Test-only methods of test/fakes/*.js, reached through the real bindings. */
-interface FakeQueueControls {
-  recorded(): Promise<{ type: string; payload: unknown }[]>;
-  failOn(type: string): Promise<void>;
-  reset(): Promise<void>;
-}
 interface FakeEmailControls {
   sentEmails(): Promise<{ to: string; template: string; data: unknown }[]>;
   reset(): Promise<void>;

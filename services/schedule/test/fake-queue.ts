@@ -1,11 +1,5 @@
 import { env } from "cloudflare:workers";
+import type { FakeQueueControls } from "@workers/testing/fake-queue";
 import type { ScheduledJob } from "../src/env";
 
-/** Test-only methods of test/fakes/queue.js, reached through the real QUEUE binding. */
-interface FakeQueueControls {
-  recorded(): Promise<ScheduledJob[]>;
-  failOn(type: string): Promise<void>;
-  reset(): Promise<void>;
-}
-
-export const fakeQueue = env.QUEUE as unknown as FakeQueueControls;
+export const fakeQueue = env.QUEUE as unknown as FakeQueueControls<ScheduledJob>;

@@ -1,9 +1,12 @@
+import { readLimitedBody } from "@workers/http";
 import { enqueueProcessing } from "./enqueue-processing";
 import type { Env } from "./env";
 import { jsonError } from "./http";
-import { MAX_BODY_BYTES, readLimitedBody } from "./read-body";
 import { verifySignature } from "./signature";
 import { describeIssues, SOURCE_PATTERN, WebhookEventSchema } from "./webhook-event";
+
+/** Webhook providers send small JSON documents; anything larger is refused. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * POST /webhooks/:source. The signature is checked over the raw bytes before anything is parsed
@@ -20,7 +23,7 @@ export async function handleWebhook(request: Request, env: Env, source: string):
       `source ${JSON.stringify(source)} must be 1-64 of a-z, 0-9, '-', '_' (starting alphanumeric)`,
     );
   }
-  const body = await readLimitedBody(request);
+  const body = await readLimitedBody(request, MAX_BODY_BYTES);
   if (!body) {
     return jsonError(413, "payload_too_large", `body exceeds ${MAX_BODY_BYTES} bytes`);
   }

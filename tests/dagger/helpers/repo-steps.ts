@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { ServiceCatalog } from "../../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../../dagger/src/core/services/discover.js";
 import { buildCiSteps, type Step } from "../../../dagger/src/core/steps.js";
 import {
@@ -9,9 +10,14 @@ import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
 
 export const repoRoot = join(import.meta.dirname, "..", "..", "..");
 
+/** This repository's services and libraries, as discovery reads them. */
+export function repoCatalog(): Promise<ServiceCatalog> {
+  return discoverServices(fsRepoReader(repoRoot));
+}
+
 /** The CI step graph of this repository, as both runners build it (`ci` without --base). */
 export async function repoCiSteps(): Promise<Step[]> {
-  return buildCiSteps(await discoverServices(fsRepoReader(repoRoot)));
+  return buildCiSteps(await repoCatalog());
 }
 
 /** The Node and pnpm this repository's containers are built with. */

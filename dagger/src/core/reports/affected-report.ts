@@ -12,6 +12,9 @@ export function renderAffected(result: AffectedResult): string {
   for (const service of result.services) {
     lines.push(`  ${service.name}: ${service.reason}`);
   }
+  for (const library of result.libraries) {
+    lines.push(`  (library ${library.name}: ${library.reason})`);
+  }
   if (result.integration) {
     lines.push(`  (integration tests: ${result.integration})`);
   }

@@ -1,13 +1,13 @@
-/** JSON-RPC messages are small; anything larger is refused. */
-export const MAX_BODY_BYTES = 64 * 1024;
-
 /**
- * Reads the raw body, or returns null once it exceeds the limit. Content-Length is checked first
+ * Reads the raw body, or returns null once it exceeds `maxBytes`. Content-Length is checked first
  * but cannot be trusted alone (chunked bodies have none), so the stream is counted and cancelled
  * as soon as it grows past the limit instead of being buffered whole.
  */
-export async function readLimitedBody(request: Request): Promise<Uint8Array | null> {
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return null;
+export async function readLimitedBody(
+  request: Request,
+  maxBytes: number,
+): Promise<Uint8Array | null> {
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) return null;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body?.getReader();
@@ -15,7 +15,7 @@ export async function readLimitedBody(request: Request): Promise<Uint8Array | nu
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel();
       return null;
     }

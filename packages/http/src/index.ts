@@ -1,0 +1,1 @@
+export { readLimitedBody } from "./read-limited-body";
