@@ -1,3 +1,4 @@
+import { errorRate } from "./canary-analysis.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { formatSeconds } from "./health.js";
 import {
@@ -8,6 +9,8 @@ import {
   type RollbackReport,
   type ServiceReport,
 } from "./report.js";
+import type { GradualPolicy } from "./rollout-policy.js";
+import type { VersionMetrics } from "./version-metrics.js";
 
 const COLUMNS = [
   "wave",
@@ -163,13 +166,17 @@ function deployLines(report: DeployReport, markdown: boolean): string[] {
   const headline = `deploy to ${report.target}: ${status} in ${formatSeconds(report.durationMs)}${recovery}`;
   const rows = report.services.map(serviceRow);
   const problems = report.services.flatMap((service) => problemLines(service, report.ok));
+  const policy = report.gradual ? [policyLine(report.gradual)] : [];
+  const rollouts = report.services.flatMap((service) => rolloutLines(service, markdown));
   if (markdown) {
     return [
       `### ${report.ok ? "✅" : "❌"} ${headline}`,
       "",
+      ...policy.flatMap((line) => [line, ""]),
       `| ${COLUMNS.join(" | ")} |`,
       `| ${COLUMNS.map(() => "---").join(" | ")} |`,
       ...rows.map((row) => `| ${row.join(" | ")} |`),
+      ...rollouts,
       ...(problems.length ? ["", ...problems.map((line) => `- ${line}`)] : []),
     ];
   }
@@ -183,9 +190,64 @@ function deployLines(report: DeployReport, markdown: boolean): string[] {
       .trimEnd();
   return [
     headline,
+    ...policy.map((line) => `  ${line}`),
     `  ${pad(COLUMNS)}`,
     ...rows.map((row) => `  ${pad(row)}`),
+    ...rollouts,
     ...problems.map((line) => `  ${line}`),
+  ];
+}
+
+function policyLine(policy: GradualPolicy): string {
+  return `gradual: ${policy.steps.map((step) => `${step}%`).join(" → ")}, ${formatSeconds(policy.windowMs)} windows; a window passes with errors ≤ ${percent(policy.maxErrorRate)} and p95 ≤ ${policy.maxLatencyRatio}× the old version's (at least ${policy.latencyFloorMs} ms)`;
+}
+
+const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+
+function windowCell(metrics: VersionMetrics): string {
+  const rate = errorRate(metrics);
+  const p95 = metrics.p95Ms === undefined ? "-" : `${metrics.p95Ms.toFixed(1)} ms`;
+  return `${metrics.requests} req, ${rate === undefined ? "-" : percent(rate)} errors, p95 ${p95}`;
+}
+
+/** Each traffic step of a gradual service: its window's numbers for both versions and verdict. */
+function rolloutLines(report: ServiceReport, markdown: boolean): string[] {
+  if (!report.steps?.length) return [];
+  const rows = report.steps.map((step) => {
+    const { analysis } = step;
+    const verdict = analysis
+      ? `${analysis.verdict.toUpperCase()}: ${analysis.reason}`
+      : step.interrupted
+        ? `INTERRUPTED ${step.interrupted}`
+        : step.percentage === 0
+          ? "health and smoke tests by version override"
+          : step.percentage === 100
+            ? "all traffic"
+            : "no window";
+    return [
+      `${step.percentage}%`,
+      analysis ? windowCell(analysis.old) : "-",
+      analysis ? windowCell(analysis.new) : "-",
+      verdict,
+    ];
+  });
+  if (markdown) {
+    return [
+      "",
+      `**${report.service}** rollout \`${report.previousVersion ?? "(none)"}\` (old) → \`${report.newVersion ?? "(none)"}\` (new):`,
+      "",
+      "| step | old | new | verdict |",
+      "| --- | --- | --- | --- |",
+      ...rows.map((row) => `| ${row.join(" | ")} |`),
+    ];
+  }
+  const widths = [0, 1, 2].map((index) => Math.max(...rows.map((row) => row[index]?.length ?? 0)));
+  return [
+    `  ${report.service} rollout (old ${report.previousVersion ?? "(none)"} → new ${report.newVersion ?? "(none)"}):`,
+    ...rows.map(
+      (row) =>
+        `    ${row.map((cell, index) => (index < 3 ? cell.padEnd(widths[index] ?? 0) : cell)).join("  ")}`,
+    ),
   ];
 }
 

@@ -16,6 +16,7 @@ import {
   isWorkerNotFound,
   parseDeploymentHistory,
   parseMigrationsApply,
+  uploadedVersion,
   type WranglerRun,
   wranglerArgs,
   wranglerFailure,
@@ -96,6 +97,29 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
         );
       }
       return deployed;
+    },
+
+    async uploadVersion(service, target, interrupt): Promise<DeployedVersion> {
+      const secretsFile = await ports.secretsFile?.(service);
+      if (interrupt?.aborted) throw new NotStartedError("wrangler versions upload");
+      const result = await ports.run(
+        service,
+        wranglerArgs.versionsUpload(target, secretsFile, ports.origin),
+      );
+      if (!succeeded(result)) throw failure("wrangler versions upload", result);
+      const uploaded = uploadedVersion(result, service.workerNames[target]);
+      if (!uploaded) {
+        throw new DeployCommandError(
+          "wrangler versions upload",
+          "succeeded but wrote no version_id to WRANGLER_OUTPUT_FILE_PATH",
+        );
+      }
+      return uploaded;
+    },
+
+    async deployVersions(service, target, split, message) {
+      const result = await ports.run(service, wranglerArgs.versionsDeploy(target, split, message));
+      if (!succeeded(result)) throw failure("wrangler versions deploy", result);
     },
 
     async rollback(service, target, versionId, message) {
