@@ -1,4 +1,5 @@
 import { MissingBaseRefError } from "../dagger/src/core/affected.js";
+import { RolloutOptionError } from "../dagger/src/core/deploy/rollout-policy.js";
 import { InvalidSinceError } from "../dagger/src/core/dora/since.js";
 import { UnknownServiceError } from "../dagger/src/core/services/catalog.js";
 import { type CommandContext, UsageError } from "./command.js";
@@ -10,7 +11,13 @@ import {
 } from "./parse-command-line.js";
 
 /** Errors caused by what the user typed: exit code 2, like other CLIs' usage errors. */
-const BAD_INPUT = [UsageError, UnknownServiceError, MissingBaseRefError, InvalidSinceError];
+const BAD_INPUT = [
+  UsageError,
+  UnknownServiceError,
+  MissingBaseRefError,
+  InvalidSinceError,
+  RolloutOptionError,
+];
 
 /** Dispatches `pnpm run pipeline <command> ...` and turns known errors into one-line messages. */
 export async function runCli(argv: string[], context: CommandContext): Promise<number> {

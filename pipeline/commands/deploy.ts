@@ -1,6 +1,7 @@
 import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
 import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
 import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
+import { resolveRollout } from "../../dagger/src/core/deploy/rollout-policy.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { readDeployHistory } from "../../dagger/src/core/dora/read-history.js";
 import type { CommandRunner } from "../command-spec.js";
@@ -9,6 +10,7 @@ import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { withInterrupts } from "../deploy/interrupts.js";
+import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
@@ -18,6 +20,8 @@ import type { deploy as spec } from "./registry.js";
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
     const target = flags.env;
+    // Checked first: bad rollout input changes nothing and starts nothing.
+    const rollout = resolveRollout(target, rolloutOptions(flags));
     const { root, catalog } = await loadWorkspace(context.cwd);
     const chosen = await chooseServices(
       catalog,
@@ -46,7 +50,7 @@ export const command: CommandRunner<typeof spec.options> = {
       return 0;
     }
     const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await hostDeployContext(root, target, context, interrupt);
+      const deployContext = await hostDeployContext(root, target, context, interrupt, rollout);
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));
