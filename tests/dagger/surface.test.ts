@@ -81,7 +81,10 @@ describe("the surface checks catch a broken module", () => {
   });
 
   it("an enum named Env, which resolves to the core Env type", () => {
-    expect(broken.enums).toEqual({ DoraFormat: EXPECTED_SURFACE.enums.DoraFormat });
+    expect(broken.enums).toEqual({
+      DoraFormat: EXPECTED_SURFACE.enums.DoraFormat,
+      RolloutStrategy: EXPECTED_SURFACE.enums.RolloutStrategy,
+    });
     const problems = typeProblems(broken);
     expect(problems).toContain("Workers.graph --env has unexpected type Env");
     expect(
