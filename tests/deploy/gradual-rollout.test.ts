@@ -15,6 +15,8 @@ import {
 } from "../../dagger/src/core/deploy/rollout-policy.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import type { VersionMetrics } from "../../dagger/src/core/deploy/version-metrics.js";
+import { withVersionOverride } from "../../dagger/src/core/deploy/version-override.js";
+import { uploadedVersion, wranglerArgs } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { FakeCloud, fakeContext, service, virtualClock } from "./fakes.js";
 
 // The gradual strategy's policy with an in-memory Cloudflare: which steps run, how a window is
@@ -312,5 +314,75 @@ describe("rollout options", () => {
     expect(() => resolveRollout("staging", { window: "5" })).toThrow(
       "--window only applies to --strategy gradual (staging deploys immediate by default)",
     );
+  });
+});
+
+describe("the wrangler commands of a gradual rollout", () => {
+  const origin = { commit: "a".repeat(40), run: "9-1" };
+
+  it("uploads with the origin annotations and deploys a split with a message", () => {
+    expect(wranglerArgs.versionsUpload("production", undefined, origin)).toEqual([
+      "versions",
+      "upload",
+      "--message",
+      `commit ${"a".repeat(40)} run 9-1`,
+      "--tag",
+      "aaaaaaaaaaaa",
+      "--env",
+      "production",
+    ]);
+    expect(
+      wranglerArgs.versionsDeploy(
+        "local",
+        [
+          { versionId: "new", percentage: 10 },
+          { versionId: "old", percentage: 90 },
+        ],
+        "step 10%",
+      ),
+    ).toEqual(["versions", "deploy", "new@10%", "old@90%", "-y", "--message", "step 10%"]);
+  });
+
+  it("finds the Worker's workers.dev URL from the upload's preview URL", () => {
+    const run = (preview_url: string | null) => ({
+      exitCode: 0,
+      stdout: "",
+      stderr: "",
+      records: [{ type: "version-upload", version_id: "0f3a9c1e-1111", preview_url }],
+    });
+    expect(
+      uploadedVersion(run("https://0f3a9c1e-auth-production.acme.workers.dev"), "auth-production"),
+    ).toEqual({
+      versionId: "0f3a9c1e-1111",
+      urls: ["https://auth-production.acme.workers.dev"],
+    });
+    // Preview URLs off: no URL, so health says there is nothing to check rather than guess.
+    expect(uploadedVersion(run(null), "auth-production")).toEqual({
+      versionId: "0f3a9c1e-1111",
+      urls: [],
+    });
+    expect(uploadedVersion({ ...run(null), records: [] }, "auth")).toBeUndefined();
+  });
+
+  it("pins requests to a version with Cloudflare's override header", async () => {
+    const seen: Record<string, string>[] = [];
+    const pinned = withVersionOverride(
+      {
+        request: async (request) => (
+          seen.push(request.headers), { status: 200, headers: {}, body: "" }
+        ),
+      },
+      "auth-production",
+      "0f3a9c1e-1111",
+    );
+    await pinned.request({
+      method: "GET",
+      url: "https://x",
+      headers: { accept: "*/*" },
+      timeoutMs: 1,
+    });
+    expect(seen).toEqual([
+      { accept: "*/*", "Cloudflare-Workers-Version-Overrides": 'auth-production="0f3a9c1e-1111"' },
+    ]);
   });
 });
