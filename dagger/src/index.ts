@@ -175,7 +175,7 @@ export class Workers {
     maxErrorRate?: string,
     /**
      * Gradual: a step fails when the new version's p95 is above this multiple of the old
-     * version's and above 50 ms (default 2).
+     * version's and above 100 ms (default 2).
      */
     maxLatencyRatio?: string,
   ): Promise<string> {
@@ -236,7 +236,7 @@ export class Workers {
     maxErrorRate?: string,
     /**
      * Gradual: a step fails when the new version's p95 is above this multiple of the old
-     * version's and above 50 ms (default 2).
+     * version's and above 100 ms (default 2).
      */
     maxLatencyRatio?: string,
   ): Promise<string> {

@@ -69,7 +69,7 @@ const ROLLOUT = {
   "max-latency-ratio": {
     value: "<ratio>",
     description:
-      "gradual: a step fails when the new version's p95 is above this multiple of the old version's and above 50 ms (default: 2)",
+      "gradual: a step fails when the new version's p95 is above this multiple of the old version's and above 100 ms (default: 2)",
   },
 } as const;
 

@@ -261,7 +261,7 @@ describe("rollout options", () => {
         windowMs: 60_000,
         maxErrorRate: 0.05,
         maxLatencyRatio: 2,
-        latencyFloorMs: 50,
+        latencyFloorMs: 100,
       },
     });
     expect(resolveRollout("staging", {})).toEqual({ strategy: "immediate" });

@@ -45,7 +45,7 @@ function trafficRoute(delayMs: number, failEvery = 0) {
 beforeAll(async () => {
   repo = await copyRepo();
   cloud = await ensureLocalCloud(repo.root);
-  await repo.patch(DB_SOURCE, trafficRoute(20));
+  await repo.patch(DB_SOURCE, trafficRoute(30));
   const first = await repo.cli(["deploy", "--service", "db", "--env", "local"]);
   expect(first.exitCode, first.stdout + first.stderr).toBe(0);
   await repo.restore();
@@ -119,7 +119,7 @@ async function gradualDeploy(extra: string[] = []) {
 
 describe("pipeline deploy --strategy gradual with real traffic", () => {
   it("stops a version failing 20% of requests at 10%; users saw errors only from that slice", async () => {
-    await repo.patch(DB_SOURCE, trafficRoute(20, 5));
+    await repo.patch(DB_SOURCE, trafficRoute(30, 5));
     const run = await gradualDeploy();
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
     const { db, answers, report } = run;
@@ -169,7 +169,7 @@ describe("pipeline deploy --strategy gradual with real traffic", () => {
   });
 
   it("takes a healthy version to 100% through 10% and 50%", async () => {
-    await repo.patch(DB_SOURCE, trafficRoute(20));
+    await repo.patch(DB_SOURCE, trafficRoute(30));
     const run = await gradualDeploy();
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const { db, answers } = run;
@@ -191,14 +191,14 @@ describe("pipeline deploy --strategy gradual with real traffic", () => {
   });
 
   it("stops a version 5× slower than the one it replaces", async () => {
-    // The old version is whichever the other tests left (all answer /traffic after 20 ms).
-    await repo.patch(DB_SOURCE, trafficRoute(100));
+    // The old version is whichever the other tests left (all answer /traffic after 30 ms).
+    await repo.patch(DB_SOURCE, trafficRoute(150));
     const run = await gradualDeploy();
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
     const window = run.db.steps?.[1]?.analysis;
     expect(window?.verdict).toBe("fail");
     expect(window?.reason).toMatch(/^p95 \d+\.\d ms is above the \d+\.\d ms ceiling/);
-    expect(window?.new.p95Ms).toBeGreaterThanOrEqual(100);
+    expect(window?.new.p95Ms).toBeGreaterThanOrEqual(150);
     expect(run.db.rollback?.outcome).toBe("rolled-back");
     expect(run.answers.every((answer) => answer.status === 200)).toBe(true);
   });
