@@ -107,7 +107,7 @@ async function benchmarkGradual(): Promise<void> {
         "",
         `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start; the machine is shared with other engineers' builds, so absolute times are noisy, the difference less so). One service (db), redeployed 3 times at once and 3 times gradually, alternating, with 2 users sending requests throughout (${requests} in all). Medians. Script: \`scripts/benchmark-deploy.ts gradual\`.`,
         "",
-        "| db redeploy | wall time | upload + deploy | health | smoke | traffic steps |",
+        "| db redeploy | wall time | migrations + deploy (gradual: upload, 0%) | health | smoke | traffic steps |",
         "| --- | --- | --- | --- | --- | --- |",
         `| immediate (\`wrangler deploy\`) | ${formatSeconds(at)} | ${formatSeconds(median(runs.immediate, timing("deployMs")))} | ${formatSeconds(median(runs.immediate, timing("healthMs")))} | ${formatSeconds(median(runs.immediate, timing("smokeMs")))} | - |`,
         `| gradual (upload, 0%, ${windows?.steps.join("% → ")}%) | ${formatSeconds(gr)} | ${formatSeconds(median(runs.gradual, timing("deployMs")))} | ${formatSeconds(median(runs.gradual, timing("healthMs")))} | ${formatSeconds(median(runs.gradual, timing("smokeMs")))} | ${formatSeconds(median(runs.gradual, timing("rolloutMs")))} |`,

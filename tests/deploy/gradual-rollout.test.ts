@@ -123,6 +123,7 @@ describe("gradual rollout policy", () => {
     // auth's own rollback comes before db's (the run's), and auth is not rolled back twice.
     const rollbacks = cloud.events.filter((event) => event.startsWith("rollback"));
     expect(rollbacks).toEqual(["rollback auth", "rollback db"]);
+    expect(report.recoveryMs).toBeTypeOf("number");
     expect(cloud.serving("auth")).toBe("old-auth");
     expect(cloud.serving("db")).toBe("old-db");
     expect(cloud.events.some((event) => /^split auth .*@50/.test(event))).toBe(false);

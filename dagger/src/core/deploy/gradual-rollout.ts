@@ -19,6 +19,8 @@ import { withVersionOverride } from "./version-override.js";
  * run's rollback then returns the service to its old version like any other.
  *
  * True when the new version reached 100%; otherwise the service has ended through `ends`.
+ * `deployStarted` is when the service's migrations began, so `deployMs` means what it means
+ * for an immediate deploy: migrations through the new version in place (here, at 0%).
  */
 export async function rollOutGradually(
   context: DeployContext,
@@ -27,6 +29,7 @@ export async function rollOutGradually(
   report: ServiceReport,
   smokeTests: SmokeTest[],
   ends: ServiceEnds,
+  deployStarted: number,
 ): Promise<boolean> {
   const { clock, deployer, progress, target } = context;
   const { policy } = gradual;
@@ -37,12 +40,11 @@ export async function rollOutGradually(
   report.steps = steps;
 
   progress(`  → ${service.name}: uploading a new version (serving ${previous})`);
-  let stepStarted = clock.now();
   let uploaded: DeployedVersion;
   try {
     uploaded = await deployer.uploadVersion(service, target, context.interrupt);
   } catch (error) {
-    report.timings.deployMs = clock.now() - stepStarted;
+    report.timings.deployMs = clock.now() - deployStarted;
     // An uploaded version serves nothing until a deployment names it: nothing to undo.
     context.unfinished?.closed(worker);
     if (error instanceof NotStartedError) {
@@ -80,7 +82,7 @@ export async function rollOutGradually(
     return true;
   };
   const moved = await moveTo(0);
-  report.timings.deployMs = clock.now() - stepStarted;
+  report.timings.deployMs = clock.now() - deployStarted;
   if (!moved || ends.interrupted("once its version was uploaded")) return false;
 
   const pinned = withVersionOverride(context.http, worker, next);
@@ -88,7 +90,7 @@ export async function rollOutGradually(
     return false;
   }
 
-  stepStarted = clock.now();
+  const stepsStarted = clock.now();
   for (const percentage of policy.steps) {
     if (ends.interrupted(`before its ${percentage}% step`)) return false;
     if (!(await moveTo(percentage))) return false;
@@ -108,14 +110,15 @@ export async function rollOutGradually(
     step.analysis = analysis;
     progress(`    ${service.name} at ${percentage}%: ${analysis.verdict}: ${analysis.reason}`);
     if (analysis.verdict !== "pass") {
+      ends.detected();
       const reason = `${percentage}% analysis ${analysis.verdict}: ${analysis.reason}`;
       report.rollback = await rollbackService(context, service, previous, next, reason, report.url);
-      report.timings.rolloutMs = clock.now() - stepStarted;
+      report.timings.rolloutMs = clock.now() - stepsStarted;
       ends.fail(`analysis at ${percentage}%: ${analysis.verdict}: ${analysis.reason}`);
       return false;
     }
   }
-  report.timings.rolloutMs = clock.now() - stepStarted;
+  report.timings.rolloutMs = clock.now() - stepsStarted;
   return true;
 }
 

@@ -18,6 +18,8 @@ import { type ServiceEnds, verifyVersion } from "./verify-version.js";
 interface ServiceRun {
   report: ServiceReport;
   service: ServiceInfo;
+  /** When a failure was known, if before the service's own deploy ended (see ServiceEnds). */
+  detectedAt?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function runDeploy(context: DeployContext, plan: DeployPlan): Promi
     progress(`wave ${index + 1}/${runs.length}: ${names}`);
     await Promise.all(wave.map((run) => deployService(context, watch, run, plan.smokeTests)));
     if (wave.some((run) => run.report.outcome === "failed")) {
-      failedAt = clock.now();
+      failedAt = Math.min(clock.now(), ...wave.flatMap((run) => run.detectedAt ?? []));
     }
   }
   let recoveryMs: number | undefined;
@@ -165,7 +167,13 @@ async function deployService(
     if (interruption) end("interrupted", `interrupted by ${interruption.by} ${when}`);
     return interruption !== undefined;
   };
-  const ends: ServiceEnds = { fail, interrupted };
+  const ends: ServiceEnds = {
+    fail,
+    interrupted,
+    detected: () => {
+      run.detectedAt ??= clock.now();
+    },
+  };
 
   let stepStarted = clock.now();
   try {
@@ -207,7 +215,7 @@ async function deployService(
   const tests = smokeTests[service.name] ?? [];
   const gradual = context.gradual;
   if (gradual && report.previousVersion !== null) {
-    if (await rollOutGradually(context, gradual, service, report, tests, ends)) {
+    if (await rollOutGradually(context, gradual, service, report, tests, ends, stepStarted)) {
       succeeded(context, run, started);
     }
     return;

@@ -10,6 +10,11 @@ export interface ServiceEnds {
   fail(failure: string): void;
   /** True (and the service ends as interrupted, `when`) once the run has been interrupted. */
   interrupted(when: string): boolean;
+  /**
+   * The failure is known now, though the service first recovers on its own (a gradual rollout
+   * returning to its old version): the run's time to recover counts from here.
+   */
+  detected(): void;
 }
 
 /**
