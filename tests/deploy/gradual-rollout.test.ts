@@ -369,9 +369,10 @@ describe("the wrangler commands of a gradual rollout", () => {
     const seen: Record<string, string>[] = [];
     const pinned = withVersionOverride(
       {
-        request: async (request) => (
-          seen.push(request.headers), { status: 200, headers: {}, body: "" }
-        ),
+        request: async (request) => {
+          seen.push(request.headers);
+          return { status: 200, headers: {}, body: "" };
+        },
       },
       "auth-production",
       "0f3a9c1e-1111",
