@@ -288,7 +288,7 @@ export class DaggerDeployRunner {
       chosen.names,
       chosen.label,
     );
-    if (dryRun) return renderPlan(plan);
+    if (dryRun) return renderPlan(plan, rollout);
     return this.finish(await runDeploy(await this.context(target, secrets, rollout), plan));
   }
 

@@ -46,7 +46,7 @@ export const command: CommandRunner<typeof spec.options> = {
       chosen.selection,
     );
     if (flags["dry-run"]) {
-      context.stdout(renderPlan(plan));
+      context.stdout(renderPlan(plan, rollout));
       return 0;
     }
     const report = await withInterrupts(context, async (interrupt) => {

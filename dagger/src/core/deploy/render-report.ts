@@ -9,7 +9,7 @@ import {
   type RollbackReport,
   type ServiceReport,
 } from "./report.js";
-import type { GradualPolicy } from "./rollout-policy.js";
+import type { GradualPolicy, Rollout } from "./rollout-policy.js";
 import type { VersionMetrics } from "./version-metrics.js";
 
 const COLUMNS = [
@@ -82,8 +82,14 @@ function interruptionLine(report: AnyDeployReport): string | undefined {
   return `${head}: ${outcome}${stopped ? `; ${stopped} deploy(s) stopped mid-flight, see CHECK` : ""}`;
 }
 
-export function renderPlan(plan: DeployPlan): string {
+/** The waves, and how traffic would move when the rollout is given (deploy's dry run). */
+export function renderPlan(plan: DeployPlan, rollout?: Rollout): string {
   const lines = [`deploy plan for ${plan.target} (${plan.selection}), dry run: nothing changes`];
+  if (rollout) {
+    lines.push(
+      `  ${rollout.strategy === "gradual" ? policyLine(rollout.policy) : "immediate: each service's new version takes all traffic at once"}`,
+    );
+  }
   for (const [index, wave] of plan.waves.entries()) {
     const services = wave.map((service) => {
       const smoke = plan.smokeTests[service.name]?.length ?? 0;
