@@ -1,4 +1,5 @@
 import { MissingBaseRefError } from "../dagger/src/core/affected.js";
+import { RolloutOptionError } from "../dagger/src/core/deploy/rollout-policy.js";
 import { InvalidSinceError } from "../dagger/src/core/dora/since.js";
 import { UnknownServiceError } from "../dagger/src/core/services/catalog.js";
 import {
@@ -21,6 +22,7 @@ const BAD_INPUT = [
   InvalidSinceError,
   UnknownTargetError,
   UndeclaredTargetError,
+  RolloutOptionError,
 ];
 
 /** Dispatches `pnpm run pipeline <command> ...` and turns known errors into one-line messages. */

@@ -5,6 +5,9 @@
  *     a redeploy of already-running Workers;
  *   - time to recover: a deploy whose gateway fails /health, from the failure to every
  *     service verified back on its previous version.
+ *   - what a gradual rollout costs: one service (db) redeployed at once against gradually
+ *     (10% → 50% → 100%, the local 5 s windows) with users' requests flowing, in its own
+ *     section, so it can be measured alone: `pnpm exec tsx scripts/benchmark-deploy.ts gradual`.
  * Works in a temp copy of the repository with its own control plane. Run with
  * `pnpm exec tsx scripts/benchmark-deploy.ts`.
  */
@@ -16,6 +19,7 @@ import { buildDeployPlan } from "../dagger/src/core/deploy/build-plan.js";
 import type { DeployPlan } from "../dagger/src/core/deploy/deploy-plan.js";
 import { formatSeconds } from "../dagger/src/core/deploy/health.js";
 import type { DeployReport } from "../dagger/src/core/deploy/report.js";
+import { resolveRollout } from "../dagger/src/core/deploy/rollout-policy.js";
 import { runDeploy } from "../dagger/src/core/deploy/run-deploy.js";
 import { serviceNames } from "../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../dagger/src/core/services/discover.js";
@@ -32,6 +36,98 @@ const HEALTH_TIMEOUT_MS = 5_000;
 const RECOVERY_RUNS = 3;
 /** Read before anything starts: the figures are only comparable on a quiet machine. */
 const LOAD_AT_START = loadavg()[0] ?? 0;
+
+/**
+ * db redeployed at once, then gradually, three times each, alternating (the machine's noise
+ * hits both alike); users' requests to /health flow through both so the gradual windows judge
+ * real traffic, as they would in production.
+ */
+async function benchmarkGradual(): Promise<void> {
+  const repo = await copyRepo();
+  const cloud = await ensureLocalCloud(repo.root);
+  try {
+    const reader = fsRepoReader(repo.root);
+    const catalog = await discoverServices(reader);
+    const plan = await buildDeployPlan(reader, catalog, "local", ["db"], "db");
+    const command: CommandContext = {
+      cwd: repo.root,
+      env: process.env,
+      stdout: (line) => console.log(line),
+      stderr: (line) => console.log(`[deploy] ${line}`),
+    };
+    const immediate = await hostDeployContext(repo.root, "local", command);
+    const rollout = resolveRollout("local", { strategy: "gradual" });
+    const gradual = await hostDeployContext(repo.root, "local", command, undefined, rollout);
+    if (!(await runDeploy(immediate, plan)).ok) throw new Error("the first deploy of db failed");
+    const url = new URL("/health", (await cloud.workerUrl("db")) as string);
+    let requests = 0;
+    let stop = false;
+    const users = Array.from({ length: 2 }, async () => {
+      while (!stop) {
+        await (await fetch(url)).text();
+        requests += 1;
+      }
+    });
+    const runs: { immediate: DeployReport[]; gradual: DeployReport[] } = {
+      immediate: [],
+      gradual: [],
+    };
+    try {
+      for (let round = 1; round <= 3; round++) {
+        for (const [label, context] of [
+          ["immediate", immediate],
+          ["gradual", gradual],
+        ] as const) {
+          const report = await runDeploy(context, plan);
+          console.log(
+            `[benchmark] ${label} ${round}: ${report.ok ? "ok" : "FAILED"} in ${formatSeconds(report.durationMs)}`,
+          );
+          if (!report.ok) throw new Error(`a ${label} redeploy of db failed`);
+          runs[label].push(report);
+        }
+      }
+    } finally {
+      stop = true;
+      await Promise.all(users);
+    }
+    const median = (reports: DeployReport[], value: (report: DeployReport) => number) =>
+      [...reports.map(value)].sort((a, b) => a - b)[Math.floor(reports.length / 2)] as number;
+    const db = (report: DeployReport) => report.services[0];
+    const wall = (report: DeployReport) => report.durationMs;
+    const timing =
+      (key: "deployMs" | "healthMs" | "smokeMs" | "rolloutMs") => (report: DeployReport) =>
+        db(report)?.timings[key] ?? 0;
+    const windows = rollout.strategy === "gradual" ? rollout.policy : undefined;
+    const windowCount = windows?.steps.filter((step) => step < 100).length ?? 0;
+    const windowMs = windowCount * (windows?.windowMs ?? 0);
+    const [at, gr] = [median(runs.immediate, wall), median(runs.gradual, wall)];
+    const sample = runs.gradual.at(-1)?.services[0]?.steps?.[1]?.analysis;
+    await writeBenchmarkSection(
+      "gradual-benchmark",
+      [
+        "## What a gradual rollout costs (`pipeline deploy --strategy gradual --env local`)",
+        "",
+        `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start; the machine is shared with other engineers' builds, so absolute times are noisy, the difference less so). One service (db), redeployed 3 times at once and 3 times gradually, alternating, with 2 users sending requests throughout (${requests} in all). Medians. Script: \`scripts/benchmark-deploy.ts gradual\`.`,
+        "",
+        "| db redeploy | wall time | migrations + deploy (gradual: upload, 0%) | health | smoke | traffic steps |",
+        "| --- | --- | --- | --- | --- | --- |",
+        `| immediate (\`wrangler deploy\`) | ${formatSeconds(at)} | ${formatSeconds(median(runs.immediate, timing("deployMs")))} | ${formatSeconds(median(runs.immediate, timing("healthMs")))} | ${formatSeconds(median(runs.immediate, timing("smokeMs")))} | - |`,
+        `| gradual (upload, 0%, ${windows?.steps.join("% → ")}%) | ${formatSeconds(gr)} | ${formatSeconds(median(runs.gradual, timing("deployMs")))} | ${formatSeconds(median(runs.gradual, timing("healthMs")))} | ${formatSeconds(median(runs.gradual, timing("smokeMs")))} | ${formatSeconds(median(runs.gradual, timing("rolloutMs")))} |`,
+        "",
+        `A gradual rollout costs ${formatSeconds(gr - at)} more here: its ${windowCount} analysis windows (${formatSeconds(windowMs)}, the policy's waiting, which is the point) and ${windows ? windows.steps.length + 1 : 0} \`wrangler versions deploy\` calls (0% for the override-pinned health and smoke tests, then each step) where an immediate deploy makes one \`wrangler deploy\`; each call is a Node process, a few seconds on this machine. In production the windows are 60 s each, so a service takes about ${formatSeconds(windowCount * 60_000)} of windows plus the same calls; the run's services in a wave roll out side by side, so a wave costs that once, not once per service.`,
+        ...(sample
+          ? [
+              "",
+              `A 10% window of the last gradual run: old ${sample.old.requests} requests, p95 ${sample.old.p95Ms?.toFixed(1) ?? "-"} ms; new ${sample.new.requests} requests, p95 ${sample.new.p95Ms?.toFixed(1) ?? "-"} ms; ${sample.verdict}.`,
+            ]
+          : []),
+      ].join("\n"),
+    );
+  } finally {
+    await cloud.stop();
+    await repo.dispose();
+  }
+}
 
 async function main(): Promise<void> {
   const repo = await copyRepo();
@@ -136,4 +232,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[2] === "gradual") await benchmarkGradual();
+else {
+  await main();
+  await benchmarkGradual();
+}

@@ -9,9 +9,20 @@ import { DEFAULT_HEALTH_POLICY } from "./core/deploy/health.js";
 import { systemClock, type WorkerDeployer } from "./core/deploy/ports.js";
 import { renderPlan, renderTerminal } from "./core/deploy/render-report.js";
 import type { AnyDeployReport } from "./core/deploy/report.js";
+import {
+  defaultStrategy,
+  type Rollout,
+  type RolloutOptions,
+  resolveRollout,
+} from "./core/deploy/rollout-policy.js";
 import { runDeploy } from "./core/deploy/run-deploy.js";
 import { runRelease } from "./core/deploy/run-release.js";
 import { runRollback } from "./core/deploy/run-rollback.js";
+import {
+  analyticsMetricsReader,
+  CLOUDFLARE_API_BASE_URL,
+  type VersionMetricsReader,
+} from "./core/deploy/version-metrics.js";
 import {
   envArgs,
   parseWranglerOutput,
@@ -201,7 +212,11 @@ export class DaggerDeployRunner {
     return this.originPromise;
   }
 
-  async context(target: DeployTarget, secrets: CloudflareSecrets): Promise<DeployContext> {
+  async context(
+    target: DeployTarget,
+    secrets: CloudflareSecrets,
+    rollout: Rollout = { strategy: "immediate" },
+  ): Promise<DeployContext> {
     return {
       target,
       deployer: new ContainerWorkerDeployer(
@@ -216,6 +231,9 @@ export class DaggerDeployRunner {
       health: DEFAULT_HEALTH_POLICY,
       // The engine shows a function's stdout live.
       progress: (line) => console.log(line),
+      ...(rollout.strategy === "gradual"
+        ? { gradual: { policy: rollout.policy, metrics: metricsReader(secrets) } }
+        : {}),
       // No `interrupt`: the TypeScript SDK hands a function no cancellation to wire to it, so a
       // cancelled `dagger call` cannot roll back; the deploy workflow therefore never cancels a
       // deploy in progress (`cancel-in-progress: false`).
@@ -279,7 +297,14 @@ export class DaggerDeployRunner {
     target: DeployTarget,
     secrets: CloudflareSecrets,
     dryRun: boolean,
+    rolloutOptions: RolloutOptions = {},
   ): Promise<string> {
+    // Checked before anything starts: bad rollout input changes nothing.
+    const rollout = resolveRollout(
+      target,
+      rolloutOptions,
+      (await this.catalog()).settings.rolloutStrategy,
+    );
     const chosen = await this.chooseForDeploy(selection, target, secrets);
     // The engine shows a function's stdout live: why each service was chosen, before the plan.
     for (const note of chosen.notes) console.log(note);
@@ -293,8 +318,8 @@ export class DaggerDeployRunner {
       chosen.names,
       chosen.label,
     );
-    if (dryRun) return renderPlan(plan);
-    return this.finish(await runDeploy(await this.context(target, secrets), plan));
+    if (dryRun) return renderPlan(plan, rollout);
+    return this.finish(await runDeploy(await this.context(target, secrets, rollout), plan));
   }
 
   async rollback(
@@ -309,15 +334,28 @@ export class DaggerDeployRunner {
     return this.finish(await runRollback(await this.context(target, secrets), info, to));
   }
 
-  async release(service: string, secrets: CloudflareSecrets): Promise<string> {
+  async release(
+    service: string,
+    secrets: CloudflareSecrets,
+    rolloutOptions: RolloutOptions = {},
+  ): Promise<string> {
+    // Without a strategy, the gradual options tune the stages gradual by default (production).
+    const rollouts = (["staging", "production"] as const).map((target) =>
+      resolveRollout(
+        target,
+        rolloutOptions.strategy === undefined && defaultStrategy(target) === "immediate"
+          ? {}
+          : rolloutOptions,
+      ),
+    );
     const catalog = await this.catalog();
     const names = await this.chosen(service);
     const stages = [];
     // Both plans and both contexts first: bad input or missing credentials change nothing.
-    for (const target of ["staging", "production"] as const) {
+    for (const [index, target] of (["staging", "production"] as const).entries()) {
       stages.push({
         plan: await buildDeployPlan(this.reader, catalog, target, names, `--service ${service}`),
-        context: await this.context(target, secrets),
+        context: await this.context(target, secrets, rollouts[index]),
       });
     }
     return this.finish(await runRelease(stages, systemClock));
@@ -327,4 +365,24 @@ export class DaggerDeployRunner {
     if (!report.ok) throw new DeployFailedError(report);
     return renderTerminal(report);
   }
+}
+
+/**
+ * Cloudflare's analytics API read from the module's own runtime. The secrets' values are read
+ * only when a window is judged, and only into the request's headers: never into argv, a
+ * container or a log.
+ */
+function metricsReader(secrets: CloudflareSecrets): VersionMetricsReader {
+  return {
+    async read(service, target, versionIds, since, until) {
+      const { token, accountId } = secrets;
+      if (!token || !accountId) throw new Error("reading analytics needs --token and --account");
+      const reader = analyticsMetricsReader(fetchHttpClient, {
+        apiBaseUrl: CLOUDFLARE_API_BASE_URL,
+        apiToken: await token.plaintext(),
+        accountId: await accountId.plaintext(),
+      });
+      return reader.read(service, target, versionIds, since, until);
+    },
+  };
 }

@@ -16,6 +16,7 @@ import {
 import { DaggerDeployRunner } from "./dagger-deploy-runner.js";
 import { DoraFormat } from "./dora-format.js";
 import { DaggerDoraRunner } from "./dora-runner.js";
+import type { RolloutStrategy } from "./rollout-strategy.js";
 import { ModulePipeline } from "./runner/module-pipeline.js";
 
 @object()
@@ -160,12 +161,29 @@ export class Workers {
     account?: Secret,
     /** Print the plan (waves, smoke tests) and change nothing. */
     dryRun = false,
+    /**
+     * gradual: upload, then move traffic in steps, each below 100% judged on live metrics;
+     * immediate: all at once. Default: gradual for production, immediate for staging.
+     */
+    strategy?: RolloutStrategy,
+    /** Gradual: the new version's share at each step, rising, ending at 100 (default 10,50,100). */
+    steps?: string,
+    /** Gradual: seconds each step below 100% serves before it is judged (default 60). */
+    window?: string,
+    /** Gradual: a step fails above this error rate of the new version, in percent (default 5). */
+    maxErrorRate?: string,
+    /**
+     * Gradual: a step fails when the new version's p95 is above this multiple of the old
+     * version's and above 100 ms (default 2).
+     */
+    maxLatencyRatio?: string,
   ): Promise<string> {
     return new DaggerDeployRunner(this.source).deploy(
       { service, base },
       env,
       { token, accountId: account },
       dryRun,
+      { strategy, steps, window, maxErrorRate, maxLatencyRatio },
     );
   }
 
@@ -204,8 +222,28 @@ export class Workers {
      * (Dagger matches .env keys to argument names without dropping underscores).
      */
     account?: Secret,
+    /**
+     * gradual: upload, then move traffic in steps, each below 100% judged on live metrics;
+     * immediate: all at once. Default: gradual for production, immediate for staging.
+     */
+    strategy?: RolloutStrategy,
+    /** Gradual: the new version's share at each step, rising, ending at 100 (default 10,50,100). */
+    steps?: string,
+    /** Gradual: seconds each step below 100% serves before it is judged (default 60). */
+    window?: string,
+    /** Gradual: a step fails above this error rate of the new version, in percent (default 5). */
+    maxErrorRate?: string,
+    /**
+     * Gradual: a step fails when the new version's p95 is above this multiple of the old
+     * version's and above 100 ms (default 2).
+     */
+    maxLatencyRatio?: string,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).release(service, { token, accountId: account });
+    return new DaggerDeployRunner(this.source).release(
+      service,
+      { token, accountId: account },
+      { strategy, steps, window, maxErrorRate, maxLatencyRatio },
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
 import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
 import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
+import { resolveRollout } from "../../dagger/src/core/deploy/rollout-policy.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import { readDeployHistory } from "../../dagger/src/core/dora/read-history.js";
 import { servicesIn } from "../../dagger/src/core/services/deploy-targets.js";
@@ -10,6 +11,7 @@ import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { withInterrupts } from "../deploy/interrupts.js";
+import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
@@ -21,6 +23,8 @@ export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
     const { root, catalog } = await loadWorkspace(context.cwd);
     const target = requireEnvFlag(catalog, flags.env);
+    // Checked before anything starts: bad rollout input changes nothing.
+    const rollout = resolveRollout(target, rolloutOptions(flags), catalog.settings.rolloutStrategy);
     const chosen = await chooseServices(
       catalog,
       root,
@@ -44,11 +48,11 @@ export const command: CommandRunner<typeof spec.options> = {
       chosen.selection,
     );
     if (flags["dry-run"]) {
-      context.stdout(renderPlan(plan));
+      context.stdout(renderPlan(plan, rollout));
       return 0;
     }
     const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await hostDeployContext(root, target, context, interrupt);
+      const deployContext = await hostDeployContext(root, target, context, interrupt, rollout);
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));

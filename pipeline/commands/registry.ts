@@ -1,3 +1,4 @@
+import { DEPLOY_STRATEGIES } from "../../dagger/src/core/deploy/rollout-policy.js";
 import {
   type CommandEntry,
   type CommandSpec,
@@ -48,6 +49,36 @@ const REPORT_FILES = {
       "also write the report as Markdown to <file> ($GITHUB_STEP_SUMMARY gets it when set)",
   },
 } as const;
+/** How traffic moves to new versions (rollout-policy.ts has the defaults and the checks). */
+const ROLLOUT = {
+  strategy: {
+    value: "<strategy>",
+    choices: DEPLOY_STRATEGIES,
+    description:
+      "gradual: upload, then 10% → 50% → 100% with each step judged on live metrics; immediate: all at once (default: gradual for production, immediate elsewhere)",
+  },
+  steps: {
+    value: "<percentages>",
+    description:
+      "gradual: the new version's share at each step, rising, ending at 100 (default: 10,50,100)",
+  },
+  window: {
+    value: "<seconds>",
+    description:
+      "gradual: how long each step below 100% serves before it is judged (default: 60; 5 for local)",
+  },
+  "max-error-rate": {
+    value: "<percent>",
+    description:
+      "gradual: a step fails when the new version's error rate is above this (default: 5)",
+  },
+  "max-latency-ratio": {
+    value: "<ratio>",
+    description:
+      "gradual: a step fails when the new version's p95 is above this multiple of the old version's and above 100 ms (default: 2)",
+  },
+} as const;
+
 const STATE_DIR = {
   "state-dir": {
     value: "<dir>",
@@ -198,6 +229,7 @@ export const deploy = {
         "also the services affected since <ref>; deployed: each service since the commit it serves",
     },
     "dry-run": { description: "print the waves and change nothing" },
+    ...ROLLOUT,
     ...REPORT_FILES,
   },
   examples: [
@@ -233,6 +265,7 @@ export const release = {
       multiple: true,
       description: "a service, a comma-separated list or all (default: all)",
     },
+    ...ROLLOUT,
     ...REPORT_FILES,
   },
   examples: [

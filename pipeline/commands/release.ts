@@ -1,6 +1,7 @@
 import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
 import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
 import { systemClock } from "../../dagger/src/core/deploy/ports.js";
+import { defaultStrategy, resolveRollout } from "../../dagger/src/core/deploy/rollout-policy.js";
 import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
 import { serviceNames } from "../../dagger/src/core/services/catalog.js";
 import type { CommandRunner } from "../command-spec.js";
@@ -8,6 +9,7 @@ import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { withInterrupts } from "../deploy/interrupts.js";
+import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
@@ -17,6 +19,15 @@ const STAGES = ["staging", "production"] as const;
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
+    const options = rolloutOptions(flags);
+    // Without --strategy, the gradual flags tune the stages that are gradual by default
+    // (production); with it, every stage uses it.
+    const rollouts = STAGES.map((target) =>
+      resolveRollout(
+        target,
+        options.strategy === undefined && defaultStrategy(target) === "immediate" ? {} : options,
+      ),
+    );
     const { root, catalog } = await loadWorkspace(context.cwd);
     const named = (flags.service ?? []).flatMap((value) => value.split(","));
     const names = named.length === 0 || named.includes("all") ? serviceNames(catalog) : named;
@@ -31,9 +42,9 @@ export const command: CommandRunner<typeof spec.options> = {
     }
     const report = await withInterrupts(context, async (interrupt) => {
       const stages = await Promise.all(
-        plans.map(async (plan) => ({
+        plans.map(async (plan, index) => ({
           plan,
-          context: await hostDeployContext(root, plan.target, context, interrupt),
+          context: await hostDeployContext(root, plan.target, context, interrupt, rollouts[index]),
         })),
       );
       const store = fileLockStore(root);

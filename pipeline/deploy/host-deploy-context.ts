@@ -2,6 +2,7 @@ import type { DeployContext } from "../../dagger/src/core/deploy/deploy-context.
 import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import { DEFAULT_HEALTH_POLICY } from "../../dagger/src/core/deploy/health.js";
 import { systemClock } from "../../dagger/src/core/deploy/ports.js";
+import type { Rollout } from "../../dagger/src/core/deploy/rollout-policy.js";
 import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
 import type { CommandContext } from "../command.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
@@ -25,8 +26,10 @@ export async function hostDeployContext(
   command: CommandContext,
   /** From withInterrupts (the commands); without it a signal ends the process where it is. */
   interrupt?: HostInterrupt,
+  /** How traffic moves to new versions; immediate when absent (rollbacks, benchmarks). */
+  rollout: Rollout = { strategy: "immediate" },
 ): Promise<DeployContext> {
-  const { deployer, endpoints } = await openHostDeployTarget(
+  const { deployer, endpoints, metrics } = await openHostDeployTarget(
     repoRoot,
     target,
     command.env,
@@ -41,6 +44,7 @@ export async function hostDeployContext(
     clock: systemClock,
     health: healthPolicy(command.env),
     progress: command.stderr,
+    ...(rollout.strategy === "gradual" ? { gradual: { policy: rollout.policy, metrics } } : {}),
     ...(interrupt ? { interrupt: interrupt.signal, unfinished: interrupt.unfinished } : {}),
   };
 }

@@ -5,6 +5,11 @@ import {
 } from "../../dagger/src/core/deploy/api-rollback.js";
 import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
+import {
+  analyticsMetricsReader,
+  CLOUDFLARE_API_BASE_URL,
+  type VersionMetricsReader,
+} from "../../dagger/src/core/deploy/version-metrics.js";
 import { workersDevUrl } from "../../dagger/src/core/deploy/wrangler-cli.js";
 import { type DeployTarget, LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
 import { workerName } from "../../dagger/src/core/services/deploy-targets.js";
@@ -17,11 +22,16 @@ import { pipelineRunId } from "./run-id.js";
 import { type WranglerDeployerOptions, wranglerDeployer } from "./wrangler-deployer.js";
 
 /** What the deploy commands need from the local control plane (`--env local`). */
-export type LocalCloudEndpoint = Pick<LocalCloudHandle, "wranglerEnv" | "workerUrl">;
+export type LocalCloudEndpoint = Pick<
+  LocalCloudHandle,
+  "wranglerEnv" | "workerUrl" | "apiBaseUrl" | "accountId"
+>;
 
 export interface HostDeployTarget {
   deployer: WorkerDeployer;
   endpoints: EndpointResolver;
+  /** The analytics a gradual rollout is judged by: the same account and API base as wrangler's. */
+  metrics: VersionMetricsReader;
 }
 
 /**
@@ -61,6 +71,11 @@ export async function openHostDeployTarget(
           .join(" "),
       }),
       endpoints: { baseUrl: (service) => cloud.workerUrl(workerName(service, LOCAL_TARGET)) },
+      metrics: analyticsMetricsReader(fetchHttpClient, {
+        apiBaseUrl: cloud.apiBaseUrl,
+        apiToken: cloud.wranglerEnv.CLOUDFLARE_API_TOKEN ?? "local",
+        accountId: cloud.accountId,
+      }),
     };
   }
   const credentials = credentialsFromEnv(env, target);
@@ -81,6 +96,11 @@ export async function openHostDeployTarget(
     endpoints: {
       baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),
     },
+    metrics: analyticsMetricsReader(fetchHttpClient, {
+      apiBaseUrl: apiBaseUrl || CLOUDFLARE_API_BASE_URL,
+      apiToken: credentials.apiToken,
+      accountId: credentials.accountId,
+    }),
   };
 }
 

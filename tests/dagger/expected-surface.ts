@@ -5,6 +5,15 @@ import type { ArgumentSurface, FunctionSurface, ModuleSurface } from "./helpers/
  * The module's CLI surface, exactly: the product's interface. A new function (deploy, rollback,
  * release) is added here in the same change that adds it to dagger/src/index.ts.
  */
+/** deploy's and release's rollout arguments (the core's resolveRollout checks their values). */
+const rollout: Record<string, ArgumentSurface> = {
+  strategy: { type: "RolloutStrategy", optional: true },
+  steps: { type: "String", optional: true },
+  window: { type: "String", optional: true },
+  maxErrorRate: { type: "String", optional: true },
+  maxLatencyRatio: { type: "String", optional: true },
+};
+
 const container = (args: Record<string, ArgumentSurface> = {}): FunctionSurface => ({
   returns: "Container",
   check: true,
@@ -53,6 +62,7 @@ export const EXPECTED_SURFACE: ModuleSurface = {
             token: { type: "Secret", optional: true },
             account: { type: "Secret", optional: true },
             dryRun: { type: "Boolean", optional: false, default: false },
+            ...rollout,
           },
         },
         rollback: {
@@ -75,6 +85,7 @@ export const EXPECTED_SURFACE: ModuleSurface = {
             service: { type: "String", optional: false, default: "all" },
             token: { type: "Secret", optional: true },
             account: { type: "Secret", optional: true },
+            ...rollout,
           },
         },
         dora: {
@@ -94,5 +105,6 @@ export const EXPECTED_SURFACE: ModuleSurface = {
   },
   enums: {
     DoraFormat: { Text: "text", Markdown: "markdown", Json: "json" },
+    RolloutStrategy: { Gradual: "gradual", Immediate: "immediate" },
   },
 };

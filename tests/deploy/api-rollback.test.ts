@@ -53,6 +53,8 @@ function fakeWrangler(fail?: string): WorkerDeployer & { rollbacks: string[] } {
     deploymentHistory: unused,
     applyMigrations: unused,
     deploy: unused,
+    uploadVersion: unused,
+    deployVersions: unused,
     async rollback(info, target, versionId) {
       rollbacks.push(`${info.workerNames[target]} ${versionId}`);
       if (fail) throw new DeployCommandError("wrangler rollback", fail);

@@ -7,6 +7,7 @@ import { buildCiSteps } from "../../dagger/src/core/steps.js";
 import { readToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
 import {
   ContainerWorkerDeployer,
+  DaggerDeployRunner,
   wranglerContainer,
 } from "../../dagger/src/dagger-deploy-runner.js";
 import { DirectoryRepoReader } from "../../dagger/src/runner/directory-repo-reader.js";
@@ -78,5 +79,21 @@ describe("the Dagger deploy container graph", () => {
       .from("node:24.21.0-trixie-slim")
       .withEnvVariable("CLOUDFLARE_API_TOKEN", CANARY);
     expect(secretProblems(operationsOf(leaky))).not.toEqual([]);
+  });
+});
+
+describe("the Dagger deploy's rollout options", () => {
+  it("refuses bad ones in one line before anything runs (no engine is reachable here)", async () => {
+    const runner = new DaggerDeployRunner(dag.host().directory("."));
+    const deploy = (options: Record<string, string>) =>
+      runner.deploy({ service: "db", base: "" }, "production", {}, false, options);
+    await expect(deploy({ strategy: "foo" })).rejects.toThrow(
+      '--strategy: "foo" is not a strategy; valid values: gradual, immediate',
+    );
+    await expect(deploy({ steps: "0,100" })).rejects.toThrow('--steps: "0,100" is not a list');
+    await expect(deploy({ window: "-1" })).rejects.toThrow('--window: "-1" is not a number');
+    await expect(
+      runner.release("db", {}, { strategy: "immediate", steps: "10,100" }),
+    ).rejects.toThrow("--steps only applies to --strategy gradual");
   });
 });

@@ -29,6 +29,7 @@ describe("pipeline deploy --base", () => {
     expect(result.stdout.replace(/\(\d+ smoke tests?\)/g, "(n)")).toBe(
       [
         "deploy plan for local (affected since HEAD), dry run: nothing changes",
+        "  immediate: each service's new version takes all traffic at once",
         "  wave 1: auth → auth (n)",
         "  wave 2: gateway → gateway (n)",
       ].join("\n"),

@@ -7,8 +7,13 @@ import {
   type HttpClient,
   MigrationFailedError,
   NotStartedError,
+  type VersionShare,
   type WorkerDeployer,
 } from "../../dagger/src/core/deploy/ports.js";
+import type {
+  VersionMetrics,
+  VersionMetricsReader,
+} from "../../dagger/src/core/deploy/version-metrics.js";
 import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
 
 /**
@@ -28,6 +33,17 @@ export class FakeCloud {
   onPrepare: (service: string) => void = () => undefined;
   /** Called as each deploy starts (e.g. to interrupt the run right then). */
   onDeploy: (service: string) => void = () => undefined;
+  /** The current split of services deployed gradually (until a rollback ends it). */
+  readonly splits = new Map<string, VersionShare[]>();
+  /** What the analytics say about a version in a window; unknown versions served nothing. */
+  metricsOf: (versionId: string) => VersionMetrics | Promise<VersionMetrics> = (versionId) => ({
+    versionId,
+    requests: 0,
+    errors: 0,
+    p95Ms: undefined,
+  });
+  /** Every window the metrics were read for, per service. */
+  readonly windows: { service: string; since: Date; until: Date }[] = [];
   private counter = 0;
 
   seed(service: string, version: string): void {
@@ -65,23 +81,61 @@ export class FakeCloud {
         this.history.set(service.name, [...(this.history.get(service.name) ?? []), version]);
         return { versionId: version, urls: [] };
       },
+      uploadVersion: async (service, _target, interrupt) => {
+        this.onPrepare(service.name);
+        if (interrupt?.aborted) throw new NotStartedError("wrangler versions upload");
+        this.events.push(`upload ${service.name}`);
+        if (this.failDeploy.has(service.name)) {
+          throw new DeployCommandError(
+            "wrangler versions upload",
+            "Uncaught Error at worker startup",
+          );
+        }
+        return { versionId: `${service.name}-v${++this.counter}`, urls: [] };
+      },
+      deployVersions: async (service, _target, split) => {
+        this.events.push(
+          `split ${service.name} ${split.map((share) => `${share.versionId}@${share.percentage}`).join(" ")}`,
+        );
+        this.splits.set(service.name, split);
+        // The deployment's main version, as `deployments list` reports it.
+        const main = [...split].sort((a, b) => b.percentage - a.percentage)[0]?.versionId;
+        if (main !== undefined) {
+          this.history.set(service.name, [...(this.history.get(service.name) ?? []), main]);
+        }
+      },
       rollback: async (service, _target, versionId) => {
         this.events.push(`rollback ${service.name}`);
         if (this.failRollback.has(service.name)) {
           throw new DeployCommandError("wrangler rollback", "API error 10000");
         }
         this.history.get(service.name)?.push(versionId);
+        this.splits.delete(service.name);
       },
       manualRollbackCommand: (service, target, versionId) =>
         `pnpm run pipeline rollback --service ${service.name} --env ${target} --to ${versionId}`,
     };
   }
 
+  metrics(): VersionMetricsReader {
+    return {
+      read: async (service, _target, versionIds, since, until) => {
+        this.windows.push({ service: service.name, since, until });
+        return Promise.all(versionIds.map((id) => this.metricsOf(id)));
+      },
+    };
+  }
+
   http(): HttpClient {
     return {
-      request: async ({ url }) => {
+      request: async ({ url, headers }) => {
         const service = new URL(url).hostname.split(".")[0] ?? "";
-        const version = this.serving(service);
+        // A version override reaches its version while it is in the current split.
+        const override = /="([^"]+)"/.exec(
+          headers["Cloudflare-Workers-Version-Overrides"] ?? "",
+        )?.[1];
+        const inSplit = this.splits.get(service)?.some((share) => share.versionId === override);
+        const version = inSplit ? override : this.serving(service);
         const broken = this.unhealthy.has(service) && !(version ?? "").startsWith("old-");
         return {
           status: broken ? 500 : 200,

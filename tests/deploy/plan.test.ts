@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
 import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
+import { resolveRollout } from "../../dagger/src/core/deploy/rollout-policy.js";
 import { parseSmokeTests } from "../../dagger/src/core/deploy/smoke-tests.js";
 import { requireDeployTarget } from "../../dagger/src/core/services/deploy-targets.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
@@ -22,6 +23,13 @@ describe("buildDeployPlan over this repository", () => {
     expect(names(alone.waves)).toEqual([["gateway"]]);
     expect(alone.smokeTests.gateway?.length).toBeGreaterThan(0);
     expect(renderPlan(alone)).toContain("wave 1: gateway → gateway-staging");
+    // The dry run says how traffic would move: production's default is gradual.
+    expect(renderPlan(plan, resolveRollout("production", {})).split("\n")[1]).toBe(
+      "  gradual: 10% → 50% → 100%, 60.0s windows; a window passes with errors ≤ 5.0% and p95 ≤ 2× the old version's (at least 100 ms)",
+    );
+    expect(renderPlan(alone, resolveRollout("staging", {}))).toContain(
+      "immediate: each service's new version takes all traffic at once",
+    );
   });
 
   it("rejects an unknown service and an unknown environment, listing the valid ones", async () => {

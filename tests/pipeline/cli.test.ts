@@ -118,6 +118,26 @@ describe("pipeline CLI bad input", () => {
       'pipeline lint: --concurrency: "0" is not a positive integer',
     ],
     [
+      "an unknown deploy strategy",
+      ["deploy", "--service", "db", "--env", "local", "--strategy", "foo"],
+      'pipeline deploy: --strategy: unknown value "foo"; valid values: gradual, immediate',
+    ],
+    [
+      "falling rollout steps",
+      ["deploy", "--service", "db", "--env", "production", "--steps", "10,5"],
+      'pipeline deploy: --steps: "10,5" is not a list of percentages from 1 to 100, rising, ending at 100, e.g. 10,50,100',
+    ],
+    [
+      "a 0% rollout step",
+      ["release", "--steps", "0,100"],
+      'pipeline release: --steps: "0,100" is not a list of percentages from 1 to 100, rising, ending at 100, e.g. 10,50,100',
+    ],
+    [
+      "a negative analysis window",
+      ["deploy", "--service", "db", "--env", "local", "--strategy", "gradual", "--window", "-1"],
+      'pipeline deploy: --window: "-1" is not a number of seconds > 0, e.g. 60',
+    ],
+    [
       "--base with --service",
       ["ci", "--base", "main", "--service", "db"],
       "pipeline ci: use either --base or --service, not both",
@@ -138,6 +158,7 @@ describe("pipeline CLI bad input", () => {
       ["deploy", "--service", "db"],
       ["local", "start", "--port", "http"],
       ["ci", "--summary"],
+      ["deploy", "--service", "db", "--env", "local", "--strategy", "gradual", "--window", "-1"],
     ]) {
       const result = await cli(args, repo);
       expect(result.exitCode, args.join(" ")).toBe(2);

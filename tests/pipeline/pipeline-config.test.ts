@@ -34,7 +34,7 @@ describe("workers-pipeline.config.json", () => {
     expect(catalog.settings).toEqual({
       coverageThreshold: 80,
       globalFiles: [],
-      rolloutStrategy: "immediate",
+      rolloutStrategy: undefined,
     });
     expect(catalog.services.map((service) => service.healthPath)).toEqual(["/health", "/health"]);
   });
@@ -98,7 +98,7 @@ describe("workers-pipeline.config.json", () => {
     [
       "an unknown rollout strategy",
       { rollout: { strategy: "canary" } },
-      'rollout.strategy: Invalid option: expected one of "immediate"|"gradual"',
+      'rollout.strategy: Invalid option: expected one of "gradual"|"immediate"',
     ],
     ["invalid JSON", "{ workers: ", "line 1 column 3: invalid JSON (InvalidSymbol)"],
   ];

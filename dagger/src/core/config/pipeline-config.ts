@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEPLOY_STRATEGIES } from "../deploy/rollout-policy.js";
 
 /** The optional file at the repository root that adapts the pipeline to a repository. */
 export const PIPELINE_CONFIG_FILE = "workers-pipeline.config.json";
@@ -7,7 +8,6 @@ const repoGlob = z.string().min(1, "expected a non-empty glob");
 const urlPath = z.string().regex(/^\/[^\s]*$/, "expected a path starting with /, e.g. /health");
 
 /** How a deploy replaces a Worker's version: all traffic at once, or in steps. */
-export const ROLLOUT_STRATEGIES = ["immediate", "gradual"] as const;
 
 const workerSettings = z.strictObject({
   healthPath: urlPath
@@ -54,9 +54,11 @@ export const pipelineConfigSchema = z
     rollout: z
       .strictObject({
         strategy: z
-          .enum(ROLLOUT_STRATEGIES)
+          .enum(DEPLOY_STRATEGIES)
           .optional()
-          .describe("The default rollout strategy of deploys (default immediate)."),
+          .describe(
+            "The rollout strategy of deploys that do not pass --strategy (default: gradual for production, immediate elsewhere).",
+          ),
       })
       .optional(),
     services: z

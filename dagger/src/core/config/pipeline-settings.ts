@@ -1,8 +1,6 @@
 import { COVERAGE_THRESHOLD } from "../coverage.js";
+import type { DeployStrategy } from "../deploy/rollout-policy.js";
 import type { PipelineConfig } from "./pipeline-config.js";
-import { ROLLOUT_STRATEGIES } from "./pipeline-config.js";
-
-export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
 
 /** The repository-wide settings, defaults applied; per-Worker ones live on each ServiceInfo. */
 export interface PipelineSettings {
@@ -10,14 +8,17 @@ export interface PipelineSettings {
   coverageThreshold: number;
   /** Globs of files whose change affects everything, besides the built-in global files. */
   globalFiles: string[];
-  /** How deploys replace versions unless told otherwise. */
-  rolloutStrategy: RolloutStrategy;
+  /**
+   * How deploys replace versions unless told otherwise; unset, each environment's default
+   * (gradual for production, immediate elsewhere; see rollout-policy.ts).
+   */
+  rolloutStrategy: DeployStrategy | undefined;
 }
 
 export function pipelineSettings(config: PipelineConfig): PipelineSettings {
   return {
     coverageThreshold: config.thresholds?.coverage ?? COVERAGE_THRESHOLD,
     globalFiles: config.globalFiles ?? [],
-    rolloutStrategy: config.rollout?.strategy ?? ROLLOUT_STRATEGIES[0],
+    rolloutStrategy: config.rollout?.strategy,
   };
 }

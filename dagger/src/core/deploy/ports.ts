@@ -39,6 +39,27 @@ export interface WorkerDeployer {
     interrupt?: AbortSignal,
   ): Promise<DeployedVersion>;
   /**
+   * `wrangler versions upload`: the new version exists but serves nothing until
+   * `deployVersions` puts it in a deployment. Same annotations, secrets file, interrupt check
+   * and errors as `deploy`.
+   */
+  uploadVersion(
+    service: ServiceInfo,
+    target: DeployTarget,
+    interrupt?: AbortSignal,
+  ): Promise<DeployedVersion>;
+  /**
+   * `wrangler versions deploy <id>@<percent>% ... -y --message <message>`: one deployment that
+   * splits traffic between the versions given (percentages summing to 100); throws a
+   * DeployCommandError on failure.
+   */
+  deployVersions(
+    service: ServiceInfo,
+    target: DeployTarget,
+    split: VersionShare[],
+    message: string,
+  ): Promise<void>;
+  /**
    * Puts `versionId` back at 100% with `message` as the deployment's annotation, as
    * `wrangler rollback <versionId> -m <message>` does; throws a DeployCommandError on failure.
    */
@@ -50,6 +71,13 @@ export interface WorkerDeployer {
   ): Promise<void>;
   /** The exact command a human runs to roll this service back by hand (shown when we could not). */
   manualRollbackCommand(service: ServiceInfo, target: DeployTarget, versionId: string): string;
+}
+
+/** One version's share of a gradual deployment's traffic. */
+export interface VersionShare {
+  versionId: string;
+  /** 0 to 100; at 0 the version serves only requests that ask for it by override. */
+  percentage: number;
 }
 
 /** A failed wrangler (or API) call, with a message safe to print (secrets already redacted). */

@@ -1,4 +1,5 @@
 import { workerName } from "../services/deploy-targets.js";
+import { errorRate } from "./canary-analysis.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { formatSeconds } from "./health.js";
 import {
@@ -9,6 +10,8 @@ import {
   type RollbackReport,
   type ServiceReport,
 } from "./report.js";
+import type { GradualPolicy, Rollout } from "./rollout-policy.js";
+import type { VersionMetrics } from "./version-metrics.js";
 
 const COLUMNS = [
   "wave",
@@ -80,8 +83,14 @@ function interruptionLine(report: AnyDeployReport): string | undefined {
   return `${head}: ${outcome}${stopped ? `; ${stopped} deploy(s) stopped mid-flight, see CHECK` : ""}`;
 }
 
-export function renderPlan(plan: DeployPlan): string {
+/** The waves, and how traffic would move when the rollout is given (deploy's dry run). */
+export function renderPlan(plan: DeployPlan, rollout?: Rollout): string {
   const lines = [`deploy plan for ${plan.target} (${plan.selection}), dry run: nothing changes`];
+  if (rollout) {
+    lines.push(
+      `  ${rollout.strategy === "gradual" ? policyLine(rollout.policy) : "immediate: each service's new version takes all traffic at once"}`,
+    );
+  }
   for (const [index, wave] of plan.waves.entries()) {
     const services = wave.map((service) => {
       const smoke = plan.smokeTests[service.name]?.length ?? 0;
@@ -164,13 +173,17 @@ function deployLines(report: DeployReport, markdown: boolean): string[] {
   const headline = `deploy to ${report.target}: ${status} in ${formatSeconds(report.durationMs)}${recovery}`;
   const rows = report.services.map(serviceRow);
   const problems = report.services.flatMap((service) => problemLines(service, report.ok));
+  const policy = report.gradual ? [policyLine(report.gradual)] : [];
+  const rollouts = report.services.flatMap((service) => rolloutLines(service, markdown));
   if (markdown) {
     return [
       `### ${report.ok ? "✅" : "❌"} ${headline}`,
       "",
+      ...policy.flatMap((line) => [line, ""]),
       `| ${COLUMNS.join(" | ")} |`,
       `| ${COLUMNS.map(() => "---").join(" | ")} |`,
       ...rows.map((row) => `| ${row.join(" | ")} |`),
+      ...rollouts,
       ...(problems.length ? ["", ...problems.map((line) => `- ${line}`)] : []),
     ];
   }
@@ -184,9 +197,64 @@ function deployLines(report: DeployReport, markdown: boolean): string[] {
       .trimEnd();
   return [
     headline,
+    ...policy.map((line) => `  ${line}`),
     `  ${pad(COLUMNS)}`,
     ...rows.map((row) => `  ${pad(row)}`),
+    ...rollouts,
     ...problems.map((line) => `  ${line}`),
+  ];
+}
+
+function policyLine(policy: GradualPolicy): string {
+  return `gradual: ${policy.steps.map((step) => `${step}%`).join(" → ")}, ${formatSeconds(policy.windowMs)} windows; a window passes with errors ≤ ${percent(policy.maxErrorRate)} and p95 ≤ ${policy.maxLatencyRatio}× the old version's (at least ${policy.latencyFloorMs} ms)`;
+}
+
+const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+
+function windowCell(metrics: VersionMetrics): string {
+  const rate = errorRate(metrics);
+  const p95 = metrics.p95Ms === undefined ? "-" : `${metrics.p95Ms.toFixed(1)} ms`;
+  return `${metrics.requests} req, ${rate === undefined ? "-" : percent(rate)} errors, p95 ${p95}`;
+}
+
+/** Each traffic step of a gradual service: its window's numbers for both versions and verdict. */
+function rolloutLines(report: ServiceReport, markdown: boolean): string[] {
+  if (!report.steps?.length) return [];
+  const rows = report.steps.map((step) => {
+    const { analysis } = step;
+    const verdict = analysis
+      ? `${analysis.verdict.toUpperCase()}: ${analysis.reason}`
+      : step.interrupted
+        ? `INTERRUPTED ${step.interrupted}`
+        : step.percentage === 0
+          ? "health and smoke tests by version override"
+          : step.percentage === 100
+            ? "all traffic"
+            : "no window";
+    return [
+      `${step.percentage}%`,
+      analysis ? windowCell(analysis.old) : "-",
+      analysis ? windowCell(analysis.new) : "-",
+      verdict,
+    ];
+  });
+  if (markdown) {
+    return [
+      "",
+      `**${report.service}** rollout \`${report.previousVersion ?? "(none)"}\` (old) → \`${report.newVersion ?? "(none)"}\` (new):`,
+      "",
+      "| step | old | new | verdict |",
+      "| --- | --- | --- | --- |",
+      ...rows.map((row) => `| ${row.join(" | ")} |`),
+    ];
+  }
+  const widths = [0, 1, 2].map((index) => Math.max(...rows.map((row) => row[index]?.length ?? 0)));
+  return [
+    `  ${report.service} rollout (old ${report.previousVersion ?? "(none)"} → new ${report.newVersion ?? "(none)"}):`,
+    ...rows.map(
+      (row) =>
+        `    ${row.map((cell, index) => (index < 3 ? cell.padEnd(widths[index] ?? 0) : cell)).join("  ")}`,
+    ),
   ];
 }
 

@@ -1,7 +1,9 @@
 import type { DeployTarget } from "../services/catalog.js";
+import type { WindowAnalysis } from "./canary-analysis.js";
 import type { HealthResult } from "./health.js";
 import type { Interruption } from "./interruption.js";
 import type { AppliedMigrations } from "./ports.js";
+import type { DeployStrategy, GradualPolicy } from "./rollout-policy.js";
 import type { SmokeResult } from "./smoke-tests.js";
 
 export type RollbackOutcome = "rolled-back" | "failed" | "nothing-to-roll-back";
@@ -31,6 +33,20 @@ export interface ServiceTimings {
   deployMs?: number;
   healthMs?: number;
   smokeMs?: number;
+  /** Gradual: from the first traffic step to 100% (or to the failed step's rollback). */
+  rolloutMs?: number;
+}
+
+/** One traffic step of a gradual rollout. */
+export interface RolloutStepReport {
+  /** The new version's share; 0 is the step that lets health and smoke tests reach it by override. */
+  percentage: number;
+  /** When the split went live. */
+  startedAt: string;
+  /** The window's numbers and verdict (steps between 0 and 100 only, once the window ran). */
+  analysis?: WindowAnalysis;
+  /** Set when an interruption ended the step's window early. */
+  interrupted?: string;
 }
 
 export interface ServiceReport {
@@ -54,6 +70,10 @@ export interface ServiceReport {
   stoppedDeploy?: { manualCommand: string | undefined };
   health?: HealthResult;
   smoke: SmokeResult[];
+  /** How its traffic moved; a first deploy goes at once even under gradual (nothing to compare). */
+  strategy?: DeployStrategy;
+  /** Gradual only: each traffic step, in order. */
+  steps?: RolloutStepReport[];
   rollback?: RollbackReport;
   timings: ServiceTimings;
   durationMs: number;
@@ -70,6 +90,8 @@ export interface DeployReport {
   durationMs: number;
   /** Service names per wave, in deploy order. */
   waves: string[][];
+  /** The policy of a gradual run; absent when the run deployed at once. */
+  gradual?: GradualPolicy;
   services: ServiceReport[];
   /** From the moment a failure or interruption stopped the run to the last rollback verified. */
   recoveryMs?: number;

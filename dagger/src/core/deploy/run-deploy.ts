@@ -2,7 +2,8 @@ import type { ServiceInfo } from "../services/catalog.js";
 import { workerName } from "../services/deploy-targets.js";
 import type { DeployContext } from "./deploy-context.js";
 import type { DeployPlan } from "./deploy-plan.js";
-import { formatSeconds, pollHealth } from "./health.js";
+import { rollOutGradually } from "./gradual-rollout.js";
+import { formatSeconds } from "./health.js";
 import { InterruptWatch } from "./interruption.js";
 import {
   type DeployedVersion,
@@ -12,11 +13,14 @@ import {
 } from "./ports.js";
 import type { DeployReport, ServiceReport } from "./report.js";
 import { rollbackService } from "./rollback-service.js";
-import { joinUrl, runSmokeTest, type SmokeTest } from "./smoke-tests.js";
+import type { SmokeTest } from "./smoke-tests.js";
+import { type ServiceEnds, verifyVersion } from "./verify-version.js";
 
 interface ServiceRun {
   report: ServiceReport;
   service: ServiceInfo;
+  /** When a failure was known, if before the service's own deploy ended (see ServiceEnds). */
+  detectedAt?: number;
 }
 
 /**
@@ -50,7 +54,7 @@ export async function runDeploy(context: DeployContext, plan: DeployPlan): Promi
     progress(`wave ${index + 1}/${runs.length}: ${names}`);
     await Promise.all(wave.map((run) => deployService(context, watch, run, plan.smokeTests)));
     if (wave.some((run) => run.report.outcome === "failed")) {
-      failedAt = clock.now();
+      failedAt = Math.min(clock.now(), ...wave.flatMap((run) => run.detectedAt ?? []));
     }
   }
   let recoveryMs: number | undefined;
@@ -80,6 +84,7 @@ export async function runDeploy(context: DeployContext, plan: DeployPlan): Promi
     startedAt,
     durationMs: clock.now() - started,
     waves: plan.waves.map((wave) => wave.map((service) => service.name)),
+    ...(context.gradual ? { gradual: context.gradual.policy } : {}),
     services: runs.flat().map((run) => run.report),
     ...(recoveryMs === undefined ? {} : { recoveryMs }),
   };
@@ -101,7 +106,13 @@ export async function rollBackRun(
   for (const wave of waves) {
     await Promise.all(
       reports
-        .filter((report) => report.wave === wave && report.newVersion !== undefined)
+        // A gradual rollout whose analysis failed already took its own service back.
+        .filter(
+          (report) =>
+            report.wave === wave &&
+            report.newVersion !== undefined &&
+            report.rollback === undefined,
+        )
         .map(async (report) => {
           const service = services.get(report.service);
           if (service === undefined) return;
@@ -157,6 +168,13 @@ async function deployService(
     if (interruption) end("interrupted", `interrupted by ${interruption.by} ${when}`);
     return interruption !== undefined;
   };
+  const ends: ServiceEnds = {
+    fail,
+    interrupted,
+    detected: () => {
+      run.detectedAt ??= clock.now();
+    },
+  };
 
   let stepStarted = clock.now();
   try {
@@ -195,6 +213,18 @@ async function deployService(
       ? `${worker}: first deploy, there is no earlier version to return to`
       : deployer.manualRollbackCommand(service, target, report.previousVersion),
   );
+  const tests = smokeTests[service.name] ?? [];
+  const gradual = context.gradual;
+  if (gradual && report.previousVersion !== null) {
+    if (await rollOutGradually(context, gradual, service, report, tests, ends, stepStarted)) {
+      succeeded(context, run, started);
+    }
+    return;
+  }
+  if (gradual) {
+    progress(`  → ${service.name}: first deploy, no version to compare with: deploying at once`);
+  }
+  report.strategy = "immediate";
   progress(`  → ${service.name}: deploying (serving ${report.previousVersion ?? "nothing yet"})`);
   let deployed: DeployedVersion;
   try {
@@ -225,43 +255,15 @@ async function deployService(
   report.newVersion = deployed.versionId;
   if (interrupted("once its deploy had finished")) return;
 
-  const baseUrl = await context.endpoints.baseUrl(service, target, deployed);
-  if (baseUrl === undefined) {
-    return fail(
-      "health: no URL to check (enable workers_dev or give the Worker a route wrangler reports)",
-    );
+  if (await verifyVersion(context, context.http, service, report, deployed, tests, ends)) {
+    succeeded(context, run, started);
   }
-  report.url = baseUrl;
+}
 
-  stepStarted = clock.now();
-  report.health = await pollHealth(
-    context.http,
-    clock,
-    joinUrl(baseUrl, service.healthPath),
-    deployed.versionId,
-    context.health,
-    context.interrupt,
-  );
-  report.timings.healthMs = clock.now() - stepStarted;
-  if (interrupted("during its health check")) return;
-  if (!report.health.ok) {
-    return fail(`health: ${report.health.failure ?? "unhealthy"}`);
-  }
-
-  stepStarted = clock.now();
-  for (const test of smokeTests[service.name] ?? []) {
-    if (interrupted("during its smoke tests")) return;
-    const result = await runSmokeTest(context.http, baseUrl, test, clock.now);
-    report.smoke.push(result);
-    if (!result.ok) {
-      report.timings.smokeMs = clock.now() - stepStarted;
-      return fail(`smoke "${result.name}": ${result.failure ?? "failed"}`);
-    }
-  }
-  report.timings.smokeMs = clock.now() - stepStarted;
+function succeeded(context: DeployContext, { service, report }: ServiceRun, started: number): void {
   report.outcome = "deployed";
-  report.durationMs = clock.now() - started;
-  progress(
+  report.durationMs = context.clock.now() - started;
+  context.progress(
     `  ✓ ${service.name}: ${report.previousVersion ?? "(first deploy)"} → ${report.newVersion} in ${formatSeconds(report.durationMs)}`,
   );
 }

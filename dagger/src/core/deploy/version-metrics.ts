@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { DeployTarget, ServiceInfo } from "../services/catalog.js";
+import { workerName } from "../services/deploy-targets.js";
 import type { HttpClient } from "./ports.js";
 
 /**
@@ -139,4 +141,32 @@ export async function fetchVersionMetrics(
     );
   }
   return parseVersionMetrics(response.body, request.versionIds);
+}
+
+/** Reads the versions of one service's Worker in `target` over a window (the rollout's port). */
+export interface VersionMetricsReader {
+  read(
+    service: ServiceInfo,
+    target: DeployTarget,
+    versionIds: string[],
+    since: Date,
+    until: Date,
+  ): Promise<VersionMetrics[]>;
+}
+
+/** The analytics API of one account (Cloudflare's or the local control plane's) as a reader. */
+export function analyticsMetricsReader(
+  http: HttpClient,
+  account: Pick<VersionMetricsRequest, "apiBaseUrl" | "apiToken" | "accountId">,
+): VersionMetricsReader {
+  return {
+    read: (service, target, versionIds, since, until) =>
+      fetchVersionMetrics(http, {
+        ...account,
+        scriptName: workerName(service, target),
+        versionIds,
+        since,
+        until,
+      }),
+  };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { DeployTarget } from "../services/catalog.js";
 import { originArgs, type VersionOrigin } from "./annotations.js";
+import type { VersionShare } from "./ports.js";
 
 /**
  * The wrangler command lines and output parsing shared by the host (execa) and the Dagger
@@ -35,6 +36,22 @@ export const wranglerArgs = {
     ...(origin ? originArgs(origin) : []),
     ...envArgs(target),
   ],
+  versionsUpload: (target: DeployTarget, secretsFile?: string, origin?: VersionOrigin) => [
+    "versions",
+    "upload",
+    ...(secretsFile ? ["--secrets-file", secretsFile] : []),
+    ...(origin ? originArgs(origin) : []),
+    ...envArgs(target),
+  ],
+  versionsDeploy: (target: DeployTarget, split: VersionShare[], message: string) => [
+    "versions",
+    "deploy",
+    ...split.map(({ versionId, percentage }) => `${versionId}@${percentage}%`),
+    "-y",
+    "--message",
+    message,
+    ...envArgs(target),
+  ],
   rollback: (target: DeployTarget, versionId: string, message: string) => [
     "rollback",
     versionId,
@@ -50,6 +67,7 @@ const outputRecordSchema = z.object({
   type: z.string(),
   version_id: z.string().nullish(),
   targets: z.array(z.string()).nullish(),
+  preview_url: z.string().nullish(),
   code: z.union([z.number(), z.string()]).nullish(),
   message: z.string().nullish(),
 });
@@ -146,6 +164,27 @@ export function deployedVersion(
   return record?.version_id
     ? { versionId: record.version_id, urls: record.targets ?? [] }
     : undefined;
+}
+
+/**
+ * The new version from a successful `wrangler versions upload`. An upload reports no targets,
+ * only the version's preview URL (`https://<id prefix>-<worker>.<subdomain>.workers.dev`, when
+ * preview URLs are on); the Worker's own workers.dev URL is that host without the prefix, and
+ * is where its health and smoke tests go with a version override.
+ */
+export function uploadedVersion(
+  run: WranglerRun,
+  workerName: string,
+): { versionId: string; urls: string[] } | undefined {
+  const record = run.records.find((item) => item.type === "version-upload");
+  if (!record?.version_id) return undefined;
+  const preview = record.preview_url ? new URL(record.preview_url) : undefined;
+  const [label, ...rest] = preview?.hostname.split(".") ?? [];
+  const worker =
+    label?.endsWith(`-${workerName}`) && rest.at(-1) === "dev"
+      ? `https://${[workerName, ...rest].join(".")}`
+      : undefined;
+  return { versionId: record.version_id, urls: worker === undefined ? [] : [worker] };
 }
 
 /** The workers.dev URL among a deploy's targets: where staging and production are health-checked. */

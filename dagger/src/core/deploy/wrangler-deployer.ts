@@ -1,5 +1,6 @@
 import type { RepoReader } from "../repo-reader.js";
 import type { ServiceInfo } from "../services/catalog.js";
+import { workerName } from "../services/deploy-targets.js";
 import type { VersionOrigin } from "./annotations.js";
 import { d1MigrationDatabases } from "./d1-migrations.js";
 import {
@@ -16,6 +17,7 @@ import {
   isWorkerNotFound,
   parseDeploymentHistory,
   parseMigrationsApply,
+  uploadedVersion,
   type WranglerRun,
   wranglerArgs,
   wranglerFailure,
@@ -96,6 +98,29 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
         );
       }
       return deployed;
+    },
+
+    async uploadVersion(service, target, interrupt): Promise<DeployedVersion> {
+      const secretsFile = await ports.secretsFile?.(service);
+      if (interrupt?.aborted) throw new NotStartedError("wrangler versions upload");
+      const result = await ports.run(
+        service,
+        wranglerArgs.versionsUpload(target, secretsFile, ports.origin),
+      );
+      if (!succeeded(result)) throw failure("wrangler versions upload", result);
+      const uploaded = uploadedVersion(result, workerName(service, target));
+      if (!uploaded) {
+        throw new DeployCommandError(
+          "wrangler versions upload",
+          "succeeded but wrote no version_id to WRANGLER_OUTPUT_FILE_PATH",
+        );
+      }
+      return uploaded;
+    },
+
+    async deployVersions(service, target, split, message) {
+      const result = await ports.run(service, wranglerArgs.versionsDeploy(target, split, message));
+      if (!succeeded(result)) throw failure("wrangler versions deploy", result);
     },
 
     async rollback(service, target, versionId, message) {
