@@ -65,6 +65,13 @@ describe("the Node and pnpm the containers are built with", () => {
     expect(nvmrc.node.image).toBe("node:22-trixie-slim");
   });
 
+  it("nvm's aliases: the newest LTS is our default, a named LTS line its major", async () => {
+    const newest = await repoWith({ ".nvmrc": "lts/*\n" });
+    expect(newest.node.version).toBe(DEFAULT_NODE_VERSION);
+    const named = await repoWith({ ".nvmrc": "lts/iron" });
+    expect(named.node).toEqual({ version: "20", image: "node:20-trixie-slim", source: ".nvmrc" });
+  });
+
   it("an engines range: our default when it allows it, else the lowest release line it allows", async () => {
     const allows = await repoWith({ "package.json": manifest({ engines: { node: ">=22.12.0" } }) });
     expect(allows.node.version).toBe(DEFAULT_NODE_VERSION);
@@ -105,8 +112,8 @@ describe("the Node and pnpm the containers are built with", () => {
 describe("a version the pipeline cannot build with is refused in one line naming the file", () => {
   it.each([
     [
-      { ".nvmrc": "lts/iron" },
-      /^\.nvmrc: "lts\/iron" is not a Node version the node image has a tag for/,
+      { ".nvmrc": "lts/argon" },
+      /^\.nvmrc: "lts\/argon" is not a Node version the node image has a tag for/,
     ],
     [
       { "package.json": manifest({ engines: { node: "banana" } }) },

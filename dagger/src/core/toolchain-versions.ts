@@ -69,11 +69,13 @@ async function nodeVersion(
   for (const file of [".node-version", ".nvmrc"]) {
     const text = (await reader.readText(file))?.trim();
     if (text === undefined || text === "") continue;
+    const alias = nvmAlias(text);
+    if (alias !== undefined) return pinnedNode(alias, file);
     if (!EXACT_OR_LINE.test(text)) {
       throw new ToolchainVersionError(
         file,
         text,
-        'a Node version the node image has a tag for (e.g. "22", "22.12" or "22.12.0")',
+        'a Node version the node image has a tag for (e.g. "22", "22.12", "22.12.0" or "lts/jod")',
       );
     }
     return pinnedNode(text.replace(/^v/, ""), file);
@@ -99,6 +101,25 @@ async function nodeVersion(
   }
   return pinnedNode(DEFAULT_NODE_VERSION, "default");
 }
+
+/**
+ * nvm's aliases, which many `.nvmrc` files hold: the newest LTS (or release) is our default, a
+ * named LTS line is its major. Node names its LTS lines alphabetically, so the table only grows.
+ */
+function nvmAlias(text: string): string | undefined {
+  const alias = text.toLowerCase();
+  if (["lts/*", "lts", "node", "stable", "latest"].includes(alias)) return DEFAULT_NODE_VERSION;
+  return LTS_LINES[alias.replace(/^lts\//, "")];
+}
+
+const LTS_LINES: Record<string, string> = {
+  fermium: "14",
+  gallium: "16",
+  hydrogen: "18",
+  iron: "20",
+  jod: "22",
+  krypton: "24",
+};
 
 function pinnedNode(version: string, source: string): ToolchainVersions["node"] {
   return { version, image: nodeImage(version), source };
