@@ -299,7 +299,9 @@ export class DaggerDeployRunner {
     dryRun: boolean,
     rolloutOptions: RolloutOptions = {},
   ): Promise<string> {
-    // Checked before anything starts: bad rollout input changes nothing.
+    // Bad rollout input fails before anything starts, discovery included (it reads the source
+    // through the engine); then again with the repository's configured strategy.
+    resolveRollout(target, rolloutOptions);
     const rollout = resolveRollout(
       target,
       rolloutOptions,

@@ -62,13 +62,12 @@ describe("writeJsonFile", () => {
       const child = spawn(
         process.execPath,
         ["--import", import.meta.resolve("tsx"), script, file],
-        {
-          stdio: "ignore",
-        },
+        { stdio: ["ignore", "pipe", "ignore"] },
       );
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      // Let it get going (start-up, then some writes), then kill it without warning.
-      await sleep(700 + round * 90);
+      // Once its first write is done, let it write on a little, then kill it without warning.
+      await new Promise((resolve) => child.stdout?.once("data", resolve));
+      await sleep(20 + round * 37);
       child.kill("SIGKILL");
       await exited;
       const state = await readJsonFile(file, rewritten, REMEDY);

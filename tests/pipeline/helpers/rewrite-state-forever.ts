@@ -12,4 +12,6 @@ if (file === undefined) throw new Error("usage: rewrite-state-forever.ts <file>"
 const padding = "x".repeat(512 * 1024);
 for (let generation = 0; ; generation++) {
   await writeJsonFile(file, { generation, padding }, rewrittenSchema);
+  // The parent times its kill from here: start-up time varies with the machine's load.
+  if (generation === 0) process.stdout.write("written\n");
 }
