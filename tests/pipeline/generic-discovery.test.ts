@@ -58,18 +58,24 @@ describe("discovery on apps/* + packages/* with wrangler.toml and turbo.json", (
         dir: "packages/db-client",
         packageName: "@acme/db-client",
         workspaceDependencies: ["@acme/shared"],
+        scripts: {},
+        hasTsconfig: false,
       },
       {
         name: "@acme/shared",
         dir: "packages/shared",
         packageName: "@acme/shared",
         workspaceDependencies: [],
+        scripts: { test: "vitest run --coverage" },
+        hasTsconfig: false,
       },
       {
         name: "@acme/web",
         dir: "apps/web",
         packageName: "@acme/web",
         workspaceDependencies: ["@acme/shared"],
+        scripts: {},
+        hasTsconfig: false,
       },
     ]);
     expect(service(catalog, "api").workspaceDependencies).toEqual(["@acme/db-client"]);

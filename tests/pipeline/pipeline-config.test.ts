@@ -35,6 +35,7 @@ describe("workers-pipeline.config.json", () => {
       coverageThreshold: 80,
       globalFiles: [],
       rolloutStrategy: "immediate",
+      rootTests: [],
     });
     expect(catalog.services.map((service) => service.healthPath)).toEqual(["/health", "/health"]);
   });
@@ -60,6 +61,7 @@ describe("workers-pipeline.config.json", () => {
       coverageThreshold: 90,
       globalFiles: ["infra/**"],
       rolloutStrategy: "gradual",
+      rootTests: [],
     });
     const gate = buildCiSteps(catalog).find((step) => step.id === "coverage");
     expect(gate?.coverageThreshold).toBe(90);
@@ -101,6 +103,16 @@ describe("workers-pipeline.config.json", () => {
       'rollout.strategy: Invalid option: expected one of "immediate"|"gradual"',
     ],
     ["invalid JSON", "{ workers: ", "line 1 column 3: invalid JSON (InvalidSymbol)"],
+    [
+      "an integration package that is not in the workspace",
+      { integrationTests: { package: "@acme/e2e" } },
+      'integrationTests.package: expected the package.json name of a workspace package (@acme/api, @acme/auth, @acme/db-client, @acme/shared, @acme/web), got "@acme/e2e"',
+    ],
+    [
+      "a root test without a script",
+      { rootTests: [{ name: "tools" }] },
+      "rootTests[0].script: Invalid input: expected string, received undefined",
+    ],
   ];
 
   it.each(broken)(

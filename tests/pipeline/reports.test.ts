@@ -207,11 +207,14 @@ describe("affected rules and report", () => {
     externalBindings: { local: [], staging: [], production: [] },
     resources: { local: [], staging: [], production: [] },
     healthPath: "/health",
+    scripts: { test: "vitest run --coverage" },
+    hasTsconfig: true,
   });
   const catalog: ServiceCatalog = {
     services: [service("db"), service("queue", ["db"]), service("schedule", [], ["queue"])],
     libraries: [],
     settings: pipelineSettings({}),
+    root: { scripts: {} },
   };
 
   it("explains each selected service in one line", () => {

@@ -1,6 +1,6 @@
 import type { AffectedResult } from "./affected.js";
 import type { ServiceCatalog } from "./services/catalog.js";
-import { buildCiSteps, type CiPart, INTEGRATION_DIR, type Step } from "./steps.js";
+import { buildCiSteps, type CiPart, integrationPackage, type Step } from "./steps.js";
 
 /**
  * The steps `ci --base` runs, on the host and in Dagger alike: install, typecheck and lint (of the
@@ -28,9 +28,10 @@ export function affectedCiSteps(catalog: ServiceCatalog, affected: AffectedResul
   // outside the affected services and the integration tests changed: checks can stay scoped.
   const scoped = affected.scope === "some" && affected.tooling === undefined;
   // With no service affected, integration runs only because its own package changed.
+  const integrationDir = integrationPackage(catalog)?.dir;
   const integrationChanged =
     services.length === 0 ||
-    affected.changedFiles.some((file) => file.startsWith(`${INTEGRATION_DIR}/`));
+    affected.changedFiles.some((file) => file.startsWith(`${integrationDir}/`));
   return buildCiSteps(catalog, {
     parts,
     services,

@@ -1,7 +1,7 @@
 import picomatch from "picomatch";
 import { dependentsClosure } from "./graph.js";
 import type { ServiceCatalog } from "./services/catalog.js";
-import { INTEGRATION_DIR, INTEGRATION_PACKAGE } from "./steps.js";
+import { integrationPackage } from "./steps.js";
 
 /**
  * Facts about the repository's history, gathered by the host with git and pnpm (or by the Dagger
@@ -128,13 +128,14 @@ export function affectedFromChanges(
   const reasons = new Map<string, string>();
   let tooling: string | undefined;
   let integration: string | undefined;
+  const integrationTests = integrationPackage(catalog);
   for (const file of relevant) {
     const owner = owningPackage(catalog, file);
-    if (owner && owner.dir !== INTEGRATION_DIR) {
+    if (owner && owner.dir !== integrationTests?.dir) {
       if (!reasons.has(owner.name)) {
         reasons.set(owner.name, `changed: ${file}`);
       }
-    } else if (file.startsWith(`${INTEGRATION_DIR}/`)) {
+    } else if (owner) {
       integration ??= `changed: ${file}`;
     } else if (TOOLING_DIRS.some((dir) => file.startsWith(dir))) {
       tooling ??= `changed: ${file}`;
@@ -150,7 +151,7 @@ export function affectedFromChanges(
     const service = catalog.services.find((candidate) => candidate.packageName === packageName);
     if (service && !reasons.has(service.name)) {
       reasons.set(service.name, `selected by pnpm --filter "...[${base}]"`);
-    } else if (packageName === INTEGRATION_PACKAGE) {
+    } else if (packageName === integrationTests?.packageName) {
       integration ??= `selected by pnpm --filter "...[${base}]"`;
     }
   }

@@ -12,12 +12,21 @@ export interface PipelineSettings {
   globalFiles: string[];
   /** How deploys replace versions unless told otherwise. */
   rolloutStrategy: RolloutStrategy;
+  /** The package whose tests run the Workers together, after the unit tests. */
+  integrationTests?: IntegrationTests;
+  /** Test steps run from the root besides the packages' own. */
+  rootTests: RootTest[];
 }
+
+export type IntegrationTests = NonNullable<PipelineConfig["integrationTests"]>;
+export type RootTest = NonNullable<PipelineConfig["rootTests"]>[number];
 
 export function pipelineSettings(config: PipelineConfig): PipelineSettings {
   return {
     coverageThreshold: config.thresholds?.coverage ?? COVERAGE_THRESHOLD,
     globalFiles: config.globalFiles ?? [],
     rolloutStrategy: config.rollout?.strategy ?? ROLLOUT_STRATEGIES[0],
+    ...(config.integrationTests ? { integrationTests: config.integrationTests } : {}),
+    rootTests: config.rootTests ?? [],
   };
 }
