@@ -154,6 +154,13 @@ describe("discovery on many *-template Workers with mixed config formats", () =>
     );
   });
 
+  it("ignores a binding to the Worker's own entrypoint: it orders nothing and is no cycle", async () => {
+    const catalog = await discover("templates");
+    const durable = service(catalog, "durable-template");
+    expect([durable.bindings.local, durable.externalBindings.local]).toEqual([[], []]);
+    expect(deployWaves(catalog, "local")[0]).toContain("durable-template");
+  });
+
   it("reads queues, Durable Objects, AI, Vectorize and Analytics Engine bindings", async () => {
     const catalog = await discover("templates");
     expect(service(catalog, "queues-template").resources.production).toEqual([

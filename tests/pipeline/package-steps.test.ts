@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { affectedFromChanges } from "../../dagger/src/core/affected.js";
+import { affectedCiSteps } from "../../dagger/src/core/affected-ci.js";
 import { renderSummaryTable, toJsonReport } from "../../dagger/src/core/reports/run-report.js";
 import { runSteps } from "../../dagger/src/core/scheduler.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
@@ -42,6 +44,19 @@ describe("steps from the packages' own scripts", () => {
       "test:api",
       "test:@acme/db-client",
       "test:@acme/shared",
+    ]);
+  });
+
+  it("plans a changed library's dependents with it, and no integration or root tests the repository lacks", async () => {
+    const catalog = await discover("apps-packages");
+    const affected = affectedFromChanges(catalog, "main", ["packages/db-client/src/index.ts"], []);
+    expect([affected.integration, affected.tooling]).toEqual([undefined, undefined]);
+    expect(affectedCiSteps(catalog, affected).map((step) => step.id)).toEqual([
+      "install",
+      "test:api",
+      "test:@acme/db-client",
+      "test:@acme/shared",
+      "coverage",
     ]);
   });
 

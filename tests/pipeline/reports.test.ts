@@ -212,8 +212,21 @@ describe("affected rules and report", () => {
   });
   const catalog: ServiceCatalog = {
     services: [service("db"), service("queue", ["db"]), service("schedule", [], ["queue"])],
-    libraries: [],
-    settings: pipelineSettings({}),
+    libraries: [
+      {
+        name: "@workers/integration-tests",
+        dir: "tests/integration",
+        packageName: "@workers/integration-tests",
+        workspaceDependencies: [],
+        scripts: { test: "vitest run" },
+        hasTsconfig: true,
+      },
+    ],
+    // The report mentions integration and root tests only where the repository declares them.
+    settings: pipelineSettings({
+      integrationTests: { package: "@workers/integration-tests" },
+      rootTests: [{ name: "pipeline", script: "test:tooling" }],
+    }),
     root: { scripts: {} },
   };
 

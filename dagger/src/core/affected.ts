@@ -159,7 +159,7 @@ export function affectedFromChanges(
   const services = catalog.services
     .filter((service) => reasons.has(service.name))
     .map((service) => ({ name: service.name, reason: reasons.get(service.name) as string }));
-  if (services.length > 0) {
+  if (services.length > 0 && integrationTests) {
     integration ??= `services changed: ${services.map((service) => service.name).join(", ")}`;
   }
   const nothing = services.length === 0 && !tooling && !integration;
@@ -204,8 +204,9 @@ function everything(
     base,
     scope: "all",
     services: catalog.services.map((service) => ({ name: service.name, reason })),
-    tooling: reason,
-    integration: reason,
+    // Only what the repository has: root tests and integration tests are declared in its config.
+    ...(catalog.settings.rootTests.length > 0 ? { tooling: reason } : {}),
+    ...(integrationPackage(catalog) ? { integration: reason } : {}),
     warnings,
     changedFiles: files,
   };

@@ -336,6 +336,10 @@ function resolveBindings(
   const external = new Set<string>();
   env.services.forEach((binding, index) => {
     const owner = all.find((other) => other.environments[target]?.workerName === binding.service);
+    if (owner === worker) {
+      // A binding to its own named entrypoint (RPC within one Worker) orders no deploy.
+      return;
+    }
     if (owner) {
       services.add(owner.name);
       return;
