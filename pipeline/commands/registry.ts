@@ -198,11 +198,12 @@ export const deploy = {
         "also the services affected since <ref>; deployed: each service since the commit it serves",
     },
     "dry-run": { description: "print the waves and change nothing" },
+    ...REPO,
     ...REPORT_FILES,
   },
   examples: [
     "pnpm run pipeline deploy --service all --env local",
-    "pnpm run pipeline deploy --base deployed --env production --dry-run",
+    "pnpm run pipeline deploy --base deployed --env production --dry-run --repo ../other-repo",
   ],
 } as const satisfies CommandSpec;
 
