@@ -225,7 +225,10 @@ describe("affected rules and report", () => {
     // The report mentions integration and root tests only where the repository declares them.
     settings: pipelineSettings({
       integrationTests: { package: "@workers/integration-tests" },
-      rootTests: [{ name: "pipeline", script: "test:tooling" }],
+      rootTests: {
+        inputs: ["tests/pipeline/**"],
+        steps: [{ name: "pipeline", script: "test:tooling" }],
+      },
     }),
     root: { scripts: {} },
   };

@@ -90,6 +90,7 @@ describe("the tooling suites", () => {
 
   it("are this repository's root tests: its pipeline config declares one step per suite", async () => {
     const catalog = await discoverServices(fsRepoReader(repoRoot));
+    expect(catalog.settings.rootTestInputs).toContain("tests/pipeline/**");
     expect(catalog.settings.rootTests).toEqual(
       TOOLING_SUITES.map((suite) => ({
         name: suite.name,

@@ -62,14 +62,6 @@ const GLOBAL_FILES = [
 ];
 const GLOBAL_PATTERNS = [/^tsconfig[^/]*\.json$/, /^vitest[^/]*\.config\.[cm]?[jt]s$/];
 const GLOBAL_DIRS = ["dagger/", ".github/", "pipeline/"];
-/** Tests and scripts of the tooling itself: they need the tooling tests, not the services'. */
-const TOOLING_DIRS = [
-  "tests/pipeline/",
-  "tests/dagger/",
-  "tests/workflows/",
-  "tests/deploy/",
-  "scripts/",
-];
 
 /** Docs affect nothing; as globs for the engine's directory filters (see isDocsFile). */
 export const DOCS_GLOBS = ["**/*.md", "docs"];
@@ -121,6 +113,8 @@ export function affectedFromChanges(
   const files = [...changedFiles].sort();
   const relevant = files.filter((file) => !isDocsFile(file));
   const configured = picomatch(catalog.settings.globalFiles, { dot: true });
+  // What the root tests cover (the config says): they need those tests, not the packages'.
+  const rootTestInput = picomatch(catalog.settings.rootTestInputs, { dot: true });
   const globalFile = relevant.find((file) => isGlobalFile(file) || configured(file));
   if (globalFile !== undefined) {
     return everything(catalog, base, files, `global file ${globalFile} changed`);
@@ -137,7 +131,7 @@ export function affectedFromChanges(
       }
     } else if (owner) {
       integration ??= `changed: ${file}`;
-    } else if (TOOLING_DIRS.some((dir) => file.startsWith(dir))) {
+    } else if (rootTestInput(file)) {
       tooling ??= `changed: ${file}`;
     } else {
       // A file no rule knows (a new root config, a deleted service): safer to run everything.

@@ -86,10 +86,18 @@ export const pipelineConfigSchema = z
         "A workspace package whose test script runs the Workers together: its step (integration) runs after every unit test step.",
       ),
     rootTests: z
-      .array(rootTest)
+      .strictObject({
+        inputs: z
+          .array(repoGlob)
+          .optional()
+          .describe(
+            "Globs of the files outside the packages that these tests cover: a change to one runs them (and no package's tests); any other file outside the packages selects everything.",
+          ),
+        steps: z.array(rootTest).describe("The steps, run side by side after install."),
+      })
       .optional()
       .describe(
-        "Test steps run from the repository root besides the packages' own (e.g. tests of repository tooling); they run when the root or a file outside the packages changed.",
+        "Test steps run from the repository root besides the packages' own (e.g. tests of repository tooling).",
       ),
     rollout: z
       .strictObject({

@@ -16,10 +16,12 @@ export interface PipelineSettings {
   integrationTests?: IntegrationTests;
   /** Test steps run from the root besides the packages' own. */
   rootTests: RootTest[];
+  /** Globs of the files outside the packages whose change runs the root tests. */
+  rootTestInputs: string[];
 }
 
 export type IntegrationTests = NonNullable<PipelineConfig["integrationTests"]>;
-export type RootTest = NonNullable<PipelineConfig["rootTests"]>[number];
+export type RootTest = NonNullable<PipelineConfig["rootTests"]>["steps"][number];
 
 export function pipelineSettings(config: PipelineConfig): PipelineSettings {
   return {
@@ -27,6 +29,7 @@ export function pipelineSettings(config: PipelineConfig): PipelineSettings {
     globalFiles: config.globalFiles ?? [],
     rolloutStrategy: config.rollout?.strategy ?? ROLLOUT_STRATEGIES[0],
     ...(config.integrationTests ? { integrationTests: config.integrationTests } : {}),
-    rootTests: config.rootTests ?? [],
+    rootTests: config.rootTests?.steps ?? [],
+    rootTestInputs: config.rootTests?.inputs ?? [],
   };
 }
