@@ -51,6 +51,14 @@ describe("steps from the packages' own scripts", () => {
     const catalog = await discover("apps-packages");
     const affected = affectedFromChanges(catalog, "main", ["packages/db-client/src/index.ts"], []);
     expect([affected.integration, affected.tooling]).toEqual([undefined, undefined]);
+    // The pipeline's own state, untracked in a repository whose .gitignore does not know it.
+    const withState = affectedFromChanges(
+      catalog,
+      "main",
+      [".pipeline/step-durations.json", ".local-cloud/data/cloud.json"],
+      [],
+    );
+    expect(withState.scope).toBe("none");
     expect(affectedCiSteps(catalog, affected).map((step) => step.id)).toEqual([
       "install",
       "test:api",

@@ -70,6 +70,12 @@ export function isDocsFile(path: string): boolean {
   return path.endsWith(".md") || path.startsWith("docs/");
 }
 
+/**
+ * The pipeline's own state in the repository it works on (step durations, the local control
+ * plane): our .gitignore hides it, another repository's does not, and it is no change to test.
+ */
+const PIPELINE_STATE_DIRS = [".pipeline/", ".local-cloud/"];
+
 export function isGlobalFile(path: string): boolean {
   return (
     GLOBAL_FILES.includes(path) ||
@@ -111,7 +117,9 @@ export function affectedFromChanges(
   pnpmPackages: readonly string[],
 ): AffectedResult {
   const files = [...changedFiles].sort();
-  const relevant = files.filter((file) => !isDocsFile(file));
+  const relevant = files.filter(
+    (file) => !isDocsFile(file) && !PIPELINE_STATE_DIRS.some((dir) => file.startsWith(dir)),
+  );
   const configured = picomatch(catalog.settings.globalFiles, { dot: true });
   // What the root tests cover (the config says): they need those tests, not the packages'.
   const rootTestInput = picomatch(catalog.settings.rootTestInputs, { dot: true });
