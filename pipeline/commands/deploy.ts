@@ -15,13 +15,13 @@ import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
-import { loadWorkspace } from "../host/workspace.js";
+import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
 import type { deploy as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
-    const { root, catalog } = await loadWorkspace(context.cwd);
+    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
     // Checked before anything starts: bad rollout input changes nothing.
     const rollout = resolveRollout(target, rolloutOptions(flags), catalog.settings.rolloutStrategy);

@@ -230,11 +230,12 @@ export const deploy = {
     },
     "dry-run": { description: "print the waves and change nothing" },
     ...ROLLOUT,
+    ...REPO,
     ...REPORT_FILES,
   },
   examples: [
     "pnpm run pipeline deploy --service all --env local",
-    "pnpm run pipeline deploy --base deployed --env production --dry-run",
+    "pnpm run pipeline deploy --base deployed --env production --dry-run --repo ../other-repo",
   ],
 } as const satisfies CommandSpec;
 

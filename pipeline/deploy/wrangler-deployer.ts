@@ -99,7 +99,7 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
     manualRollbackCommand(service, target, versionId) {
       const wrangler = [
         options.manualEnvPrefix,
-        `pnpm exec wrangler rollback ${versionId} -c ${service.dir}/wrangler.jsonc`,
+        `pnpm exec wrangler rollback ${versionId} -c ${service.wranglerFile}`,
         ...envArgs(target),
         '-y -m "finish pipeline rollback"',
       ];

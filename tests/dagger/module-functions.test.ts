@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MissingBaseRefError } from "../../dagger/src/core/affected.js";
@@ -60,6 +61,21 @@ describe("bad input is a one-line error naming the valid choices, before anythin
     expect(error).toBeInstanceOf(UnknownServiceError);
     expect((error as Error).message).toMatch(
       /^unknown service "gatewy"; valid services: .*gateway/,
+    );
+  });
+
+  it("the tests of a Worker without a test script", async () => {
+    const apps = join(import.meta.dirname, "../pipeline/fixtures/apps-packages");
+    const noTests = new ModulePipeline(dag.host().directory(apps), {
+      reader: fsRepoReader(apps),
+      changeProbe: () => gitChangeProbe(apps),
+      executor: () => {
+        throw new Error("no step may run in these tests");
+      },
+      log: () => {},
+    });
+    await expect(noTests.test("auth")).rejects.toThrow(
+      "auth: no tests (apps/auth/package.json has no test script)",
     );
   });
 

@@ -28,6 +28,8 @@ async function ownWorkspaceRepo(): Promise<string> {
     "package.json",
     "pnpm-workspace.yaml",
     "pnpm-lock.yaml",
+    "biome.json",
+    "workers-pipeline.config.json",
     "services",
     "packages",
     "tests/integration/package.json",
@@ -76,12 +78,15 @@ describe("a changed library in this repository's own workspace", () => {
       "  (library @workers/http: changed: packages/http/src/read-limited-body.ts)",
     );
     const steps = affectedCiSteps(catalog, result);
-    // The library's own test step is not generated here (a package's scripts will say so).
+    // The library's own tests run too, and those of the library it depends on (which has none).
     expect(steps.filter((step) => step.id.startsWith("test:")).map((step) => step.id)).toEqual([
       "test:gateway",
       "test:mcp",
       "test:webhooks",
+      "test:@workers/http",
+      "test:@workers/testing",
     ]);
+    expect(steps.find((step) => step.id === "test:@workers/testing")?.kind).toBe("no-tests");
     const typecheck = steps.find((step) => step.id === "typecheck");
     expect(typecheck?.command).toEqual([
       "pnpm",
@@ -112,7 +117,7 @@ describe("a changed library in this repository's own workspace", () => {
   it("discovers the libraries by package name, with their workspace dependencies", async () => {
     const catalog = await discoverServices(fsRepoReader(await ownWorkspaceRepo()));
     const inPackages = catalog.libraries.filter((library) => library.dir.startsWith("packages/"));
-    expect(inPackages).toEqual([
+    expect(inPackages).toMatchObject([
       {
         name: "@workers/http",
         dir: "packages/http",
@@ -140,18 +145,18 @@ describe("a changed library in the fixture workspace", () => {
   const libraries = {
     "packages/base/package.json": JSON.stringify({
       name: "@workers/base",
-      scripts: { test: "vitest run --coverage" },
+      scripts: { test: "vitest run --coverage", typecheck: "tsc -p tsconfig.json" },
     }),
     "packages/base/src/index.ts": "export const base = 1;\n",
     "packages/text/package.json": JSON.stringify({
       name: "@workers/text",
-      scripts: { test: "vitest run --coverage" },
+      scripts: { test: "vitest run --coverage", typecheck: "tsc -p tsconfig.json" },
       dependencies: { "@workers/base": "workspace:*" },
     }),
     "packages/text/src/index.ts": "export const text = 'a';\n",
     "packages/lonely/package.json": JSON.stringify({
       name: "@workers/lonely",
-      scripts: { test: "vitest run --coverage" },
+      scripts: { test: "vitest run --coverage", typecheck: "tsc -p tsconfig.json" },
     }),
     "packages/lonely/src/index.ts": "export const lonely = 1;\n",
     "pnpm-workspace.yaml": "packages:\n  - services/*\n  - packages/*\n  - tests/integration\n",
@@ -196,8 +201,14 @@ describe("a changed library in the fixture workspace", () => {
     expect(result.services).toEqual([]);
     expect(result.scope).toBe("some");
     const steps = affectedCiSteps(catalog, result);
-    // No test step for the library here: a package's own `test` script is to bring it.
-    expect(steps.map((step) => step.id)).toEqual(["install", "typecheck", "lint"]);
+    // Its own `test` script brings its test step, and that step's coverage its gate.
+    expect(steps.map((step) => step.id)).toEqual([
+      "install",
+      "typecheck",
+      "lint",
+      "test:@workers/lonely",
+      "coverage",
+    ]);
     expect(steps.find((step) => step.id === "typecheck")?.command).toEqual([
       "pnpm",
       "--filter",

@@ -58,18 +58,24 @@ describe("discovery on apps/* + packages/* with wrangler.toml and turbo.json", (
         dir: "packages/db-client",
         packageName: "@acme/db-client",
         workspaceDependencies: ["@acme/shared"],
+        scripts: {},
+        hasTsconfig: false,
       },
       {
         name: "@acme/shared",
         dir: "packages/shared",
         packageName: "@acme/shared",
         workspaceDependencies: [],
+        scripts: { test: "vitest run --coverage" },
+        hasTsconfig: false,
       },
       {
         name: "@acme/web",
         dir: "apps/web",
         packageName: "@acme/web",
         workspaceDependencies: ["@acme/shared"],
+        scripts: {},
+        hasTsconfig: false,
       },
     ]);
     expect(service(catalog, "api").workspaceDependencies).toEqual(["@acme/db-client"]);
@@ -146,6 +152,13 @@ describe("discovery on many *-template Workers with mixed config formats", () =>
     expect(renderGraph(graph, [])).toContain(
       "  router-template -> ai-template (binding), hello-template (binding), central-logs (external)",
     );
+  });
+
+  it("ignores a binding to the Worker's own entrypoint: it orders nothing and is no cycle", async () => {
+    const catalog = await discover("templates");
+    const durable = service(catalog, "durable-template");
+    expect([durable.bindings.local, durable.externalBindings.local]).toEqual([[], []]);
+    expect(deployWaves(catalog, "local")[0]).toContain("durable-template");
   });
 
   it("reads queues, Durable Objects, AI, Vectorize and Analytics Engine bindings", async () => {

@@ -2,6 +2,7 @@ import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { affectedFromChanges } from "../../dagger/src/core/affected.js";
+import { affectedCiSteps } from "../../dagger/src/core/affected-ci.js";
 import { PIPELINE_CONFIG_FILE } from "../../dagger/src/core/config/pipeline-config.js";
 import { ServiceConfigError } from "../../dagger/src/core/services/config-error.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
@@ -35,6 +36,8 @@ describe("workers-pipeline.config.json", () => {
       coverageThreshold: 80,
       globalFiles: [],
       rolloutStrategy: undefined,
+      rootTests: [],
+      rootTestInputs: [],
     });
     expect(catalog.services.map((service) => service.healthPath)).toEqual(["/health", "/health"]);
   });
@@ -60,12 +63,27 @@ describe("workers-pipeline.config.json", () => {
       coverageThreshold: 90,
       globalFiles: ["infra/**"],
       rolloutStrategy: "gradual",
+      rootTests: [],
+      rootTestInputs: [],
     });
     const gate = buildCiSteps(catalog).find((step) => step.id === "coverage");
     expect(gate?.coverageThreshold).toBe(90);
     const affected = affectedFromChanges(catalog, "main", ["infra/dns/zone.tf"], []);
     expect(affected.scope).toBe("all");
     expect(affected.services[0]?.reason).toBe("global file infra/dns/zone.tf changed");
+  });
+
+  it("runs only the root tests when a file they cover changed; another file outside the packages selects everything", async () => {
+    const catalog = await discoverWith({
+      rootTests: { inputs: ["tools/**"], steps: [{ name: "tools", script: "test:tools" }] },
+    });
+    const tools = affectedFromChanges(catalog, "main", ["tools/x.ts"], []);
+    expect(tools).toMatchObject({ scope: "some", services: [], tooling: "changed: tools/x.ts" });
+    expect(affectedCiSteps(catalog, tools).map((step) => step.command?.join(" "))).toEqual([
+      "pnpm install --frozen-lockfile",
+      "pnpm run test:tools",
+    ]);
+    expect(affectedFromChanges(catalog, "main", ["other/x.ts"], []).scope).toBe("all");
   });
 
   it("applies the repository-wide health path to Workers without their own", async () => {
@@ -101,6 +119,16 @@ describe("workers-pipeline.config.json", () => {
       'rollout.strategy: Invalid option: expected one of "gradual"|"immediate"',
     ],
     ["invalid JSON", "{ workers: ", "line 1 column 3: invalid JSON (InvalidSymbol)"],
+    [
+      "an integration package that is not in the workspace",
+      { integrationTests: { package: "@acme/e2e" } },
+      'integrationTests.package: expected the package.json name of a workspace package (@acme/api, @acme/auth, @acme/db-client, @acme/shared, @acme/web), got "@acme/e2e"',
+    ],
+    [
+      "a root test without a script",
+      { rootTests: { steps: [{ name: "tools" }] } },
+      "rootTests.steps[0].script: Invalid input: expected string, received undefined",
+    ],
   ];
 
   it.each(broken)(

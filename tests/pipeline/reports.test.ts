@@ -207,11 +207,30 @@ describe("affected rules and report", () => {
     externalBindings: { local: [], staging: [], production: [] },
     resources: { local: [], staging: [], production: [] },
     healthPath: "/health",
+    scripts: { test: "vitest run --coverage" },
+    hasTsconfig: true,
   });
   const catalog: ServiceCatalog = {
     services: [service("db"), service("queue", ["db"]), service("schedule", [], ["queue"])],
-    libraries: [],
-    settings: pipelineSettings({}),
+    libraries: [
+      {
+        name: "@workers/integration-tests",
+        dir: "tests/integration",
+        packageName: "@workers/integration-tests",
+        workspaceDependencies: [],
+        scripts: { test: "vitest run" },
+        hasTsconfig: true,
+      },
+    ],
+    // The report mentions integration and root tests only where the repository declares them.
+    settings: pipelineSettings({
+      integrationTests: { package: "@workers/integration-tests" },
+      rootTests: {
+        inputs: ["tests/pipeline/**"],
+        steps: [{ name: "pipeline", script: "test:tooling" }],
+      },
+    }),
+    root: { scripts: {} },
   };
 
   it("explains each selected service in one line", () => {

@@ -2,7 +2,9 @@ import { glob, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createVitest } from "vitest/node";
+import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { TOOLING_SUITES, TOOLING_TEST_FILES } from "../../dagger/src/core/tooling-suites.js";
+import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import {
   type SuiteFile,
   sharedModuleProblems,
@@ -84,5 +86,18 @@ describe("the tooling suites", () => {
     ).toEqual([
       "tests/pipeline/a.test.ts mocks or stubs through vi, but suite pipeline shares modules between files",
     ]);
+  });
+
+  it("are this repository's root tests: its pipeline config declares one step per suite", async () => {
+    const catalog = await discoverServices(fsRepoReader(repoRoot));
+    expect(catalog.settings.rootTestInputs).toContain("tests/pipeline/**");
+    expect(catalog.settings.rootTests).toEqual(
+      TOOLING_SUITES.map((suite) => ({
+        name: suite.name,
+        script: "test:tooling",
+        args: ["--project", suite.name],
+        coverageSubject: "pipeline",
+      })),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import picomatch from "picomatch";
 import { dependentsClosure } from "./graph.js";
 import type { ServiceCatalog } from "./services/catalog.js";
-import { INTEGRATION_DIR, INTEGRATION_PACKAGE } from "./steps.js";
+import { integrationPackage } from "./steps.js";
 
 /**
  * Facts about the repository's history, gathered by the host with git and pnpm (or by the Dagger
@@ -29,7 +29,8 @@ export interface AffectedService {
 
 /**
  * A library (a workspace package without a wrangler config) that changed or depends on one that
- * did, named by its package name like everywhere in the catalog: `ci --base` typechecks and lints it.
+ * did, named by its package name like everywhere in the catalog: `ci --base` typechecks, lints and
+ * tests it.
  */
 export type AffectedLibrary = AffectedService;
 
@@ -69,14 +70,6 @@ const GLOBAL_FILES = [
 ];
 const GLOBAL_PATTERNS = [/^tsconfig[^/]*\.json$/, /^vitest[^/]*\.config\.[cm]?[jt]s$/];
 const GLOBAL_DIRS = ["dagger/", ".github/", "pipeline/"];
-/** Tests and scripts of the tooling itself: they need the tooling tests, not the services'. */
-const TOOLING_DIRS = [
-  "tests/pipeline/",
-  "tests/dagger/",
-  "tests/workflows/",
-  "tests/deploy/",
-  "scripts/",
-];
 
 /** Docs affect nothing; as globs for the engine's directory filters (see isDocsFile). */
 export const DOCS_GLOBS = ["**/*.md", "docs"];
@@ -84,6 +77,12 @@ export const DOCS_GLOBS = ["**/*.md", "docs"];
 export function isDocsFile(path: string): boolean {
   return path.endsWith(".md") || path.startsWith("docs/");
 }
+
+/**
+ * The pipeline's own state in the repository it works on (step durations, the local control
+ * plane): our .gitignore hides it, another repository's does not, and it is no change to test.
+ */
+const PIPELINE_STATE_DIRS = [".pipeline/", ".local-cloud/"];
 
 export function isGlobalFile(path: string): boolean {
   return (
@@ -126,8 +125,12 @@ export function affectedFromChanges(
   pnpmPackages: readonly string[],
 ): AffectedResult {
   const files = [...changedFiles].sort();
-  const relevant = files.filter((file) => !isDocsFile(file));
+  const relevant = files.filter(
+    (file) => !isDocsFile(file) && !PIPELINE_STATE_DIRS.some((dir) => file.startsWith(dir)),
+  );
   const configured = picomatch(catalog.settings.globalFiles, { dot: true });
+  // What the root tests cover (the config says): they need those tests, not the packages'.
+  const rootTestInput = picomatch(catalog.settings.rootTestInputs, { dot: true });
   const globalFile = relevant.find((file) => isGlobalFile(file) || configured(file));
   if (globalFile !== undefined) {
     return everything(catalog, base, files, `global file ${globalFile} changed`);
@@ -135,15 +138,16 @@ export function affectedFromChanges(
   const reasons = new Map<string, string>();
   let tooling: string | undefined;
   let integration: string | undefined;
+  const integrationTests = integrationPackage(catalog);
   for (const file of relevant) {
     const owner = owningPackage(catalog, file);
-    if (owner && owner.dir !== INTEGRATION_DIR) {
+    if (owner && owner.dir !== integrationTests?.dir) {
       if (!reasons.has(owner.name)) {
         reasons.set(owner.name, `changed: ${file}`);
       }
-    } else if (file.startsWith(`${INTEGRATION_DIR}/`)) {
+    } else if (owner) {
       integration ??= `changed: ${file}`;
-    } else if (TOOLING_DIRS.some((dir) => file.startsWith(dir))) {
+    } else if (rootTestInput(file)) {
       tooling ??= `changed: ${file}`;
     } else {
       // A file no rule knows (a new root config, a deleted service): safer to run everything.
@@ -160,7 +164,7 @@ export function affectedFromChanges(
       reasons.set(service.name, `selected by pnpm --filter "...[${base}]"`);
     } else if (library && !reasons.has(library.name)) {
       reasons.set(library.name, `selected by pnpm --filter "...[${base}]"`);
-    } else if (packageName === INTEGRATION_PACKAGE) {
+    } else if (packageName === integrationTests?.packageName) {
       integration ??= `selected by pnpm --filter "...[${base}]"`;
     }
   }
@@ -171,7 +175,7 @@ export function affectedFromChanges(
   const libraries = affectedLibraries(catalog)
     .filter((library) => reasons.has(library.name))
     .map((library) => ({ name: library.name, reason: reasons.get(library.name) as string }));
-  if (services.length > 0) {
+  if (services.length > 0 && integrationTests) {
     integration ??= `services changed: ${services.map((service) => service.name).join(", ")}`;
   }
   const nothing = services.length === 0 && libraries.length === 0 && !tooling && !integration;
@@ -189,7 +193,8 @@ export function affectedFromChanges(
 
 /** The libraries affected detection reports: every one but the integration tests' package. */
 function affectedLibraries(catalog: ServiceCatalog): ServiceCatalog["libraries"] {
-  return catalog.libraries.filter((library) => library.dir !== INTEGRATION_DIR);
+  const integrationTests = integrationPackage(catalog);
+  return catalog.libraries.filter((library) => library !== integrationTests);
 }
 
 /** The workspace package (service or library) whose folder holds `file`, the innermost one. */
@@ -223,8 +228,9 @@ function everything(
     scope: "all",
     services: catalog.services.map((service) => ({ name: service.name, reason })),
     libraries: affectedLibraries(catalog).map((library) => ({ name: library.name, reason })),
-    tooling: reason,
-    integration: reason,
+    // Only what the repository has: root tests and integration tests are declared in its config.
+    ...(catalog.settings.rootTests.length > 0 ? { tooling: reason } : {}),
+    ...(integrationPackage(catalog) ? { integration: reason } : {}),
     warnings,
     changedFiles: files,
   };

@@ -28,9 +28,10 @@ export interface StepExecutor {
 
 /**
  * passed/failed: the step ran. skipped: something it needs failed. cancelled: it never started
- * because an unrelated step failed and the run was not `keepGoing`.
+ * because an unrelated step failed and the run was not `keepGoing`. no-tests: a package without
+ * a test script; nothing to run, and not a failure.
  */
-export type StepStatus = "passed" | "failed" | "skipped" | "cancelled";
+export type StepStatus = "passed" | "failed" | "skipped" | "cancelled" | "no-tests";
 
 export interface StepResult {
   id: string;
@@ -176,6 +177,10 @@ export async function runSteps(
       if (results.has(step.id) || running.has(step.id)) {
         continue;
       }
+      if (step.kind === "no-tests") {
+        settle(step, "no-tests", "no test script");
+        continue;
+      }
       const failedNeed = step.needs.find((id) => {
         const status = results.get(id)?.status;
         return status !== undefined && status !== "passed";
@@ -212,7 +217,9 @@ export async function runSteps(
   const ordered = steps.map((step) => results.get(step.id) as StepResult);
   return {
     steps: ordered,
-    exitCode: ordered.every((result) => result.status === "passed") ? 0 : 1,
+    exitCode: ordered.every((result) => result.status === "passed" || result.status === "no-tests")
+      ? 0
+      : 1,
     durationMs: now() - startTime,
     concurrency,
   };

@@ -1,8 +1,8 @@
-import type { ServiceCatalog } from "./services/catalog.js";
+import type { LibraryInfo, ServiceCatalog, ServiceInfo } from "./services/catalog.js";
 import { requireServices } from "./services/catalog.js";
-import { PIPELINE_COVERAGE_SUBJECT, TOOLING_SUITES, toolingCoverageMap } from "./tooling-suites.js";
 
-export type StepKind = "command" | "coverage-gate";
+/** no-tests: a package without a `test` script, reported as such rather than run or failed. */
+export type StepKind = "command" | "coverage-gate" | "no-tests";
 
 export interface Step {
   id: string;
@@ -17,7 +17,7 @@ export interface Step {
   /** The service a per-service step belongs to. */
   service?: string;
   /**
-   * For test steps: what their coverage measures (a service, or the pipeline's own code); the
+   * For test steps: what their coverage measures (a package, or what a root test covers); the
    * gate judges each subject on the merged maps of all the steps that measure it.
    */
   coverageSubject?: string;
@@ -41,11 +41,14 @@ export type CiPart = (typeof CI_PARTS)[number];
 export interface CiStepOptions {
   /** Which parts of the graph to include; default all. */
   parts?: readonly CiPart[];
-  /** Services that get a test step (and a coverage check); default every service. */
+  /**
+   * Services that get a test step (and a coverage check), with the libraries they depend on;
+   * default every workspace package.
+   */
   services?: readonly string[];
   /**
-   * Libraries (by package name) that `scope` typechecks and lints besides `services`; they get no
-   * test step of their own here.
+   * Libraries (by package name) that changed: `scope` typechecks and lints them besides
+   * `services`, and their tests run even when no selected service depends on them.
    */
   libraries?: readonly string[];
   /**
@@ -59,9 +62,6 @@ export interface CiStepOptions {
   scope?: { integrationChanged: boolean };
 }
 
-export const INTEGRATION_PACKAGE = "@workers/integration-tests";
-export const INTEGRATION_DIR = "tests/integration";
-
 /** Root files every step reads: the toolchain, lockfile and shared configs. */
 const ROOT_INPUTS = [
   "package.json",
@@ -71,80 +71,46 @@ const ROOT_INPUTS = [
   "tsconfig.worker.json",
 ];
 
+type WorkspacePackage = ServiceInfo | LibraryInfo;
+
 /**
- * The CI step graph: install, then typecheck, lint/format, one test step per service (vitest with
- * coverage, run once) and one per suite of the pipeline's own tests (see tooling-suites.ts), then
- * integration after the unit tests, and the coverage gate over the maps the test steps wrote.
- * Steps of excluded parts vanish and so do the `needs` pointing at them.
+ * The CI step graph, from the repository's own scripts: install, then typecheck and lint (see
+ * checkSteps), one test step per workspace package (its `test` script; a package without one
+ * shows as "no tests"), the root tests its pipeline config declares, the integration package
+ * after the unit tests, and the coverage gate over the maps the test steps wrote. Steps of
+ * excluded parts vanish and so do the `needs` pointing at them.
  */
 export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {}): Step[] {
   const parts = new Set<CiPart>(options.parts ?? CI_PARTS);
   const services = options.services ? requireServices(catalog, options.services) : catalog.services;
-  const allDirs = [...catalog.services, ...catalog.libraries]
-    .map((pkg) => pkg.dir)
-    .filter((dir) => dir !== INTEGRATION_DIR);
+  const integration = integrationPackage(catalog);
+  const all: WorkspacePackage[] = [...catalog.services, ...catalog.libraries];
+  const allDirs = all.map((pkg) => pkg.dir).filter((dir) => dir !== integration?.dir);
   const scope = options.services === undefined ? undefined : options.scope;
-  const libraries = catalog.libraries.filter(
-    (library) => library.dir !== INTEGRATION_DIR && options.libraries?.includes(library.name),
+  const changedLibraries = catalog.libraries.filter(
+    (library) => library !== integration && options.libraries?.includes(library.name),
   );
-  // catalogName: how the catalog knows it (a Worker by folder, a library by package name).
-  const checked = [
-    ...services.map((service) => ({
-      catalogName: service.name,
-      name: service.packageName,
-      dir: service.dir,
-    })),
-    ...libraries.map((library) => ({
-      catalogName: library.name,
-      name: library.packageName,
-      dir: library.dir,
-    })),
-    ...(scope?.integrationChanged
-      ? [{ catalogName: INTEGRATION_PACKAGE, name: INTEGRATION_PACKAGE, dir: INTEGRATION_DIR }]
-      : []),
-  ];
-  const checkedDirs = checked.map((pkg) => pkg.dir);
-  // tsc resolves the types of every workspace package a checked one imports (mcp reads
-  // @workers/db's sources, and those read their own imports): their folders are inputs too.
-  const typecheckDirs = [
-    ...new Set([
-      ...checkedDirs,
-      ...checked.flatMap((pkg) => dependencyDirs(catalog, pkg.catalogName)),
-    ]),
-  ];
-  const testSteps: Step[] = services.map((service) => ({
-    id: `test:${service.name}`,
-    title: `unit tests of ${service.name} (with coverage)`,
-    kind: "command",
-    command: ["pnpm", "--filter", service.packageName, "run", "test"],
-    needs: ["install"],
-    inputs: [...ROOT_INPUTS, service.dir, ...dependencyDirs(catalog, service.name)],
-    service: service.name,
-    coverageSubject: service.name,
-    coverageMap: `${service.dir}/coverage/coverage-final.json`,
-  }));
-  const toolingSteps: Step[] = TOOLING_SUITES.map((suite) => ({
-    id: `${TOOLING_PREFIX}${suite.name}`,
-    title: `pipeline tests: ${suite.name} (with coverage)`,
-    kind: "command",
-    command: [
-      "pnpm",
-      "run",
-      "test:tooling",
-      "--project",
-      suite.name,
-      "--coverage.enabled",
-      `--coverage.reportsDirectory=${coverageDir(toolingCoverageMap(suite.name))}`,
-    ],
-    needs: ["install"],
-    inputs: ["."],
-    coverageSubject: PIPELINE_COVERAGE_SUBJECT,
-    coverageMap: toolingCoverageMap(suite.name),
-  }));
+  const checked = scope
+    ? [
+        ...services,
+        ...changedLibraries,
+        ...(scope.integrationChanged && integration ? [integration] : []),
+      ]
+    : undefined;
+  const testSteps = testedPackages(
+    catalog,
+    services,
+    changedLibraries,
+    options.services !== undefined,
+  )
+    .filter((pkg) => pkg !== integration)
+    .map((pkg) => testStep(catalog, pkg));
+  const ranTests = testSteps.filter((step) => step.kind === "command");
+  const rootTestSteps = rootTests(catalog);
   const measured = [
     ...(parts.has("test") ? testSteps : []),
-    ...(parts.has("tooling") ? toolingSteps : []),
-  ];
+    ...(parts.has("tooling") ? rootTestSteps : []),
+  ].filter((step) => step.coverageSubject !== undefined);
   const threshold = catalog.settings.coverageThreshold;
   const steps: Step[] = [
     {
@@ -155,54 +121,26 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
       needs: [],
       inputs: [...ROOT_INPUTS, ...allDirs.map((dir) => `${dir}/package.json`)],
     },
-    {
-      id: "typecheck",
-      title: scope ? "typecheck the affected packages" : "typecheck every package",
-      kind: "command",
-      command: scope
-        ? ["pnpm", ...checked.flatMap((pkg) => ["--filter", pkg.name]), "run", "typecheck"]
-        : ["pnpm", "run", "typecheck"],
-      needs: ["install"],
-      inputs: scope ? [...ROOT_INPUTS, ...typecheckDirs] : ["."],
-    },
-    {
-      id: "lint",
-      title: scope ? "lint and format check of the affected packages" : "lint and format check",
-      kind: "command",
-      command: ["pnpm", "exec", "biome", "ci", ...(scope ? checkedDirs : ["."])],
-      needs: ["install"],
-      inputs: scope ? ["biome.json", ...checkedDirs] : ["."],
-    },
+    ...typecheckSteps(catalog, checked),
+    ...lintSteps(catalog, checked),
     ...testSteps,
-    ...toolingSteps,
-    {
-      id: "integration",
-      title:
-        scope && !scope.integrationChanged
-          ? `integration flows through ${services.map((service) => service.name).join(", ")}`
-          : "integration tests (all workers in workerd)",
-      kind: "command",
-      command: [
-        "pnpm",
-        "--filter",
-        INTEGRATION_PACKAGE,
-        "run",
-        "test",
-        ...(scope && !scope.integrationChanged
-          ? [`--tags-filter=${services.map((service) => service.name).join(" || ")}`]
-          : []),
-      ],
-      needs: ["install", ...testSteps.map((step) => step.id)],
-      inputs: [...ROOT_INPUTS, INTEGRATION_DIR, ...allDirs],
-    },
-    {
-      id: "coverage",
-      title: `coverage gate (${threshold}% per service${parts.has("tooling") ? " and for the pipeline code" : ""})`,
-      kind: "coverage-gate",
-      needs: measured.map((step) => step.id),
-      inputs: measured.flatMap((step) => (step.coverageMap ? [step.coverageMap] : [])),
-      coverageThreshold: threshold,
-    },
+    ...rootTestSteps,
+    ...(integration
+      ? [integrationStep(catalog, integration, services, ranTests, allDirs, scope)]
+      : []),
+    // The gate applies where coverage is produced: no measuring step, no gate.
+    ...(measured.length === 0
+      ? []
+      : [
+          {
+            id: "coverage",
+            title: `coverage gate (${threshold}% for ${[...new Set(measured.map((step) => step.coverageSubject))].join(", ")})`,
+            kind: "coverage-gate" as const,
+            needs: measured.map((step) => step.id),
+            inputs: measured.flatMap((step) => (step.coverageMap ? [step.coverageMap] : [])),
+            coverageThreshold: threshold,
+          },
+        ]),
   ];
   const included = steps.filter((step) => parts.has(partOf(step)));
   const ids = new Set(included.map((step) => step.id));
@@ -210,15 +148,17 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
 }
 
 const TOOLING_PREFIX = "tooling:";
+/** Prefixes of the parts made of one step per package or per declared test. */
+const PART_PREFIXES: readonly [string, CiPart][] = [
+  [TOOLING_PREFIX, "tooling"],
+  ["test:", "test"],
+  ["typecheck:", "typecheck"],
+  ["lint:", "lint"],
+];
 
 export function partOf(step: Step): CiPart {
-  if (step.id.startsWith(TOOLING_PREFIX)) {
-    return "tooling";
-  }
-  if (step.id.startsWith("test:")) {
-    return "test";
-  }
-  return step.id as CiPart;
+  const prefixed = PART_PREFIXES.find(([prefix]) => step.id.startsWith(prefix));
+  return prefixed ? prefixed[1] : (step.id as CiPart);
 }
 
 /** `services/db/coverage/coverage-final.json` -> `services/db/coverage`. */
@@ -226,24 +166,245 @@ export function coverageDir(mapPath: string): string {
   return mapPath.slice(0, mapPath.lastIndexOf("/"));
 }
 
+/** The package the pipeline config names as the integration tests, if any. */
+export function integrationPackage(catalog: ServiceCatalog): WorkspacePackage | undefined {
+  const name = catalog.settings.integrationTests?.package;
+  return [...catalog.services, ...catalog.libraries].find((pkg) => pkg.packageName === name);
+}
+
 /**
- * A test imports its workspace dependencies' sources (and theirs, libraries included), so their
- * directories are inputs too.
+ * Every package, or for a selection of services those services, the libraries they depend on
+ * (through other libraries too) and the libraries that changed: a changed library selects its
+ * dependents, and its own tests belong to the same run, even when no Worker uses it yet.
  */
-function dependencyDirs(catalog: ServiceCatalog, name: string): string[] {
+function testedPackages(
+  catalog: ServiceCatalog,
+  services: readonly ServiceInfo[],
+  changedLibraries: readonly LibraryInfo[],
+  selected: boolean,
+): WorkspacePackage[] {
+  if (!selected) {
+    return [...catalog.services, ...catalog.libraries];
+  }
+  const used = new Set([
+    ...services.flatMap((service) => dependencyNames(catalog, service.name)),
+    ...changedLibraries.map((library) => library.name),
+  ]);
+  return [...services, ...catalog.libraries.filter((library) => used.has(library.name))];
+}
+
+/** Vitest and jest both take `--coverage`; `--coverage=false` or `.enabled=false` turn it off. */
+const COVERAGE_FLAG = /--coverage(?![.=]?(?:enabled=)?false)\b/;
+
+/**
+ * A package's `test` script, run through pnpm in its folder. Its coverage is gated when the
+ * script asks for coverage (`--coverage`): the map is then where vitest writes it by default.
+ */
+function testStep(catalog: ServiceCatalog, pkg: WorkspacePackage): Step {
+  const isService = "wranglerFile" in pkg;
+  const script = pkg.scripts.test;
+  const owner = isService ? { service: pkg.name } : {};
+  if (script === undefined) {
+    return {
+      id: `test:${pkg.name}`,
+      title: `${pkg.name}: no tests (${pkg.dir}/package.json has no test script)`,
+      kind: "no-tests",
+      needs: [],
+      inputs: [`${pkg.dir}/package.json`],
+      ...owner,
+    };
+  }
+  const coverage = COVERAGE_FLAG.test(script);
+  return {
+    id: `test:${pkg.name}`,
+    title: `unit tests of ${pkg.name}${coverage ? " (with coverage)" : ""}`,
+    kind: "command",
+    command: ["pnpm", "--filter", pkg.packageName, "run", "test"],
+    needs: ["install"],
+    inputs: [...ROOT_INPUTS, pkg.dir, ...dependencyDirs(catalog, pkg.name)],
+    ...owner,
+    ...(coverage
+      ? { coverageSubject: pkg.name, coverageMap: `${pkg.dir}/coverage/coverage-final.json` }
+      : {}),
+  };
+}
+
+/** The root tests the pipeline config declares; vitest writes each one's coverage to its own folder. */
+function rootTests(catalog: ServiceCatalog): Step[] {
+  return catalog.settings.rootTests.map((test) => {
+    const map = `coverage/tooling/${test.name}/coverage-final.json`;
+    return {
+      id: `${TOOLING_PREFIX}${test.name}`,
+      title: `root tests: ${test.name}${test.coverageSubject ? " (with coverage)" : ""}`,
+      kind: "command",
+      command: [
+        "pnpm",
+        "run",
+        test.script,
+        ...(test.args ?? []),
+        ...(test.coverageSubject
+          ? ["--coverage.enabled", `--coverage.reportsDirectory=${coverageDir(map)}`]
+          : []),
+      ],
+      needs: ["install"],
+      inputs: ["."],
+      ...(test.coverageSubject ? { coverageSubject: test.coverageSubject, coverageMap: map } : {}),
+    };
+  });
+}
+
+function integrationStep(
+  catalog: ServiceCatalog,
+  integration: WorkspacePackage,
+  services: readonly ServiceInfo[],
+  unitTests: readonly Step[],
+  allDirs: readonly string[],
+  scope: CiStepOptions["scope"],
+): Step {
+  const filter = catalog.settings.integrationTests?.workerFilter;
+  const through =
+    scope && !scope.integrationChanged && filter !== undefined
+      ? services.map((service) => service.name)
+      : undefined;
+  return {
+    id: "integration",
+    title: through
+      ? `integration flows through ${through.join(", ")}`
+      : `integration tests (${integration.packageName})`,
+    kind: "command",
+    command: [
+      "pnpm",
+      "--filter",
+      integration.packageName,
+      "run",
+      "test",
+      ...(through ? [`${filter}=${through.join(" || ")}`] : []),
+    ],
+    needs: ["install", ...unitTests.map((step) => step.id)],
+    inputs: [...ROOT_INPUTS, integration.dir, ...allDirs],
+  };
+}
+
+/**
+ * Typecheck: the root `typecheck` script (scoped to the affected packages that have a `typecheck`
+ * script of their own, when some do); without one, a step per package: its `typecheck` script,
+ * else `tsc --noEmit` on its tsconfig.json; a package with neither is not typechecked.
+ */
+function typecheckSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePackage[]): Step[] {
+  if (catalog.root.scripts.typecheck !== undefined) {
+    const scoped = checked?.filter((pkg) => pkg.scripts.typecheck !== undefined);
+    const filtered = scoped !== undefined && scoped.length > 0 ? scoped : undefined;
+    return [
+      {
+        id: "typecheck",
+        title: filtered ? "typecheck the affected packages" : "typecheck every package",
+        kind: "command",
+        command: filtered
+          ? [
+              "pnpm",
+              ...filtered.flatMap((pkg) => ["--filter", pkg.packageName]),
+              "run",
+              "typecheck",
+            ]
+          : ["pnpm", "run", "typecheck"],
+        needs: ["install"],
+        // tsc resolves the types of every workspace package a checked one imports (mcp reads
+        // @workers/db's sources, and those read their own imports): their folders are inputs.
+        inputs: filtered
+          ? [
+              ...ROOT_INPUTS,
+              ...new Set(
+                filtered.flatMap((pkg) => [pkg.dir, ...dependencyDirs(catalog, pkg.name)]),
+              ),
+            ]
+          : ["."],
+      },
+    ];
+  }
+  return (checked ?? [...catalog.services, ...catalog.libraries]).flatMap((pkg): Step[] => {
+    const command =
+      pkg.scripts.typecheck !== undefined
+        ? ["pnpm", "--filter", pkg.packageName, "run", "typecheck"]
+        : pkg.hasTsconfig
+          ? ["pnpm", "--filter", pkg.packageName, "exec", "tsc", "--noEmit", "-p", "tsconfig.json"]
+          : undefined;
+    return command
+      ? [
+          {
+            id: `typecheck:${pkg.name}`,
+            title: `typecheck ${pkg.name}`,
+            kind: "command",
+            command,
+            needs: ["install"],
+            inputs: [...ROOT_INPUTS, pkg.dir, ...dependencyDirs(catalog, pkg.name)],
+          },
+        ]
+      : [];
+  });
+}
+
+/**
+ * Lint: a root biome config runs `biome ci` (lint and format, scoped to the affected folders);
+ * else the root `lint` script; else a root eslint config runs eslint (scoped likewise); else a
+ * step per package with a `lint` script; else no lint step.
+ */
+function lintSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePackage[]): Step[] {
+  const dirs = checked?.map((pkg) => pkg.dir);
+  const single = (title: string, command: string[], inputs: string[]): Step[] => [
+    { id: "lint", title, kind: "command", command, needs: ["install"], inputs },
+  ];
+  const scopedTitle = dirs ? " of the affected packages" : "";
+  if (catalog.root.linter === "biome") {
+    return single(
+      `lint and format check${scopedTitle}`,
+      ["pnpm", "exec", "biome", "ci", ...(dirs ?? ["."])],
+      dirs ? ["biome.json", ...dirs] : ["."],
+    );
+  }
+  if (catalog.root.scripts.lint !== undefined) {
+    return single("lint (the root lint script)", ["pnpm", "run", "lint"], ["."]);
+  }
+  if (catalog.root.linter === "eslint") {
+    return single(`eslint${scopedTitle}`, ["pnpm", "exec", "eslint", ...(dirs ?? ["."])], ["."]);
+  }
+  return (checked ?? [...catalog.services, ...catalog.libraries])
+    .filter((pkg) => pkg.scripts.lint !== undefined)
+    .map((pkg) => ({
+      id: `lint:${pkg.name}`,
+      title: `lint ${pkg.name}`,
+      kind: "command" as const,
+      command: ["pnpm", "--filter", pkg.packageName, "run", "lint"],
+      needs: ["install"],
+      inputs: [...ROOT_INPUTS, pkg.dir],
+    }));
+}
+
+/** Names of the workspace packages `name` depends on, through other packages too. */
+function dependencyNames(catalog: ServiceCatalog, name: string): string[] {
   const packages = new Map(
     [...catalog.services, ...catalog.libraries].map((pkg) => [pkg.name, pkg] as const),
   );
   const seen = new Set<string>();
   const queue = [...(packages.get(name)?.workspaceDependencies ?? [])];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    if (!seen.has(next)) {
+    if (!seen.has(next) && next !== name) {
       seen.add(next);
       queue.push(...(packages.get(next)?.workspaceDependencies ?? []));
     }
   }
-  return [...seen].flatMap((dependency) => {
-    const dir = packages.get(dependency)?.dir;
-    return dir === undefined || dependency === name ? [] : [dir];
+  return [...seen];
+}
+
+/**
+ * A test imports its workspace dependencies' sources (and theirs, libraries included), so their
+ * directories are inputs too.
+ */
+function dependencyDirs(catalog: ServiceCatalog, name: string): string[] {
+  const dirs = new Map(
+    [...catalog.services, ...catalog.libraries].map((pkg) => [pkg.name, pkg.dir] as const),
+  );
+  return dependencyNames(catalog, name).flatMap((dependency) => {
+    const dir = dirs.get(dependency);
+    return dir === undefined ? [] : [dir];
   });
 }

@@ -1,8 +1,9 @@
 /**
  * The pipeline's own tests, split into vitest projects of vitest.tooling.config.ts so the
  * scheduler can run them side by side as separate steps. Every test file belongs to exactly one
- * suite (tests/pipeline/tooling-suites.test.ts checks it). deploy-local deploys all eight
- * services several times and is the longest by far, so it is a suite of its own, started first.
+ * suite (tests/pipeline/tooling-suites.test.ts checks it), and workers-pipeline.config.json
+ * declares each one as a root test step. deploy-local deploys all eight services several times
+ * and is the longest by far, so it is a suite of its own, started first.
  */
 export interface ToolingSuite {
   name: string;
@@ -34,11 +35,3 @@ export const TOOLING_SUITES: readonly ToolingSuite[] = [
     isolate: false,
   },
 ];
-
-/** What the tooling tests measure: the engine-neutral core and the host runner with the local control plane. */
-export const PIPELINE_COVERAGE_SUBJECT = "pipeline";
-
-/** Where a suite's step writes istanbul's coverage map; the gate merges the suites' maps. */
-export function toolingCoverageMap(suite: string): string {
-  return `coverage/tooling/${suite}/coverage-final.json`;
-}

@@ -101,7 +101,12 @@ export class ModulePipeline {
     }
     requireServices(catalog, [service]);
     const steps = buildCiSteps(catalog, { parts: ["install", "test"], services: [service] });
-    return this.runAlone(steps, `test:${service}`);
+    // No container to return for a package without tests: its step's title says why.
+    const step = findStep(steps, `test:${service}`);
+    if (step.kind === "no-tests") {
+      throw new Error(step.title);
+    }
+    return this.runAlone(steps, step.id);
   }
 
   /**

@@ -7,6 +7,8 @@ import { repoRoot } from "./repo-steps.js";
 /** What discovery, the step graph and pnpm's change filter read; build output stays behind. */
 const COPIED = [
   ".gitignore",
+  "biome.json",
+  "workers-pipeline.config.json",
   "package.json",
   "pnpm-workspace.yaml",
   "pnpm-lock.yaml",

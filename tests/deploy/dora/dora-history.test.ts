@@ -20,6 +20,8 @@ function serviceInfo(name: string): ServiceInfo {
     externalBindings: { local: [], staging: [], production: [] },
     resources: { local: [], staging: [], production: [] },
     healthPath: "/health",
+    scripts: { test: "vitest run --coverage" },
+    hasTsconfig: true,
   };
 }
 

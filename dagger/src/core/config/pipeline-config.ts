@@ -20,6 +20,22 @@ const workerSettings = z.strictObject({
     .describe("Repository path of this Worker's smoke tests (default: <worker>/smoke.json)."),
 });
 
+const rootTest = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, "expected a step name (lowercase letters, digits, dashes)")
+    .describe("The step's name: its id is tooling:<name>."),
+  script: z.string().min(1).describe("The root package.json script the step runs."),
+  args: z.array(z.string()).optional().describe("Arguments passed on to the script."),
+  coverageSubject: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "What its coverage measures: the script (vitest) then writes coverage/tooling/<name>/coverage-final.json, and the gate judges each subject on the merge of its steps' maps.",
+    ),
+});
+
 /**
  * Every key is optional: without the file, or without a key, the default applies. Objects are
  * strict, so a misspelt key is an error naming it rather than a setting silently ignored.
@@ -51,6 +67,38 @@ export const pipelineConfigSchema = z
       })
       .optional(),
     healthPath: urlPath.optional().describe("Health path of every Worker (default /health)."),
+    integrationTests: z
+      .strictObject({
+        package: z
+          .string()
+          .min(1)
+          .describe("The package.json name of the workspace package holding them."),
+        workerFilter: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "The option its test script takes to run only the flows through some Workers, given as `a || b` (e.g. --tags-filter); without it every flow runs.",
+          ),
+      })
+      .optional()
+      .describe(
+        "A workspace package whose test script runs the Workers together: its step (integration) runs after every unit test step.",
+      ),
+    rootTests: z
+      .strictObject({
+        inputs: z
+          .array(repoGlob)
+          .optional()
+          .describe(
+            "Globs of the files outside the packages that these tests cover: a change to one runs them (and no package's tests); any other file outside the packages selects everything.",
+          ),
+        steps: z.array(rootTest).describe("The steps, run side by side after install."),
+      })
+      .optional()
+      .describe(
+        "Test steps run from the repository root besides the packages' own (e.g. tests of repository tooling).",
+      ),
     rollout: z
       .strictObject({
         strategy: z

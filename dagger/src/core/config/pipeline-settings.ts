@@ -13,12 +13,24 @@ export interface PipelineSettings {
    * (gradual for production, immediate elsewhere; see rollout-policy.ts).
    */
   rolloutStrategy: DeployStrategy | undefined;
+  /** The package whose tests run the Workers together, after the unit tests. */
+  integrationTests?: IntegrationTests;
+  /** Test steps run from the root besides the packages' own. */
+  rootTests: RootTest[];
+  /** Globs of the files outside the packages whose change runs the root tests. */
+  rootTestInputs: string[];
 }
+
+export type IntegrationTests = NonNullable<PipelineConfig["integrationTests"]>;
+export type RootTest = NonNullable<PipelineConfig["rootTests"]>["steps"][number];
 
 export function pipelineSettings(config: PipelineConfig): PipelineSettings {
   return {
     coverageThreshold: config.thresholds?.coverage ?? COVERAGE_THRESHOLD,
     globalFiles: config.globalFiles ?? [],
     rolloutStrategy: config.rollout?.strategy,
+    ...(config.integrationTests ? { integrationTests: config.integrationTests } : {}),
+    rootTests: config.rootTests?.steps ?? [],
+    rootTestInputs: config.rootTests?.inputs ?? [],
   };
 }

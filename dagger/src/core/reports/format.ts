@@ -13,6 +13,7 @@ export const STATUS_LABEL: Record<StepStatus, string> = {
   failed: "FAIL",
   skipped: "SKIP",
   cancelled: "CANCELLED",
+  "no-tests": "no tests",
 };
 
 /** A plain-text table with columns padded to their widest cell. */

@@ -9,7 +9,11 @@ export function formatStepStarted(step: Step): string {
 
 export function formatStepFinished(result: StepResult): string {
   const label = STATUS_LABEL[result.status];
-  if (result.status === "skipped" || result.status === "cancelled") {
+  if (
+    result.status === "skipped" ||
+    result.status === "cancelled" ||
+    result.status === "no-tests"
+  ) {
     return `- ${result.id} ${label} (${result.reason ?? "not run"})`;
   }
   const exit = result.status === "failed" ? `, exit code ${result.exitCode}` : "";
@@ -43,7 +47,8 @@ function tally(run: RunResult): string {
   const count = (status: StepResult["status"]) =>
     run.steps.filter((step) => step.status === status).length;
   const notRun = count("skipped") + count("cancelled");
-  return `steps: ${count("passed")} passed, ${count("failed")} failed${notRun > 0 ? `, ${notRun} skipped` : ""}`;
+  const noTests = count("no-tests");
+  return `steps: ${count("passed")} passed, ${count("failed")} failed${notRun > 0 ? `, ${notRun} skipped` : ""}${noTests > 0 ? `, ${noTests} without tests` : ""}`;
 }
 
 function verdict(run: RunResult): string {

@@ -35,6 +35,10 @@ export interface ServiceInfo {
   smokeTestFile?: string;
   /** The path the deploy polls until a new version answers healthy. */
   healthPath: string;
+  /** Its package.json scripts: where its test, typecheck and lint steps come from. */
+  scripts: Record<string, string>;
+  /** Whether its folder holds a tsconfig.json (the typecheck fallback runs tsc on it). */
+  hasTsconfig: boolean;
 }
 
 /** A workspace package without a wrangler config: not deployed, but its changes reach its dependents. */
@@ -45,6 +49,18 @@ export interface LibraryInfo {
   packageName: string;
   /** Names (services or libraries) of the workspace packages this one depends on directly. */
   workspaceDependencies: string[];
+  /** Its package.json scripts: where its test, typecheck and lint steps come from. */
+  scripts: Record<string, string>;
+  /** Whether its folder holds a tsconfig.json (the typecheck fallback runs tsc on it). */
+  hasTsconfig: boolean;
+}
+
+/** What the repository root offers the check steps (see steps.ts for how they are chosen). */
+export interface RootTooling {
+  /** The root package.json scripts (empty when there is no root package.json). */
+  scripts: Record<string, string>;
+  /** The linter whose config sits at the root, biome first: `biome ci` also checks formatting. */
+  linter?: "biome" | "eslint";
 }
 
 export interface ServiceCatalog {
@@ -54,6 +70,8 @@ export interface ServiceCatalog {
   libraries: LibraryInfo[];
   /** The repository's settings: its pipeline config over the defaults. */
   settings: PipelineSettings;
+  /** The root's scripts and linter config. */
+  root: RootTooling;
 }
 
 export function serviceNames(catalog: ServiceCatalog): string[] {

@@ -3,21 +3,25 @@ import { RESOURCE_BINDING_SCHEMAS } from "./bindings.js";
 
 const workspaceDependencies = z.record(z.string(), z.string()).optional();
 
-/** The parts of a Worker's package.json the pipeline relies on. */
-export const servicePackageJsonSchema = z.object({
-  name: z.string().regex(/^(@[a-z0-9-]+\/)?[a-z0-9-]+$/, "expected an npm package name"),
-  scripts: z.object({
-    test: z.string({ error: "expected a string (the service's `vitest run --coverage` script)" }),
-  }),
+/**
+ * A library needs a name (pnpm's workspace identity), its workspace dependencies and its scripts
+ * (where its steps come from; a package without a `test` script has no tests, which is allowed).
+ */
+export const libraryPackageJsonSchema = z.object({
+  name: z.string({ error: "expected a string (every workspace package needs a name)" }),
+  scripts: z.record(z.string(), z.string()).optional(),
   dependencies: workspaceDependencies,
   devDependencies: workspaceDependencies,
 });
 
-/** A library only needs a name (pnpm's workspace identity) and its workspace dependencies. */
-export const libraryPackageJsonSchema = z.object({
-  name: z.string({ error: "expected a string (every workspace package needs a name)" }),
-  dependencies: workspaceDependencies,
-  devDependencies: workspaceDependencies,
+/** The root package.json: only its scripts matter (the typecheck and lint steps may run them). */
+export const rootPackageJsonSchema = z.object({
+  scripts: z.record(z.string(), z.string()).optional(),
+});
+
+/** A Worker's name also becomes a `pnpm --filter` argument and a Worker-facing identity. */
+export const servicePackageJsonSchema = libraryPackageJsonSchema.extend({
+  name: z.string().regex(/^(@[a-z0-9-]+\/)?[a-z0-9-]+$/, "expected an npm package name"),
 });
 
 const serviceBindingSchema = z.object({

@@ -5,11 +5,18 @@ import { readPipelineConfig } from "../config/read-pipeline-config.js";
 import { DEFAULT_HEALTH_PATH } from "../deploy/health.js";
 import type { RepoReader } from "../repo-reader.js";
 import type { ResourceBinding } from "./bindings.js";
-import type { DeployTarget, LibraryInfo, ServiceCatalog, ServiceInfo } from "./catalog.js";
+import type {
+  DeployTarget,
+  LibraryInfo,
+  RootTooling,
+  ServiceCatalog,
+  ServiceInfo,
+} from "./catalog.js";
 import { parseConfig, ServiceConfigError } from "./config-error.js";
 import {
   type LibraryPackageJson,
   libraryPackageJsonSchema,
+  rootPackageJsonSchema,
   servicePackageJsonSchema,
   wranglerConfigSchema,
 } from "./config-schemas.js";
@@ -27,6 +34,7 @@ const WRANGLER_CONFIG_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml
 interface WorkspacePackage {
   dir: string;
   packageJson: LibraryPackageJson;
+  hasTsconfig: boolean;
 }
 
 interface WorkerConfigs extends WorkspacePackage {
@@ -61,11 +69,12 @@ export async function discoverServices(reader: RepoReader): Promise<ServiceCatal
         await readJsoncFile(reader, packageFile),
         packageFile,
       );
-      libraries.push({ dir, packageJson });
+      libraries.push({ dir, packageJson, hasTsconfig: await hasTsconfig(reader, dir) });
     }
   }
   requireUniqueNames(workers);
   requireConfiguredWorkers(config, workers);
+  requireIntegrationPackage(config, [...workers, ...libraries]);
   const identity = packageIdentities(workers, libraries);
   return {
     services: workers
@@ -78,11 +87,71 @@ export async function discoverServices(reader: RepoReader): Promise<ServiceCatal
           dir: library.dir,
           packageName: library.packageJson.name,
           workspaceDependencies: workspaceDependencies(library.packageJson, identity),
+          scripts: library.packageJson.scripts ?? {},
+          hasTsconfig: library.hasTsconfig,
         }),
       )
       .sort((a, b) => a.name.localeCompare(b.name)),
     settings: pipelineSettings(config),
+    root: await rootTooling(reader),
   };
+}
+
+async function hasTsconfig(reader: RepoReader, dir: string): Promise<boolean> {
+  return (await reader.readText(`${dir}/tsconfig.json`)) !== undefined;
+}
+
+/** Config files of the linters the lint step knows, biome's first (see RootTooling.linter). */
+const LINTER_CONFIGS = [
+  ["biome", ["biome.json", "biome.jsonc"]],
+  [
+    "eslint",
+    [
+      "eslint.config.js",
+      "eslint.config.mjs",
+      "eslint.config.cjs",
+      "eslint.config.ts",
+      ".eslintrc.json",
+      ".eslintrc.js",
+      ".eslintrc.cjs",
+    ],
+  ],
+] as const;
+
+/** The root's scripts and linter config, which choose the typecheck and lint commands. */
+async function rootTooling(reader: RepoReader): Promise<RootTooling> {
+  const scripts =
+    (await reader.readText("package.json")) === undefined
+      ? {}
+      : (parseConfig(
+          rootPackageJsonSchema,
+          await readJsoncFile(reader, "package.json"),
+          "package.json",
+        ).scripts ?? {});
+  for (const [linter, files] of LINTER_CONFIGS) {
+    for (const file of files) {
+      if ((await reader.readText(file)) !== undefined) {
+        return { scripts, linter };
+      }
+    }
+  }
+  return { scripts };
+}
+
+/** The integration package is named by package.json name, so a typo would silently drop it. */
+function requireIntegrationPackage(
+  config: PipelineConfig,
+  packages: readonly WorkspacePackage[],
+): void {
+  const named = config.integrationTests?.package;
+  const names = packages.map((pkg) => pkg.packageJson.name).sort();
+  if (named !== undefined && !names.includes(named)) {
+    throw new ServiceConfigError(
+      PIPELINE_CONFIG_FILE,
+      "integrationTests.package",
+      `expected the package.json name of a workspace package (${names.join(", ")}), got "${named}"`,
+    );
+  }
 }
 
 /** The package's wrangler config; two or more are ambiguous (wrangler would pick one silently). */
@@ -138,6 +207,7 @@ async function readWorker(
     name,
     dir,
     packageJson,
+    hasTsconfig: await hasTsconfig(reader, dir),
     wranglerFile,
     environments,
     healthPath: settings?.healthPath ?? config.healthPath ?? DEFAULT_HEALTH_PATH,
@@ -244,6 +314,8 @@ function resolveService(
     externalBindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.external ?? []])),
     resources: perTarget((_, env): ResourceBinding[] => env.resources),
     healthPath: worker.healthPath,
+    scripts: worker.packageJson.scripts ?? {},
+    hasTsconfig: worker.hasTsconfig,
     ...(worker.smokeTestFile ? { smokeTestFile: worker.smokeTestFile } : {}),
   };
 }
@@ -264,6 +336,10 @@ function resolveBindings(
   const external = new Set<string>();
   env.services.forEach((binding, index) => {
     const owner = all.find((other) => other.environments[target]?.workerName === binding.service);
+    if (owner === worker) {
+      // A binding to its own named entrypoint (RPC within one Worker) orders no deploy.
+      return;
+    }
     if (owner) {
       services.add(owner.name);
       return;

@@ -18,7 +18,7 @@ export function declaredTargets(config: WranglerConfig, file: string): DeployTar
     throw new ServiceConfigError(
       file,
       `env.${LOCAL_TARGET}`,
-      `"${LOCAL_TARGET}" is the pipeline's name for the top level; rename this environment`,
+      `"${LOCAL_TARGET}" is the pipeline's name for the top level; rename this environment, or leave this package out of "workers" in workers-pipeline.config.json`,
     );
   }
   return [LOCAL_TARGET, ...names];
