@@ -23,15 +23,23 @@ export const TOOLING_TEST_FILES = "tests/{pipeline,dagger,workflows,deploy}/**/*
 
 const DEPLOY_LOCAL = "tests/deploy/deploy-local.test.ts";
 const LOCAL_CLOUD = "tests/deploy/local-cloud*.test.ts";
+/**
+ * The other tests that run real deploys (wrangler processes, workerd) from a copy of this
+ * repository: minutes of mostly waiting on child processes, which made the pipeline suite the
+ * longest step of `pnpm test` (7 min 41 s under load) while the rest of it takes seconds.
+ */
+const DEPLOY_FLOWS =
+  "tests/deploy/{deploy-affected,deploy-deployed-base,deploy-interrupt,deployed-base,dora-local,api-rollback}.test.ts";
 
 export const TOOLING_SUITES: readonly ToolingSuite[] = [
   { name: "deploy-local", include: [DEPLOY_LOCAL] },
   { name: "local-cloud", include: [LOCAL_CLOUD] },
+  { name: "deploy-flows", include: [DEPLOY_FLOWS] },
   { name: "dagger", include: ["tests/dagger/**/*.test.ts"], isolate: false },
   {
     name: "pipeline",
     include: ["tests/{pipeline,workflows,deploy}/**/*.test.ts"],
-    exclude: [DEPLOY_LOCAL, LOCAL_CLOUD],
+    exclude: [DEPLOY_LOCAL, LOCAL_CLOUD, DEPLOY_FLOWS],
     isolate: false,
   },
 ];
