@@ -186,6 +186,7 @@ export function service(name: string, bindings: string[] = []): ServiceInfo {
     externalBindings: { local: [], staging: [], production: [] },
     resources: { local: [], staging: [], production: [] },
     healthPath: "/health",
+    healthContract: "version",
     scripts: { test: "vitest run --coverage" },
     hasTsconfig: true,
   };

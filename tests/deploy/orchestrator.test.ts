@@ -306,6 +306,24 @@ describe("pollHealth", () => {
     });
     expect(result).toMatchObject({ ok: true, attempts: 3, observedVersion: "new" });
   });
+
+  it("with the status contract, takes any 2xx and needs no JSON or version", async () => {
+    const policy = {
+      timeoutMs: 1_000,
+      initialDelayMs: 100,
+      maxDelayMs: 100,
+      requestTimeoutMs: 100,
+    };
+    const answering = (status: number) => ({
+      request: async () => ({ status, headers: {}, body: "Hello, World!" }),
+    });
+    const plain = await pollHealth(answering(200), virtualClock(), "http://x", "new", policy);
+    expect(plain.failure).toMatch(/status 200, not JSON: Hello, World!$/);
+    const status = (code: number) =>
+      pollHealth(answering(code), virtualClock(), "http://x", "new", policy, undefined, "status");
+    expect(await status(204)).toMatchObject({ ok: true, attempts: 1 });
+    expect((await status(500)).failure).toMatch(/last: status 500, body Hello, World!$/);
+  });
 });
 
 describe("runRollback", () => {

@@ -64,6 +64,7 @@ describe("service discovery", () => {
       externalBindings: { local: [], staging: [], production: [] },
       resources: { local: [], staging: [], production: [] },
       healthPath: "/health",
+      healthContract: "version",
       scripts: { typecheck: "tsgo -p tsconfig.json", test: "vitest run --coverage" },
       hasTsconfig: false,
       smokeTestFile: "services/gateway/smoke.json",

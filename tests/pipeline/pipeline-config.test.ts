@@ -91,7 +91,27 @@ describe("workers-pipeline.config.json", () => {
     expect(catalog.services.map((service) => service.healthPath)).toEqual(["/healthz", "/healthz"]);
   });
 
+  it("takes the health contract of the repository, and of one Worker over it", async () => {
+    const defaults = await discoverWith({});
+    expect(defaults.services.map((service) => service.healthContract)).toEqual([
+      "version",
+      "version",
+    ]);
+    const catalog = await discoverWith({
+      healthContract: "status",
+      services: { api: { healthContract: "version" } },
+    });
+    expect(catalog.services.map((service) => `${service.name}: ${service.healthContract}`)).toEqual(
+      ["api: version", "auth: status"],
+    );
+  });
+
   const broken: [string, unknown, string][] = [
+    [
+      "an unknown health contract",
+      { healthContract: "2xx" },
+      'healthContract: Invalid option: expected one of "version"|"status"',
+    ],
     [
       "a threshold above 100",
       { thresholds: { coverage: 120 } },

@@ -207,6 +207,7 @@ describe("affected rules and report", () => {
     externalBindings: { local: [], staging: [], production: [] },
     resources: { local: [], staging: [], production: [] },
     healthPath: "/health",
+    healthContract: "version" as const,
     scripts: { test: "vitest run --coverage" },
     hasTsconfig: true,
   });

@@ -20,6 +20,7 @@ function serviceInfo(name: string): ServiceInfo {
     externalBindings: { local: [], staging: [], production: [] },
     resources: { local: [], staging: [], production: [] },
     healthPath: "/health",
+    healthContract: "version",
     scripts: { test: "vitest run --coverage" },
     hasTsconfig: true,
   };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HEALTH_CONTRACTS } from "../deploy/health.js";
 import { DEPLOY_STRATEGIES } from "../deploy/rollout-policy.js";
 
 /** The optional file at the repository root that adapts the pipeline to a repository. */
@@ -9,10 +10,17 @@ const urlPath = z.string().regex(/^\/[^\s]*$/, "expected a path starting with /,
 
 /** How a deploy replaces a Worker's version: all traffic at once, or in steps. */
 
+const healthContract = z
+  .enum(HEALTH_CONTRACTS)
+  .describe(
+    'version: 200 with JSON {"status": "ok", "version": <its version id>}, proving the deployed version answers; status: any 2xx, for Workers that do not report their version.',
+  );
+
 const workerSettings = z.strictObject({
   healthPath: urlPath
     .optional()
     .describe("The path the deploy polls until the new version answers healthy."),
+  healthContract: healthContract.optional().describe("What a healthy answer is for this Worker."),
   smokeTests: z
     .string()
     .min(1)
@@ -67,6 +75,9 @@ export const pipelineConfigSchema = z
       })
       .optional(),
     healthPath: urlPath.optional().describe("Health path of every Worker (default /health)."),
+    healthContract: healthContract
+      .optional()
+      .describe("What a healthy answer is for every Worker (default version)."),
     integrationTests: z
       .strictObject({
         package: z

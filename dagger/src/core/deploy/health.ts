@@ -12,6 +12,15 @@ export interface HealthPolicy {
 /** Where a Worker answers its health check unless the pipeline config names another path. */
 export const DEFAULT_HEALTH_PATH = "/health";
 
+/**
+ * What a healthy answer is. version (ours, the default): 200 with JSON `{"status": "ok",
+ * "version": <its version id>}`, which proves the version that answers is the one deployed.
+ * status: any 2xx, for Workers that do not report their version (most we did not write); the
+ * switch itself is then proven only by the API that made it.
+ */
+export const HEALTH_CONTRACTS = ["version", "status"] as const;
+export type HealthContract = (typeof HEALTH_CONTRACTS)[number];
+
 export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   timeoutMs: 30_000,
   initialDelayMs: 200,
@@ -42,6 +51,7 @@ export async function pollHealth(
   expectedVersion: string | undefined,
   policy: HealthPolicy,
   stop?: AbortSignal,
+  contract: HealthContract = "version",
 ): Promise<HealthResult> {
   const started = clock.now();
   const deadline = started + policy.timeoutMs;
@@ -67,6 +77,7 @@ export async function pollHealth(
       healthUrl,
       expectedVersion,
       Math.min(policy.requestTimeoutMs, remaining),
+      contract,
     );
     observedVersion = probe.version ?? observedVersion;
     if (probe.failure === undefined) {
@@ -88,12 +99,18 @@ async function probeOnce(
   url: string,
   expectedVersion: string | undefined,
   timeoutMs: number,
+  contract: HealthContract,
 ): Promise<{ failure?: string; version?: string }> {
   let response: Awaited<ReturnType<HttpClient["request"]>>;
   try {
     response = await http.request({ method: "GET", url, headers: {}, timeoutMs });
   } catch (error) {
     return { failure: (error as Error).message };
+  }
+  if (contract === "status") {
+    return response.status >= 200 && response.status < 300
+      ? {}
+      : { failure: `status ${response.status}, body ${response.body.slice(0, 200)}` };
   }
   let body: unknown;
   try {

@@ -59,6 +59,8 @@ export async function rollbackService(
     joinUrl(baseUrl, service.healthPath),
     toVersion,
     context.health,
+    undefined,
+    service.healthContract,
   );
   if (!health.ok) {
     return {

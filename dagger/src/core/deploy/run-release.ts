@@ -96,6 +96,7 @@ async function validateStage(
         report.newVersion,
         context.health,
         context.interrupt,
+        service?.healthContract,
       );
       const smoke = [];
       for (const test of plan.smokeTests[report.service] ?? []) {

@@ -50,6 +50,7 @@ export async function verifyVersion(
     deployed.versionId,
     context.health,
     context.interrupt,
+    service.healthContract,
   );
   report.timings.healthMs = clock.now() - stepStarted;
   if (ends.interrupted("during its health check")) return false;

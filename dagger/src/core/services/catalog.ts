@@ -1,4 +1,5 @@
 import type { PipelineSettings } from "../config/pipeline-settings.js";
+import type { HealthContract } from "../deploy/health.js";
 import type { ResourceBinding } from "./bindings.js";
 
 /**
@@ -35,6 +36,8 @@ export interface ServiceInfo {
   smokeTestFile?: string;
   /** The path the deploy polls until a new version answers healthy. */
   healthPath: string;
+  /** What answering healthy means there (see HealthContract). */
+  healthContract: HealthContract;
   /** Its package.json scripts: where its test, typecheck and lint steps come from. */
   scripts: Record<string, string>;
   /** Whether its folder holds a tsconfig.json (the typecheck fallback runs tsc on it). */

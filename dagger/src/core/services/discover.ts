@@ -2,7 +2,7 @@ import picomatch from "picomatch";
 import { PIPELINE_CONFIG_FILE, type PipelineConfig } from "../config/pipeline-config.js";
 import { pipelineSettings } from "../config/pipeline-settings.js";
 import { readPipelineConfig } from "../config/read-pipeline-config.js";
-import { DEFAULT_HEALTH_PATH } from "../deploy/health.js";
+import { DEFAULT_HEALTH_PATH, type HealthContract } from "../deploy/health.js";
 import type { RepoReader } from "../repo-reader.js";
 import type { ResourceBinding } from "./bindings.js";
 import type {
@@ -43,6 +43,7 @@ interface WorkerConfigs extends WorkspacePackage {
   wranglerFile: string;
   environments: Record<DeployTarget, ResolvedEnvironment>;
   healthPath: string;
+  healthContract: HealthContract;
   smokeTestFile?: string;
 }
 
@@ -211,6 +212,7 @@ async function readWorker(
     wranglerFile,
     environments,
     healthPath: settings?.healthPath ?? config.healthPath ?? DEFAULT_HEALTH_PATH,
+    healthContract: settings?.healthContract ?? config.healthContract ?? "version",
     ...(smokeTestFile === undefined ? {} : { smokeTestFile }),
   };
 }
@@ -314,6 +316,7 @@ function resolveService(
     externalBindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.external ?? []])),
     resources: perTarget((_, env): ResourceBinding[] => env.resources),
     healthPath: worker.healthPath,
+    healthContract: worker.healthContract,
     scripts: worker.packageJson.scripts ?? {},
     hasTsconfig: worker.hasTsconfig,
     ...(worker.smokeTestFile ? { smokeTestFile: worker.smokeTestFile } : {}),
