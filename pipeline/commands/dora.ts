@@ -11,7 +11,7 @@ import { servicesIn } from "../../dagger/src/core/services/deploy-targets.js";
 import type { CommandRunner } from "../command-spec.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { requireEnvFlag } from "../env-flag.js";
-import { loadWorkspace } from "../host/workspace.js";
+import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ensureLocalCloud } from "../local-cloud/index.js";
 import type { dora as spec } from "./registry.js";
 
@@ -19,7 +19,7 @@ export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
     // Bad input fails before anything is read.
     const since = parseSince(flags.since);
-    const { root, catalog } = await loadWorkspace(context.cwd);
+    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
     const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
     const report = await runDora(ports, servicesIn(catalog, target), target, since);

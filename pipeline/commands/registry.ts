@@ -249,6 +249,7 @@ export const rollback = {
       value: "<version-id>",
       description: "the version to serve (default: the previous 100% deployment)",
     },
+    ...REPO,
     ...REPORT_FILES,
   },
   examples: [
@@ -285,6 +286,7 @@ export const dora = {
       default: "30d",
       description: "how far back from now: <n>h, <n>d or <n>w",
     },
+    ...REPO,
     ...REPORT_FILES,
   },
   examples: [

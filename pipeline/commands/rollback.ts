@@ -12,12 +12,12 @@ import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
-import { loadWorkspace } from "../host/workspace.js";
+import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import type { rollback as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
-    const { root, catalog } = await loadWorkspace(context.cwd);
+    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
     if (flags.service === undefined) {
       throw new UsageError(
