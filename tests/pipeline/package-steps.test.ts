@@ -11,8 +11,13 @@ import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 const discover = (fixture: string) =>
   discoverServices(fsRepoReader(join(import.meta.dirname, "fixtures", fixture)));
 
-const shape = (steps: ReturnType<typeof buildCiSteps>) =>
-  steps.map((step) => [step.id, step.kind, step.command?.join(" "), step.coverageSubject]);
+const shapeOf = (step: ReturnType<typeof buildCiSteps>[number]) => [
+  step.id,
+  step.kind,
+  step.command?.join(" "),
+  step.coverageSubject,
+];
+const shape = (steps: ReturnType<typeof buildCiSteps>) => steps.map(shapeOf);
 
 describe("steps from the packages' own scripts", () => {
   it("gives every package with a test script a step, libraries too, and shows the others as no tests", async () => {
@@ -33,6 +38,31 @@ describe("steps from the packages' own scripts", () => {
     expect(steps.find((step) => step.id === "test:@acme/shared")?.coverageMap).toBe(
       "packages/shared/coverage/coverage-final.json",
     );
+  });
+
+  it("builds the packages with a build script, dependencies first, before what reads them", async () => {
+    const catalog = await discover("apps-packages");
+    const withBuild = {
+      ...catalog,
+      libraries: catalog.libraries.map((library) =>
+        library.name === "@acme/shared" || library.name === "@acme/db-client"
+          ? { ...library, scripts: { ...library.scripts, build: "tsc -b" } }
+          : library,
+      ),
+    };
+    const steps = buildCiSteps(withBuild);
+    const needsOf = (id: string) => steps.find((step) => step.id === id)?.needs;
+    expect(steps.filter((step) => step.id.startsWith("build:")).map(shapeOf)).toEqual([
+      ["build:@acme/db-client", "command", "pnpm --filter @acme/db-client run build", undefined],
+      ["build:@acme/shared", "command", "pnpm --filter @acme/shared run build", undefined],
+    ]);
+    // db-client imports shared, so shared's output must exist first.
+    expect(needsOf("build:@acme/db-client")).toEqual(["install", "build:@acme/shared"]);
+    expect(needsOf("build:@acme/shared")).toEqual(["install"]);
+    expect(needsOf("test:api")).toEqual(["install", "build:@acme/db-client", "build:@acme/shared"]);
+    // Nothing that reads a build runs: no build either.
+    expect(buildCiSteps(withBuild, { parts: ["lint"] })).toEqual([]);
+    expect(buildCiSteps(catalog).some((step) => step.id.startsWith("build:"))).toBe(false);
   });
 
   it("tests the libraries a selected Worker depends on along with it", async () => {

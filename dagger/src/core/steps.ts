@@ -29,6 +29,7 @@ export interface Step {
 
 export const CI_PARTS = [
   "install",
+  "build",
   "typecheck",
   "lint",
   "test",
@@ -121,6 +122,7 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
       needs: [],
       inputs: [...ROOT_INPUTS, ...allDirs.map((dir) => `${dir}/package.json`)],
     },
+    ...buildSteps(catalog, all),
     ...typecheckSteps(catalog, checked),
     ...lintSteps(catalog, checked),
     ...testSteps,
@@ -142,14 +144,29 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
           },
         ]),
   ];
-  const included = steps.filter((step) => parts.has(partOf(step)));
+  // Builds are whatever the checks and tests that run read: included with any of them.
+  const building = BUILT_FOR.some((part) => parts.has(part));
+  const included = steps.filter((step) =>
+    partOf(step) === "build" ? building : parts.has(partOf(step)),
+  );
   const ids = new Set(included.map((step) => step.id));
-  return included.map((step) => ({ ...step, needs: step.needs.filter((id) => ids.has(id)) }));
+  const builds = included.filter((step) => partOf(step) === "build").map((step) => step.id);
+  return included.map((step) => ({
+    ...step,
+    needs: [
+      ...step.needs,
+      // A package's build output (dist/, generated types) is what its dependents import.
+      ...(BUILT_FOR.includes(partOf(step)) ? builds : []),
+    ].filter((id, index, all) => ids.has(id) && all.indexOf(id) === index),
+  }));
 }
 
 const TOOLING_PREFIX = "tooling:";
+/** The parts that read what the packages' `build` scripts produce. */
+const BUILT_FOR: readonly CiPart[] = ["typecheck", "test", "tooling", "integration"];
 /** Prefixes of the parts made of one step per package or per declared test. */
 const PART_PREFIXES: readonly [string, CiPart][] = [
+  ["build:", "build"],
   [TOOLING_PREFIX, "tooling"],
   ["test:", "test"],
   ["typecheck:", "typecheck"],
@@ -283,6 +300,32 @@ function integrationStep(
     needs: ["install", ...unitTests.map((step) => step.id)],
     inputs: [...ROOT_INPUTS, integration.dir, ...allDirs],
   };
+}
+
+/**
+ * A step per package with a `build` script, after the builds of the packages it depends on: a
+ * library that compiles to dist/ must be built before anything that imports it is checked or
+ * tested. Packages without one (most Workers: wrangler bundles them) have no build step.
+ */
+function buildSteps(catalog: ServiceCatalog, packages: readonly WorkspacePackage[]): Step[] {
+  const built = new Set(
+    packages.filter((pkg) => pkg.scripts.build !== undefined).map((pkg) => pkg.name),
+  );
+  return packages
+    .filter((pkg) => built.has(pkg.name))
+    .map((pkg) => ({
+      id: `build:${pkg.name}`,
+      title: `build ${pkg.name}`,
+      kind: "command" as const,
+      command: ["pnpm", "--filter", pkg.packageName, "run", "build"],
+      needs: [
+        "install",
+        ...dependencyNames(catalog, pkg.name)
+          .filter((name) => built.has(name))
+          .map((name) => `build:${name}`),
+      ],
+      inputs: [...ROOT_INPUTS, pkg.dir, ...dependencyDirs(catalog, pkg.name)],
+    }));
 }
 
 /**
