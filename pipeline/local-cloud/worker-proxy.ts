@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { InvocationLog, InvocationStatus } from "./invocation-log.js";
 import { exceptionHeader, type WorkerRuntime } from "./runtime.js";
 import type { CloudStore } from "./store.js";
@@ -36,7 +37,7 @@ export class WorkerProxies {
     for (const worker of Object.values(this.store.state.workers)) {
       if (this.servers.has(worker.name)) continue;
       const server = this.serve(worker.name);
-      const port = await listen(server, worker.port).catch(() => listen(server, 0));
+      const port = await listenAgain(server, worker.port).catch(() => listen(server, 0));
       this.servers.set(worker.name, server);
       if (port !== worker.port) {
         worker.port = port;
@@ -169,6 +170,25 @@ function sendJson(outgoing: ServerResponse, status: number, body: unknown): void
   outgoing.writeHead(status, { "content-type": "application/json" });
   outgoing.end(JSON.stringify(body));
 }
+
+/**
+ * A worker's port as it was before a restart. It can be briefly held by someone else (a short
+ * outgoing connection given it as its ephemeral port, which happened on a busy CI machine), so
+ * a few tries a moment apart come before giving the worker a new URL.
+ */
+async function listenAgain(server: Server, port: number | undefined): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listen(server, port);
+    } catch (error) {
+      if (port === undefined || attempt === portRetries) throw error;
+      await sleep(portRetryMs);
+    }
+  }
+}
+
+const portRetries = 20;
+const portRetryMs = 100;
 
 function listen(server: Server, port: number | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
