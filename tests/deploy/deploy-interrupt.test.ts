@@ -188,11 +188,12 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
   it("a second signal exits at once, kills wrangler and prints the commands that finish the rollback", async () => {
     const run = start([...DEPLOY, ...REPORTS]);
     await run.waitFor(/→ auth: deploying/);
+    // The first signal goes once wave 2's wrangler deploy has started (sent before it, the run
+    // would rightly start none); the second once it counts as a second (500 ms later), while
+    // that deploy still runs, so there is a child to kill: rollbacks start none, they call the API.
+    expect(await inFlight(run)).not.toEqual([]);
     run.kill("SIGTERM");
-    // A second signal counts once it is clearly not a copy of the first; send it while wave 2's
-    // wrangler deploy runs, so there is a child to kill (rollbacks start none: they call the
-    // API, and take too little time to aim a signal at).
-    await sleep(600);
+    await sleep(520);
     expect(await inFlight(run)).not.toEqual([]);
     const second = Date.now();
     run.kill("SIGTERM");
