@@ -1,28 +1,12 @@
-import { cp, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { deployWaves, GraphCycleError, serviceGraph } from "../../dagger/src/core/graph.js";
 import { ServiceConfigError } from "../../dagger/src/core/services/config-error.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
-import { tempDir } from "./helpers/fixture-repo.js";
-
-const FIXTURE = join(import.meta.dirname, "fixtures/workspace");
+import { fixtureWith } from "./helpers/fixture-repo.js";
 
 /** A copy of the fixture workspace with some files replaced. */
-async function workspaceWith(files: Record<string, string | null>): Promise<string> {
-  const root = await tempDir("pipeline-discovery-");
-  await cp(FIXTURE, root, { recursive: true });
-  for (const [path, content] of Object.entries(files)) {
-    if (content === null) {
-      await rm(join(root, path));
-    } else {
-      await mkdir(join(root, path, ".."), { recursive: true });
-      await writeFile(join(root, path), content);
-    }
-  }
-  return root;
-}
+const workspaceWith = (files: Record<string, string | null>) => fixtureWith("workspace", files);
 
 const discover = async (root: string) => discoverServices(fsRepoReader(root));
 

@@ -1,5 +1,3 @@
-import { cp, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { detectAffected } from "../../dagger/src/core/affected.js";
 import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
@@ -14,27 +12,7 @@ import {
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
-import { commitFiles, fixtureRepo, tempDir } from "./helpers/fixture-repo.js";
-
-const FIXTURES = join(import.meta.dirname, "fixtures");
-
-/** A copy of a fixture with some files replaced (null deletes). */
-async function fixtureWith(
-  fixture: string,
-  files: Record<string, string | null> = {},
-): Promise<string> {
-  const root = await tempDir("pipeline-generic-");
-  await cp(join(FIXTURES, fixture), root, { recursive: true });
-  for (const [path, content] of Object.entries(files)) {
-    if (content === null) {
-      await rm(join(root, path));
-    } else {
-      await mkdir(join(root, path, ".."), { recursive: true });
-      await writeFile(join(root, path), content);
-    }
-  }
-  return root;
-}
+import { commitFiles, fixtureRepo, fixtureWith } from "./helpers/fixture-repo.js";
 
 const discover = async (fixture: string, files: Record<string, string | null> = {}) =>
   discoverServices(fsRepoReader(await fixtureWith(fixture, files)));

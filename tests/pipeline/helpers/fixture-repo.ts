@@ -47,3 +47,21 @@ export async function commitFiles(repo: string, files: Record<string, string>): 
   await git(repo, "add", "--all");
   await git(repo, "commit", "--quiet", "-m", `change ${Object.keys(files).join(", ")}`);
 }
+
+/** A copy of the fixture `tests/pipeline/fixtures/<fixture>` with some files replaced (null deletes). */
+export async function fixtureWith(
+  fixture: string,
+  files: Record<string, string | null> = {},
+): Promise<string> {
+  const root = await tempDir(`pipeline-${fixture}-`);
+  await cp(join(import.meta.dirname, "..", "fixtures", fixture), root, { recursive: true });
+  for (const [path, content] of Object.entries(files)) {
+    if (content === null) {
+      await rm(join(root, path));
+    } else {
+      await mkdir(join(root, path, ".."), { recursive: true });
+      await writeFile(join(root, path), content);
+    }
+  }
+  return root;
+}
