@@ -52,6 +52,30 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
       ? new DeployCommandError(command, reason(result))
       : new StoppedCommandError(command, result.stopped);
 
+  /**
+   * `wrangler deploy` and `wrangler versions upload` alike: the secrets file, the last interrupt
+   * check before wrangler starts, then the new version from wrangler's output file.
+   */
+  const newVersion = async (
+    service: ServiceInfo,
+    interrupt: AbortSignal | undefined,
+    command: string,
+    run: (
+      secretsFile: string | undefined,
+    ) => Promise<{ result: WranglerRun; version: DeployedVersion | undefined }>,
+  ): Promise<DeployedVersion> => {
+    const secretsFile = await ports.secretsFile?.(service);
+    if (interrupt?.aborted) throw new NotStartedError(command);
+    const { result, version } = await run(secretsFile);
+    if (!succeeded(result)) throw failure(command, result);
+    if (!version) {
+      throw new DeployCommandError(
+        command,
+        "succeeded but wrote no version_id to WRANGLER_OUTPUT_FILE_PATH",
+      );
+    }
+    return version;
+  };
   return {
     async deploymentHistory(service, target) {
       const result = await ports.run(service, wranglerArgs.deploymentsList(target));
@@ -82,41 +106,26 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
       return done;
     },
 
-    async deploy(service, target, interrupt): Promise<DeployedVersion> {
-      const secretsFile = await ports.secretsFile?.(service);
-      if (interrupt?.aborted) throw new NotStartedError("wrangler deploy");
-      const result = await ports.run(
-        service,
-        wranglerArgs.deploy(target, secretsFile, ports.origin),
-      );
-      if (!succeeded(result)) throw failure("wrangler deploy", result);
-      const deployed = deployedVersion(result);
-      if (!deployed) {
-        throw new DeployCommandError(
-          "wrangler deploy",
-          "succeeded but wrote no version_id to WRANGLER_OUTPUT_FILE_PATH",
+    deploy: (service, target, interrupt) =>
+      newVersion(service, interrupt, "wrangler deploy", async (secretsFile) => {
+        const result = await ports.run(
+          service,
+          wranglerArgs.deploy(target, secretsFile, ports.origin),
         );
-      }
-      return deployed;
-    },
+        return { result, version: succeeded(result) ? deployedVersion(result) : undefined };
+      }),
 
-    async uploadVersion(service, target, interrupt): Promise<DeployedVersion> {
-      const secretsFile = await ports.secretsFile?.(service);
-      if (interrupt?.aborted) throw new NotStartedError("wrangler versions upload");
-      const result = await ports.run(
-        service,
-        wranglerArgs.versionsUpload(target, secretsFile, ports.origin),
-      );
-      if (!succeeded(result)) throw failure("wrangler versions upload", result);
-      const uploaded = uploadedVersion(result, workerName(service, target));
-      if (!uploaded) {
-        throw new DeployCommandError(
-          "wrangler versions upload",
-          "succeeded but wrote no version_id to WRANGLER_OUTPUT_FILE_PATH",
+    uploadVersion: (service, target, interrupt) =>
+      newVersion(service, interrupt, "wrangler versions upload", async (secretsFile) => {
+        const result = await ports.run(
+          service,
+          wranglerArgs.versionsUpload(target, secretsFile, ports.origin),
         );
-      }
-      return uploaded;
-    },
+        const version = succeeded(result)
+          ? uploadedVersion(result, workerName(service, target))
+          : undefined;
+        return { result, version };
+      }),
 
     async deployVersions(service, target, split, message) {
       const result = await ports.run(service, wranglerArgs.versionsDeploy(target, split, message));
