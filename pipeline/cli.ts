@@ -1,4 +1,7 @@
+import { shareCompileCache } from "./host/compile-cache.js";
 import { runCli } from "./run-cli.js";
+
+shareCompileCache(process.env);
 
 process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
