@@ -1,8 +1,7 @@
 import { checkoutOrigin } from "../../dagger/src/core/deploy/annotations.js";
-import {
-  apiRollbackDeployer,
-  cloudflareApiFromEnv,
-} from "../../dagger/src/core/deploy/api-rollback.js";
+import { apiDeploymentHistory } from "../../dagger/src/core/deploy/api-deployment-history.js";
+import { apiRollbackDeployer } from "../../dagger/src/core/deploy/api-rollback.js";
+import { cloudflareApiFromEnv } from "../../dagger/src/core/deploy/cloudflare-api.js";
 import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import {
@@ -104,11 +103,15 @@ export async function openHostDeployTarget(
   };
 }
 
-/** wrangler for everything but the rollback, which asks the API wrangler's variables point at. */
+/**
+ * wrangler for everything but the rollback and the deployment history, which ask the API
+ * wrangler's variables point at: one request each instead of a wrangler process.
+ */
 function hostDeployer(options: WranglerDeployerOptions): WorkerDeployer {
-  return apiRollbackDeployer(
-    wranglerDeployer(options),
+  const api = cloudflareApiFromEnv(options.childEnv);
+  return apiDeploymentHistory(
+    apiRollbackDeployer(wranglerDeployer(options), fetchHttpClient, api),
     fetchHttpClient,
-    cloudflareApiFromEnv(options.childEnv),
+    api,
   );
 }

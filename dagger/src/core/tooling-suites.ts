@@ -29,7 +29,7 @@ const LOCAL_CLOUD = "tests/deploy/local-cloud*.test.ts";
  * longest step of `pnpm test` (7 min 41 s under load) while the rest of it takes seconds.
  */
 const DEPLOY_FLOWS =
-  "tests/deploy/{deploy-affected,deploy-deployed-base,deploy-interrupt,deployed-base,dora-local,api-rollback}.test.ts";
+  "tests/deploy/{deploy-affected,deploy-deployed-base,deploy-interrupt,deployed-base,dora-local,cloudflare-api}.test.ts";
 
 export const TOOLING_SUITES: readonly ToolingSuite[] = [
   { name: "deploy-local", include: [DEPLOY_LOCAL] },

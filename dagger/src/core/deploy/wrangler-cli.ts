@@ -1,6 +1,11 @@
 import { z } from "zod";
 import type { DeployTarget } from "../services/catalog.js";
 import { originArgs, type VersionOrigin } from "./annotations.js";
+import {
+  deploymentsSchema,
+  servedVersionsOldestFirst,
+  WORKER_NOT_FOUND_CODES,
+} from "./deployment-history.js";
 import type { VersionShare } from "./ports.js";
 
 /**
@@ -11,9 +16,6 @@ import type { VersionShare } from "./ports.js";
 
 /** Where wrangler appends its ND-JSON records (set as WRANGLER_OUTPUT_FILE_PATH). */
 export const WRANGLER_OUTPUT_ENV = "WRANGLER_OUTPUT_FILE_PATH";
-
-/** Cloudflare API codes for "this Worker does not exist": the first deploy of a service. */
-const WORKER_NOT_FOUND_CODES = new Set([10007, 10090]);
 
 /** "local" is the top level of wrangler.jsonc; the others are its env sections. */
 export function envArgs(target: DeployTarget): string[] {
@@ -134,26 +136,13 @@ export function isWorkerNotFound(run: WranglerRun): boolean {
   return code !== undefined && WORKER_NOT_FOUND_CODES.has(code);
 }
 
-const deploymentsSchema = z.array(
-  z.object({
-    created_on: z.string(),
-    versions: z.array(z.object({ version_id: z.string(), percentage: z.number() })),
-  }),
-);
-
 /** `deployments list --json`: each deployment's main version (largest share), oldest first. */
 export function parseDeploymentHistory(stdout: string): string[] {
   // Warnings may precede the JSON array on stdout.
   const start = stdout.indexOf("[");
-  const deployments = deploymentsSchema.parse(
-    JSON.parse(start === -1 ? stdout : stdout.slice(start)),
+  return servedVersionsOldestFirst(
+    deploymentsSchema.parse(JSON.parse(start === -1 ? stdout : stdout.slice(start))),
   );
-  return deployments
-    .sort((a, b) => a.created_on.localeCompare(b.created_on))
-    .flatMap((deployment) => {
-      const main = [...deployment.versions].sort((a, b) => b.percentage - a.percentage)[0];
-      return main ? [main.version_id] : [];
-    });
 }
 
 /** The new version and its URLs from a successful `wrangler deploy`'s records. */

@@ -2,10 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  apiRollbackDeployer,
-  type CloudflareApi,
-} from "../../dagger/src/core/deploy/api-rollback.js";
+import { apiDeploymentHistory } from "../../dagger/src/core/deploy/api-deployment-history.js";
+import { apiRollbackDeployer } from "../../dagger/src/core/deploy/api-rollback.js";
+import type { CloudflareApi } from "../../dagger/src/core/deploy/cloudflare-api.js";
 import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
 import {
   DeployCommandError,
@@ -16,9 +15,11 @@ import { type LocalCloudServer, startLocalCloudServer } from "../../pipeline/loc
 import { service } from "./fakes.js";
 
 /**
- * The pipeline's rollback through the Cloudflare API, against the real local control plane
- * (real workerd): it switches the version and carries the message as wrangler's would, and a
- * refusal is one line naming the worker and what to do. Each test uploads its own worker.
+ * The calls the pipeline makes to the Cloudflare API itself instead of through wrangler, against
+ * the real local control plane (real workerd). The rollback switches the version and carries the
+ * message as wrangler's would, and a refusal is one line naming the worker and what to do; the
+ * deployment history reads what `wrangler deployments list` would. Each test uploads its own
+ * worker.
  */
 
 let dataDir: string;
@@ -42,15 +43,20 @@ const api = (overrides: Partial<CloudflareApi> = {}): CloudflareApi => ({
   ...overrides,
 });
 
-/** Stands in for wrangler: records the fallback rollbacks it is asked for. */
-function fakeWrangler(fail?: string): WorkerDeployer & { rollbacks: string[] } {
+/** Stands in for wrangler: records the fallback rollbacks and history reads it is asked for. */
+function fakeWrangler(fail?: string): WorkerDeployer & { rollbacks: string[]; reads: string[] } {
   const rollbacks: string[] = [];
+  const reads: string[] = [];
   const unused = async (): Promise<never> => {
     throw new Error("not used by a rollback");
   };
   return {
     rollbacks,
-    deploymentHistory: unused,
+    reads,
+    async deploymentHistory(info, target) {
+      reads.push(`${info.workerNames[target]}`);
+      return ["as wrangler read it"];
+    },
     applyMigrations: unused,
     deploy: unused,
     uploadVersion: unused,
@@ -238,5 +244,56 @@ describe("rollback through the Cloudflare API", () => {
       `https://api.test/v4/accounts/${server.accountId}/workers/scripts/w-staging/deployments`,
       `https://api.test/v4/accounts/${server.accountId}/workers/scripts/w-staging/deployments?force=true`,
     ]);
+  });
+});
+
+describe("deployment history through the Cloudflare API", () => {
+  it("lists each deployment's main version, oldest first, without wrangler", async () => {
+    const { first, second } = await twoVersions("api-history-ok");
+    await call(
+      "POST",
+      "/workers/scripts/api-history-ok/deployments",
+      JSON.stringify({
+        versions: [
+          { version_id: first, percentage: 10 },
+          { version_id: second, percentage: 90 },
+        ],
+      }),
+    );
+    const wrangler = fakeWrangler();
+    const history = await apiDeploymentHistory(wrangler, fetchHttpClient, api()).deploymentHistory(
+      service("api-history-ok"),
+      "local",
+    );
+    expect(history).toEqual([first, second, second]);
+    expect(wrangler.reads).toEqual([]);
+  });
+
+  it("is empty for a worker never deployed, without wrangler", async () => {
+    const wrangler = fakeWrangler();
+    const history = await apiDeploymentHistory(wrangler, fetchHttpClient, api()).deploymentHistory(
+      service("api-history-never-deployed"),
+      "local",
+    );
+    expect(history).toEqual([]);
+    expect(wrangler.reads).toEqual([]);
+  });
+
+  it("leaves a refusal, an unreachable API or an answer that is not the API's to wrangler", async () => {
+    await deploy("api-history-not-api", "plain text");
+    const wrangler = fakeWrangler();
+    for (const bad of [
+      { token: "" },
+      { baseUrl: "http://127.0.0.1:1/client/v4" },
+      { baseUrl: (await server.workerUrl("api-history-not-api")) ?? "" },
+    ]) {
+      const history = await apiDeploymentHistory(
+        wrangler,
+        fetchHttpClient,
+        api(bad),
+      ).deploymentHistory(service("w"), "production");
+      expect(history).toEqual(["as wrangler read it"]);
+    }
+    expect(wrangler.reads).toEqual(["w-production", "w-production", "w-production"]);
   });
 });
