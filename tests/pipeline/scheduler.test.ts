@@ -318,6 +318,23 @@ describe("runSteps with real processes", () => {
       ]);
     });
 
+    it("without history, starts the workspace-wide steps before the per-service ones", async () => {
+      const dir = await tempDir();
+      const perService = (step: Step): Step => ({ ...step, service: step.id });
+      await runSteps(
+        [
+          logged(dir, "setup"),
+          perService(logged(dir, "unit-a", ["setup"])),
+          logged(dir, "suite", ["setup"]),
+          perService(logged(dir, "unit-b", ["setup"])),
+          logged(dir, "integration", ["setup"]),
+        ],
+        execaExecutor(dir),
+        { concurrency: 1 },
+      );
+      expect(await launchOrder(dir)).toEqual(["setup", "suite", "integration", "unit-a", "unit-b"]);
+    });
+
     it("still stops launching when the first-ranked step fails", async () => {
       const dir = await tempDir();
       const steps = graph(dir).map((step) =>

@@ -2,8 +2,8 @@
  * The pipeline's own tests, split into vitest projects of vitest.tooling.config.ts so the
  * scheduler can run them side by side as separate steps. Every test file belongs to exactly one
  * suite (tests/pipeline/tooling-suites.test.ts checks it), and workers-pipeline.config.json
- * declares each one as a root test step. deploy-local deploys all eight services several times
- * and is the longest by far, so it is a suite of its own, started first.
+ * declares each one as a root test step, longest first: without step-duration history the
+ * scheduler starts them in that order.
  */
 export interface ToolingSuite {
   name: string;
@@ -32,14 +32,14 @@ const DEPLOY_FLOWS =
   "tests/deploy/{deploy-affected,deploy-deployed-base,deploy-interrupt,deployed-base,dora-local,cloudflare-api}.test.ts";
 
 export const TOOLING_SUITES: readonly ToolingSuite[] = [
-  { name: "deploy-local", include: [DEPLOY_LOCAL] },
   { name: "local-cloud", include: [LOCAL_CLOUD] },
   { name: "deploy-flows", include: [DEPLOY_FLOWS] },
-  { name: "dagger", include: ["tests/dagger/**/*.test.ts"], isolate: false },
+  { name: "deploy-local", include: [DEPLOY_LOCAL] },
   {
     name: "pipeline",
     include: ["tests/{pipeline,workflows,deploy}/**/*.test.ts"],
     exclude: [DEPLOY_LOCAL, LOCAL_CLOUD, DEPLOY_FLOWS],
     isolate: false,
   },
+  { name: "dagger", include: ["tests/dagger/**/*.test.ts"], isolate: false },
 ];
