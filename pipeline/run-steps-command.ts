@@ -23,7 +23,10 @@ export type RunFlags = Flags<typeof RUN_OPTIONS>;
 /**
  * Runs `steps` on the host with live lines, then prints and writes the reports. Step durations
  * of earlier runs let the scheduler start the longest chain first; this run's are saved for the
- * next one.
+ * next one. One step more than there are cores by default, as `make -j` is usually run: the deploy
+ * and integration suites spend part of their time waiting on wrangler, workerd and analysis
+ * windows, and the extra step fills those gaps (on 2 cores, `pnpm test` took 181 s with 3 steps
+ * at once against 197 s with 2, with the same CPU time).
  */
 export async function runStepsCommand(
   title: string,
@@ -32,7 +35,7 @@ export async function runStepsCommand(
   flags: RunFlags,
   context: CommandContext,
 ): Promise<number> {
-  const concurrency = parseConcurrency(flags.concurrency) ?? availableParallelism();
+  const concurrency = parseConcurrency(flags.concurrency) ?? availableParallelism() + 1;
   const partialLines = new Map<string, string>();
   const history = await loadStepDurations(repoRoot, steps);
   if (history.note) {

@@ -19,7 +19,8 @@ export const RUN_OPTIONS = {
   },
   concurrency: {
     value: "<n>",
-    description: "how many steps run at once, a positive integer (default: the number of cores)",
+    description:
+      "how many steps run at once, a positive integer (default: one more than the number of cores)",
   },
   verbose: { description: "stream each step's output, each line prefixed with its step id" },
 } as const;

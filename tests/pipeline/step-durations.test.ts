@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Step } from "../../dagger/src/core/steps.js";
@@ -166,5 +167,25 @@ describe("step duration history on the host", () => {
       order: ["setup", "short", "long-head", "long-tail"],
     });
     expect(Object.keys(await readHistory(repo))).toHaveLength(4);
+  });
+});
+
+describe("host runs", () => {
+  it("run one step more than there are cores unless --concurrency says otherwise", async () => {
+    const repo = await tempDir();
+    const report = async (flags: { concurrency?: string }) => {
+      await runStepsCommand(
+        "pipeline test",
+        [loggedStep("only")],
+        repo,
+        { ...flags, json: "report.json" },
+        { cwd: repo, env: {}, stdout: () => {}, stderr: () => {} },
+      );
+      return JSON.parse(await readFile(join(repo, "report.json"), "utf8")) as {
+        concurrency: number;
+      };
+    };
+    expect((await report({})).concurrency).toBe(availableParallelism() + 1);
+    expect((await report({ concurrency: "1" })).concurrency).toBe(1);
   });
 });

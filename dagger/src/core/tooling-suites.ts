@@ -23,22 +23,28 @@ export const TOOLING_TEST_FILES = "tests/{pipeline,dagger,workflows,deploy}/**/*
 
 const DEPLOY_LOCAL = "tests/deploy/deploy-local.test.ts";
 const LOCAL_CLOUD = "tests/deploy/local-cloud*.test.ts";
+/** The control plane's traffic splits, with real traffic: most of their time is analysis windows. */
+const LOCAL_CLOUD_ROLLOUTS = "tests/deploy/local-cloud-{rollout,gradual}.test.ts";
 /**
  * The other tests that run real deploys (wrangler processes, workerd) from a copy of this
  * repository: minutes of mostly waiting on child processes, which made the pipeline suite the
- * longest step of `pnpm test` (7 min 41 s under load) while the rest of it takes seconds.
+ * longest step of `pnpm test` (7 min 41 s under load) while the rest of it takes seconds. Two
+ * suites of about a minute each, so that no single step is the run's tail.
  */
-const DEPLOY_FLOWS =
-  "tests/deploy/{deploy-affected,deploy-deployed-base,deploy-interrupt,deployed-base,dora-local,cloudflare-api}.test.ts";
+const DEPLOY_HISTORY =
+  "tests/deploy/{deploy-affected,deploy-deployed-base,deployed-base,dora-local}.test.ts";
+const DEPLOY_INTERRUPT = "tests/deploy/{deploy-interrupt,cloudflare-api}.test.ts";
 
 export const TOOLING_SUITES: readonly ToolingSuite[] = [
-  { name: "local-cloud", include: [LOCAL_CLOUD] },
-  { name: "deploy-flows", include: [DEPLOY_FLOWS] },
+  { name: "deploy-history", include: [DEPLOY_HISTORY] },
+  { name: "local-cloud-rollouts", include: [LOCAL_CLOUD_ROLLOUTS] },
+  { name: "local-cloud", include: [LOCAL_CLOUD], exclude: [LOCAL_CLOUD_ROLLOUTS] },
   { name: "deploy-local", include: [DEPLOY_LOCAL] },
+  { name: "deploy-interrupt", include: [DEPLOY_INTERRUPT] },
   {
     name: "pipeline",
     include: ["tests/{pipeline,workflows,deploy}/**/*.test.ts"],
-    exclude: [DEPLOY_LOCAL, LOCAL_CLOUD, DEPLOY_FLOWS],
+    exclude: [DEPLOY_LOCAL, LOCAL_CLOUD, DEPLOY_HISTORY, DEPLOY_INTERRUPT],
     isolate: false,
   },
   { name: "dagger", include: ["tests/dagger/**/*.test.ts"], isolate: false },
