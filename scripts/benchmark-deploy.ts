@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       [
         "## Deploy (`pnpm run pipeline deploy --env local`)",
         "",
-        `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, shared with other engineers' builds and tests, so the times are noisy; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadAtFailure.toFixed(2)} before the failing deploys and ${loadAfterFailures.toFixed(2)} after them), against the local control plane: real wrangler 4 commands (\`deployments list\`, \`d1 migrations apply\`, \`deploy\`), the Cloudflare API's rollback request sent by the pipeline, and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
+        `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, shared with other engineers' builds and tests, so the times are noisy; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadAtFailure.toFixed(2)} before the failing deploys and ${loadAfterFailures.toFixed(2)} after them), against the local control plane: real wrangler 4 commands (\`d1 migrations apply\`, \`deploy\`), the Cloudflare API requests the pipeline sends itself (each Worker's deployments before its deploy and after its rollback, the rollback), and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
         "",
         "| run | wall time |",
         "| --- | --- |",
