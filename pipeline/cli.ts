@@ -1,7 +1,8 @@
 import { shareCompileCache } from "./host/compile-cache.js";
-import { runCli } from "./run-cli.js";
 
+// Before anything else loads, so the pipeline's own modules come from the cache too.
 shareCompileCache(process.env);
+const { runCli } = await import("./run-cli.js");
 
 process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),

@@ -5,7 +5,7 @@
  *
  *   pnpm exec tsx scripts/benchmark-pipeline.ts [--note "<what else ran on the machine>"]
  *
- * Measured: full `ci` twice, first without step-duration history (declaration order; this run
+ * Measured: full `ci` twice, first without step-duration history (steps not tied to a service first; this run
  * records the history) and then with it (longest remaining path first), against the sum of its
  * step times and its critical path; `ci --base HEAD~1` after a change to one leaf service against
  * full `ci`; the pipeline's overhead; and `.ci/run` in another fresh clone (what CI runs: the
@@ -191,8 +191,8 @@ async function main(): Promise<void> {
     }
     const cores = availableParallelism();
 
-    // The fresh clone has no .pipeline/step-durations.json: this run starts the workspace-wide
-    // steps first and records the history the measured run is scheduled with.
+    // The fresh clone has no .pipeline/step-durations.json: this run starts the steps not tied
+    // to a service first and records the history the measured run is scheduled with.
     const cold = await runPipeline(clone, scratch, ["ci"], "cold");
     const full = await runPipeline(clone, scratch, ["ci"], "full");
     const fullSteps = stepDurations(full.report);
@@ -256,13 +256,13 @@ async function main(): Promise<void> {
       `${bare.load.toFixed(2)}, \`.ci/run\` ${ci.load.toFixed(2)}; ${loadAfter.toFixed(2)} at the end.${note ? ` ${note}` : ""}`,
       "",
       "The measured `ci` ran **with step-duration history**: the first run in the clone (no history:",
-      "workspace-wide steps before per-service ones) recorded `.pipeline/step-durations.json`, and the",
+      "steps not tied to a service before the services' own) recorded `.pipeline/step-durations.json`, and the",
       "scheduler used it to start the longest remaining path first. The first run also warmed the OS",
       "file cache. Every command, in the pipeline or bare, had the same V8 code cache (`NODE_COMPILE_CACHE`).",
       "",
       "| measure | value |",
       "| --- | --- |",
-      `| full \`ci\`, first run: no history, workspace-wide steps first | ${seconds(cold.wallMs)} (${outcome(cold)}) |`,
+      `| full \`ci\`, first run: no history, steps not tied to a service first | ${seconds(cold.wallMs)} (${outcome(cold)}) |`,
       `| **full \`ci\` with history, longest path first** (process wall, start-up included) | **${seconds(full.wallMs)}** (${outcome(full)}) |`,
       `| sum of its step times (one-at-a-time cost) | ${seconds(stepSum)} |`,
       `| its critical path (unlimited cores) | ${seconds(fullCritical.ms)}: ${fullCritical.path.join(" -> ")} |`,

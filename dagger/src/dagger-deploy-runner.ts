@@ -122,8 +122,9 @@ export class ContainerWorkerDeployer {
   }
 
   /**
-   * The same deployer the host uses, with each wrangler call run in a container. Rollbacks stay
-   * `wrangler rollback` here, where the host calls the API itself (api-rollback.ts): the token is
+   * The same deployer the host uses, with each wrangler call run in a container. Rollbacks and
+   * deployment-history reads stay `wrangler rollback` and `wrangler deployments list` here, where
+   * the host calls the API itself (api-rollback.ts, api-deployment-history.ts): the token is
    * a Secret only containers see, and reading its plaintext into the module's own process to
    * send it would take it out of the engine's secret handling.
    */

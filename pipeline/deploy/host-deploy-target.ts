@@ -38,8 +38,9 @@ export interface HostDeployTarget {
  * Cloudflare credentials from the environment (failing before anything changes when they are
  * missing) and find each Worker's URL in wrangler's deploy output (its workers.dev target).
  * Local points wrangler at the control plane with its own account and a placeholder token, so
- * a real token in the environment never leaves for it. Rollbacks go to the API wrangler would
- * call, with the same variables, straight from this process (see api-rollback.ts).
+ * a real token in the environment never leaves for it. Rollbacks and deployment-history reads go
+ * to the API wrangler would call, with the same variables, straight from this process (see
+ * api-rollback.ts and api-deployment-history.ts).
  */
 export async function openHostDeployTarget(
   repoRoot: string,

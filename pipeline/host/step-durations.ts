@@ -80,5 +80,5 @@ async function readHistory(path: string): Promise<{ entries: History; note?: str
   const backup = await inspectJsonFile(backupOf(path), historySchema).catch(() => undefined);
   return backup?.state === "good"
     ? { entries: backup.value, note: `${problem}: scheduling with ${basename(backupOf(path))}` }
-    : { entries: {}, note: `${problem}: scheduling in declaration order` };
+    : { entries: {}, note: `${problem}: scheduling without durations` };
 }

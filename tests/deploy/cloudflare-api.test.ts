@@ -11,6 +11,7 @@ import {
   type HttpClient,
   type WorkerDeployer,
 } from "../../dagger/src/core/deploy/ports.js";
+import { workerName } from "../../dagger/src/core/services/deploy-targets.js";
 import { type LocalCloudServer, startLocalCloudServer } from "../../pipeline/local-cloud/index.js";
 import { service } from "./fakes.js";
 
@@ -27,7 +28,7 @@ let server: LocalCloudServer;
 const TOKEN = "test-token-that-must-never-show";
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "api-rollback-"));
+  dataDir = await mkdtemp(join(tmpdir(), "cloudflare-api-"));
   server = await startLocalCloudServer({ dataDir, log: () => undefined });
 });
 
@@ -54,7 +55,7 @@ function fakeWrangler(fail?: string): WorkerDeployer & { rollbacks: string[]; re
     rollbacks,
     reads,
     async deploymentHistory(info, target) {
-      reads.push(`${info.workerNames[target]}`);
+      reads.push(workerName(info, target));
       return ["as wrangler read it"];
     },
     applyMigrations: unused,
@@ -200,7 +201,9 @@ describe("rollback through the Cloudflare API", () => {
 
     // A server that is not the API (a worker answering text) is no answer either.
     await deploy("api-rollback-not-api", "plain text");
-    const notApi = api({ baseUrl: (await server.workerUrl("api-rollback-not-api")) ?? "" });
+    const notApiUrl = await server.workerUrl("api-rollback-not-api");
+    expect(notApiUrl).toMatch(/^http:/);
+    const notApi = api({ baseUrl: `${notApiUrl}` });
     const failing = fakeWrangler("API error 10000");
     const message = await refusal(
       apiRollbackDeployer(failing, fetchHttpClient, notApi).rollback(
@@ -281,11 +284,13 @@ describe("deployment history through the Cloudflare API", () => {
 
   it("leaves a refusal, an unreachable API or an answer that is not the API's to wrangler", async () => {
     await deploy("api-history-not-api", "plain text");
+    const notApi = await server.workerUrl("api-history-not-api");
+    expect(notApi).toMatch(/^http:/);
     const wrangler = fakeWrangler();
     for (const bad of [
       { token: "" },
       { baseUrl: "http://127.0.0.1:1/client/v4" },
-      { baseUrl: (await server.workerUrl("api-history-not-api")) ?? "" },
+      { baseUrl: `${notApi}` },
     ]) {
       const history = await apiDeploymentHistory(
         wrangler,

@@ -170,6 +170,7 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
       expect((await versionCounts(cloud)).auth).toBe(counts.auth);
     } else {
       expect(auth).toMatchObject({
+        outcome: "interrupted",
         failure: "interrupted by SIGINT once its deploy had finished",
         rollback: { outcome: "rolled-back", toVersion: baseline.auth },
       });

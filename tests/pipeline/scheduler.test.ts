@@ -318,7 +318,7 @@ describe("runSteps with real processes", () => {
       ]);
     });
 
-    it("without history, starts the workspace-wide steps before the per-service ones", async () => {
+    it("without history, starts the steps not tied to a service before the services' own", async () => {
       const dir = await tempDir();
       const perService = (step: Step): Step => ({ ...step, service: step.id });
       await runSteps(

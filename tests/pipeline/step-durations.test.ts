@@ -111,7 +111,7 @@ describe("step duration history on the host", () => {
   });
 
   it.each(CORRUPTIONS)(
-    "runs in declaration order when the history is %s and no good copy exists, says why in one line, then replaces it",
+    "runs without durations when the history is %s and no good copy exists, says why in one line, then replaces it",
     async (_, damage, detail) => {
       const repo = await tempDir();
       await writeHistory(repo, damage(JSON.stringify({ short: entry(GRAPH[1], 50) })));
@@ -121,7 +121,7 @@ describe("step duration history on the host", () => {
       expect(result.stderr).not.toContain("\n");
       expect(result.stderr.startsWith(`[pipeline] ${historyFile(repo)} is corrupt (`)).toBe(true);
       expect(result.stderr).toMatch(detail);
-      expect(result.stderr.endsWith("): scheduling in declaration order")).toBe(true);
+      expect(result.stderr.endsWith("): scheduling without durations")).toBe(true);
       expect(Object.keys(await readHistory(repo)).sort()).toEqual([
         "long-head",
         "long-tail",

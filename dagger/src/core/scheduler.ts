@@ -75,8 +75,8 @@ export interface RunOptions {
   /**
    * Milliseconds each step is expected to take (from earlier runs), by step id. When more steps
    * are ready than there are free slots, the one with the longest remaining path (its own time
-   * plus its slowest chain of dependents) starts first; without durations, workspace-wide steps
-   * before per-service ones, each in declaration order.
+   * plus its slowest chain of dependents) starts first; on equal paths (among them every step
+   * without a duration), steps not tied to a service before services' own, then declaration order.
    */
   expectedDurations?: Readonly<Record<string, number>>;
   /** Milliseconds; injectable so reports can be rendered deterministically in tests. */
@@ -226,18 +226,18 @@ export async function runSteps(
   };
 }
 
-/** Longest remaining path first; the sort is stable, so ties (and no history) keep declaration order. */
+/** Longest remaining path first; the sort is stable, so ties end in declaration order. */
 function byRemainingPath(
   steps: readonly Step[],
   expectedDurations: Readonly<Record<string, number>>,
 ): Step[] {
   const remaining = remainingPaths(steps, expectedDurations);
   const ms = (step: Step) => remaining.get(step.id)?.ms ?? 0;
-  // Without durations, the steps over the whole workspace (typecheck, root and integration
-  // suites) go before the per-service unit tests, which are the small pieces by design: small
-  // pieces last keeps the tail short (the longest-first rule, without measurements).
-  const perService = (step: Step) => (step.service === undefined ? 0 : 1);
-  return [...steps].sort((a, b) => ms(b) - ms(a) || perService(a) - perService(b));
+  // Without durations, the steps not tied to a service (typecheck, lint, root test suites) go
+  // before the services' unit tests, which are the small pieces by design: small pieces last
+  // keeps the tail short (the longest-first rule, without measurements).
+  const ofOneService = (step: Step) => (step.service === undefined ? 0 : 1);
+  return [...steps].sort((a, b) => ms(b) - ms(a) || ofOneService(a) - ofOneService(b));
 }
 
 type GateOutcome = StepOutcome & { coverageReport?: SubjectCoverage[] };

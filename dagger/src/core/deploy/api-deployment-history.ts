@@ -30,9 +30,7 @@ export function apiDeploymentHistory(
         worker: workerName(service, target),
         path: "deployments",
       });
-      if (answer.kind === "refused" && answer.code !== undefined) {
-        if (WORKER_NOT_FOUND_CODES.has(answer.code)) return [];
-      }
+      if (answer.kind === "refused" && WORKER_NOT_FOUND_CODES.has(answer.code ?? 0)) return [];
       const listed = answer.kind === "done" ? resultSchema.safeParse(answer.result) : undefined;
       if (listed?.success) return servedVersionsOldestFirst(listed.data.deployments);
       return wrangler.deploymentHistory(service, target);

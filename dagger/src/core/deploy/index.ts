@@ -1,11 +1,14 @@
 // The deploy orchestrator: one import for the host commands and the Dagger deploy functions.
+export * from "./api-deployment-history.js";
 export * from "./api-rollback.js";
 export * from "./build-plan.js";
 export * from "./canary-analysis.js";
+export * from "./cloudflare-api.js";
 export * from "./d1-migrations.js";
 export * from "./deploy-context.js";
 export * from "./deploy-lock.js";
 export * from "./deploy-plan.js";
+export * from "./deployment-history.js";
 export * from "./fetch-http-client.js";
 export * from "./gradual-rollout.js";
 export * from "./health.js";

@@ -15,7 +15,8 @@ export interface DeployedVersion {
 export interface WorkerDeployer {
   /**
    * The version each deployment served (the one with the largest traffic share), oldest first,
-   * from `wrangler deployments list --json`; empty when the Worker has never been deployed.
+   * as `wrangler deployments list --json` lists them (on the host, the API request it makes);
+   * empty when the Worker has never been deployed.
    */
   deploymentHistory(service: ServiceInfo, target: DeployTarget): Promise<string[]>;
   /**
