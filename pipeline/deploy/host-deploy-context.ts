@@ -35,6 +35,7 @@ export async function hostDeployContext(
     command.env,
     () => ensureLocalCloud(repoRoot),
     interrupt?.children,
+    (line) => command.stderr(`  ! ${line}`),
   );
   return {
     target,

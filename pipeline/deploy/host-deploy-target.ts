@@ -48,6 +48,8 @@ export async function openHostDeployTarget(
   env: NodeJS.ProcessEnv,
   openLocalCloud: () => Promise<LocalCloudEndpoint>,
   children?: ChildGroups,
+  /** One line where the deploy falls back from the API to wrangler, and why. */
+  notice?: (line: string) => void,
 ): Promise<HostDeployTarget> {
   const origin = await checkoutOrigin(repoCommand(repoRoot), pipelineRunId(env));
   const inherited = Object.fromEntries(
@@ -59,7 +61,7 @@ export async function openHostDeployTarget(
   if (target === "local") {
     const cloud = await openLocalCloud();
     return {
-      deployer: hostDeployer({
+      deployer: hostDeployer(notice, {
         repoRoot,
         children,
         childEnv: { ...inherited, ...cloud.wranglerEnv },
@@ -81,7 +83,7 @@ export async function openHostDeployTarget(
   const credentials = credentialsFromEnv(env, target);
   const apiBaseUrl = env.CLOUDFLARE_API_BASE_URL;
   return {
-    deployer: hostDeployer({
+    deployer: hostDeployer(notice, {
       repoRoot,
       children,
       childEnv: {
@@ -108,11 +110,15 @@ export async function openHostDeployTarget(
  * wrangler for everything but the rollback and the deployment history, which ask the API
  * wrangler's variables point at: one request each instead of a wrangler process.
  */
-function hostDeployer(options: WranglerDeployerOptions): WorkerDeployer {
+function hostDeployer(
+  notice: ((line: string) => void) | undefined,
+  options: WranglerDeployerOptions,
+): WorkerDeployer {
   const api = cloudflareApiFromEnv(options.childEnv);
   return apiDeploymentHistory(
     apiRollbackDeployer(wranglerDeployer(options), fetchHttpClient, api),
     fetchHttpClient,
     api,
+    notice,
   );
 }

@@ -287,18 +287,28 @@ describe("deployment history through the Cloudflare API", () => {
     const notApi = await server.workerUrl("api-history-not-api");
     expect(notApi).toMatch(/^http:/);
     const wrangler = fakeWrangler();
+    const notices: string[] = [];
     for (const bad of [
-      { token: "" },
+      { accountId: "0123456789abcdef0123456789abcdef" },
       { baseUrl: "http://127.0.0.1:1/client/v4" },
       { baseUrl: `${notApi}` },
     ]) {
-      const history = await apiDeploymentHistory(
-        wrangler,
-        fetchHttpClient,
-        api(bad),
+      const history = await apiDeploymentHistory(wrangler, fetchHttpClient, api(bad), (line) =>
+        notices.push(line),
       ).deploymentHistory(service("w"), "production");
       expect(history).toEqual(["as wrangler read it"]);
     }
     expect(wrangler.reads).toEqual(["w-production", "w-production", "w-production"]);
+    // One line each on why, naming the worker, never the token.
+    expect(notices).toEqual([
+      expect.stringMatching(
+        /^w-production: the Cloudflare API's deployments list: refused \(HTTP 403, code \d+: .+\); asking wrangler instead$/,
+      ),
+      expect.stringMatching(
+        /^w-production: the Cloudflare API's deployments list: the API did not answer \(.+\); asking wrangler instead$/,
+      ),
+      "w-production: the Cloudflare API's deployments list: the API answered HTTP 200 without its JSON envelope; asking wrangler instead",
+    ]);
+    for (const line of notices) expect(line).not.toContain(TOKEN);
   });
 });

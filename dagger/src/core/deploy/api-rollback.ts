@@ -1,5 +1,10 @@
 import { workerName } from "../services/deploy-targets.js";
-import { type ApiAnswer, type CloudflareApi, workerScriptRequest } from "./cloudflare-api.js";
+import {
+  type ApiAnswer,
+  type CloudflareApi,
+  describeRefusal,
+  workerScriptRequest,
+} from "./cloudflare-api.js";
 import { DeployCommandError, type HttpClient, type WorkerDeployer } from "./ports.js";
 
 /**
@@ -37,7 +42,7 @@ export function apiRollbackDeployer(
       if (answer.kind === "refused") {
         throw new DeployCommandError(
           `Cloudflare API rollback of ${worker}`,
-          `refused (HTTP ${answer.status}${answer.code === undefined ? "" : `, code ${answer.code}`}: ${oneLine(answer.message)}); ${whatToDo(answer.status, worker, versionId)}`,
+          `refused (${describeRefusal(answer)}); ${whatToDo(answer.status, worker, versionId)}`,
         );
       }
       try {
@@ -74,11 +79,6 @@ async function createRollbackDeployment(
     return createRollbackDeployment(http, api, worker, versionId, message, true);
   }
   return answer;
-}
-
-/** The API's messages can span lines; a report line must not. */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
 }
 
 function whatToDo(status: number, worker: string, versionId: string): string {

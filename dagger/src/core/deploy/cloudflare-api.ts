@@ -87,3 +87,9 @@ export async function workerScriptRequest(
     message: first?.message ?? "no error message",
   };
 }
+
+/** "HTTP 403, code 10000: <message>", on one line: the API's messages can span lines. */
+export function describeRefusal(answer: Extract<ApiAnswer, { kind: "refused" }>): string {
+  const code = answer.code === undefined ? "" : `, code ${answer.code}`;
+  return `HTTP ${answer.status}${code}: ${answer.message.replace(/\s+/g, " ").trim()}`;
+}
