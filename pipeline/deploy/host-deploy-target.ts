@@ -6,7 +6,6 @@ import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.
 import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import {
   analyticsMetricsReader,
-  CLOUDFLARE_API_BASE_URL,
   type VersionMetricsReader,
 } from "../../dagger/src/core/deploy/version-metrics.js";
 import { workersDevUrl } from "../../dagger/src/core/deploy/wrangler-cli.js";
@@ -21,10 +20,7 @@ import { pipelineRunId } from "./run-id.js";
 import { type WranglerDeployerOptions, wranglerDeployer } from "./wrangler-deployer.js";
 
 /** What the deploy commands need from the local control plane (`--env local`). */
-export type LocalCloudEndpoint = Pick<
-  LocalCloudHandle,
-  "wranglerEnv" | "workerUrl" | "apiBaseUrl" | "accountId"
->;
+export type LocalCloudEndpoint = Pick<LocalCloudHandle, "wranglerEnv" | "workerUrl">;
 
 export interface HostDeployTarget {
   deployer: WorkerDeployer;
@@ -60,8 +56,8 @@ export async function openHostDeployTarget(
   );
   if (target === "local") {
     const cloud = await openLocalCloud();
-    return {
-      deployer: hostDeployer(notice, {
+    return hostTarget(
+      {
         repoRoot,
         children,
         childEnv: { ...inherited, ...cloud.wranglerEnv },
@@ -71,19 +67,15 @@ export async function openHostDeployTarget(
         manualEnvPrefix: Object.entries(cloud.wranglerEnv)
           .map(([name, value]) => `${name}=${value}`)
           .join(" "),
-      }),
-      endpoints: { baseUrl: (service) => cloud.workerUrl(workerName(service, LOCAL_TARGET)) },
-      metrics: analyticsMetricsReader(fetchHttpClient, {
-        apiBaseUrl: cloud.apiBaseUrl,
-        apiToken: cloud.wranglerEnv.CLOUDFLARE_API_TOKEN ?? "local",
-        accountId: cloud.accountId,
-      }),
-    };
+      },
+      { baseUrl: (service) => cloud.workerUrl(workerName(service, LOCAL_TARGET)) },
+      notice,
+    );
   }
   const credentials = credentialsFromEnv(env, target);
   const apiBaseUrl = env.CLOUDFLARE_API_BASE_URL;
-  return {
-    deployer: hostDeployer(notice, {
+  return hostTarget(
+    {
       repoRoot,
       children,
       childEnv: {
@@ -94,31 +86,35 @@ export async function openHostDeployTarget(
       },
       secrets: [credentials.apiToken],
       origin,
-    }),
-    endpoints: {
-      baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),
     },
-    metrics: analyticsMetricsReader(fetchHttpClient, {
-      apiBaseUrl: apiBaseUrl || CLOUDFLARE_API_BASE_URL,
-      apiToken: credentials.apiToken,
-      accountId: credentials.accountId,
-    }),
-  };
+    { baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []) },
+    notice,
+  );
 }
 
 /**
- * wrangler for everything but the rollback and the deployment history, which ask the API
- * wrangler's variables point at: one request each instead of a wrangler process.
+ * wrangler for everything but the rollback and the deployment history, which, like the metrics
+ * of a gradual rollout, ask the API that wrangler's own variables point at: one request each
+ * instead of a wrangler process, and one place that says which API, account and token.
  */
-function hostDeployer(
-  notice: ((line: string) => void) | undefined,
+function hostTarget(
   options: WranglerDeployerOptions,
-): WorkerDeployer {
+  endpoints: EndpointResolver,
+  notice: ((line: string) => void) | undefined,
+): HostDeployTarget {
   const api = cloudflareApiFromEnv(options.childEnv);
-  return apiDeploymentHistory(
-    apiRollbackDeployer(wranglerDeployer(options), fetchHttpClient, api),
-    fetchHttpClient,
-    api,
-    notice,
-  );
+  return {
+    deployer: apiDeploymentHistory(
+      apiRollbackDeployer(wranglerDeployer(options), fetchHttpClient, api),
+      fetchHttpClient,
+      api,
+      notice,
+    ),
+    endpoints,
+    metrics: analyticsMetricsReader(fetchHttpClient, {
+      apiBaseUrl: api.baseUrl,
+      apiToken: api.token,
+      accountId: api.accountId,
+    }),
+  };
 }
