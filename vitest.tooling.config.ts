@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { TOOLING_SUITES } from "./dagger/src/core/tooling-suites.js";
+import { TOOLING_SUITES } from "./tests/tooling-suites.js";
 
 // Tests of the pipeline itself (host runner, Dagger module checks, workflows, deploys). They run
 // in Node, not workerd: they drive real processes, git repositories and the local control plane.
@@ -25,9 +25,6 @@ export default defineConfig({
       exclude: [
         // Process entry: hands argv, env and the exit code to run-cli.ts, which tests call in-process.
         "pipeline/cli.ts",
-        // Entry of the detached control-plane process (argv, signals): only ever runs in that
-        // child, out of the test process's sight; the server it starts is tested in-process.
-        "pipeline/local-cloud/main.ts",
       ],
       reporter: ["json"],
     },

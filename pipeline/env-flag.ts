@@ -1,5 +1,4 @@
-import type { DeployTarget, ServiceCatalog } from "../dagger/src/core/services/catalog.js";
-import { deployTargets } from "../dagger/src/core/services/deploy-targets.js";
+import { type DeployTarget, deployTargets, type ServiceCatalog } from "#core";
 import { UsageError } from "./command.js";
 
 /**

@@ -1,11 +1,11 @@
-import { MissingBaseRefError } from "../dagger/src/core/affected.js";
-import { RolloutOptionError } from "../dagger/src/core/deploy/rollout-policy.js";
-import { InvalidSinceError } from "../dagger/src/core/dora/since.js";
-import { UnknownServiceError } from "../dagger/src/core/services/catalog.js";
 import {
+  InvalidSinceError,
+  MissingBaseRefError,
+  RolloutOptionError,
   UndeclaredTargetError,
+  UnknownServiceError,
   UnknownTargetError,
-} from "../dagger/src/core/services/deploy-targets.js";
+} from "#core";
 import { type CommandContext, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/registry.js";
 import {

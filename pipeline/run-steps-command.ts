@@ -4,13 +4,14 @@ import { dirname, resolve } from "node:path";
 import {
   formatStepFinished,
   formatStepStarted,
+  type RunResult,
   renderFailures,
   renderMarkdownSummary,
   renderSummaryTable,
+  runSteps,
+  type Step,
   toJsonReport,
-} from "../dagger/src/core/reports/run-report.js";
-import { type RunResult, runSteps } from "../dagger/src/core/scheduler.js";
-import type { Step } from "../dagger/src/core/steps.js";
+} from "#core";
 import { type CommandContext, parseConcurrency } from "./command.js";
 import type { Flags } from "./command-spec.js";
 import type { RUN_OPTIONS } from "./commands/registry.js";

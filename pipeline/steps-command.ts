@@ -1,5 +1,4 @@
-import { requireServices } from "../dagger/src/core/services/catalog.js";
-import { buildCiSteps, type CiPart } from "../dagger/src/core/steps.js";
+import { buildCiSteps, type CiPart, requireServices } from "#core";
 import type { CommandContext } from "./command.js";
 import { loadWorkspace } from "./host/workspace.js";
 import { type RunFlags, runStepsCommand } from "./run-steps-command.js";

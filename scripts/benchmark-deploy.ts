@@ -15,19 +15,21 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { buildDeployPlan } from "../dagger/src/core/deploy/build-plan.js";
-import type { DeployPlan } from "../dagger/src/core/deploy/deploy-plan.js";
-import { formatSeconds } from "../dagger/src/core/deploy/health.js";
-import type { DeployReport } from "../dagger/src/core/deploy/report.js";
-import { resolveRollout } from "../dagger/src/core/deploy/rollout-policy.js";
-import { runDeploy } from "../dagger/src/core/deploy/run-deploy.js";
-import { serviceNames } from "../dagger/src/core/services/catalog.js";
-import { discoverServices } from "../dagger/src/core/services/discover.js";
+import { ensureLocalCloud } from "@workers/local-cloud";
+import {
+  buildDeployPlan,
+  type DeployPlan,
+  type DeployReport,
+  discoverServices,
+  formatSeconds,
+  resolveRollout,
+  runDeploy,
+  serviceNames,
+} from "#core";
 import type { CommandContext } from "../pipeline/command.js";
 import { hostDeployContext } from "../pipeline/deploy/host-deploy-context.js";
 import { fsRepoReader } from "../pipeline/host/fs-repo-reader.js";
-import { ensureLocalCloud } from "../pipeline/local-cloud/index.js";
-import { copyRepo } from "../tests/deploy/temp-repo.js";
+import { copyRepo } from "../tests/helpers/temp-repo.js";
 import { writeBenchmarkSection } from "./benchmark-doc.js";
 
 /** The failing gateway is detected after this long; recovery is measured from then. */

@@ -1,43 +1,48 @@
 import type { Container, Directory, Secret } from "@dagger.io/dagger";
-import { detectAffected } from "./core/affected.js";
-import { checkoutOrigin, type VersionOrigin } from "./core/deploy/annotations.js";
-import { buildDeployPlan } from "./core/deploy/build-plan.js";
-import type { DeployContext } from "./core/deploy/deploy-context.js";
-import { changedSinceDeployed } from "./core/deploy/deployed-base.js";
-import { fetchHttpClient } from "./core/deploy/fetch-http-client.js";
-import { DEFAULT_HEALTH_POLICY } from "./core/deploy/health.js";
-import { systemClock, type WorkerDeployer } from "./core/deploy/ports.js";
-import { renderPlan, renderTerminal } from "./core/deploy/render-report.js";
-import type { AnyDeployReport } from "./core/deploy/report.js";
 import {
+  type AnyDeployReport,
+  analyticsMetricsReader,
+  buildCiSteps,
+  buildDeployPlan,
+  CLOUDFLARE_API_BASE_URL,
+  changedSinceDeployed,
+  checkoutOrigin,
+  DEFAULT_HEALTH_POLICY,
+  type DeployContext,
+  type DeployTarget,
   defaultStrategy,
+  detectAffected,
+  discoverServices,
+  envArgs,
+  fetchHttpClient,
+  findService,
+  parseWranglerOutput,
   type Rollout,
   type RolloutOptions,
+  readDeployHistory,
+  readToolchainVersions,
+  renderPlan,
+  renderTerminal,
+  requireCloudTarget,
   resolveRollout,
-} from "./core/deploy/rollout-policy.js";
-import { runDeploy } from "./core/deploy/run-deploy.js";
-import { runRelease } from "./core/deploy/run-release.js";
-import { runRollback } from "./core/deploy/run-rollback.js";
-import {
-  analyticsMetricsReader,
-  CLOUDFLARE_API_BASE_URL,
+  runDeploy,
+  runRelease,
+  runRollback,
+  type ServiceCatalog,
+  type ServiceInfo,
+  serviceNames,
+  servicesIn,
+  systemClock,
+  type ToolchainVersions,
+  UnknownServiceError,
   type VersionMetricsReader,
-} from "./core/deploy/version-metrics.js";
-import {
-  envArgs,
-  parseWranglerOutput,
+  type VersionOrigin,
+  type WorkerDeployer,
   WRANGLER_OUTPUT_ENV,
   type WranglerRun,
   workersDevUrl,
-} from "./core/deploy/wrangler-cli.js";
-import { wranglerWorkerDeployer } from "./core/deploy/wrangler-deployer.js";
-import { readDeployHistory } from "./core/dora/read-history.js";
-import type { DeployTarget, ServiceCatalog, ServiceInfo } from "./core/services/catalog.js";
-import { findService, serviceNames, UnknownServiceError } from "./core/services/catalog.js";
-import { requireCloudTarget, servicesIn } from "./core/services/deploy-targets.js";
-import { discoverServices } from "./core/services/discover.js";
-import { buildCiSteps } from "./core/steps.js";
-import { readToolchainVersions, type ToolchainVersions } from "./core/toolchain-versions.js";
+  wranglerWorkerDeployer,
+} from "./core/index.js";
 import {
   changeProbeContainer,
   containerChangeProbe,

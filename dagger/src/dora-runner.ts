@@ -1,5 +1,6 @@
 import type { Directory } from "@dagger.io/dagger";
 import {
+  type DeployTarget,
   type DoraReport,
   gitCommitTimes,
   parseSince,
@@ -7,9 +8,8 @@ import {
   renderDoraMarkdown,
   renderDoraText,
   runDora,
-} from "./core/dora/index.js";
-import type { DeployTarget } from "./core/services/catalog.js";
-import { servicesIn } from "./core/services/deploy-targets.js";
+  servicesIn,
+} from "./core/index.js";
 import {
   type CloudflareSecrets,
   ContainerWorkerDeployer,

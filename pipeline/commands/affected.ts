@@ -1,5 +1,4 @@
-import { detectAffected } from "../../dagger/src/core/affected.js";
-import { renderAffected } from "../../dagger/src/core/reports/affected-report.js";
+import { detectAffected, renderAffected } from "#core";
 import { requireRef } from "../command.js";
 import type { CommandRunner } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";

@@ -1,8 +1,11 @@
-import { detectAffected } from "../../dagger/src/core/affected.js";
-import { affectedCiSteps } from "../../dagger/src/core/affected-ci.js";
-import { renderAffected } from "../../dagger/src/core/reports/affected-report.js";
-import { requireServices } from "../../dagger/src/core/services/catalog.js";
-import { buildCiSteps, type CiPart } from "../../dagger/src/core/steps.js";
+import {
+  affectedCiSteps,
+  buildCiSteps,
+  type CiPart,
+  detectAffected,
+  renderAffected,
+  requireServices,
+} from "#core";
 import { requireRef, UsageError } from "../command.js";
 import type { CommandRunner } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";

@@ -1,10 +1,13 @@
-import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
-import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
-import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
-import { resolveRollout } from "../../dagger/src/core/deploy/rollout-policy.js";
-import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
-import { readDeployHistory } from "../../dagger/src/core/dora/read-history.js";
-import { servicesIn } from "../../dagger/src/core/services/deploy-targets.js";
+import { ensureLocalCloud } from "@workers/local-cloud";
+import {
+  buildDeployPlan,
+  readDeployHistory,
+  renderPlan,
+  resolveRollout,
+  runDeploy,
+  servicesIn,
+  withDeployLock,
+} from "#core";
 import type { CommandRunner } from "../command-spec.js";
 import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
@@ -16,7 +19,6 @@ import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
-import { ensureLocalCloud } from "../local-cloud/index.js";
 import type { deploy as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {

@@ -1,18 +1,18 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { ensureLocalCloud } from "@workers/local-cloud";
 import {
   parseSince,
   renderDoraJson,
   renderDoraMarkdown,
   renderDoraText,
   runDora,
-} from "../../dagger/src/core/dora/index.js";
-import { servicesIn } from "../../dagger/src/core/services/deploy-targets.js";
+  servicesIn,
+} from "#core";
 import type { CommandRunner } from "../command-spec.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
-import { ensureLocalCloud } from "../local-cloud/index.js";
 import type { dora as spec } from "./registry.js";
 
 export const command: CommandRunner<typeof spec.options> = {

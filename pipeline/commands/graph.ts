@@ -1,5 +1,4 @@
-import { deployWaves, serviceGraph } from "../../dagger/src/core/graph.js";
-import { renderGraph } from "../../dagger/src/core/reports/graph-report.js";
+import { deployWaves, renderGraph, serviceGraph } from "#core";
 import type { CommandRunner } from "../command-spec.js";
 import { defaultGraphTarget, requireEnvFlag } from "../env-flag.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";

@@ -1,12 +1,12 @@
-import { UsageError } from "../command.js";
-import type { CommandRunner } from "../command-spec.js";
 import {
   ensureLocalCloud,
   type LocalCloudOptions,
   type LocalCloudStatus,
   localCloudStatus,
   stopLocalCloud,
-} from "../local-cloud/index.js";
+} from "@workers/local-cloud";
+import { UsageError } from "../command.js";
+import type { CommandRunner } from "../command-spec.js";
 import type { local as spec } from "./registry.js";
 
 function renderStatus(status: LocalCloudStatus): string {

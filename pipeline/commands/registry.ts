@@ -1,4 +1,4 @@
-import { DEPLOY_STRATEGIES } from "../../dagger/src/core/deploy/rollout-policy.js";
+import { DEPLOY_STRATEGIES } from "#core";
 import {
   type CommandEntry,
   type CommandSpec,

@@ -1,9 +1,12 @@
-import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
-import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
-import { systemClock } from "../../dagger/src/core/deploy/ports.js";
-import { defaultStrategy, resolveRollout } from "../../dagger/src/core/deploy/rollout-policy.js";
-import { runRelease } from "../../dagger/src/core/deploy/run-release.js";
-import { serviceNames } from "../../dagger/src/core/services/catalog.js";
+import {
+  buildDeployPlan,
+  defaultStrategy,
+  resolveRollout,
+  runRelease,
+  serviceNames,
+  systemClock,
+  withDeployLock,
+} from "#core";
 import type { CommandRunner } from "../command-spec.js";
 import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";

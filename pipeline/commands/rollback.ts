@@ -1,10 +1,4 @@
-import { withDeployLock } from "../../dagger/src/core/deploy/deploy-lock.js";
-import { runRollback } from "../../dagger/src/core/deploy/run-rollback.js";
-import {
-  findService,
-  serviceNames,
-  UnknownServiceError,
-} from "../../dagger/src/core/services/catalog.js";
+import { findService, runRollback, serviceNames, UnknownServiceError, withDeployLock } from "#core";
 import { UsageError } from "../command.js";
 import type { CommandRunner } from "../command-spec.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";

@@ -1,4 +1,4 @@
-import { formatSeconds } from "../../dagger/src/core/deploy/health.js";
+import { formatSeconds } from "#core";
 
 /** After a stopped call's SIGTERM, how long its process group has before SIGKILL. */
 const KILL_AFTER_MS = 5_000;

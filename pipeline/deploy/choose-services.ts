@@ -1,7 +1,10 @@
-import { detectAffected } from "../../dagger/src/core/affected.js";
-import { changedSinceDeployed } from "../../dagger/src/core/deploy/deployed-base.js";
-import type { ServiceHistory } from "../../dagger/src/core/dora/history.js";
-import { type ServiceCatalog, serviceNames } from "../../dagger/src/core/services/catalog.js";
+import {
+  changedSinceDeployed,
+  detectAffected,
+  type ServiceCatalog,
+  type ServiceHistory,
+  serviceNames,
+} from "#core";
 import type { CommandContext } from "../command.js";
 import { requireRef, UsageError } from "../command.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";

@@ -1,4 +1,4 @@
-import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import type { DeployTarget } from "#core";
 
 export interface CloudflareCredentials {
   apiToken: string;

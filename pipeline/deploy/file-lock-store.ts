@@ -1,14 +1,15 @@
 import { unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
-import type { DeployLockStore, LockHolder } from "../../dagger/src/core/deploy/deploy-lock.js";
 import {
   CorruptStateFileError,
   createJsonFileExclusive,
+  isProcessRunning,
+  processStartTime,
   readJsonFile,
-} from "../host/json-state-file.js";
-import { isProcessRunning, processStartTime } from "../host/process-identity.js";
+} from "@workers/host-state";
+import { z } from "zod";
+import type { DeployLockStore, LockHolder } from "#core";
 
 /** Gitignored: locks describe this machine's running deploys, not the repository. */
 export const LOCK_DIR = ".pipeline/locks";

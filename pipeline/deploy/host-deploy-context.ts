@@ -1,11 +1,13 @@
-import type { DeployContext } from "../../dagger/src/core/deploy/deploy-context.js";
-import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
-import { DEFAULT_HEALTH_POLICY } from "../../dagger/src/core/deploy/health.js";
-import { systemClock } from "../../dagger/src/core/deploy/ports.js";
-import type { Rollout } from "../../dagger/src/core/deploy/rollout-policy.js";
-import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import { ensureLocalCloud } from "@workers/local-cloud";
+import {
+  DEFAULT_HEALTH_POLICY,
+  type DeployContext,
+  type DeployTarget,
+  fetchHttpClient,
+  type Rollout,
+  systemClock,
+} from "#core";
 import type { CommandContext } from "../command.js";
-import { ensureLocalCloud } from "../local-cloud/index.js";
 import { openHostDeployTarget } from "./host-deploy-target.js";
 import type { HostInterrupt } from "./interrupts.js";
 

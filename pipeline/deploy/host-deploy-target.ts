@@ -1,18 +1,20 @@
-import { checkoutOrigin } from "../../dagger/src/core/deploy/annotations.js";
-import { apiDeploymentHistory } from "../../dagger/src/core/deploy/api-deployment-history.js";
-import { apiRollbackDeployer } from "../../dagger/src/core/deploy/api-rollback.js";
-import { cloudflareApiFromEnv } from "../../dagger/src/core/deploy/cloudflare-api.js";
-import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
-import type { EndpointResolver, WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
+import type { LocalCloudHandle } from "@workers/local-cloud";
 import {
   analyticsMetricsReader,
+  apiDeploymentHistory,
+  apiRollbackDeployer,
+  checkoutOrigin,
+  cloudflareApiFromEnv,
+  type DeployTarget,
+  type EndpointResolver,
+  fetchHttpClient,
+  LOCAL_TARGET,
   type VersionMetricsReader,
-} from "../../dagger/src/core/deploy/version-metrics.js";
-import { workersDevUrl } from "../../dagger/src/core/deploy/wrangler-cli.js";
-import { type DeployTarget, LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
-import { workerName } from "../../dagger/src/core/services/deploy-targets.js";
+  type WorkerDeployer,
+  workerName,
+  workersDevUrl,
+} from "#core";
 import { repoCommand } from "../host/git-change-probe.js";
-import type { LocalCloudHandle } from "../local-cloud/index.js";
 import type { ChildGroups } from "./child-groups.js";
 import { credentialsFromEnv } from "./credentials.js";
 import { localSecretsFile } from "./local-secrets.js";

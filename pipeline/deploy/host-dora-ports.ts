@@ -1,5 +1,4 @@
-import { type DoraPorts, gitCommitTimes } from "../../dagger/src/core/dora/index.js";
-import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import { type DeployTarget, type DoraPorts, gitCommitTimes } from "#core";
 import { repoCommand } from "../host/git-change-probe.js";
 import { credentialsFromEnv } from "./credentials.js";
 import type { LocalCloudEndpoint } from "./host-deploy-target.js";

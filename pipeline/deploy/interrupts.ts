@@ -1,8 +1,6 @@
 import { writeSync } from "node:fs";
 import { constants } from "node:os";
-import { formatSeconds } from "../../dagger/src/core/deploy/health.js";
-import type { AnyDeployReport } from "../../dagger/src/core/deploy/report.js";
-import { UnfinishedRollbacks } from "../../dagger/src/core/deploy/unfinished-rollbacks.js";
+import { type AnyDeployReport, formatSeconds, UnfinishedRollbacks } from "#core";
 import { type CommandContext, UsageError } from "../command.js";
 import { ChildGroups } from "./child-groups.js";
 

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readJsonFile, writeJsonFile } from "@workers/host-state";
 import { z } from "zod";
-import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
-import { readJsonFile, writeJsonFile } from "../host/json-state-file.js";
+import type { ServiceInfo } from "#core";
 
 const secretsSchema = z.record(z.string(), z.string());
 

@@ -1,4 +1,4 @@
-import type { RolloutOptions } from "../../dagger/src/core/deploy/rollout-policy.js";
+import type { RolloutOptions } from "#core";
 
 /** The rollout flags as the core's resolveRollout takes them (deploy and release share them). */
 export function rolloutOptions(flags: {

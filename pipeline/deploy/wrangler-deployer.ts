@@ -2,16 +2,16 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import type { VersionOrigin } from "../../dagger/src/core/deploy/annotations.js";
-import type { WorkerDeployer } from "../../dagger/src/core/deploy/ports.js";
 import {
   envArgs,
   parseWranglerOutput,
+  type ServiceInfo,
+  type VersionOrigin,
+  type WorkerDeployer,
   WRANGLER_OUTPUT_ENV,
   type WranglerRun,
-} from "../../dagger/src/core/deploy/wrangler-cli.js";
-import { wranglerWorkerDeployer } from "../../dagger/src/core/deploy/wrangler-deployer.js";
-import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
+  wranglerWorkerDeployer,
+} from "#core";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import type { ChildGroups } from "./child-groups.js";
 import { signalExitCode } from "./interrupts.js";

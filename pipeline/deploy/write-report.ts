@@ -1,11 +1,6 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import {
-  renderJson,
-  renderMarkdown,
-  renderTerminal,
-} from "../../dagger/src/core/deploy/render-report.js";
-import type { AnyDeployReport } from "../../dagger/src/core/deploy/report.js";
+import { type AnyDeployReport, renderJson, renderMarkdown, renderTerminal } from "#core";
 import type { CommandContext } from "../command.js";
 import { reportExitCode } from "./interrupts.js";
 

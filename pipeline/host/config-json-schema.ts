@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pipelineConfigSchema } from "../../dagger/src/core/config/pipeline-config.js";
+import { pipelineConfigSchema } from "#core";
 
 /** docs/config.schema.json, for editors: generated from the zod schema so the two never drift. */
 export const CONFIG_JSON_SCHEMA_FILE = "docs/config.schema.json";

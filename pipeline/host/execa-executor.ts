@@ -1,8 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { type CoverageMap, parseCoverageMap } from "../../dagger/src/core/coverage.js";
-import type { StepExecutor } from "../../dagger/src/core/scheduler.js";
+import { type CoverageMap, parseCoverageMap, type StepExecutor } from "#core";
 import { LogTail } from "./log-tail.js";
 
 // Colour codes would end up in log tails and JSON reports.

@@ -1,6 +1,5 @@
 import { execa } from "execa";
-import type { ChangeProbe } from "../../dagger/src/core/affected.js";
-import { commandChangeProbe, type RunCommand } from "../../dagger/src/core/command-change-probe.js";
+import { type ChangeProbe, commandChangeProbe, type RunCommand } from "#core";
 
 /** Runs one command (argv, no shell) in `repoRoot`, for the core's git and pnpm questions. */
 export function repoCommand(repoRoot: string): RunCommand {

@@ -1,9 +1,8 @@
 import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { backupOf, inspectJsonFile, writeJsonFile } from "@workers/host-state";
 import { z } from "zod";
-import type { RunResult } from "../../dagger/src/core/scheduler.js";
-import type { Step } from "../../dagger/src/core/steps.js";
-import { backupOf, inspectJsonFile, writeJsonFile } from "./json-state-file.js";
+import type { RunResult, Step } from "#core";
 
 /** Repository-relative; `.pipeline/` is gitignored, so history stays on the machine it describes. */
 export const STEP_DURATIONS_FILE = ".pipeline/step-durations.json";

@@ -1,7 +1,6 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { ServiceCatalog } from "../../dagger/src/core/services/catalog.js";
-import { discoverServices } from "../../dagger/src/core/services/discover.js";
+import { discoverServices, type ServiceCatalog } from "#core";
 import { UsageError } from "../command.js";
 import { fsRepoReader } from "./fs-repo-reader.js";
 import { findRepoRoot } from "./repo-root.js";

@@ -24,8 +24,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Container, connection, type Directory, dag, type Secret } from "@dagger.io/dagger";
-import { renderTerminal } from "../../dagger/src/core/deploy/render-report.js";
-import type { RunEvent } from "../../dagger/src/core/scheduler.js";
+import { type RunEvent, renderTerminal } from "#core";
 import { DaggerDeployRunner, DeployFailedError } from "../../dagger/src/dagger-deploy-runner.js";
 import { containerPorts, ModulePipeline } from "../../dagger/src/runner/module-pipeline.js";
 import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
@@ -172,7 +171,7 @@ async function call(fn: string, values: Options, onEvent: (event: RunEvent) => v
  * control plane on this host (started if needed), the way the Dagger runner deploys anywhere.
  */
 async function deployLocally(source: Directory, repoRoot: string, service: string) {
-  const { ensureLocalCloud } = await import("../../pipeline/local-cloud/index.js");
+  const { ensureLocalCloud } = await import("@workers/local-cloud");
   const cloud = await ensureLocalCloud(repoRoot);
   const report = await deployToLocalCloud(source, repoRoot, service, cloud, (line) =>
     console.log(line),

@@ -1,16 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { type Directory, dag } from "@dagger.io/dagger";
-import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
-import { fetchHttpClient } from "../../dagger/src/core/deploy/fetch-http-client.js";
-import { systemClock } from "../../dagger/src/core/deploy/ports.js";
-import type { DeployReport } from "../../dagger/src/core/deploy/report.js";
-import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
-import type { ServiceInfo } from "../../dagger/src/core/services/catalog.js";
-import { LOCAL_TARGET, serviceNames } from "../../dagger/src/core/services/catalog.js";
-import { workerName } from "../../dagger/src/core/services/deploy-targets.js";
-import { discoverServices } from "../../dagger/src/core/services/discover.js";
-import { buildCiSteps } from "../../dagger/src/core/steps.js";
-import { readToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
+import type { LocalCloudHandle } from "@workers/local-cloud";
+import {
+  buildCiSteps,
+  buildDeployPlan,
+  type DeployReport,
+  discoverServices,
+  fetchHttpClient,
+  LOCAL_TARGET,
+  readToolchainVersions,
+  runDeploy,
+  type ServiceInfo,
+  serviceNames,
+  systemClock,
+  workerName,
+} from "#core";
 import {
   ContainerWorkerDeployer,
   wranglerContainer,
@@ -20,7 +24,6 @@ import { stepContainers } from "../../dagger/src/runner/step-containers.js";
 import { healthPolicy } from "../../pipeline/deploy/host-deploy-context.js";
 import { localSecretsFile } from "../../pipeline/deploy/local-secrets.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
-import type { LocalCloudHandle } from "../../pipeline/local-cloud/index.js";
 
 /** Where each service's local secrets are mounted in the wrangler container. */
 const SECRETS_DIR = "/run/local-cloud-secrets";

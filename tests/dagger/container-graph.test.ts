@@ -1,7 +1,6 @@
 import { CacheSharingMode, dag } from "@dagger.io/dagger";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCiSteps, type Step } from "../../dagger/src/core/steps.js";
-import type { ToolchainVersions } from "../../dagger/src/core/toolchain-versions.js";
+import { buildCiSteps, type Step, type ToolchainVersions } from "#core";
 import { changeProbeContainer } from "../../dagger/src/runner/container-change-probe.js";
 import {
   type StepContainers,

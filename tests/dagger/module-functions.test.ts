@@ -2,11 +2,11 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MissingBaseRefError } from "../../dagger/src/core/affected.js";
-import { UnknownServiceError } from "../../dagger/src/core/services/catalog.js";
+import { MissingBaseRefError, UnknownServiceError } from "#core";
 import { ModulePipeline, type PipelinePorts } from "../../dagger/src/runner/module-pipeline.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
+import { FIXTURES } from "../helpers/paths.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 
 /**
@@ -65,7 +65,7 @@ describe("bad input is a one-line error naming the valid choices, before anythin
   });
 
   it("the tests of a Worker without a test script", async () => {
-    const apps = join(import.meta.dirname, "../pipeline/fixtures/apps-packages");
+    const apps = join(FIXTURES, "apps-packages");
     const noTests = new ModulePipeline(dag.host().directory(apps), {
       reader: fsRepoReader(apps),
       changeProbe: () => gitChangeProbe(apps),

@@ -3,8 +3,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StepExecutor } from "../../dagger/src/core/scheduler.js";
-import { TOOLING_SUITES } from "../../dagger/src/core/tooling-suites.js";
+import type { StepExecutor } from "#core";
 import {
   ModulePipeline,
   type PipelinePorts,
@@ -15,7 +14,8 @@ import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
 import { runCli } from "../../pipeline/run-cli.js";
-import { FULL_COVERAGE_MAP } from "../pipeline/helpers/coverage-maps.js";
+import { FULL_COVERAGE_MAP } from "../helpers/coverage-maps.js";
+import { TOOLING_SUITES } from "../tooling-suites.js";
 import { execsOf } from "./helpers/container-graph-rules.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 import { operationsOf } from "./helpers/sdk-internals.js";

@@ -4,9 +4,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Container, type Directory, ExecError } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detectAffected, MissingBaseRefError } from "../../dagger/src/core/affected.js";
-import { discoverServices } from "../../dagger/src/core/services/discover.js";
-import type { Step } from "../../dagger/src/core/steps.js";
+import { detectAffected, discoverServices, MissingBaseRefError, type Step } from "#core";
 import { containerChangeProbe } from "../../dagger/src/runner/container-change-probe.js";
 import { ContainerStepExecutor } from "../../dagger/src/runner/container-step-executor.js";
 import { DirectoryRepoReader } from "../../dagger/src/runner/directory-repo-reader.js";
@@ -14,7 +12,7 @@ import { LOG_TAIL_LINES } from "../../dagger/src/runner/log-tail.js";
 import type { StepContainers } from "../../dagger/src/runner/step-containers.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
-import { coverageMap } from "../pipeline/helpers/coverage-maps.js";
+import { coverageMap } from "../helpers/coverage-maps.js";
 import { gatewayChangeRepo } from "./helpers/repo-fixture.js";
 
 /** What the SDK throws when an exec run with the default `expect` fails. */

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { localCloudStatus, stopLocalCloud } from "@workers/local-cloud";
 import { afterEach, describe, expect, it } from "vitest";
-import { localCloudStatus, stopLocalCloud } from "../../pipeline/local-cloud/index.js";
 import { engineCall, repoCopy } from "../../scripts/engine/engine-run.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];

@@ -5,10 +5,9 @@ import { describe, expect, it } from "vitest";
 import type { CommandSpec } from "../../pipeline/command-spec.js";
 import { COMMANDS } from "../../pipeline/commands/registry.js";
 import { parseCommandLine } from "../../pipeline/parse-command-line.js";
-import { commitFiles, fixtureRepo, git, tempDir } from "./helpers/fixture-repo.js";
-import { runPipeline } from "./helpers/in-process-cli.js";
-
-const REPO_ROOT = join(import.meta.dirname, "../..");
+import { commitFiles, fixtureRepo, git, tempDir } from "../helpers/fixture-repo.js";
+import { runPipeline } from "../helpers/in-process-cli.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 
 function cli(args: string[], cwd = REPO_ROOT) {
   return runPipeline(args, { cwd, env: {} });

@@ -2,9 +2,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { commitFiles, fixtureRepo, git } from "./helpers/fixture-repo.js";
+import { commitFiles, fixtureRepo, git } from "../helpers/fixture-repo.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 
-const REPO_ROOT = join(import.meta.dirname, "../..");
 const DOCS = ["README.md", "pipeline/README.md"];
 
 /** Every `pnpm run pipeline ... --json ...` line of the docs' shell blocks, its comment removed. */

@@ -1,9 +1,9 @@
 import { type CoverageMapData, createCoverageMap } from "@vitest/istanbul-lib-coverage";
+import { COVERAGE_THRESHOLD } from "./config/pipeline-settings.js";
 
 /** istanbul's coverage map as JSON: per file, where each statement, function and branch is and its hits. */
 export type CoverageMap = CoverageMapData;
 
-export const COVERAGE_THRESHOLD = 80;
 export const COVERAGE_METRICS = ["lines", "branches", "functions", "statements"] as const;
 export type CoverageMetric = (typeof COVERAGE_METRICS)[number];
 

@@ -1,7 +1,10 @@
 import type { Container, Directory } from "@dagger.io/dagger";
-import type { ChangeProbe } from "../core/affected.js";
-import { commandChangeProbe, type RunCommand } from "../core/command-change-probe.js";
-import type { ToolchainVersions } from "../core/toolchain-versions.js";
+import {
+  type ChangeProbe,
+  commandChangeProbe,
+  type RunCommand,
+  type ToolchainVersions,
+} from "../core/index.js";
 import { execFailure } from "./exec-outcome.js";
 import { toolchainContainer, WORKDIR } from "./toolchain.js";
 

@@ -1,7 +1,12 @@
 import type { Container } from "@dagger.io/dagger";
-import { type CoverageMap, parseCoverageMap } from "../core/coverage.js";
-import type { StepExecutor, StepIo, StepOutcome } from "../core/scheduler.js";
-import type { Step } from "../core/steps.js";
+import {
+  type CoverageMap,
+  parseCoverageMap,
+  type Step,
+  type StepExecutor,
+  type StepIo,
+  type StepOutcome,
+} from "../core/index.js";
 import { execFailure } from "./exec-outcome.js";
 import { lastLines } from "./log-tail.js";
 import type { StepContainers } from "./step-containers.js";

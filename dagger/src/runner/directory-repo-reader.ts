@@ -1,5 +1,5 @@
 import { type Directory, ExistsType } from "@dagger.io/dagger";
-import type { RepoReader } from "../core/repo-reader.js";
+import type { RepoReader } from "../core/index.js";
 
 /** The core's file reader over the Directory the module was called with. */
 export class DirectoryRepoReader implements RepoReader {

@@ -1,24 +1,34 @@
 import type { Container, Directory } from "@dagger.io/dagger";
-import type { ChangeProbe } from "../core/affected.js";
-import { detectAffected } from "../core/affected.js";
-import { affectedCiSteps } from "../core/affected-ci.js";
-import { deployWaves, serviceGraph } from "../core/graph.js";
-import type { RepoReader } from "../core/repo-reader.js";
-import { renderAffected } from "../core/reports/affected-report.js";
-import { renderGraph } from "../core/reports/graph-report.js";
 import {
+  affectedCiSteps,
+  buildCiSteps,
+  type ChangeProbe,
+  type CiPart,
+  coverageDir,
+  type DeployTarget,
+  deployWaves,
+  detectAffected,
+  discoverServices,
   formatStepFinished,
   formatStepStarted,
+  partOf,
+  type RepoReader,
+  type RunEvent,
+  type RunResult,
+  readToolchainVersions,
+  renderAffected,
   renderFailures,
+  renderGraph,
   renderSummaryTable,
-} from "../core/reports/run-report.js";
-import { type RunEvent, type RunResult, runSteps, type StepExecutor } from "../core/scheduler.js";
-import type { DeployTarget, ServiceCatalog } from "../core/services/catalog.js";
-import { requireServices } from "../core/services/catalog.js";
-import { requireDeployTarget } from "../core/services/deploy-targets.js";
-import { discoverServices } from "../core/services/discover.js";
-import { buildCiSteps, type CiPart, coverageDir, partOf, type Step } from "../core/steps.js";
-import { readToolchainVersions, type ToolchainVersions } from "../core/toolchain-versions.js";
+  requireDeployTarget,
+  requireServices,
+  runSteps,
+  type ServiceCatalog,
+  type Step,
+  type StepExecutor,
+  serviceGraph,
+  type ToolchainVersions,
+} from "../core/index.js";
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";

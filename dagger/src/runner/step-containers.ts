@@ -1,6 +1,5 @@
 import type { Container, Directory } from "@dagger.io/dagger";
-import type { Step } from "../core/steps.js";
-import type { ToolchainVersions } from "../core/toolchain-versions.js";
+import type { Step, ToolchainVersions } from "../core/index.js";
 import {
   installedContainer,
   STEP_SOURCE_EXCLUDES,

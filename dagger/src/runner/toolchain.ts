@@ -1,6 +1,5 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
-import { DOCS_GLOBS } from "../core/affected.js";
-import type { ToolchainVersions } from "../core/toolchain-versions.js";
+import { DOCS_GLOBS, type ToolchainVersions } from "../core/index.js";
 
 export const WORKDIR = "/workspace";
 export const PNPM_STORE_PATH = "/pnpm-store";

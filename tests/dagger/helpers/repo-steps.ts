@@ -1,11 +1,12 @@
 import { join } from "node:path";
-import type { ServiceCatalog } from "../../../dagger/src/core/services/catalog.js";
-import { discoverServices } from "../../../dagger/src/core/services/discover.js";
-import { buildCiSteps, type Step } from "../../../dagger/src/core/steps.js";
 import {
+  buildCiSteps,
+  discoverServices,
   readToolchainVersions,
+  type ServiceCatalog,
+  type Step,
   type ToolchainVersions,
-} from "../../../dagger/src/core/toolchain-versions.js";
+} from "#core";
 import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
 
 export const repoRoot = join(import.meta.dirname, "..", "..", "..");

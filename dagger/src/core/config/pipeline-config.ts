@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { HEALTH_CONTRACTS } from "../deploy/health.js";
-import { DEPLOY_STRATEGIES } from "../deploy/rollout-policy.js";
+import { DEPLOY_STRATEGIES } from "./deploy-strategies.js";
+import { HEALTH_CONTRACTS } from "./health-contracts.js";
 
 /** The optional file at the repository root that adapts the pipeline to a repository. */
 export const PIPELINE_CONFIG_FILE = "workers-pipeline.config.json";

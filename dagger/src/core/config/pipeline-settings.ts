@@ -1,6 +1,7 @@
-import { COVERAGE_THRESHOLD } from "../coverage.js";
-import type { DeployStrategy } from "../deploy/rollout-policy.js";
+import type { DeployStrategy } from "./deploy-strategies.js";
 import type { PipelineConfig } from "./pipeline-config.js";
+
+export const COVERAGE_THRESHOLD = 80;
 
 /** The repository-wide settings, defaults applied; per-Worker ones live on each ServiceInfo. */
 export interface PipelineSettings {

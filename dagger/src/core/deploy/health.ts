@@ -1,3 +1,4 @@
+import type { HealthContract } from "../config/health-contracts.js";
 import type { Clock, HttpClient } from "./ports.js";
 
 export interface HealthPolicy {
@@ -8,18 +9,6 @@ export interface HealthPolicy {
   maxDelayMs: number;
   requestTimeoutMs: number;
 }
-
-/** Where a Worker answers its health check unless the pipeline config names another path. */
-export const DEFAULT_HEALTH_PATH = "/health";
-
-/**
- * What a healthy answer is. version (ours, the default): 200 with JSON `{"status": "ok",
- * "version": <its version id>}`, which proves the version that answers is the one deployed.
- * status: any 2xx, for Workers that do not report their version (most we did not write); the
- * switch itself is then proven only by the API that made it.
- */
-export const HEALTH_CONTRACTS = ["version", "status"] as const;
-export type HealthContract = (typeof HEALTH_CONTRACTS)[number];
 
 export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   timeoutMs: 30_000,

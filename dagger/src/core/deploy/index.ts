@@ -1,4 +1,5 @@
-// The deploy orchestrator: one import for the host commands and the Dagger deploy functions.
+// The deploy orchestrator: plans, waves, health, smoke tests, rollouts, rollbacks and their reports.
+export * from "./annotations.js";
 export * from "./api-deployment-history.js";
 export * from "./api-rollback.js";
 export * from "./build-plan.js";
@@ -8,6 +9,7 @@ export * from "./d1-migrations.js";
 export * from "./deploy-context.js";
 export * from "./deploy-lock.js";
 export * from "./deploy-plan.js";
+export * from "./deployed-base.js";
 export * from "./deployment-history.js";
 export * from "./fetch-http-client.js";
 export * from "./gradual-rollout.js";
@@ -27,3 +29,4 @@ export * from "./verify-version.js";
 export * from "./version-metrics.js";
 export * from "./version-override.js";
 export * from "./wrangler-cli.js";
+export * from "./wrangler-deployer.js";

@@ -1,9 +1,10 @@
+import type { DeployStrategy } from "../config/deploy-strategies.js";
 import type { DeployTarget } from "../services/catalog.js";
 import type { WindowAnalysis } from "./canary-analysis.js";
 import type { HealthResult } from "./health.js";
 import type { Interruption } from "./interruption.js";
 import type { AppliedMigrations } from "./ports.js";
-import type { DeployStrategy, GradualPolicy } from "./rollout-policy.js";
+import type { GradualPolicy } from "./rollout-policy.js";
 import type { SmokeResult } from "./smoke-tests.js";
 
 export type RollbackOutcome = "rolled-back" | "failed" | "nothing-to-roll-back";

@@ -1,6 +1,7 @@
+import { DEFAULT_HEALTH_PATH } from "../config/health-contracts.js";
 import type { DeployContext } from "./deploy-context.js";
 import type { DeployPlan } from "./deploy-plan.js";
-import { DEFAULT_HEALTH_PATH, pollHealth } from "./health.js";
+import { pollHealth } from "./health.js";
 import { type Interruption, InterruptWatch } from "./interruption.js";
 import type { DeployReport, ReleaseReport, ServiceValidation } from "./report.js";
 import { rollBackRun, runDeploy } from "./run-deploy.js";

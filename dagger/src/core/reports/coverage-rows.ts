@@ -1,4 +1,5 @@
-import { COVERAGE_METRICS, COVERAGE_THRESHOLD, type SubjectCoverage } from "../coverage.js";
+import { COVERAGE_THRESHOLD } from "../config/pipeline-settings.js";
+import { COVERAGE_METRICS, type SubjectCoverage } from "../coverage.js";
 import type { RunResult } from "../scheduler.js";
 
 export interface CoverageRows {

@@ -1,5 +1,5 @@
+import type { HealthContract } from "../config/health-contracts.js";
 import type { PipelineSettings } from "../config/pipeline-settings.js";
-import type { HealthContract } from "../deploy/health.js";
 import type { ResourceBinding } from "./bindings.js";
 
 /**

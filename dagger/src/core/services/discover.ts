@@ -1,8 +1,10 @@
 import picomatch from "picomatch";
+import { parseConfig, ServiceConfigError } from "../config/config-error.js";
+import { DEFAULT_HEALTH_PATH, type HealthContract } from "../config/health-contracts.js";
 import { PIPELINE_CONFIG_FILE, type PipelineConfig } from "../config/pipeline-config.js";
 import { pipelineSettings } from "../config/pipeline-settings.js";
+import { readConfigFile, readJsoncFile } from "../config/read-config.js";
 import { readPipelineConfig } from "../config/read-pipeline-config.js";
-import { DEFAULT_HEALTH_PATH, type HealthContract } from "../deploy/health.js";
 import type { RepoReader } from "../repo-reader.js";
 import type { ResourceBinding } from "./bindings.js";
 import type {
@@ -12,7 +14,6 @@ import type {
   ServiceCatalog,
   ServiceInfo,
 } from "./catalog.js";
-import { parseConfig, ServiceConfigError } from "./config-error.js";
 import {
   type LibraryPackageJson,
   libraryPackageJsonSchema,
@@ -20,7 +21,6 @@ import {
   servicePackageJsonSchema,
   wranglerConfigSchema,
 } from "./config-schemas.js";
-import { readConfigFile, readJsoncFile } from "./read-config.js";
 import { expandWorkspaceGlobs, workspaceGlobs } from "./workspace-packages.js";
 import {
   declaredTargets,

@@ -1,9 +1,9 @@
 import picomatch from "picomatch";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { parseConfig } from "../config/config-error.js";
+import { readJsoncFile } from "../config/read-config.js";
 import type { RepoReader } from "../repo-reader.js";
-import { parseConfig } from "./config-error.js";
-import { readJsoncFile } from "./read-config.js";
 
 const PNPM_WORKSPACE_FILE = "pnpm-workspace.yaml";
 

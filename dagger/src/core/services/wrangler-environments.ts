@@ -1,7 +1,7 @@
+import { ServiceConfigError } from "../config/config-error.js";
 import type { ResourceBinding } from "./bindings.js";
 import { RESOURCE_BINDING_KEYS } from "./bindings.js";
 import { type DeployTarget, LOCAL_TARGET } from "./catalog.js";
-import { ServiceConfigError } from "./config-error.js";
 import type { WranglerConfig, WranglerEnvironment } from "./config-schemas.js";
 
 /** What one target of a Worker deploys, after wrangler's environment inheritance. */

@@ -1,0 +1,6 @@
+// Reports of runs, affected sets and graphs, as text and Markdown.
+export * from "./affected-report.js";
+export * from "./coverage-rows.js";
+export * from "./format.js";
+export * from "./graph-report.js";
+export * from "./run-report.js";

@@ -1,0 +1,43 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { describe, expect, it } from "vitest";
+import { isProcessRunning, processStartTime } from "../src/process-identity.js";
+
+describe("processStartTime", () => {
+  it("is stable for one process and differs between processes", () => {
+    const own = processStartTime(process.pid);
+    expect(own).toMatch(/^[0-9a-f-]+\/\d+$/);
+    expect(processStartTime(process.pid)).toBe(own);
+    expect(processStartTime(process.ppid)).not.toBe(own);
+  });
+
+  it("is undefined for a pid no process has", () => {
+    expect(processStartTime(2 ** 22 + 1)).toBeUndefined();
+  });
+});
+
+describe("isProcessRunning", () => {
+  it("is true for this process, with or without its start time", () => {
+    expect(isProcessRunning(process.pid, undefined)).toBe(true);
+    expect(isProcessRunning(process.pid, processStartTime(process.pid))).toBe(true);
+  });
+
+  it("is false for a pid reused by another process: the start time differs", () => {
+    expect(isProcessRunning(process.pid, "another-boot/1")).toBe(false);
+  });
+
+  it("is false for a process that has exited, and for pids that name none", async () => {
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    const pid = child.pid ?? -1;
+    const startTime = processStartTime(pid);
+    await once(child, "exit");
+    expect(isProcessRunning(pid, startTime)).toBe(false);
+    expect(isProcessRunning(0, undefined)).toBe(false);
+    expect(isProcessRunning(-1, undefined)).toBe(false);
+  });
+
+  it("is true for a process of another user (EPERM), which exists", () => {
+    // pid 1 belongs to root; a non-root test run gets EPERM from kill(1, 0), root gets through.
+    expect(isProcessRunning(1, undefined)).toBe(true);
+  });
+});

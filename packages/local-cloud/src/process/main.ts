@@ -1,0 +1,63 @@
+// Entry point of the detached control-plane process (started by `ensureLocalCloud`):
+//   node --import tsx packages/local-cloud/src/process/main.ts --state-dir <dir> [--port <n>] [--split-seed <n>]
+// It serves until SIGTERM/SIGINT, then stops workerd and removes its state.json.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { processStartTime } from "@workers/host-state";
+import { startLocalCloudServer, statusPath } from "../api/server.js";
+import { clearRunningState, dataDirOf, writeRunningState } from "./state-file.js";
+
+const { values } = parseArgs({
+  options: {
+    "state-dir": { type: "string" },
+    port: { type: "string", default: "0" },
+    "split-seed": { type: "string" },
+  },
+});
+const stateDir = values["state-dir"];
+if (!stateDir) {
+  console.error("main.ts needs --state-dir <dir>");
+  process.exit(2);
+}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be an integer between 0 and 65535, got ${values.port}`);
+  process.exit(2);
+}
+
+const splitSeed = values["split-seed"] === undefined ? undefined : Number(values["split-seed"]);
+if (splitSeed !== undefined && !(Number.isInteger(splitSeed) && splitSeed >= 0)) {
+  console.error(`--split-seed must be a non-negative integer, got ${values["split-seed"]}`);
+  process.exit(2);
+}
+
+const dataDir = dataDirOf(stateDir);
+const server = await startLocalCloudServer({
+  dataDir,
+  port,
+  ...(splitSeed !== undefined && { splitSeed }),
+});
+const startTime = processStartTime(process.pid);
+await writeRunningState(stateDir, {
+  pid: process.pid,
+  ...(startTime !== undefined && { startTime }),
+  port: server.port,
+  apiBaseUrl: server.apiBaseUrl,
+  statusUrl: `http://127.0.0.1:${server.port}${statusPath}`,
+  accountId: server.accountId,
+  startedAt: new Date().toISOString(),
+  dataDir,
+  logFile: join(stateDir, "server.log"),
+});
+console.log(`local control plane listening on ${server.apiBaseUrl} (pid ${process.pid})`);
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await server.close();
+  await clearRunningState(stateDir as string, process.pid);
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown());
+process.on("SIGINT", () => void shutdown());

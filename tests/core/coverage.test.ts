@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { evaluateCoverage, parseCoverageMap } from "#core";
+import { coverageMap } from "../helpers/coverage-maps.js";
+
+describe("evaluateCoverage", () => {
+  it("fails a subject whose maps hold no file: nothing measured is not 100%", () => {
+    expect(evaluateCoverage("pipeline", [{ path: "a/coverage-final.json", map: {} }])).toEqual({
+      subject: "pipeline",
+      mapPaths: ["a/coverage-final.json"],
+      passed: false,
+      problems: ["its coverage maps hold no file"],
+    });
+  });
+
+  it("counts a metric with nothing to count, in a measured file, as met", () => {
+    const map = coverageMap({ "/a.ts": { statements: [1] } });
+    expect(evaluateCoverage("db", [{ path: "m.json", map }], 80)).toMatchObject({
+      passed: true,
+      coverage: { lines: 100, branches: 100, functions: 100, statements: 100 },
+    });
+  });
+
+  it("reads a map as vitest's json reporter writes it, and refuses anything else", () => {
+    const map = coverageMap({ "/a.ts": { statements: [0, 2] } });
+    expect(parseCoverageMap(JSON.stringify(map))).toEqual(map);
+    expect(() => parseCoverageMap('{"/a.ts": {"path": "/a.ts"}}')).toThrow(
+      "Invalid file coverage object, missing keys, found:path",
+    );
+  });
+});
