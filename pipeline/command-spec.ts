@@ -14,10 +14,7 @@ export interface OptionSpec {
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
-/**
- * What `pnpm run pipeline <command> --help` shows and the parser enforces, kept apart from the
- * implementation so that help and bad input never load a command's dependencies.
- */
+/** What `pnpm run pipeline <command> --help` shows and the parser enforces. */
 export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
   /** One line: the command list shows it, and it opens the command's help. */
   readonly summary: string;
@@ -62,18 +59,17 @@ export interface GroupSpec<
   readonly actions: A;
 }
 
-type Loader<T> = () => Promise<{ command: T }>;
-
 /**
  * A runner with its flags' type erased, so that every command fits one registry. Only the parser
- * calls it, with flags it built from the very spec `leaf()` or `group()` checked the runner against.
+ * calls it, with flags it built from the very spec `defineCommand()` or `defineGroup()` checked
+ * the runner against.
  */
 export interface ErasedRunner {
   run(flags: never, context: CommandContext): Promise<number>;
 }
 
 export interface LeafEntry extends CommandSpec {
-  readonly load: Loader<ErasedRunner>;
+  readonly runner: ErasedRunner;
 }
 
 export interface GroupEntry {
@@ -84,22 +80,22 @@ export interface GroupEntry {
 
 export type CommandEntry = LeafEntry | GroupEntry;
 
-/** A command: its spec, and its implementation, whose flags must match the spec's options. */
-export function leaf<O extends OptionSpecs>(
+/** A command: its spec beside its handler, whose flags must match the spec's options. */
+export function defineCommand<O extends OptionSpecs>(
   spec: CommandSpec<O>,
-  load: Loader<CommandRunner<NoInfer<O>>>,
+  runner: CommandRunner<NoInfer<O>>,
 ): LeafEntry {
-  return { ...spec, load };
+  return { ...spec, runner };
 }
 
-/** A command with actions, each implemented by the module's runner of the same name. */
-export function group<A extends Readonly<Record<string, CommandSpec>>>(
+/** A command with actions (`local start|stop|status`), one handler per action. */
+export function defineGroup<A extends Readonly<Record<string, CommandSpec>>>(
   spec: GroupSpec<A>,
-  load: Loader<{ [K in keyof NoInfer<A>]: CommandRunner<NoInfer<A>[K]["options"]> }>,
+  runners: { [K in keyof NoInfer<A>]: CommandRunner<NoInfer<A>[K]["options"]> },
 ): GroupEntry {
   const actions = Object.entries(spec.actions).map(([name, action]): [string, LeafEntry] => [
     name,
-    { ...action, load: async () => ({ command: (await load()).command[name as keyof A] }) },
+    { ...action, runner: runners[name as keyof A] },
   ]);
   return { summary: spec.summary, examples: spec.examples, actions: Object.fromEntries(actions) };
 }

@@ -125,9 +125,8 @@ function leafCommand(
     choose({
       command: path,
       async run(context) {
-        const { command: runner } = await entry.load();
         // Built from the same spec the runner was checked against (see ErasedRunner).
-        return runner.run(flags as never, context);
+        return entry.runner.run(flags as never, context);
       },
     });
   });

@@ -7,7 +7,7 @@ import {
   UnknownTargetError,
 } from "#core";
 import { type CommandContext, UsageError } from "./command.js";
-import { COMMANDS } from "./commands/registry.js";
+import { COMMANDS } from "./commands/index.js";
 import {
   CommandLineError,
   type ParsedCommandLine,

@@ -14,7 +14,7 @@ import {
 } from "#core";
 import { type CommandContext, parseConcurrency } from "./command.js";
 import type { Flags } from "./command-spec.js";
-import type { RUN_OPTIONS } from "./commands/registry.js";
+import type { RUN_OPTIONS } from "./commands/options.js";
 import { execaExecutor } from "./host/execa-executor.js";
 import { loadStepDurations, saveStepDurations } from "./host/step-durations.js";
 

@@ -1,11 +1,28 @@
 import { detectAffected, renderAffected } from "#core";
 import { requireRef } from "../command.js";
-import type { CommandRunner } from "../command-spec.js";
+import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
-import type { affected as spec } from "./registry.js";
+import { REPO } from "./options.js";
 
-export const command: CommandRunner<typeof spec.options> = {
+const spec = {
+  summary: "the services affected since a git ref, one reason each",
+  options: {
+    base: {
+      value: "<ref>",
+      required: true,
+      description: "compare with the merge base of <ref> (a branch, tag or commit)",
+    },
+    json: { description: "print JSON on stdout instead of text (warnings go to stderr)" },
+    ...REPO,
+  },
+  examples: [
+    "pnpm run pipeline affected --base origin/main",
+    "pnpm run pipeline affected --base HEAD~1 --json",
+  ],
+} as const satisfies CommandSpec;
+
+export const affected = defineCommand(spec, {
   async run(flags, context) {
     const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const affected = await detectAffected(catalog, gitChangeProbe(root), requireRef(flags.base));
@@ -19,4 +36,4 @@ export const command: CommandRunner<typeof spec.options> = {
     }
     return 0;
   },
-};
+});

@@ -7,13 +7,35 @@ import {
   requireServices,
 } from "#core";
 import { requireRef, UsageError } from "../command.js";
-import type { CommandRunner } from "../command-spec.js";
+import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { runStepsCommand } from "../run-steps-command.js";
-import type { ci as spec } from "./registry.js";
+import { REPO, RUN_OPTIONS } from "./options.js";
 
-export const command: CommandRunner<typeof spec.options> = {
+const spec = {
+  summary: "the whole graph: install, typecheck, lint, unit tests, integration, coverage gate",
+  options: {
+    ...RUN_OPTIONS,
+    base: {
+      value: "<ref>",
+      description:
+        "only the services affected since the merge base with <ref> (not with --service)",
+    },
+    service: {
+      value: "<name>",
+      multiple: true,
+      description: "only this service (not with --base)",
+    },
+    ...REPO,
+  },
+  examples: [
+    "pnpm run pipeline ci --base origin/main",
+    "pnpm run pipeline ci --keep-going --json ci-report.json --summary ci-summary.md",
+  ],
+} as const satisfies CommandSpec;
+
+export const ci = defineCommand(spec, {
   async run(flags, context) {
     if (flags.base !== undefined && flags.service !== undefined) {
       throw new UsageError("use either --base or --service, not both");
@@ -40,4 +62,4 @@ export const command: CommandRunner<typeof spec.options> = {
     }
     return runStepsCommand("pipeline ci", affectedCiSteps(catalog, affected), root, flags, context);
   },
-};
+});

@@ -8,7 +8,7 @@ import {
   servicesIn,
   withDeployLock,
 } from "#core";
-import type { CommandRunner } from "../command-spec.js";
+import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
@@ -19,9 +19,37 @@ import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
-import type { deploy as spec } from "./registry.js";
+import { ENV, REPO, REPORT_FILES, ROLLOUT } from "./options.js";
 
-export const command: CommandRunner<typeof spec.options> = {
+const spec = {
+  summary: "deploy in waves with health checks, smoke tests and automatic rollback",
+  options: {
+    service: {
+      value: "<name|all>",
+      multiple: true,
+      description: "a service, a comma-separated list or all; with --base, deploys the union",
+    },
+    env: {
+      ...ENV,
+      description: "the environment to deploy to, local for the top level (required)",
+    },
+    base: {
+      value: "<ref|deployed>",
+      description:
+        "also the services affected since <ref>; deployed: each service since the commit it serves",
+    },
+    "dry-run": { description: "print the waves and change nothing" },
+    ...ROLLOUT,
+    ...REPO,
+    ...REPORT_FILES,
+  },
+  examples: [
+    "pnpm run pipeline deploy --service all --env local",
+    "pnpm run pipeline deploy --base deployed --env production --dry-run --repo ../other-repo",
+  ],
+} as const satisfies CommandSpec;
+
+export const deploy = defineCommand(spec, {
   async run(flags, context) {
     const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
@@ -64,4 +92,4 @@ export const command: CommandRunner<typeof spec.options> = {
     });
     return writeReport(report, flags, context);
   },
-};
+});

@@ -9,13 +9,32 @@ import {
   runDora,
   servicesIn,
 } from "#core";
-import type { CommandRunner } from "../command-spec.js";
+import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
-import type { dora as spec } from "./registry.js";
+import { ENV, REPO, REPORT_FILES } from "./options.js";
 
-export const command: CommandRunner<typeof spec.options> = {
+const spec = {
+  summary:
+    "DORA metrics of an environment from its deployment history and git, each with its DORA band",
+  options: {
+    env: { ...ENV, description: "whose deployments to read (required)" },
+    since: {
+      value: "<window>",
+      default: "30d",
+      description: "how far back from now: <n>h, <n>d or <n>w",
+    },
+    ...REPO,
+    ...REPORT_FILES,
+  },
+  examples: [
+    "pnpm run pipeline dora --env production",
+    "pnpm run pipeline dora --env local --since 7d --summary dora.md",
+  ],
+} as const satisfies CommandSpec;
+
+export const dora = defineCommand(spec, {
   async run(flags, context) {
     // Bad input fails before anything is read.
     const since = parseSince(flags.since);
@@ -35,4 +54,4 @@ export const command: CommandRunner<typeof spec.options> = {
     }
     return 0;
   },
-};
+});

@@ -1,10 +1,26 @@
 import { deployWaves, renderGraph, serviceGraph } from "#core";
-import type { CommandRunner } from "../command-spec.js";
+import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { defaultGraphTarget, requireEnvFlag } from "../env-flag.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
-import type { graph as spec } from "./registry.js";
+import { ENV, REPO } from "./options.js";
 
-export const command: CommandRunner<typeof spec.options> = {
+const spec = {
+  summary: "the service graph (workspace dependencies and service bindings) and its deploy waves",
+  options: {
+    env: {
+      ...ENV,
+      description: "whose bindings to follow (default: production where declared, else local)",
+    },
+    json: { description: "print JSON on stdout instead of text" },
+    ...REPO,
+  },
+  examples: [
+    "pnpm run pipeline graph --env staging",
+    "pnpm run pipeline graph --repo ../other-repo --json",
+  ],
+} as const satisfies CommandSpec;
+
+export const graph = defineCommand(spec, {
   async run(flags, context) {
     const { catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target =
@@ -16,4 +32,4 @@ export const command: CommandRunner<typeof spec.options> = {
     );
     return 0;
   },
-};
+});

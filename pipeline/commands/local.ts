@@ -6,8 +6,41 @@ import {
   stopLocalCloud,
 } from "@workers/local-cloud";
 import { UsageError } from "../command.js";
-import type { CommandRunner } from "../command-spec.js";
-import type { local as spec } from "./registry.js";
+import { defineGroup, type GroupSpec } from "../command-spec.js";
+import { STATE_DIR } from "./options.js";
+
+const spec = {
+  summary: "the local Workers control plane that --env local deploys to",
+  examples: ["pnpm run pipeline local start", "pnpm run pipeline local status --json"],
+  actions: {
+    start: {
+      summary: "start the control plane in the background, or reuse the running one",
+      options: {
+        port: {
+          value: "<port>",
+          default: "0",
+          description: "port of its API when it starts, 0 for any free port (0-65535)",
+        },
+        ...STATE_DIR,
+      },
+      examples: ["pnpm run pipeline local start", "pnpm run pipeline local start --port 8787"],
+    },
+    stop: {
+      summary: "stop the control plane and the workers it serves",
+      options: STATE_DIR,
+      examples: [
+        "pnpm run pipeline local stop",
+        "pnpm run pipeline local stop --state-dir /tmp/local-cloud",
+      ],
+    },
+    status: {
+      summary:
+        "the control plane and each worker's health; exit code 0 all healthy, 1 a worker is unhealthy, 3 not running",
+      options: { json: { description: "print JSON on stdout instead of text" }, ...STATE_DIR },
+      examples: ["pnpm run pipeline local status", "pnpm run pipeline local status --json"],
+    },
+  },
+} as const satisfies GroupSpec;
 
 function renderStatus(status: LocalCloudStatus): string {
   if (!status.running) return `local control plane: not running (state in ${status.stateDir})`;
@@ -26,13 +59,11 @@ function renderStatus(status: LocalCloudStatus): string {
   return lines.join("\n");
 }
 
-type Actions = (typeof spec)["actions"];
-
 function stateDirOption(stateDir: string | undefined): LocalCloudOptions {
   return stateDir === undefined ? {} : { stateDir };
 }
 
-export const command: { [A in keyof Actions]: CommandRunner<Actions[A]["options"]> } = {
+export const local = defineGroup(spec, {
   start: {
     async run(flags, context) {
       const port = Number(flags.port);
@@ -70,4 +101,4 @@ export const command: { [A in keyof Actions]: CommandRunner<Actions[A]["options"
       return status.workers.every((worker) => worker.health.ok) ? 0 : 1;
     },
   },
-};
+});

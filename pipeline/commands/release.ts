@@ -7,7 +7,7 @@ import {
   systemClock,
   withDeployLock,
 } from "#core";
-import type { CommandRunner } from "../command-spec.js";
+import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
@@ -16,11 +16,29 @@ import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
-import type { release as spec } from "./registry.js";
+import { REPORT_FILES, ROLLOUT } from "./options.js";
 
 const STAGES = ["staging", "production"] as const;
 
-export const command: CommandRunner<typeof spec.options> = {
+const spec = {
+  summary:
+    "deploy to staging, validate health and smoke tests, then production; stops at the first failure",
+  options: {
+    service: {
+      value: "<name|all>",
+      multiple: true,
+      description: "a service, a comma-separated list or all (default: all)",
+    },
+    ...ROLLOUT,
+    ...REPORT_FILES,
+  },
+  examples: [
+    "pnpm run pipeline release",
+    "pnpm run pipeline release --service gateway --json release.json",
+  ],
+} as const satisfies CommandSpec;
+
+export const release = defineCommand(spec, {
   async run(flags, context) {
     const options = rolloutOptions(flags);
     // Without --strategy, the gradual flags tune the stages that are gradual by default
@@ -61,4 +79,4 @@ export const command: CommandRunner<typeof spec.options> = {
     });
     return writeReport(report, flags, context);
   },
-};
+});

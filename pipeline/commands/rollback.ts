@@ -1,15 +1,34 @@
 import { findService, runRollback, serviceNames, UnknownServiceError, withDeployLock } from "#core";
 import { UsageError } from "../command.js";
-import type { CommandRunner } from "../command-spec.js";
+import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
-import type { rollback as spec } from "./registry.js";
+import { ENV, REPO, REPORT_FILES } from "./options.js";
 
-export const command: CommandRunner<typeof spec.options> = {
+const spec = {
+  summary: "roll one service back and check its health",
+  options: {
+    // Not `required`: the command's own check names the services, which only the workspace knows.
+    service: { value: "<name>", description: "the service to roll back (required)" },
+    env: { ...ENV, description: "the environment to roll back in (required)" },
+    to: {
+      value: "<version-id>",
+      description: "the version to serve (default: the previous 100% deployment)",
+    },
+    ...REPO,
+    ...REPORT_FILES,
+  },
+  examples: [
+    "pnpm run pipeline rollback --service gateway --env local",
+    "pnpm run pipeline rollback --service gateway --env production --to 6b2c1f8e-4d1a-4c3b-9a7e-2f0d5c8b1e94",
+  ],
+} as const satisfies CommandSpec;
+
+export const rollback = defineCommand(spec, {
   async run(flags, context) {
     const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
@@ -36,4 +55,4 @@ export const command: CommandRunner<typeof spec.options> = {
     });
     return writeReport(report, flags, context);
   },
-};
+});

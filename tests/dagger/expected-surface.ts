@@ -1,3 +1,4 @@
+import { ROLLOUT_OPTIONS } from "#core";
 import { SOURCE_IGNORE } from "../../scripts/engine/source-ignore.js";
 import type { ArgumentSurface, FunctionSurface, ModuleSurface } from "./helpers/sdk-internals.js";
 
@@ -5,14 +6,16 @@ import type { ArgumentSurface, FunctionSurface, ModuleSurface } from "./helpers/
  * The module's CLI surface, exactly: the product's interface. A new function (deploy, rollback,
  * release) is added here in the same change that adds it to dagger/src/index.ts.
  */
-/** deploy's and release's rollout arguments (the core's resolveRollout checks their values). */
-const rollout: Record<string, ArgumentSurface> = {
-  strategy: { type: "RolloutStrategy", optional: true },
-  steps: { type: "String", optional: true },
-  window: { type: "String", optional: true },
-  maxErrorRate: { type: "String", optional: true },
-  maxLatencyRatio: { type: "String", optional: true },
-};
+/**
+ * deploy's and release's rollout arguments: exactly the core's rollout options, by the same
+ * names as the CLI's (camelCase), so a new option cannot reach one runner and not the other.
+ */
+const rollout: Record<string, ArgumentSurface> = Object.fromEntries(
+  Object.keys(ROLLOUT_OPTIONS).map((name) => [
+    name,
+    { type: name === "strategy" ? "RolloutStrategy" : "String", optional: true },
+  ]),
+);
 
 const container = (args: Record<string, ArgumentSurface> = {}): FunctionSurface => ({
   returns: "Container",

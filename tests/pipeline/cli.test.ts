@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import type { CommandSpec } from "../../pipeline/command-spec.js";
-import { COMMANDS } from "../../pipeline/commands/registry.js";
+import { COMMANDS } from "../../pipeline/commands/index.js";
 import { parseCommandLine } from "../../pipeline/parse-command-line.js";
 import { commitFiles, fixtureRepo, git, tempDir } from "../helpers/fixture-repo.js";
 import { runPipeline } from "../helpers/in-process-cli.js";

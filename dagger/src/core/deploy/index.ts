@@ -19,6 +19,7 @@ export * from "./ports.js";
 export * from "./render-report.js";
 export * from "./report.js";
 export * from "./rollback-service.js";
+export * from "./rollout-options.js";
 export * from "./rollout-policy.js";
 export * from "./run-deploy.js";
 export * from "./run-release.js";

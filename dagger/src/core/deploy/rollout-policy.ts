@@ -1,5 +1,14 @@
 import { DEPLOY_STRATEGIES, type DeployStrategy } from "../config/deploy-strategies.js";
 import type { DeployTarget } from "../services/catalog.js";
+import {
+  DEFAULT_LATENCY_FLOOR_MS,
+  DEFAULT_MAX_ERROR_RATE,
+  DEFAULT_MAX_LATENCY_RATIO,
+  DEFAULT_STEPS,
+  defaultWindowMs,
+  ROLLOUT_OPTIONS,
+  type RolloutOptions,
+} from "./rollout-options.js";
 
 export interface GradualPolicy {
   /** The new version's share of traffic at each step, rising strictly, ending at 100. */
@@ -20,30 +29,11 @@ export interface GradualPolicy {
 
 export type Rollout = { strategy: "immediate" } | { strategy: "gradual"; policy: GradualPolicy };
 
-export const DEFAULT_STEPS = [10, 50, 100];
-export const DEFAULT_MAX_ERROR_RATE = 0.05;
-export const DEFAULT_MAX_LATENCY_RATIO = 2;
-export const DEFAULT_LATENCY_FLOOR_MS = 100;
-
-/** Cloudflare's analytics need a minute of traffic to say much; the local control plane seconds. */
-export function defaultWindowMs(target: DeployTarget): number {
-  return target === "local" ? 5_000 : 60_000;
-}
 
 export function defaultStrategy(target: DeployTarget): DeployStrategy {
   return target === "production" ? "gradual" : "immediate";
 }
 
-/** What a command line (or a Dagger call) gave; absent means the default. */
-export interface RolloutOptions {
-  strategy?: string | undefined;
-  steps?: string | undefined;
-  /** Seconds. */
-  window?: string | undefined;
-  /** Percent. */
-  maxErrorRate?: string | undefined;
-  maxLatencyRatio?: string | undefined;
-}
 
 /** Bad rollout input: one line naming the option, what was wrong and what is valid. */
 export class RolloutOptionError extends Error {
@@ -53,12 +43,12 @@ export class RolloutOptionError extends Error {
   }
 }
 
-const GRADUAL_ONLY = {
-  steps: "--steps",
-  window: "--window",
-  maxErrorRate: "--max-error-rate",
-  maxLatencyRatio: "--max-latency-ratio",
-} as const;
+/** The options only a gradual rollout reads, by their command-line flag. */
+const GRADUAL_ONLY = Object.fromEntries(
+  Object.entries(ROLLOUT_OPTIONS)
+    .filter(([, option]) => option.gradualOnly)
+    .map(([key, option]) => [key, `--${option.flag}`]),
+) as Record<Exclude<keyof RolloutOptions, "strategy">, string>;
 
 /**
  * The rollout of one environment, checked whole before anything changes. The strategy is the
