@@ -26,8 +26,7 @@ export type RunFlags = Flags<typeof RUN_OPTIONS>;
  * of earlier runs let the scheduler start the longest chain first; this run's are saved for the
  * next one. One step more than there are cores by default, as `make -j` is usually run: the deploy
  * and integration suites spend part of their time waiting on wrangler, workerd and analysis
- * windows, and the extra step fills those gaps (on 2 cores, `pnpm test` took 181 s with 3 steps
- * at once against 197 s with 2, with the same CPU time).
+ * windows, and the extra step fills those gaps with the same CPU time (docs/benchmarks.md).
  */
 export async function runStepsCommand(
   title: string,

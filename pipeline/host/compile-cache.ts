@@ -3,8 +3,8 @@ import { enableCompileCache } from "node:module";
 /**
  * Turns on V8's code cache for this process and hands its directory to every Node process the
  * pipeline starts (vitest, tsx, and wrangler, whose 10 MB bundle is otherwise compiled again on
- * each of a deploy's dozens of calls). Measured here: 0.2 s less CPU per wrangler call, about a
- * tenth less for a deploy test suite. Node does not pass the cache on to children by itself. A
+ * each of a deploy's dozens of calls; docs/benchmarks.md has what it saves). Node does not pass
+ * the cache on to children by itself. A
  * directory the user chose, or NODE_DISABLE_COMPILE_CACHE, is left as it is.
  */
 export function shareCompileCache(env: NodeJS.ProcessEnv): void {

@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { type CoverageMap, parseCoverageMap, type StepExecutor } from "#core";
-import { LogTail } from "./log-tail.js";
+import { LogTail } from "./streamed-log-tail.js";
 
 // Colour codes would end up in log tails and JSON reports.
 const PLAIN_OUTPUT_ENV = { FORCE_COLOR: "0", NO_COLOR: "1" };

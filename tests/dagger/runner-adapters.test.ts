@@ -4,11 +4,16 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Container, type Directory, ExecError } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detectAffected, discoverServices, MissingBaseRefError, type Step } from "#core";
+import {
+  detectAffected,
+  discoverServices,
+  LOG_TAIL_LINES,
+  MissingBaseRefError,
+  type Step,
+} from "#core";
 import { containerChangeProbe } from "../../dagger/src/runner/container-change-probe.js";
 import { ContainerStepExecutor } from "../../dagger/src/runner/container-step-executor.js";
 import { DirectoryRepoReader } from "../../dagger/src/runner/directory-repo-reader.js";
-import { LOG_TAIL_LINES } from "../../dagger/src/runner/log-tail.js";
 import type { StepContainers } from "../../dagger/src/runner/step-containers.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";

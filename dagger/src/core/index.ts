@@ -11,6 +11,7 @@ export * from "./critical-path.js";
 export * from "./deploy/index.js";
 export * from "./dora/index.js";
 export * from "./graph.js";
+export * from "./log-tail.js";
 export * from "./repo-reader.js";
 export * from "./reports/index.js";
 export * from "./scheduler.js";

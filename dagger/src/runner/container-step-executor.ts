@@ -1,6 +1,7 @@
 import type { Container } from "@dagger.io/dagger";
 import {
   type CoverageMap,
+  lastLines,
   parseCoverageMap,
   type Step,
   type StepExecutor,
@@ -8,7 +9,6 @@ import {
   type StepOutcome,
 } from "../core/index.js";
 import { execFailure } from "./exec-outcome.js";
-import { lastLines } from "./log-tail.js";
 import type { StepContainers } from "./step-containers.js";
 
 /** Runs each command step in its own container and reports it the way the host runner does. */

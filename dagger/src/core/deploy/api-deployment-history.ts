@@ -13,8 +13,8 @@ const resultSchema = z.object({ deployments: deploymentsSchema });
 /**
  * The deployer with `deploymentHistory` read through the API: the request `wrangler deployments
  * list` makes, without its process. A deploy reads it for every service before uploading (the
- * version to roll back to) and a rollback after each switch, so the wrangler process, about 0.7 s
- * of wall time and 0.9 s of CPU each here, was on every service's path. Any answer other than
+ * version to roll back to) and a rollback after each switch, so the wrangler process (most of
+ * a second each) was on every service's path. Any answer other than
  * the list or "no such Worker" is left to wrangler, whose error says what to fix, and `notice`
  * gets one line on why: an API that hangs costs its timeout on every service, which the user
  * should see rather than only feel.

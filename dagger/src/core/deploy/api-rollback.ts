@@ -10,9 +10,9 @@ import { DeployCommandError, type HttpClient, type WorkerDeployer } from "./port
 /**
  * Rollback through the Cloudflare API from the pipeline's own process: the one request
  * `wrangler rollback` ends with (a deployment of the version at 100%, with the message as its
- * annotation), without starting wrangler. A wrangler process added 1 to 3 s per wave on two
- * busy cores (Node start-up, config reading, three look-ups that only print), and the waves of
- * a rollback run one after another, so it was most of the time to recover. wrangler would also
+ * annotation), without starting wrangler. A wrangler process costs seconds per wave (Node
+ * start-up, config reading, three look-ups that only print), and the waves of a rollback run
+ * one after another, so it was most of the time to recover (docs/benchmarks.md). wrangler would also
  * send a Durable Objects `code_update_strategy` from the config; no service sets one.
  */
 

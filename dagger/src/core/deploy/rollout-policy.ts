@@ -29,11 +29,9 @@ export interface GradualPolicy {
 
 export type Rollout = { strategy: "immediate" } | { strategy: "gradual"; policy: GradualPolicy };
 
-
 export function defaultStrategy(target: DeployTarget): DeployStrategy {
   return target === "production" ? "gradual" : "immediate";
 }
-
 
 /** Bad rollout input: one line naming the option, what was wrong and what is valid. */
 export class RolloutOptionError extends Error {

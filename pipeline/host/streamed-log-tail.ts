@@ -1,11 +1,15 @@
 import { stripVTControlCharacters } from "node:util";
+import { LOG_TAIL_LINES } from "#core";
 
-/** Keeps the last `maxLines` lines of a stream of output chunks, without terminal colours. */
+/**
+ * Keeps the last `maxLines` lines of a stream of output chunks, without terminal colours: the
+ * host's counterpart of the core's `lastLines`, for output that arrives as it is written.
+ */
 export class LogTail {
   private lines: string[] = [];
   private partial = "";
 
-  constructor(private readonly maxLines = 60) {}
+  constructor(private readonly maxLines = LOG_TAIL_LINES) {}
 
   push(chunk: string): void {
     // Some tools (biome) colour their output even with NO_COLOR; reports must stay plain.
