@@ -1,12 +1,21 @@
 // The Cloudflare API v4 envelope. Every answer, success or failure, uses it, because wrangler
 // reads `errors[0].code`/`message` to decide what to print and which exit code to return.
-import type { ResultInfo } from "./pagination.js";
 
 export interface ApiMessage {
   code: number;
   message: string;
   /** The causes Cloudflare chains under a general error (e.g. which query parameter was bad). */
   error_chain?: ApiMessage[];
+}
+
+/** A list answer's page, as `result_info` carries it (pagination.ts fills it). */
+export interface ResultInfo {
+  page: number;
+  per_page: number;
+  /** Items on this page. */
+  count: number;
+  total_count: number;
+  total_pages: number;
 }
 
 export interface Envelope<T> {

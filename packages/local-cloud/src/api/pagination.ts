@@ -2,16 +2,7 @@
 // one page of items plus `result_info`. The official SDK's list iterators ask for page + 1 until
 // a page comes back empty, so a list that ignored `page` would never end.
 import { z } from "zod";
-import { ApiError } from "./envelope.js";
-
-export interface ResultInfo {
-  page: number;
-  per_page: number;
-  /** Items on this page. */
-  count: number;
-  total_count: number;
-  total_pages: number;
-}
+import { ApiError, type ResultInfo } from "./envelope.js";
 
 /** A route's answer that carries `result_info` beside `result` in the envelope. */
 export class PagedResult {
