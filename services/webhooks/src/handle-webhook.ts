@@ -1,7 +1,6 @@
-import { readLimitedBody } from "@workers/http";
+import { jsonError, readLimitedBody } from "@workers/http";
 import { enqueueProcessing } from "./enqueue-processing";
 import type { Env } from "./env";
-import { jsonError } from "./http";
 import { verifySignature } from "./signature";
 import { describeIssues, SOURCE_PATTERN, WebhookEventSchema } from "./webhook-event";
 
