@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import * as apiKeys from "./api-keys";
 import { jsonError } from "@workers/http";
+import * as apiKeys from "./api-keys";
 import { parseInput, ServiceError } from "./errors";
 import { health } from "./health";
 import * as jobs from "./jobs";
@@ -38,7 +38,8 @@ export type {
   OutboxRecord,
   WebhookEventRecord,
 } from "./records";
-export type { JobStatus, WebhookEventState } from "./schemas";
+export type { JobStatus, WebhookEventState, WebhookProvider } from "./schemas";
+export { WEBHOOK_PROVIDERS } from "./schemas";
 
 export interface Env {
   DB: D1Database;
