@@ -53,7 +53,8 @@ export function lookUpSource(env: Env, name: string): SourceLookup {
       provider: config.provider,
       secretName: config.secret,
       secrets,
-      toleranceSeconds: "toleranceSeconds" in config ? config.toleranceSeconds : 300,
+      toleranceSeconds:
+        "toleranceSeconds" in config ? config.toleranceSeconds : DEFAULT_TOLERANCE_SECONDS,
     },
   };
 }
