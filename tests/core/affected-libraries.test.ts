@@ -62,7 +62,7 @@ async function affectedAfter(
 const names = (entries: { name: string }[]) => entries.map((entry) => entry.name);
 
 describe("a changed library in this repository's own workspace", () => {
-  it("selects exactly the Workers that import packages/http, and the library's own checks", async () => {
+  it("selects every Worker, since each imports packages/http, and the library's own checks", async () => {
     const repo = await ownWorkspaceRepo();
     const { catalog, result } = await affectedAfter(repo, {
       "packages/http/src/read-limited-body.ts": "export const changed = true;\n",
@@ -71,12 +71,11 @@ describe("a changed library in this repository's own workspace", () => {
     expect(result.libraries).toEqual([
       { name: "@workers/http", reason: "changed: packages/http/src/read-limited-body.ts" },
     ]);
-    // mcp and webhooks import it; gateway depends on both (and binds to them); nothing else does.
-    expect(result.services).toEqual([
-      { name: "gateway", reason: expect.stringMatching(/^(depends on|binds to) (mcp|webhooks)$/) },
-      { name: "mcp", reason: "depends on @workers/http" },
-      { name: "webhooks", reason: "depends on @workers/http" },
-    ]);
+    // Every Worker answers /health and its errors through it.
+    const services = names(catalog.services);
+    expect(result.services).toEqual(
+      services.map((name) => ({ name, reason: "depends on @workers/http" })),
+    );
     expect(result.tooling).toBeUndefined();
     expect(renderAffected(result)).toContain(
       "  (library @workers/http: changed: packages/http/src/read-limited-body.ts)",
@@ -84,9 +83,7 @@ describe("a changed library in this repository's own workspace", () => {
     const steps = affectedCiSteps(catalog, result);
     // The library's own tests run too, and those of the library it depends on (which has none).
     expect(steps.filter((step) => step.id.startsWith("test:")).map((step) => step.id)).toEqual([
-      "test:gateway",
-      "test:mcp",
-      "test:webhooks",
+      ...services.map((name) => `test:${name}`),
       "test:@workers/http",
       "test:@workers/testing",
     ]);
@@ -94,7 +91,7 @@ describe("a changed library in this repository's own workspace", () => {
     const typecheck = steps.find((step) => step.id === "typecheck");
     expect(typecheck?.command).toEqual([
       "pnpm",
-      ...["gateway", "mcp", "webhooks", "http"].flatMap((name) => ["--filter", `@workers/${name}`]),
+      ...[...services, "http"].flatMap((name) => ["--filter", `@workers/${name}`]),
       "run",
       "typecheck",
     ]);
@@ -154,7 +151,7 @@ describe("a changed library in this repository's own workspace", () => {
       catalog.services
         .filter((service) => service.workspaceDependencies.includes(library))
         .map((service) => service.name);
-    expect(importing("@workers/http")).toEqual(["mcp", "webhooks"]);
+    expect(importing("@workers/http")).toEqual(names(catalog.services));
     expect(importing("@workers/testing")).toEqual(names(catalog.services));
   });
 });

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { errorResponse, parseInput } from "@workers/db/errors";
+import { parseInput } from "@workers/db/errors";
+import { healthResponse, jsonError } from "@workers/http";
 import type { Env } from "./env";
 import { generateKey, hashKey, KEY_PATTERN } from "./keys";
 import { CreateApiKey, type CreateApiKeyInput, PresentedKey, type Verification } from "./schemas";
@@ -28,10 +29,10 @@ export default class AuthService extends WorkerEntrypoint<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
-    if (pathname !== "/health") return errorResponse("not_found", `no route for ${pathname}`, 404);
+    if (pathname !== "/health") return jsonError(404, "not_found", `no route for ${pathname}`);
     if (request.method !== "GET") {
-      return errorResponse("method_not_allowed", "use GET for /health", 405);
+      return jsonError(405, "method_not_allowed", "use GET for /health");
     }
-    return Response.json({ service: "auth", version: this.env.VERSION?.id ?? "dev", status: "ok" });
+    return healthResponse("auth", this.env.VERSION);
   }
 }

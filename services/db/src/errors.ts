@@ -32,7 +32,3 @@ export function parseInput<T extends z.ZodType>(
     .join("; ");
   throw new ServiceError("invalid_input", `invalid input: ${detail}`, 400);
 }
-
-export function errorResponse(code: string, message: string, status: number): Response {
-  return Response.json({ error: { code, message } }, { status });
-}

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { jsonError } from "@workers/http";
 import * as apiKeys from "./api-keys";
-import { errorResponse, parseInput, ServiceError } from "./errors";
+import { parseInput, ServiceError } from "./errors";
 import { health } from "./health";
 import * as jobs from "./jobs";
 import * as outbox from "./outbox";
@@ -37,7 +38,8 @@ export type {
   OutboxRecord,
   WebhookEventRecord,
 } from "./records";
-export type { JobStatus, WebhookEventState } from "./schemas";
+export type { JobStatus, WebhookEventState, WebhookProvider } from "./schemas";
+export { WEBHOOK_PROVIDERS } from "./schemas";
 
 export interface Env {
   DB: D1Database;
@@ -132,9 +134,9 @@ export default class DbService extends WorkerEntrypoint<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
-    if (pathname !== "/health") return errorResponse("not_found", `no route for ${pathname}`, 404);
+    if (pathname !== "/health") return jsonError(404, "not_found", `no route for ${pathname}`);
     if (request.method !== "GET") {
-      return errorResponse("method_not_allowed", "use GET for /health", 405);
+      return jsonError(405, "method_not_allowed", "use GET for /health");
     }
     return health(this.env);
   }

@@ -1,4 +1,4 @@
-import type { JobStatus, WebhookEventState } from "./schemas";
+import type { JobStatus, WebhookEventState, WebhookProvider } from "./schemas";
 
 /**
  * Any JSON value. Written as `{} | null` rather than a recursive JSON type, which sends the RPC
@@ -30,6 +30,9 @@ export interface WebhookEventRecord {
   source: string;
   id: string;
   payload: Json;
+  /** Null for events stored by versions from before providers (migration 0004). */
+  provider: WebhookProvider | null;
+  eventType: string | null;
   state: WebhookEventState;
   receivedAt: string;
   processedAt: string | null;

@@ -35,7 +35,40 @@ export const JobUpdate = z.object({
 export const WEBHOOK_EVENT_STATES = ["received", "enqueued", "processed"] as const;
 export type WebhookEventState = (typeof WEBHOOK_EVENT_STATES)[number];
 
-export const NewWebhookEvent = z.object({ id, source: id, payload: json });
+/** The verification schemes webhooks knows; the stored event names the one that admitted it. */
+export const WEBHOOK_PROVIDERS = ["github", "stripe", "standard-webhooks", "generic"] as const;
+export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
+
+/** A JSON document as the sender sent it, byte for byte (so its signature can be checked again). */
+const rawJson = z
+  .string()
+  .max(MAX_JSON_BYTES)
+  .refine((text) => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be a JSON document");
+
+/**
+ * `rawPayload` keeps a provider's delivery exactly as received; `payload` (a value, serialized
+ * here) is what versions before it send. One of the two is required.
+ */
+export const NewWebhookEvent = z
+  .object({
+    id,
+    source: id,
+    payload: json.optional(),
+    rawPayload: rawJson.optional(),
+    provider: z.enum(WEBHOOK_PROVIDERS).optional(),
+    eventType: z.string().trim().min(1).max(200).optional(),
+  })
+  .refine((event) => (event.payload === undefined) !== (event.rawPayload === undefined), {
+    message: "exactly one of payload and rawPayload is required",
+    path: ["payload"],
+  });
 export const WebhookEventKey = z.object({ source: id, id });
 export const StuckWebhookEventsQuery = z.object({
   receivedBefore: z.iso.datetime(),

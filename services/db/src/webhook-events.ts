@@ -1,11 +1,18 @@
 import type { z } from "zod";
 import type { WebhookEventRecord } from "./records";
-import type { NewWebhookEvent, StuckWebhookEventsQuery, WebhookEventState } from "./schemas";
+import type {
+  NewWebhookEvent,
+  StuckWebhookEventsQuery,
+  WebhookEventState,
+  WebhookProvider,
+} from "./schemas";
 
 interface WebhookEventRow {
   source: string;
   id: string;
   payload: string;
+  provider: WebhookProvider | null;
+  event_type: string | null;
   received_at: string;
   processed_at: string | null;
   state: WebhookEventState;
@@ -30,9 +37,15 @@ export async function recordWebhookEvent(
   const [insert, current] = await db.batch<Pick<WebhookEventRow, "state" | "processed_at">>([
     db
       .prepare(
-        "INSERT INTO webhook_events (source, id, payload) VALUES (?, ?, ?) ON CONFLICT (source, id) DO NOTHING",
+        "INSERT INTO webhook_events (source, id, payload, provider, event_type) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING",
       )
-      .bind(event.source, event.id, JSON.stringify(event.payload ?? null)),
+      .bind(
+        event.source,
+        event.id,
+        event.rawPayload ?? JSON.stringify(event.payload ?? null),
+        event.provider ?? null,
+        event.eventType ?? null,
+      ),
     db
       .prepare("SELECT state, processed_at FROM webhook_events WHERE source = ? AND id = ?")
       .bind(event.source, event.id),
@@ -109,6 +122,8 @@ export async function getWebhookEvent(
     source: row.source,
     id: row.id,
     payload: JSON.parse(row.payload),
+    provider: row.provider,
+    eventType: row.event_type,
     state: stateOf(row),
     receivedAt: row.received_at,
     processedAt: row.processed_at,

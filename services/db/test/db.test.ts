@@ -249,6 +249,62 @@ describe("webhook events", () => {
   });
 });
 
+describe("webhook events from providers", () => {
+  it("stores the delivery byte for byte with its provider and event type", async () => {
+    const id = uid("delivery");
+    const rawPayload = '{ "action": "opened",\n  "number": 7 }';
+    expect(
+      await db.recordWebhookEvent({
+        id,
+        source: "github",
+        rawPayload,
+        provider: "github",
+        eventType: "pull_request",
+      }),
+    ).toEqual({ inserted: true, state: "received" });
+    const stored = await env.DB.prepare("SELECT payload FROM webhook_events WHERE id = ?")
+      .bind(id)
+      .first<string>("payload");
+    expect(stored).toBe(rawPayload);
+    expect(await db.getWebhookEvent("github", id)).toMatchObject({
+      payload: { action: "opened", number: 7 },
+      provider: "github",
+      eventType: "pull_request",
+    });
+  });
+
+  it("reads an event stored without a provider (an older version's) with nulls", async () => {
+    const id = uid("evt");
+    await db.recordWebhookEvent({ id, source: "generic", payload: { type: "push" } });
+    expect(await db.getWebhookEvent("generic", id)).toMatchObject({
+      provider: null,
+      eventType: null,
+    });
+  });
+
+  it.each([
+    ["neither payload nor rawPayload", {}],
+    ["both", { payload: {}, rawPayload: "{}" }],
+  ])("refuses %s", async (_case, body) => {
+    const error = await rejection(db.recordWebhookEvent({ id: uid("evt"), source: "x", ...body }));
+    expect(error.message).toBe(
+      "invalid input: payload: exactly one of payload and rawPayload is required",
+    );
+  });
+
+  it("refuses a rawPayload that is not JSON, and an unknown provider", async () => {
+    const error = await rejection(
+      db.recordWebhookEvent({
+        id: uid("evt"),
+        source: "x",
+        rawPayload: "{nope",
+        provider: "gitlab" as "github",
+      }),
+    );
+    expect(error.message).toMatch(/rawPayload: must be a JSON document; provider: /);
+  });
+});
+
 describe("migration 0003 (webhook event state) on a database that already has events", () => {
   const before = env.TEST_MIGRATIONS.filter((m) => m.name < "0003");
   const since = env.TEST_MIGRATIONS.filter((m) => m.name >= "0003");

@@ -1,13 +1,12 @@
-import type { D1Migration } from "cloudflare:test";
-import type { Env as WorkerEnv } from "../src/index";
+import type { SharedDatabaseEnv } from "@workers/testing/test-env";
+import type * as Worker from "../src/index";
 
 declare global {
   namespace Cloudflare {
     interface GlobalProps {
-      mainModule: typeof import("../src/index");
+      mainModule: typeof Worker;
     }
-    interface Env extends WorkerEnv {
-      TEST_MIGRATIONS: D1Migration[];
+    interface Env extends Worker.Env, Pick<SharedDatabaseEnv, "TEST_MIGRATIONS"> {
       /** A database without migrations, to see /health fail its real query. */
       UNMIGRATED_DB: D1Database;
       /** A database migrated in two steps, to check a migration against existing rows. */

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { errorResponse, parseInput, ServiceError } from "@workers/db/errors";
+import { parseInput, ServiceError } from "@workers/db/errors";
+import { healthResponse, jsonError } from "@workers/http";
 import { loadConfig } from "./config";
 import type { Env } from "./env";
 import { SendEmail, type SendEmailInput } from "./schemas";
@@ -39,20 +40,16 @@ export default class EmailService extends WorkerEntrypoint<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
-    if (pathname !== "/health") return errorResponse("not_found", `no route for ${pathname}`, 404);
+    if (pathname !== "/health") return jsonError(404, "not_found", `no route for ${pathname}`);
     if (request.method !== "GET") {
-      return errorResponse("method_not_allowed", "use GET for /health", 405);
+      return jsonError(405, "method_not_allowed", "use GET for /health");
     }
-    const version = this.env.VERSION?.id ?? "dev";
     try {
       const { transport } = loadConfig(this.env);
-      return Response.json({ service: "email", version, status: "ok", transport: transport.name });
+      return healthResponse("email", this.env.VERSION, "ok", { transport: transport.name });
     } catch (error) {
       const message = error instanceof ServiceError ? error.message : "unknown error";
-      return Response.json(
-        { service: "email", version, status: "degraded", message },
-        { status: 503 },
-      );
+      return healthResponse("email", this.env.VERSION, "degraded", { message });
     }
   }
 }

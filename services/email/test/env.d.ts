@@ -1,15 +1,12 @@
-import type { D1Migration } from "cloudflare:test";
-import type { Env as WorkerEnv } from "../src/index";
+import type { SharedDatabaseEnv } from "@workers/testing/test-env";
+import type * as Worker from "../src/index";
 
 declare global {
   namespace Cloudflare {
     interface GlobalProps {
-      mainModule: typeof import("../src/index");
+      mainModule: typeof Worker;
     }
-    interface Env extends WorkerEnv {
-      TEST_MIGRATIONS: D1Migration[];
-      /** The same D1 database the real db worker serves. */
-      TEST_DB: D1Database;
+    interface Env extends Worker.Env, SharedDatabaseEnv {
       /** The stand-in email provider, to read back the requests it received. */
       PROVIDER: Fetcher;
     }

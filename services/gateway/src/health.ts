@@ -1,3 +1,4 @@
+import { healthBody } from "@workers/http";
 import type { Env } from "./env";
 
 /** Binding name of every downstream service, keyed by service name. */
@@ -40,12 +41,7 @@ export async function aggregateHealth(env: Env) {
   const services = Object.fromEntries(names.map((name, i) => [name, results[i]]));
   const allOk = results.every((r) => r.status === "ok");
   return {
-    body: {
-      service: "gateway",
-      version: env.VERSION?.id ?? "dev",
-      status: allOk ? "ok" : "degraded",
-      services,
-    },
+    body: healthBody("gateway", env.VERSION, allOk ? "ok" : "degraded", { services }),
     httpStatus: allOk ? 200 : 503,
   } as const;
 }

@@ -1,36 +1,45 @@
-import { z } from "zod";
+import { type CallToolResult, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import type { Env } from "./env";
-import { describeIssues, ErrorCode, RpcError } from "./json-rpc";
-import { TOOLS } from "./tools";
-
-const CallParams = z.object({ name: z.string(), arguments: z.unknown().default({}) });
+import { InvalidArguments, TOOLS } from "./tools";
 
 /**
- * tools/call. Bad names and bad arguments are protocol errors (-32602); a failure inside the
- * tool (downstream error, missing job) is a tool result with isError, as MCP specifies, so the
- * model sees the message instead of the client treating the call as broken.
+ * The SDK answers a handler's error with its numeric `code` and its message; McpError would
+ * prefix the message with "MCP error -32602: ", which says the code twice.
  */
-export async function callTool(env: Env, params: unknown) {
-  const call = CallParams.safeParse(params ?? {});
-  if (!call.success) throw new RpcError(ErrorCode.InvalidParams, describeIssues(call.error));
-  const tool = TOOLS.find((t) => t.name === call.data.name);
+class UnknownTool extends Error {
+  readonly code = ErrorCode.InvalidParams;
+}
+
+const text = (message: string, isError: boolean) => ({
+  content: [{ type: "text" as const, text: message }],
+  isError,
+});
+
+/**
+ * tools/call, with the errors MCP 2025-11-25 asks for: an unknown tool is a protocol error
+ * (-32602); arguments the schema refuses and failures inside the tool (a downstream error, a
+ * missing job) are tool results with isError, so the model reads the message and can correct
+ * its call instead of the client treating the call as broken.
+ */
+export async function callTool(env: Env, name: string, args: unknown): Promise<CallToolResult> {
+  const tool = TOOLS.find((t) => t.name === name);
   if (!tool) {
-    throw new RpcError(
-      ErrorCode.InvalidParams,
-      `unknown tool ${JSON.stringify(call.data.name)}; valid: ${TOOLS.map((t) => t.name).join(", ")}`,
+    throw new UnknownTool(
+      `unknown tool ${JSON.stringify(name)}; valid: ${TOOLS.map((t) => t.name).join(", ")}`,
     );
   }
   let value: object;
   try {
-    value = await tool.call(env, call.data.arguments);
+    value = await tool.call(env, args ?? {});
   } catch (error) {
-    if (error instanceof RpcError) throw error;
+    if (error instanceof InvalidArguments) {
+      return text(`invalid arguments for ${tool.name}: ${error.message}`, true);
+    }
     const message = error instanceof Error ? error.message : String(error);
-    return { content: [{ type: "text", text: `${tool.name} failed: ${message}` }], isError: true };
+    return text(`${tool.name} failed: ${message}`, true);
   }
   return {
-    content: [{ type: "text", text: JSON.stringify(value) }],
-    structuredContent: value,
-    isError: false,
+    ...text(JSON.stringify(value), false),
+    structuredContent: value as Record<string, unknown>,
   };
 }

@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { healthResponse, jsonError } from "@workers/http";
 import type { Env } from "./env";
 import { handleMcp } from "./handle-mcp";
-import { jsonError } from "./http";
 
 export type { Env } from "./env";
 
@@ -11,13 +11,7 @@ export default class McpService extends WorkerEntrypoint<Env> {
   override async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
     const route = `${request.method} ${pathname}`;
-    if (route === "GET /health") {
-      return Response.json({
-        service: "mcp",
-        version: this.env.VERSION?.id ?? "dev",
-        status: "ok",
-      });
-    }
+    if (route === "GET /health") return healthResponse("mcp", this.env.VERSION);
     if (route === "POST /mcp") return handleMcp(request, this.env);
     if (pathname === "/health" || pathname === "/mcp") {
       return jsonError(

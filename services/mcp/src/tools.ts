@@ -1,17 +1,23 @@
 import { SendEmail } from "@workers/email/schemas";
 import { z } from "zod";
+import { describeIssues } from "./describe-issues";
 import type { Env } from "./env";
-import { describeIssues, ErrorCode, RpcError } from "./json-rpc";
+
+/** Arguments a tool's input schema refuses: the model can correct them and call again. */
+export class InvalidArguments extends Error {
+  override readonly name = "InvalidArguments";
+}
 
 export interface Tool {
   name: string;
   description: string;
-  inputSchema: Record<string, unknown>;
-  /** Validates raw arguments (InvalidParams on failure), then calls the backing service. */
+  /** JSON Schema of the arguments, as tools/list advertises it. */
+  inputSchema: { type: "object"; [key: string]: unknown };
+  /** Validates raw arguments (InvalidArguments on failure), then calls the backing service. */
   call(env: Env, rawArgs: unknown): Promise<object>;
 }
 
-function defineTool<S extends z.ZodType>(
+function defineTool<S extends z.ZodObject>(
   name: string,
   description: string,
   input: S,
@@ -20,12 +26,10 @@ function defineTool<S extends z.ZodType>(
   return {
     name,
     description,
-    inputSchema: z.toJSONSchema(input, { io: "input" }),
+    inputSchema: { ...z.toJSONSchema(input, { io: "input" }), type: "object" },
     async call(env, rawArgs) {
       const args = input.safeParse(rawArgs);
-      if (!args.success) {
-        throw new RpcError(ErrorCode.InvalidParams, `${name}: ${describeIssues(args.error)}`);
-      }
+      if (!args.success) throw new InvalidArguments(describeIssues(args.error));
       return run(env, args.data);
     },
   };

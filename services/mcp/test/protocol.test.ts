@@ -19,17 +19,33 @@ describe("initialize", () => {
     });
   });
 
-  it("offers its newest version when the client's is unknown", async () => {
-    const reply = await rpc("initialize", { protocolVersion: "1999-01-01" });
-    expect(reply.result?.protocolVersion).toBe("2025-06-18");
+  it("offers the current specification's version when the client's is unknown", async () => {
+    const reply = await rpc("initialize", {
+      protocolVersion: "1999-01-01",
+      capabilities: {},
+      clientInfo: { name: "test", version: "1" },
+    });
+    expect(reply.result?.protocolVersion).toBe("2025-11-25");
   });
+
+  it.each(["2025-11-25", "2025-06-18", "2024-11-05"])(
+    "still negotiates %s when the client asks for it",
+    async (protocolVersion) => {
+      const reply = await rpc("initialize", {
+        protocolVersion,
+        capabilities: {},
+        clientInfo: { name: "test", version: "1" },
+      });
+      expect(reply.result?.protocolVersion).toBe(protocolVersion);
+    },
+  );
 });
 
 describe("MCP-Protocol-Version header", () => {
   const ping = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" });
 
-  it("accepts a negotiated version", async () => {
-    const res = await postMcp(ping, "/mcp", { "mcp-protocol-version": "2025-06-18" });
+  it.each(["2025-11-25", "2025-06-18"])("accepts the negotiated version %s", async (version) => {
+    const res = await postMcp(ping, "/mcp", { "mcp-protocol-version": version });
     expect(res.status).toBe(200);
   });
 
@@ -37,11 +53,9 @@ describe("MCP-Protocol-Version header", () => {
     const res = await postMcp(ping, "/mcp", { "mcp-protocol-version": "2030-01-01" });
     expect(res.status).toBe(400);
     const reply = await res.json<{ error: { code: number; message: string } }>();
-    expect(reply.error).toEqual({
-      code: -32600,
-      message:
-        'unsupported MCP-Protocol-Version "2030-01-01"; valid: 2025-06-18, 2025-03-26, 2024-11-05',
-    });
+    expect(reply.error.message).toMatch(
+      /Unsupported protocol version: 2030-01-01 \(supported versions: 2025-11-25, 2025-06-18, /,
+    );
   });
 });
 
@@ -61,10 +75,9 @@ describe("tools/list", () => {
 });
 
 describe("JSON-RPC errors", () => {
-  it("answers an unknown method with -32601 and the valid methods", async () => {
+  it("answers an unknown method with -32601", async () => {
     const reply = await rpc("resources/list");
     expect(reply.error?.code).toBe(-32601);
-    expect(reply.error?.message).toContain("tools/call");
   });
 
   it("answers ping", async () => {
@@ -74,32 +87,27 @@ describe("JSON-RPC errors", () => {
   it("answers malformed JSON with -32700 and HTTP 400", async () => {
     const res = await postMcp('{"jsonrpc": "2.0",');
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({
-      jsonrpc: "2.0",
-      id: null,
-      error: { code: -32700, message: "body is not valid JSON" },
-    });
+    expect(await res.json()).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32700 } });
   });
 
-  it("answers a message that is not JSON-RPC 2.0 with -32600 naming the fields", async () => {
+  it("answers a message that is not JSON-RPC 2.0 with HTTP 400", async () => {
     const res = await postMcp(JSON.stringify({ jsonrpc: "1.0", id: 1 }));
     expect(res.status).toBe(400);
-    const reply = await res.json<{ error: { code: number; message: string } }>();
-    expect(reply.error.code).toBe(-32600);
-    expect(reply.error.message).toMatch(/jsonrpc: .*; method: /);
-  });
-
-  it("refuses batches with -32600", async () => {
-    const res = await postMcp(JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "ping" }]));
-    expect(res.status).toBe(400);
-    expect((await res.json<{ error: { code: number } }>()).error.code).toBe(-32600);
+    expect(await res.json()).toMatchObject({ error: { code: expect.any(Number) } });
   });
 
   it("refuses an oversized body with 413", async () => {
     const params = { padding: "x".repeat(70_000) };
     const res = await postMcp(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params }));
     expect(res.status).toBe(413);
-    expect((await res.json<{ error: { code: number } }>()).error.code).toBe(-32600);
+    expect(await res.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32000 } });
+  });
+
+  it("refuses a client that does not accept both JSON and SSE with 406", async () => {
+    const res = await postMcp(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }), "/mcp", {
+      accept: "application/json",
+    });
+    expect(res.status).toBe(406);
   });
 });
 

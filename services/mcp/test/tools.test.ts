@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { fakeDb, fakeEmail, fakeQueue, resetFakes } from "./fakes";
-import { callTool } from "./rpc";
+import { callTool, rpc } from "./rpc";
 
 beforeEach(resetFakes);
 
@@ -20,10 +20,18 @@ describe("enqueue_job", () => {
     expect(await fakeQueue.recorded()).toEqual([{ type: "noop", payload: {} }]);
   });
 
-  it("rejects an unknown job type with -32602 and enqueues nothing", async () => {
+  it("answers an unknown job type with a tool error the model can act on, enqueuing nothing", async () => {
     const reply = await callTool("enqueue_job", { type: "mine_bitcoin" });
-    expect(reply.error?.code).toBe(-32602);
-    expect(reply.error?.message).toMatch(/^enqueue_job: type: .*"noop"/);
+    expect(reply.error).toBeUndefined();
+    expect(reply.result).toEqual({
+      content: [
+        {
+          type: "text",
+          text: expect.stringMatching(/^invalid arguments for enqueue_job: type: .*"noop"/),
+        },
+      ],
+      isError: true,
+    });
     expect(await fakeQueue.recorded()).toEqual([]);
   });
 
@@ -46,10 +54,12 @@ describe("send_email", () => {
     expect(await fakeEmail.sentEmails()).toEqual([args]);
   });
 
-  it("rejects an invalid address and a missing template, naming both", async () => {
+  it("answers an invalid address and a missing template with a tool error naming both", async () => {
     const reply = await callTool("send_email", { to: "not-an-email" });
-    expect(reply.error?.code).toBe(-32602);
-    expect(reply.error?.message).toMatch(/to: .*; template: /);
+    expect(reply.result).toMatchObject({
+      isError: true,
+      content: [{ type: "text", text: expect.stringMatching(/to: .*; template: /) }],
+    });
     expect(await fakeEmail.sentEmails()).toEqual([]);
   });
 });
@@ -80,9 +90,19 @@ describe("tools/call params", () => {
   });
 
   it("rejects a call without a tool name", async () => {
-    const { rpc } = await import("./rpc");
     const reply = await rpc("tools/call", { arguments: {} });
-    expect(reply.error?.code).toBe(-32602);
-    expect(reply.error?.message).toContain("name");
+    // The SDK refuses the malformed request before any tool code runs.
+    expect(reply.result).toBeUndefined();
+    expect(reply.error?.code).toEqual(expect.any(Number));
+  });
+
+  it("treats missing arguments as empty ones", async () => {
+    const reply = await rpc("tools/call", { name: "get_job" });
+    expect(reply.result).toMatchObject({
+      isError: true,
+      content: [
+        { type: "text", text: expect.stringMatching(/^invalid arguments for get_job: id: /) },
+      ],
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { errorResponse, parseInput, ServiceError } from "@workers/db/errors";
+import { parseInput, ServiceError } from "@workers/db/errors";
+import { healthResponse, jsonError } from "@workers/http";
 import { processMessage } from "./consumer";
 import type { Env } from "./env";
 import { type EnqueueInput, EnqueueJob, PAYLOADS } from "./schemas";
@@ -30,14 +31,10 @@ export default class QueueService extends WorkerEntrypoint<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
-    if (pathname !== "/health") return errorResponse("not_found", `no route for ${pathname}`, 404);
+    if (pathname !== "/health") return jsonError(404, "not_found", `no route for ${pathname}`);
     if (request.method !== "GET") {
-      return errorResponse("method_not_allowed", "use GET for /health", 405);
+      return jsonError(405, "method_not_allowed", "use GET for /health");
     }
-    return Response.json({
-      service: "queue",
-      version: this.env.VERSION?.id ?? "dev",
-      status: "ok",
-    });
+    return healthResponse("queue", this.env.VERSION);
   }
 }

@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { healthResponse, jsonError } from "@workers/http";
 import { dueJobs } from "./due-jobs";
 import type { Env, ScheduledJob } from "./env";
-import { jsonError } from "./http";
 import { type CronRun, runCron } from "./run-cron";
 
 export type { Env } from "./env";
@@ -23,11 +23,7 @@ export default class ScheduleService extends WorkerEntrypoint<Env> {
     const { pathname } = new URL(request.url);
     if (pathname === "/health") {
       if (request.method !== "GET") return jsonError(405, "method_not_allowed", "use GET /health");
-      return Response.json({
-        service: "schedule",
-        version: this.env.VERSION?.id ?? "dev",
-        status: "ok",
-      });
+      return healthResponse("schedule", this.env.VERSION);
     }
     return jsonError(
       404,

@@ -1,10 +1,10 @@
-import type { Env as WorkerEnv } from "../src/index";
+import type * as Worker from "../src/index";
 
 declare global {
   namespace Cloudflare {
     interface GlobalProps {
-      mainModule: typeof import("../src/index");
+      mainModule: typeof Worker;
     }
-    interface Env extends WorkerEnv {}
+    interface Env extends Worker.Env {}
   }
 }

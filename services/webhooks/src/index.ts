@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { healthResponse, jsonError } from "@workers/http";
 import type { Env } from "./env";
 import { handleWebhook } from "./handle-webhook";
-import { jsonError } from "./http";
 import { describeRedelivery, redeliverStuckEvents } from "./redeliver";
 
 export type { Env } from "./env";
@@ -21,11 +21,7 @@ export default class WebhooksService extends WorkerEntrypoint<Env> {
   override async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname === "/health" && request.method === "GET") {
-      return Response.json({
-        service: "webhooks",
-        version: this.env.VERSION?.id ?? "dev",
-        status: "ok",
-      });
+      return healthResponse("webhooks", this.env.VERSION);
     }
     const source = WEBHOOK_ROUTE.exec(pathname)?.[1];
     if (source !== undefined && request.method === "POST") {

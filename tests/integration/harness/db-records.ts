@@ -17,6 +17,8 @@ export const WebhookEventRecord = z.object({
   source: z.string(),
   id: z.string(),
   payload: z.unknown(),
+  provider: z.enum(["github", "stripe", "standard-webhooks", "generic"]).nullable(),
+  eventType: z.string().nullable(),
   state: z.enum(["received", "enqueued", "processed"]),
   processedAt: z.string().nullable(),
 });

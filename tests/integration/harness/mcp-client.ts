@@ -9,10 +9,13 @@ export function callMcp(
   apiKey: string,
   method: string,
   params?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<GatewayResponse> {
   return callGateway(mf, "/v1/mcp", {
     method: "POST",
     token: apiKey,
+    // Streamable HTTP: a client must accept both a JSON answer and an SSE stream.
+    headers: { accept: "application/json, text/event-stream", ...headers },
     body: { jsonrpc: "2.0", id: nextId++, method, ...(params !== undefined && { params }) },
   });
 }

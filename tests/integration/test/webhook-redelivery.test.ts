@@ -7,7 +7,7 @@ import { pollUntil } from "../harness/poll.js";
 import { queueFaults } from "../harness/queue-faults.js";
 import { testSecrets } from "../harness/test-secrets.js";
 import { useCluster } from "../harness/use-cluster.js";
-import { signWebhook } from "../harness/webhook-signature.js";
+import { genericSignature } from "../harness/webhook-signature.js";
 
 // Queue sends go through the harness's queue-faults worker, so a test can take the queue down.
 const cluster = useCluster({ queueFaults: true });
@@ -26,10 +26,10 @@ beforeEach(async () => {
 /** Sends a signed event, the same bytes each time, as a provider retrying a delivery would. */
 function deliver(id: string) {
   const rawBody = JSON.stringify({ id, type: "push", data: { ref: "main" } });
-  return callGateway(cluster.mf, "/v1/webhooks/github", {
+  return callGateway(cluster.mf, "/v1/webhooks/generic", {
     method: "POST",
     body: rawBody,
-    headers: { "x-signature": signWebhook(rawBody, testSecrets.WEBHOOK_SECRET) },
+    headers: genericSignature(rawBody, testSecrets.WEBHOOK_SECRET),
   });
 }
 
@@ -43,7 +43,7 @@ async function makeStuck(id: string): Promise<void> {
   const database = await cluster.database();
   await database
     .prepare(
-      "UPDATE webhook_events SET received_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-10 minutes') WHERE source = 'github' AND id = ?",
+      "UPDATE webhook_events SET received_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-10 minutes') WHERE source = 'generic' AND id = ?",
     )
     .bind(id)
     .run();
@@ -64,13 +64,13 @@ async function jobsFor(id: string) {
 async function expectProcessedOnce(id: string) {
   const db = await dbClient(cluster.mf);
   const event = await pollUntil(
-    `webhook event github/${id} to be processed`,
-    () => db.getWebhookEvent("github", id),
+    `webhook event generic/${id} to be processed`,
+    () => db.getWebhookEvent("generic", id),
     (record) => record?.state === "processed",
   );
   expect(event?.processedAt).toEqual(expect.any(String));
   const jobs = await pollUntil(
-    `the jobs of github/${id} to settle`,
+    `the jobs of generic/${id} to settle`,
     () => jobsFor(id),
     (found) => found.every((job) => job?.status === "completed" || job?.status === "failed"),
   );
@@ -93,7 +93,7 @@ describe("a webhook whose processing could not be enqueued", { tags: FLOW_TAGS }
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ error: { code: "enqueue_failed" } });
     const db = await dbClient(cluster.mf);
-    expect(await db.getWebhookEvent("github", "evt_retry")).toMatchObject({
+    expect(await db.getWebhookEvent("generic", "evt_retry")).toMatchObject({
       state: "received",
       processedAt: null,
     });
@@ -123,7 +123,7 @@ describe("a webhook whose processing could not be enqueued", { tags: FLOW_TAGS }
     // Too recent: the request that stored it may still be enqueuing.
     expect(await fireCron()).toBe("ok");
     const db = await dbClient(cluster.mf);
-    expect((await db.getWebhookEvent("github", "evt_sweep"))?.state).toBe("received");
+    expect((await db.getWebhookEvent("generic", "evt_sweep"))?.state).toBe("received");
     expect(await jobsFor("evt_sweep")).toHaveLength(1);
 
     await makeStuck("evt_sweep");
@@ -144,7 +144,7 @@ describe("a webhook whose processing could not be enqueued", { tags: FLOW_TAGS }
 
     expect(await fireCron()).toBe("exception");
     const db = await dbClient(cluster.mf);
-    expect((await db.getWebhookEvent("github", "evt_outage"))?.state).toBe("received");
+    expect((await db.getWebhookEvent("generic", "evt_outage"))?.state).toBe("received");
 
     expect(await fireCron()).toBe("ok");
     const jobs = await expectProcessedOnce("evt_outage");
@@ -157,13 +157,13 @@ describe("a webhook event's processing", { tags: FLOW_TAGS }, () => {
     expect((await deliver("evt_twice")).status).toBe(202);
     const first = await expectProcessedOnce("evt_twice");
     const db = await dbClient(cluster.mf);
-    const processedAt = (await db.getWebhookEvent("github", "evt_twice"))?.processedAt;
+    const processedAt = (await db.getWebhookEvent("generic", "evt_twice"))?.processedAt;
     // A second job for the same event, as a concurrent retry and the sweep could both enqueue.
     const apiKey = (await createApiKey(cluster.mf, "second-job")).key;
     const extra = await callGateway(cluster.mf, "/v1/jobs", {
       method: "POST",
       token: apiKey,
-      body: { type: "process_webhook", payload: { source: "github", id: "evt_twice" } },
+      body: { type: "process_webhook", payload: { source: "generic", id: "evt_twice" } },
     });
     expect(extra.status).toBeLessThan(300);
 
@@ -174,6 +174,6 @@ describe("a webhook event's processing", { tags: FLOW_TAGS }, () => {
     );
     expect(jobs.at(-1)?.result).toMatchObject({ processed: true, alreadyProcessed: true });
     await expectProcessedOnce("evt_twice");
-    expect((await db.getWebhookEvent("github", "evt_twice"))?.processedAt).toBe(processedAt);
+    expect((await db.getWebhookEvent("generic", "evt_twice"))?.processedAt).toBe(processedAt);
   });
 });
