@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalCloudServer, localApiToken, startLocalCloudServer } from "../src/index.js";
 
@@ -311,5 +312,32 @@ describe("the control plane's own routes", () => {
         errors: [{ message: "worker lc-urls-nobody has no active version" }],
       },
     });
+  });
+});
+
+describe("starting on a taken API port", () => {
+  /** The workerd processes this test process has started (Miniflare runs them as children). */
+  async function workerdChildren(): Promise<number> {
+    const { stdout } = await execa("ps", ["-o", "comm=", "--ppid", String(process.pid)], {
+      reject: false,
+    });
+    return stdout.split("\n").filter((name) => name.startsWith("workerd")).length;
+  }
+
+  it("fails with EADDRINUSE and leaves no workerd running", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "local-cloud-urls-"));
+    dataDirs.push(dataDir);
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+    try {
+      const before = await workerdChildren();
+      const port = (squatter.address() as { port: number }).port;
+      await expect(
+        startLocalCloudServer({ dataDir, port, log: () => undefined }),
+      ).rejects.toMatchObject({ code: "EADDRINUSE" });
+      expect(await workerdChildren()).toBe(before);
+    } finally {
+      squatter.close();
+    }
   });
 });
