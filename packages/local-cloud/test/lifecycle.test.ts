@@ -315,9 +315,14 @@ describe("state.json", () => {
       ...recordedState(stateDir, process.pid),
       ...(startTime !== undefined && { startTime }),
     });
-    expect((await localCloudStatus(repoRoot, { stateDir })).running).toBe(false);
-    const cloud = await ensureLocalCloud(repoRoot, { stateDir });
-    expect(cloud.pid).not.toBe(process.pid);
-    expect((await readRunningState(stateDir))?.pid).toBe(cloud.pid);
+    try {
+      expect((await localCloudStatus(repoRoot, { stateDir })).running).toBe(false);
+      const cloud = await ensureLocalCloud(repoRoot, { stateDir });
+      expect(cloud.pid).not.toBe(process.pid);
+      expect((await readRunningState(stateDir))?.pid).toBe(cloud.pid);
+    } finally {
+      // If no instance replaced it, the stop after the test would signal this test process.
+      await clearRunningState(stateDir, process.pid);
+    }
   });
 });
