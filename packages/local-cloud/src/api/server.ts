@@ -185,6 +185,12 @@ export async function startLocalCloudServer(
     server.listen(options.port ?? 0, "127.0.0.1", () =>
       resolve((server.address() as AddressInfo).port),
     );
+  }).catch(async (error: unknown) => {
+    // workerd and the worker ports are already up: a caller that cannot get the control plane
+    // (a taken --port) must not be left holding them.
+    await proxies.close();
+    await runtime.dispose();
+    throw error;
   });
   origin = `http://127.0.0.1:${port}`;
 

@@ -196,11 +196,18 @@ function listen(server: Server, port: number | undefined): Promise<number> {
       reject(new Error("no port yet"));
       return;
     }
-    const onError = (error: Error) => reject(error);
-    server.once("error", onError);
-    server.listen(port, "127.0.0.1", () => {
+    // Each attempt's listeners go when it ends: a port retried 20 times must not leave 20
+    // `listening` callbacks on the server (and Node's MaxListenersExceededWarning).
+    const onListening = () => {
       server.off("error", onError);
       resolve((server.address() as AddressInfo).port);
-    });
+    };
+    const onError = (error: Error) => {
+      server.off("listening", onListening);
+      reject(error);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, "127.0.0.1");
   });
 }

@@ -20,7 +20,7 @@ export interface IsolatedLocalCloudOptions {
 /**
  * A control plane of its own (temp state dir, free port), for tests and benchmarks. It runs in
  * this process, so a test's coverage measures the control plane itself; `ensureLocalCloud`
- * starts the same server in a detached process (main.ts), which `pipeline local` tests cover.
+ * starts the same server in a detached process (main.ts), which test/lifecycle.test.ts drives.
  */
 export async function startIsolatedLocalCloud(
   options: IsolatedLocalCloudOptions = {},
