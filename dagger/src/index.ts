@@ -163,7 +163,7 @@ export class Workers {
      */
     maxLatencyRatio?: string,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).deploy(
+    return new DaggerDeployRunner(this.source, "deploy").deploy(
       { service, base },
       env,
       { token, accountId: account },
@@ -189,7 +189,7 @@ export class Workers {
      */
     account?: Secret,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).rollback(service, env, to, {
+    return new DaggerDeployRunner(this.source, "rollback").rollback(service, env, to, {
       token,
       accountId: account,
     });
@@ -224,7 +224,7 @@ export class Workers {
      */
     maxLatencyRatio?: string,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).release(
+    return new DaggerDeployRunner(this.source, "release").release(
       service,
       { token, accountId: account },
       { strategy, steps, window, maxErrorRate, maxLatencyRatio },

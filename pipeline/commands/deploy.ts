@@ -1,6 +1,7 @@
 import { ensureLocalCloud } from "@workers/local-cloud";
 import {
   buildDeployPlan,
+  chooseServices,
   readDeployHistory,
   renderPlan,
   resolveRollout,
@@ -9,15 +10,15 @@ import {
   withDeployLock,
 } from "#core";
 import type { CommandRunner } from "../command-spec.js";
-import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
-import { hostDeployContext } from "../deploy/host-deploy-context.js";
-import { hostDoraPorts } from "../deploy/host-dora-ports.js";
+import { commandDeployContext } from "../deploy/command-deploy-context.js";
+import { doraPorts } from "../deploy/dora-ports.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
+import { gitChangeProbe } from "../host/git-change-probe.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import type { deploy as spec } from "./registry.js";
 
@@ -29,13 +30,14 @@ export const command: CommandRunner<typeof spec.options> = {
     const rollout = resolveRollout(target, rolloutOptions(flags), catalog.settings.rolloutStrategy);
     const chosen = await chooseServices(
       catalog,
-      root,
-      flags.service ?? [],
-      flags.base,
-      context,
-      async () => {
-        const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
-        return readDeployHistory(ports.wrangler, servicesIn(catalog, target), target);
+      { services: flags.service ?? [], base: flags.base },
+      {
+        changeProbe: () => gitChangeProbe(root),
+        histories: async () => {
+          const ports = await doraPorts(root, target, context.env, () => ensureLocalCloud(root));
+          return readDeployHistory(ports.wrangler, servicesIn(catalog, target), target);
+        },
+        note: context.stderr,
       },
     );
     if (chosen.names.length === 0) {
@@ -54,7 +56,7 @@ export const command: CommandRunner<typeof spec.options> = {
       return 0;
     }
     const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await hostDeployContext(root, target, context, interrupt, rollout);
+      const deployContext = await commandDeployContext(root, target, context, interrupt, rollout);
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));

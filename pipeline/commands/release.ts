@@ -3,14 +3,14 @@ import {
   defaultStrategy,
   resolveRollout,
   runRelease,
-  serviceNames,
+  namedServices,
   systemClock,
   withDeployLock,
 } from "#core";
 import type { CommandRunner } from "../command-spec.js";
 import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
-import { hostDeployContext } from "../deploy/host-deploy-context.js";
+import { commandDeployContext } from "../deploy/command-deploy-context.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
@@ -32,9 +32,7 @@ export const command: CommandRunner<typeof spec.options> = {
       ),
     );
     const { root, catalog } = await loadWorkspace(context.cwd);
-    const named = (flags.service ?? []).flatMap((value) => value.split(","));
-    const names = named.length === 0 || named.includes("all") ? serviceNames(catalog) : named;
-    const selection = named.length === 0 ? "all services" : `--service ${named.join(",")}`;
+    const { names, selection } = namedServices(catalog, flags.service ?? []);
     const reader = fsRepoReader(root);
     // Both plans and both credentials are checked before staging changes at all.
     const plans = await Promise.all(
@@ -47,7 +45,13 @@ export const command: CommandRunner<typeof spec.options> = {
       const stages = await Promise.all(
         plans.map(async (plan, index) => ({
           plan,
-          context: await hostDeployContext(root, plan.target, context, interrupt, rollouts[index]),
+          context: await commandDeployContext(
+            root,
+            plan.target,
+            context,
+            interrupt,
+            rollouts[index],
+          ),
         })),
       );
       const store = fileLockStore(root);

@@ -35,13 +35,18 @@ function hostBackedContainer(cwd: string): Container {
     withExec(args: string[]) {
       const [file, ...rest] = args;
       const result = spawnSync(file as string, rest, { cwd, encoding: "utf8" });
-      const leaf = (value: string) => async () => {
-        if (result.status !== 0) {
-          throw execError(args, result.status ?? 1, result.stdout, result.stderr);
-        }
-        return value;
+      const synced = {
+        stdout: async () => result.stdout,
+        stderr: async () => result.stderr,
       };
-      return { stdout: leaf(result.stdout), stderr: leaf(result.stderr) };
+      return {
+        sync: async () => {
+          if (result.status !== 0) {
+            throw execError(args, result.status ?? 1, result.stdout, result.stderr);
+          }
+          return synced;
+        },
+      };
     },
   } as unknown as Container;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SOURCE_IGNORE } from "#core";
+import { dotEnvKey, SOURCE_IGNORE } from "#core";
 import { EXPECTED_SURFACE } from "./expected-surface.js";
 import { moduleSourceFiles, withModuleVariant } from "./helpers/module-variant.js";
 import { type ModuleHelp, type ModuleSurface, scanModule } from "./helpers/sdk-internals.js";
@@ -54,6 +54,13 @@ describe(".env.example", () => {
     for (const fn of ["DEPLOY", "ROLLBACK", "RELEASE", "DORA"]) {
       expect(text).toMatch(new RegExp(`^${fn}_TOKEN=env://`, "m"));
       expect(text).toMatch(new RegExp(`^${fn}_ACCOUNT=env://`, "m"));
+    }
+  });
+
+  it("the keys each function's missing-credentials hint names fill its --token and --account", () => {
+    for (const fn of ["deploy", "rollback", "release", "dora"]) {
+      const keys = `${dotEnvKey(fn, "token")}=env://T\n${dotEnvKey(fn, "account")}=env://A\n`;
+      expect({ fn, problems: dotEnvProblems(surface, keys) }).toEqual({ fn, problems: [] });
     }
   });
 

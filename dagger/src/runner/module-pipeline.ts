@@ -21,6 +21,7 @@ import {
   renderGraph,
   renderSummaryTable,
   requireDeployTarget,
+  requireGitRef,
   requireServices,
   runSteps,
   type ServiceCatalog,
@@ -32,7 +33,6 @@ import {
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
-import { requireGitRef } from "./git-ref.js";
 import { INSTALL_STEP_ID, type StepContainers, stepContainers } from "./step-containers.js";
 import { WORKDIR } from "./toolchain.js";
 

@@ -219,3 +219,40 @@ export function operationsOf(object: unknown): Operation[] {
     ),
   }));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Queries sent: the SDK's global connection given a GraphQL client that records each query it
+// would send to the engine and answers it, so code that awaits leaves runs offline.
+
+interface Connection {
+  setGQLClient(client: { request(query: string): Promise<unknown> }): void;
+  resetClient(): void;
+}
+
+/**
+ * Runs `body` with every query the SDK sends recorded, in order, and answered by `answer`
+ * (its value is what the leaf returns: an id for `sync`, text for `stdout`). Resets the client
+ * after, so nothing else in the process talks to this stand-in.
+ */
+export async function recordingQueries<T>(
+  answer: (query: string) => unknown,
+  body: () => Promise<T>,
+): Promise<{ result: T; queries: string[] }> {
+  const { globalConnection } = (await import(
+    pathToFileURL(join(sdkSrc, "common", "graphql", "connection.js")).href
+  )) as { globalConnection: Connection };
+  const queries: string[] = [];
+  globalConnection.setGQLClient({
+    async request(query) {
+      const text = String(query).replace(/\s+/g, " ").trim();
+      queries.push(text);
+      // The SDK flattens a one-key-per-level answer to its leaf.
+      return { answer: answer(text) };
+    },
+  });
+  try {
+    return { result: await body(), queries };
+  } finally {
+    globalConnection.resetClient();
+  }
+}
