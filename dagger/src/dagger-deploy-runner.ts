@@ -7,7 +7,9 @@ import {
   checkoutOrigin,
   chooseServices,
   cloudflareDeployStack,
+  commandChangeProbe,
   DEFAULT_HEALTH_POLICY,
+  DetachedGitDirError,
   fetchHttpClient,
   type DeployContext,
   type DeployTarget,
@@ -19,12 +21,14 @@ import {
   missingCredentials,
   namedServices,
   type Rollout,
+  type RunCommand,
   type RolloutOptions,
   readDeployHistory,
   readToolchainVersions,
   renderPlan,
   renderTerminal,
   requireCloudTarget,
+  requireGitHistory,
   resolveRollout,
   runDeploy,
   runRelease,
@@ -43,11 +47,7 @@ import {
   CONTAINER_CLOUDFLARE_API,
   wranglerContainer,
 } from "./runner/cloudflare-containers.js";
-import {
-  changeProbeContainer,
-  containerChangeProbe,
-  containerCommand,
-} from "./runner/container-change-probe.js";
+import { changeProbeContainer, containerCommand } from "./runner/container-change-probe.js";
 import { DirectoryRepoReader } from "./runner/directory-repo-reader.js";
 import { stepContainers } from "./runner/step-containers.js";
 
@@ -119,8 +119,9 @@ export class DaggerDeployRunner {
     return this.toolchainPromise;
   }
 
-  /** A container with the repository's git history, for git's questions. */
-  async gitContainer(): Promise<Container> {
+  /** A container with the repository's git history, for git's questions (`what` asks them). */
+  async gitContainer(what: string): Promise<Container> {
+    await requireGitHistory(this.reader, what);
     return changeProbeContainer(this.source, await this.toolchain());
   }
 
@@ -169,11 +170,18 @@ export class DaggerDeployRunner {
    * started, since a function sees nothing of the CI job that called it.
    */
   private origin(): Promise<VersionOrigin | undefined> {
-    this.originPromise ??= this.gitContainer().then((git) =>
-      checkoutOrigin(
-        containerCommand(git),
-        `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
-      ),
+    this.originPromise ??= this.gitContainer("recording the commit each version comes from").then(
+      (git) =>
+        checkoutOrigin(
+          containerCommand(git),
+          `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
+        ),
+      (error: unknown) => {
+        if (!(error instanceof DetachedGitDirError)) throw error;
+        // The deploy goes on; its versions just carry no commit to compare with later.
+        console.log(`  ! ${error.message}`);
+        return undefined;
+      },
     );
     return this.originPromise;
   }
@@ -220,12 +228,14 @@ export class DaggerDeployRunner {
     if (!dryRun) this.requireCredentials(secrets, `deploying to ${target}`);
     const catalog = await this.catalog();
     const rollout = resolveRollout(target, rolloutOptions, catalog.settings.rolloutStrategy);
-    const git = await this.gitContainer();
+    // Only --base asks git, so only --base needs the history.
+    const git: RunCommand = async (argv) =>
+      containerCommand(await this.gitContainer("--base"))(argv);
     const chosen = await chooseServices(
       catalog,
       { services: [selection.service], base: selection.base },
       {
-        changeProbe: () => containerChangeProbe(git),
+        changeProbe: () => commandChangeProbe(git),
         histories: async () => {
           const cloudflare = await this.cloudflareFor(
             target,

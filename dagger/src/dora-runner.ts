@@ -46,7 +46,9 @@ export class DaggerDoraRunner {
     const report = await runDora(
       {
         wrangler: { run: (service, args) => cloudflare.wrangler(service, args) },
-        commitTimes: gitCommitTimes(containerCommand(await deploys.gitContainer())),
+        commitTimes: gitCommitTimes(
+          containerCommand(await deploys.gitContainer("dora's lead times")),
+        ),
         now: () => Date.now(),
       },
       servicesIn(await deploys.catalog(), target),

@@ -10,6 +10,7 @@ export * from "./coverage.js";
 export * from "./critical-path.js";
 export * from "./deploy/index.js";
 export * from "./dora/index.js";
+export * from "./git-checkout.js";
 export * from "./git-ref.js";
 export * from "./graph.js";
 export * from "./repo-reader.js";

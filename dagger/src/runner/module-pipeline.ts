@@ -21,6 +21,7 @@ import {
   renderGraph,
   renderSummaryTable,
   requireDeployTarget,
+  requireGitHistory,
   requireGitRef,
   requireServices,
   runSteps,
@@ -135,6 +136,7 @@ export class ModulePipeline {
     if (base === undefined) {
       return renderSummaryTable((await this.runOrThrow(buildCiSteps(catalog))).run);
     }
+    await requireGitHistory(this.ports.reader, "ci --base");
     const affected = await detectAffected(
       catalog,
       this.ports.changeProbe(await this.toolchain()),
@@ -150,6 +152,7 @@ export class ModulePipeline {
 
   async affected(base: string): Promise<string> {
     const catalog = await this.catalog();
+    await requireGitHistory(this.ports.reader, "affected");
     return renderAffected(
       await detectAffected(
         catalog,
