@@ -72,7 +72,7 @@ export class DeployFailedError extends Error {
  * variables: wrangler, and the API requests of rollbacks, deployment histories and metrics.
  */
 export function containerDeployStack(
-  cloudflare: CloudflareContainers,
+  cloudflare: Pick<CloudflareContainers, "wrangler" | "http">,
   reader: DirectoryRepoReader,
   origin: VersionOrigin | undefined,
 ): CloudflareDeployStack {

@@ -1,5 +1,7 @@
 import type { LocalCloudHandle } from "@workers/local-cloud";
 import {
+  type CloudflareApi,
+  type CloudflareDeployPorts,
   type CloudflareDeployStack,
   checkoutOrigin,
   cloudflareApiFromEnv,
@@ -9,7 +11,9 @@ import {
   fetchHttpClient,
   LOCAL_TARGET,
   manualRollbackCommand,
+  type RepoReader,
   type ServiceInfo,
+  type VersionOrigin,
   workerName,
   workersDevUrl,
 } from "#core";
@@ -27,6 +31,50 @@ export type LocalCloudEndpoint = Pick<LocalCloudHandle, "wranglerEnv" | "workerU
 
 export interface CloudflarePorts extends CloudflareDeployStack {
   endpoints: EndpointResolver;
+}
+
+/** What only a deploy to the local control plane has. */
+interface LocalDeployOptions {
+  /** Variables that point wrangler at the control plane, shown in a manual rollback command. */
+  wranglerEnvPrefix: string;
+  secretsFile: (service: ServiceInfo) => Promise<string | undefined>;
+}
+
+/** The host's two ports: wrangler as child processes, and HTTP from this process. */
+export type HostPorts = Pick<CloudflareDeployPorts, "run" | "http">;
+
+/**
+ * The core's deploy stack over the host's ports, with the API, account and token wrangler's
+ * variables name, and their values redacted from wrangler's output.
+ */
+export function hostDeployStack(
+  ports: HostPorts,
+  options: {
+    reader: RepoReader;
+    api: CloudflareApi;
+    secrets: string[];
+    origin: VersionOrigin | undefined;
+    local?: LocalDeployOptions;
+    notice?: (line: string) => void;
+  },
+): CloudflareDeployStack {
+  const { local } = options;
+  return cloudflareDeployStack({
+    ...ports,
+    reader: options.reader,
+    redact: redactor(options.secrets),
+    origin: options.origin,
+    ...(local ? { secretsFile: local.secretsFile } : {}),
+    manualRollbackCommand: (service, target, versionId) =>
+      manualRollbackCommand(
+        { runner: "host", wranglerEnvPrefix: local?.wranglerEnvPrefix },
+        service,
+        target,
+        versionId,
+      ),
+    api: options.api,
+    ...(options.notice ? { notice: options.notice } : {}),
+  });
 }
 
 /**
@@ -53,31 +101,18 @@ export async function openCloudflarePorts(
         entry[1] !== undefined && !entry[0].startsWith("CLOUDFLARE_"),
     ),
   );
-  const stack = (
-    childEnv: Record<string, string>,
-    secrets: string[],
-    local?: {
-      wranglerEnvPrefix: string;
-      secretsFile: (service: ServiceInfo) => Promise<string | undefined>;
-    },
-  ) =>
-    cloudflareDeployStack({
-      run: wranglerProcess({ repoRoot, children, childEnv }),
-      reader: fsRepoReader(repoRoot),
-      redact: redactor(secrets),
-      origin,
-      ...(local ? { secretsFile: local.secretsFile } : {}),
-      manualRollbackCommand: (service, rollbackTarget, versionId) =>
-        manualRollbackCommand(
-          { runner: "host", wranglerEnvPrefix: local?.wranglerEnvPrefix },
-          service,
-          rollbackTarget,
-          versionId,
-        ),
-      http: fetchHttpClient,
-      api: cloudflareApiFromEnv(childEnv),
-      ...(notice ? { notice } : {}),
-    });
+  const stack = (childEnv: Record<string, string>, secrets: string[], local?: LocalDeployOptions) =>
+    hostDeployStack(
+      { run: wranglerProcess({ repoRoot, children, childEnv }), http: fetchHttpClient },
+      {
+        reader: fsRepoReader(repoRoot),
+        api: cloudflareApiFromEnv(childEnv),
+        secrets,
+        origin,
+        ...(local ? { local } : {}),
+        ...(notice ? { notice } : {}),
+      },
+    );
   if (target === "local") {
     const cloud = await openLocalCloud();
     return {
