@@ -2,10 +2,8 @@ import type { Container, Directory, Secret } from "@dagger.io/dagger";
 import {
   type AnyDeployReport,
   buildCiSteps,
-  buildDeployPlan,
   type CloudflareDeployStack,
   checkoutOrigin,
-  chooseServices,
   cloudflareDeployStack,
   commandChangeProbe,
   DEFAULT_HEALTH_POLICY,
@@ -13,13 +11,14 @@ import {
   fetchHttpClient,
   type DeployContext,
   type DeployTarget,
-  defaultStrategy,
   discoverServices,
   findService,
   MissingCredentialsError,
   manualRollbackCommand,
   missingCredentials,
-  namedServices,
+  nothingToDeploy,
+  planRelease,
+  prepareDeploy,
   type Rollout,
   type RunCommand,
   type RolloutOptions,
@@ -31,6 +30,7 @@ import {
   requireGitHistory,
   resolveRollout,
   runDeploy,
+  releaseRollouts,
   runRelease,
   runRollback,
   type ServiceCatalog,
@@ -227,13 +227,15 @@ export class DaggerDeployRunner {
     resolveRollout(target, rolloutOptions);
     if (!dryRun) this.requireCredentials(secrets, `deploying to ${target}`);
     const catalog = await this.catalog();
-    const rollout = resolveRollout(target, rolloutOptions, catalog.settings.rolloutStrategy);
     // Only --base asks git, so only --base needs the history.
     const git: RunCommand = async (argv) =>
       containerCommand(await this.gitContainer("--base"))(argv);
-    const chosen = await chooseServices(
+    const { rollout, chosen, plan } = await prepareDeploy(
+      this.reader,
       catalog,
+      target,
       { services: [selection.service], base: selection.base },
+      rolloutOptions,
       {
         changeProbe: () => commandChangeProbe(git),
         histories: async () => {
@@ -252,16 +254,7 @@ export class DaggerDeployRunner {
         note: (line) => console.log(line),
       },
     );
-    if (chosen.names.length === 0) {
-      return `no services affected (${chosen.selection}): nothing to deploy`;
-    }
-    const plan = await buildDeployPlan(
-      this.reader,
-      catalog,
-      target,
-      chosen.names,
-      chosen.selection,
-    );
+    if (plan === undefined) return nothingToDeploy(chosen);
     if (dryRun) return renderPlan(plan, rollout);
     return this.finish(await runDeploy(await this.context(target, secrets, rollout), plan));
   }
@@ -284,25 +277,13 @@ export class DaggerDeployRunner {
     secrets: CloudflareSecrets,
     rolloutOptions: RolloutOptions = {},
   ): Promise<string> {
-    // Without a strategy, the gradual options tune the stages gradual by default (production).
-    const rollouts = (["staging", "production"] as const).map((target) =>
-      resolveRollout(
-        target,
-        rolloutOptions.strategy === undefined && defaultStrategy(target) === "immediate"
-          ? {}
-          : rolloutOptions,
-      ),
-    );
+    releaseRollouts(rolloutOptions);
     this.requireCredentials(secrets, "releasing to staging and production");
-    const catalog = await this.catalog();
-    const { names, selection } = namedServices(catalog, [service]);
+    const planned = await planRelease(this.reader, await this.catalog(), [service], rolloutOptions);
     const stages = [];
-    // Both plans and both contexts first: bad input or missing credentials change nothing.
-    for (const [index, target] of (["staging", "production"] as const).entries()) {
-      stages.push({
-        plan: await buildDeployPlan(this.reader, catalog, target, names, selection),
-        context: await this.context(target, secrets, rollouts[index]),
-      });
+    // Both contexts first: missing credentials or an unknown environment change nothing.
+    for (const { plan, rollout } of planned) {
+      stages.push({ plan, context: await this.context(plan.target, secrets, rollout) });
     }
     return this.finish(await runRelease(stages, systemClock));
   }

@@ -1,10 +1,9 @@
 import { ensureLocalCloud } from "@workers/local-cloud";
 import {
-  buildDeployPlan,
-  chooseServices,
+  nothingToDeploy,
+  prepareDeploy,
   readDeployHistory,
   renderPlan,
-  resolveRollout,
   runDeploy,
   servicesIn,
   withDeployLock,
@@ -27,10 +26,12 @@ export const command: CommandRunner<typeof spec.options> = {
     const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
     // Checked before anything starts: bad rollout input changes nothing.
-    const rollout = resolveRollout(target, rolloutOptions(flags), catalog.settings.rolloutStrategy);
-    const chosen = await chooseServices(
+    const { rollout, chosen, plan } = await prepareDeploy(
+      fsRepoReader(root),
       catalog,
+      target,
       { services: flags.service ?? [], base: flags.base },
+      rolloutOptions(flags),
       {
         changeProbe: () => gitChangeProbe(root),
         histories: async () => {
@@ -40,17 +41,10 @@ export const command: CommandRunner<typeof spec.options> = {
         note: context.stderr,
       },
     );
-    if (chosen.names.length === 0) {
-      context.stdout(`no services affected (${chosen.selection}): nothing to deploy`);
+    if (plan === undefined) {
+      context.stdout(nothingToDeploy(chosen));
       return 0;
     }
-    const plan = await buildDeployPlan(
-      fsRepoReader(root),
-      catalog,
-      target,
-      chosen.names,
-      chosen.selection,
-    );
     if (flags["dry-run"]) {
       context.stdout(renderPlan(plan, rollout));
       return 0;

@@ -1,9 +1,8 @@
 import {
-  buildDeployPlan,
-  defaultStrategy,
-  resolveRollout,
+  planRelease,
+  RELEASE_STAGES,
+  releaseRollouts,
   runRelease,
-  namedServices,
   systemClock,
   withDeployLock,
 } from "#core";
@@ -18,45 +17,27 @@ import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
 import type { release as spec } from "./registry.js";
 
-const STAGES = ["staging", "production"] as const;
-
 export const command: CommandRunner<typeof spec.options> = {
   async run(flags, context) {
     const options = rolloutOptions(flags);
-    // Without --strategy, the gradual flags tune the stages that are gradual by default
-    // (production); with it, every stage uses it.
-    const rollouts = STAGES.map((target) =>
-      resolveRollout(
-        target,
-        options.strategy === undefined && defaultStrategy(target) === "immediate" ? {} : options,
-      ),
-    );
+    releaseRollouts(options);
     const { root, catalog } = await loadWorkspace(context.cwd);
-    const { names, selection } = namedServices(catalog, flags.service ?? []);
-    const reader = fsRepoReader(root);
     // Both plans and both credentials are checked before staging changes at all.
-    const plans = await Promise.all(
-      STAGES.map((target) => buildDeployPlan(reader, catalog, target, names, selection)),
-    );
-    for (const target of STAGES) {
+    const planned = await planRelease(fsRepoReader(root), catalog, flags.service ?? [], options);
+    for (const target of RELEASE_STAGES) {
       credentialsFromEnv(context.env, target);
     }
     const report = await withInterrupts(context, async (interrupt) => {
       const stages = await Promise.all(
-        plans.map(async (plan, index) => ({
+        planned.map(async ({ plan, rollout }) => ({
           plan,
-          context: await commandDeployContext(
-            root,
-            plan.target,
-            context,
-            interrupt,
-            rollouts[index],
-          ),
+          context: await commandDeployContext(root, plan.target, context, interrupt, rollout),
         })),
       );
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
-      for (const target of STAGES) interrupt.beforeHardExit(() => store.remove(target, holder));
+      for (const target of RELEASE_STAGES)
+        interrupt.beforeHardExit(() => store.remove(target, holder));
       return withDeployLock(store, "staging", holder, Date.now(), context.stderr, () =>
         withDeployLock(store, "production", holder, Date.now(), context.stderr, () =>
           runRelease(stages, systemClock),

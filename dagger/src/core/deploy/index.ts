@@ -19,6 +19,7 @@ export * from "./gradual-rollout.js";
 export * from "./health.js";
 export * from "./interruption.js";
 export * from "./manual-rollback.js";
+export * from "./prepare-deploy.js";
 export * from "./ports.js";
 export * from "./render-report.js";
 export * from "./report.js";
