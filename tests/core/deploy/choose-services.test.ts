@@ -56,11 +56,7 @@ describe("choosing the services to deploy (both runners)", () => {
     const chosen = await chooseServices(
       catalog,
       { services: ["db"], base: "HEAD~1" },
-      {
-        ...unreachable(),
-        changeProbe: () => gitChangeProbe(repo),
-        note: (line) => notes.push(line),
-      },
+      { ...unreachable(), changeProbe: () => gitChangeProbe(repo) },
     );
     expect(chosen).toEqual({
       names: ["db", "gateway"],
