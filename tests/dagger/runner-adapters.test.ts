@@ -136,14 +136,16 @@ describe("the container step executor", () => {
   const containersWith = (exitCode: number, output: string, map?: string): StepContainers =>
     ({
       afterStep: () => ({
-        combinedOutput: async () => {
+        sync: async () => {
           if (exitCode !== 0) {
             throw execError(step.command as string[], exitCode, output, "stderr tail");
           }
-          return output;
+          return {
+            combinedOutput: async () => output,
+            exists: async (path: string) => map !== undefined && path === step.coverageMap,
+            file: () => ({ contents: async () => map }),
+          };
         },
-        exists: async (path: string) => map !== undefined && path === step.coverageMap,
-        file: () => ({ contents: async () => map }),
       }),
     }) as unknown as StepContainers;
 
@@ -163,7 +165,7 @@ describe("the container step executor", () => {
   it("lets an engine fault that is not a command's outcome fail the run", async () => {
     const broken = {
       afterStep: () => ({
-        combinedOutput: async () => {
+        sync: async () => {
           throw new Error("connection to the engine lost");
         },
       }),
