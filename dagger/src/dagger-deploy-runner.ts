@@ -22,6 +22,7 @@ import {
   type Rollout,
   type RunCommand,
   type RolloutOptions,
+  type RepoReader,
   readDeployHistory,
   readToolchainVersions,
   renderPlan,
@@ -73,7 +74,7 @@ export class DeployFailedError extends Error {
  */
 export function containerDeployStack(
   cloudflare: Pick<CloudflareContainers, "wrangler" | "http">,
-  reader: DirectoryRepoReader,
+  reader: RepoReader,
   origin: VersionOrigin | undefined,
 ): CloudflareDeployStack {
   return cloudflareDeployStack({

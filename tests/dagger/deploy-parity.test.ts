@@ -50,11 +50,7 @@ const adapters: Record<"host" | "dagger", Adapter> = {
       },
     ),
   dagger: (cloudflare) =>
-    containerDeployStack(
-      { wrangler: cloudflare.wrangler, http: cloudflare.http },
-      reader as never,
-      ORIGIN,
-    ),
+    containerDeployStack({ wrangler: cloudflare.wrangler, http: cloudflare.http }, reader, ORIGIN),
 };
 
 /** The deployed Workers' health endpoints: `unhealthy` answer 500 for versions this run made. */
