@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// The end-to-end suite against a real Dagger engine (pnpm run engine:up first). Not part of
-// `pnpm test` or .ci/run: CI machines have no engine. Files run one at a time, since they share
-// the one engine and its cache.
+// The end-to-end suite: real `dagger call`s with the Dagger CLI on PATH (or
+// _EXPERIMENTAL_DAGGER_CLI_BIN). Not part of `pnpm test` or CI: no engine can be had on the
+// machines this repository is built on. Files run one at a time, since they share one engine
+// and its cache.
 export default defineConfig({
   test: {
     include: ["tests/engine/**/*.test.ts"],

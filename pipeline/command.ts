@@ -14,14 +14,6 @@ export class UsageError extends Error {
   }
 }
 
-/** Rejects values git or pnpm would read as options (`--base --exec=...`). */
-export function requireRef(ref: string): string {
-  if (ref === "" || ref.startsWith("-")) {
-    throw new UsageError(`--base: "${ref}" is not a git ref`);
-  }
-  return ref;
-}
-
 export function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) {
     return undefined;

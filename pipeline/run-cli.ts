@@ -1,6 +1,8 @@
 import {
+  InvalidGitRefError,
   InvalidSinceError,
   MissingBaseRefError,
+  NoServicesChosenError,
   RolloutOptionError,
   UndeclaredTargetError,
   UnknownServiceError,
@@ -19,6 +21,8 @@ const BAD_INPUT = [
   UsageError,
   UnknownServiceError,
   MissingBaseRefError,
+  InvalidGitRefError,
+  NoServicesChosenError,
   InvalidSinceError,
   UnknownTargetError,
   UndeclaredTargetError,

@@ -27,7 +27,7 @@ import {
   serviceNames,
 } from "#core";
 import type { CommandContext } from "../pipeline/command.js";
-import { hostDeployContext } from "../pipeline/deploy/host-deploy-context.js";
+import { commandDeployContext } from "../pipeline/deploy/command-deploy-context.js";
 import { fsRepoReader } from "../pipeline/host/fs-repo-reader.js";
 import { copyRepo } from "../tests/helpers/temp-repo.js";
 import { writeBenchmarkSection } from "./benchmark-doc.js";
@@ -57,9 +57,9 @@ async function benchmarkGradual(): Promise<void> {
       stdout: (line) => console.log(line),
       stderr: (line) => console.log(`[deploy] ${line}`),
     };
-    const immediate = await hostDeployContext(repo.root, "local", command);
+    const immediate = await commandDeployContext(repo.root, "local", command);
     const rollout = resolveRollout("local", { strategy: "gradual" });
-    const gradual = await hostDeployContext(repo.root, "local", command, undefined, rollout);
+    const gradual = await commandDeployContext(repo.root, "local", command, undefined, rollout);
     if (!(await runDeploy(immediate, plan)).ok) throw new Error("the first deploy of db failed");
     const url = new URL("/health", (await cloud.workerUrl("db")) as string);
     let requests = 0;
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
       stdout: (line) => console.log(line),
       stderr: (line) => console.log(`[deploy] ${line}`),
     };
-    const context = await hostDeployContext(repo.root, "local", command);
+    const context = await commandDeployContext(repo.root, "local", command);
     const run = async (label: string, deployPlan: DeployPlan): Promise<DeployReport> => {
       console.log(`[benchmark] ${label}`);
       const report = await runDeploy(context, deployPlan);

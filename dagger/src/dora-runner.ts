@@ -10,14 +10,9 @@ import {
   runDora,
   servicesIn,
 } from "./core/index.js";
-import {
-  type CloudflareSecrets,
-  ContainerWorkerDeployer,
-  DaggerDeployRunner,
-} from "./dagger-deploy-runner.js";
+import { type CloudflareSecrets, DaggerDeployRunner } from "./dagger-deploy-runner.js";
 import { DoraFormat } from "./dora-format.js";
 import { containerCommand } from "./runner/container-change-probe.js";
-import { DirectoryRepoReader } from "./runner/directory-repo-reader.js";
 
 const RENDER: Record<DoraFormat, (report: DoraReport) => string> = {
   [DoraFormat.Text]: renderDoraText,
@@ -41,15 +36,19 @@ export class DaggerDoraRunner {
   ): Promise<string> {
     // Bad input fails before any container starts.
     const window = parseSince(since);
-    const deploys = new DaggerDeployRunner(this.source);
-    const wrangler = new ContainerWorkerDeployer(
-      await deploys.wranglerFor(target, secrets, `reading the deployments of ${target}`),
-      new DirectoryRepoReader(this.source),
+    const deploys = new DaggerDeployRunner(this.source, "dora");
+    deploys.requireCredentials(secrets, `reading the deployments of ${target}`);
+    const cloudflare = await deploys.cloudflareFor(
+      target,
+      secrets,
+      `reading the deployments of ${target}`,
     );
     const report = await runDora(
       {
-        wrangler: { run: (service, args) => wrangler.run(service, args) },
-        commitTimes: gitCommitTimes(containerCommand(await deploys.gitContainer())),
+        wrangler: { run: (service, args) => cloudflare.wrangler(service, args) },
+        commitTimes: gitCommitTimes(
+          containerCommand(await deploys.gitContainer("dora's lead times")),
+        ),
         now: () => Date.now(),
       },
       servicesIn(await deploys.catalog(), target),

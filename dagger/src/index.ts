@@ -13,6 +13,7 @@ import {
   object,
   type Secret,
 } from "@dagger.io/dagger";
+import { SOURCE_IGNORE } from "./core/index.js";
 import { DaggerDeployRunner } from "./dagger-deploy-runner.js";
 import { DoraFormat } from "./dora-format.js";
 import { DaggerDoraRunner } from "./dora-runner.js";
@@ -25,26 +26,10 @@ export class Workers {
 
   constructor(
     /**
-     * The repository; `.git` is kept for `--base`; local build output, the local control plane's
-     * state and secrets are not. scripts/engine/source-ignore.ts must list the same patterns.
+     * The repository (default: the module's root). Its git history is used by --base; installed
+     * and built output, logs, .env and .dev.vars files and the pipeline's local state are left out.
      */
-    @argument({
-      defaultPath: "/",
-      ignore: [
-        "**/node_modules",
-        "**/coverage",
-        "**/.wrangler",
-        "**/dist",
-        "**/.turbo",
-        "**/*.log",
-        "**/.env",
-        "**/.dev.vars",
-        ".dagger-local",
-        ".local-cloud",
-        ".pipeline",
-        "dagger/sdk",
-      ],
-    })
+    @argument({ defaultPath: "/", ignore: SOURCE_IGNORE })
     source: Directory,
   ) {
     this.source = source;
@@ -178,7 +163,7 @@ export class Workers {
      */
     maxLatencyRatio?: string,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).deploy(
+    return new DaggerDeployRunner(this.source, "deploy").deploy(
       { service, base },
       env,
       { token, accountId: account },
@@ -204,7 +189,7 @@ export class Workers {
      */
     account?: Secret,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).rollback(service, env, to, {
+    return new DaggerDeployRunner(this.source, "rollback").rollback(service, env, to, {
       token,
       accountId: account,
     });
@@ -239,7 +224,7 @@ export class Workers {
      */
     maxLatencyRatio?: string,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source).release(
+    return new DaggerDeployRunner(this.source, "release").release(
       service,
       { token, accountId: account },
       { strategy, steps, window, maxErrorRate, maxLatencyRatio },

@@ -1,5 +1,4 @@
-import { detectAffected, renderAffected } from "#core";
-import { requireRef } from "../command.js";
+import { detectAffected, renderAffected, requireGitRef } from "#core";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
@@ -25,7 +24,7 @@ const spec = {
 export const affected = defineCommand(spec, {
   async run(flags, context) {
     const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
-    const affected = await detectAffected(catalog, gitChangeProbe(root), requireRef(flags.base));
+    const affected = await detectAffected(catalog, gitChangeProbe(root), requireGitRef(flags.base));
     if (flags.json) {
       for (const warning of affected.warnings) {
         context.stderr(warning);

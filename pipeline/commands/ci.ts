@@ -4,9 +4,10 @@ import {
   type CiPart,
   detectAffected,
   renderAffected,
+  requireGitRef,
   requireServices,
 } from "#core";
-import { requireRef, UsageError } from "../command.js";
+import { UsageError } from "../command.js";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
@@ -55,7 +56,7 @@ export const ci = defineCommand(spec, {
     if (flags.base === undefined) {
       return runStepsCommand("pipeline ci", buildCiSteps(catalog), root, flags, context);
     }
-    const affected = await detectAffected(catalog, gitChangeProbe(root), requireRef(flags.base));
+    const affected = await detectAffected(catalog, gitChangeProbe(root), requireGitRef(flags.base));
     context.stdout(renderAffected(affected));
     if (affected.scope === "none") {
       context.stdout("nothing to test: ci passes without running any step");

@@ -1,23 +1,23 @@
 import { ensureLocalCloud } from "@workers/local-cloud";
 import {
-  buildDeployPlan,
+  nothingToDeploy,
+  prepareDeploy,
   readDeployHistory,
   renderPlan,
-  resolveRollout,
   runDeploy,
   servicesIn,
   withDeployLock,
 } from "#core";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
-import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
-import { hostDeployContext } from "../deploy/host-deploy-context.js";
-import { hostDoraPorts } from "../deploy/host-dora-ports.js";
+import { commandDeployContext } from "../deploy/command-deploy-context.js";
+import { doraPorts } from "../deploy/dora-ports.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
+import { gitChangeProbe } from "../host/git-change-probe.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ENV, REPO, REPORT_FILES, ROLLOUT } from "./options.js";
 
@@ -54,35 +54,31 @@ export const deploy = defineCommand(spec, {
     const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
     // Checked before anything starts: bad rollout input changes nothing.
-    const rollout = resolveRollout(target, rolloutOptions(flags), catalog.settings.rolloutStrategy);
-    const chosen = await chooseServices(
-      catalog,
-      root,
-      flags.service ?? [],
-      flags.base,
-      context,
-      async () => {
-        const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
-        return readDeployHistory(ports.wrangler, servicesIn(catalog, target), target);
-      },
-    );
-    if (chosen.names.length === 0) {
-      context.stdout(`no services affected (${chosen.selection}): nothing to deploy`);
-      return 0;
-    }
-    const plan = await buildDeployPlan(
+    const { rollout, chosen, plan } = await prepareDeploy(
       fsRepoReader(root),
       catalog,
       target,
-      chosen.names,
-      chosen.selection,
+      { services: flags.service ?? [], base: flags.base },
+      rolloutOptions(flags),
+      {
+        changeProbe: () => gitChangeProbe(root),
+        histories: async () => {
+          const ports = await doraPorts(root, target, context.env, () => ensureLocalCloud(root));
+          return readDeployHistory(ports.wrangler, servicesIn(catalog, target), target);
+        },
+        note: context.stderr,
+      },
     );
+    if (plan === undefined) {
+      context.stdout(nothingToDeploy(chosen));
+      return 0;
+    }
     if (flags["dry-run"]) {
       context.stdout(renderPlan(plan, rollout));
       return 0;
     }
     const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await hostDeployContext(root, target, context, interrupt, rollout);
+      const deployContext = await commandDeployContext(root, target, context, interrupt, rollout);
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));

@@ -10,7 +10,7 @@ import {
   servicesIn,
 } from "#core";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
-import { hostDoraPorts } from "../deploy/host-dora-ports.js";
+import { doraPorts } from "../deploy/dora-ports.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ENV, REPO, REPORT_FILES } from "./options.js";
@@ -40,7 +40,7 @@ export const dora = defineCommand(spec, {
     const since = parseSince(flags.since);
     const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
-    const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
+    const ports = await doraPorts(root, target, context.env, () => ensureLocalCloud(root));
     const report = await runDora(ports, servicesIn(catalog, target), target, since);
     context.stdout(renderDoraText(report));
     if (flags.json) {

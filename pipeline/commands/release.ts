@@ -1,24 +1,21 @@
 import {
-  buildDeployPlan,
-  defaultStrategy,
-  resolveRollout,
+  planRelease,
+  RELEASE_STAGES,
+  releaseRollouts,
   runRelease,
-  serviceNames,
   systemClock,
   withDeployLock,
 } from "#core";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
-import { hostDeployContext } from "../deploy/host-deploy-context.js";
+import { commandDeployContext } from "../deploy/command-deploy-context.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { loadWorkspace } from "../host/workspace.js";
 import { REPORT_FILES, ROLLOUT } from "./options.js";
-
-const STAGES = ["staging", "production"] as const;
 
 const spec = {
   summary:
@@ -41,36 +38,24 @@ const spec = {
 export const release = defineCommand(spec, {
   async run(flags, context) {
     const options = rolloutOptions(flags);
-    // Without --strategy, the gradual flags tune the stages that are gradual by default
-    // (production); with it, every stage uses it.
-    const rollouts = STAGES.map((target) =>
-      resolveRollout(
-        target,
-        options.strategy === undefined && defaultStrategy(target) === "immediate" ? {} : options,
-      ),
-    );
+    releaseRollouts(options);
     const { root, catalog } = await loadWorkspace(context.cwd);
-    const named = (flags.service ?? []).flatMap((value) => value.split(","));
-    const names = named.length === 0 || named.includes("all") ? serviceNames(catalog) : named;
-    const selection = named.length === 0 ? "all services" : `--service ${named.join(",")}`;
-    const reader = fsRepoReader(root);
     // Both plans and both credentials are checked before staging changes at all.
-    const plans = await Promise.all(
-      STAGES.map((target) => buildDeployPlan(reader, catalog, target, names, selection)),
-    );
-    for (const target of STAGES) {
+    const planned = await planRelease(fsRepoReader(root), catalog, flags.service ?? [], options);
+    for (const target of RELEASE_STAGES) {
       credentialsFromEnv(context.env, target);
     }
     const report = await withInterrupts(context, async (interrupt) => {
       const stages = await Promise.all(
-        plans.map(async (plan, index) => ({
+        planned.map(async ({ plan, rollout }) => ({
           plan,
-          context: await hostDeployContext(root, plan.target, context, interrupt, rollouts[index]),
+          context: await commandDeployContext(root, plan.target, context, interrupt, rollout),
         })),
       );
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
-      for (const target of STAGES) interrupt.beforeHardExit(() => store.remove(target, holder));
+      for (const target of RELEASE_STAGES)
+        interrupt.beforeHardExit(() => store.remove(target, holder));
       return withDeployLock(store, "staging", holder, Date.now(), context.stderr, () =>
         withDeployLock(store, "production", holder, Date.now(), context.stderr, () =>
           runRelease(stages, systemClock),

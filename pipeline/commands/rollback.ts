@@ -2,7 +2,7 @@ import { findService, runRollback, serviceNames, UnknownServiceError, withDeploy
 import { UsageError } from "../command.js";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
-import { hostDeployContext } from "../deploy/host-deploy-context.js";
+import { commandDeployContext } from "../deploy/command-deploy-context.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
@@ -45,7 +45,7 @@ export const rollback = defineCommand(spec, {
       throw new UsageError(`--to: "${flags.to}" is not a version id`);
     }
     const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await hostDeployContext(root, target, context, interrupt);
+      const deployContext = await commandDeployContext(root, target, context, interrupt);
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));

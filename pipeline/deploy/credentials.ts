@@ -1,15 +1,8 @@
-import type { DeployTarget } from "#core";
+import { type DeployTarget, MissingCredentialsError, missingCredentials } from "#core";
 
 export interface CloudflareCredentials {
   apiToken: string;
   accountId: string;
-}
-
-export class MissingCredentialsError extends Error {
-  constructor(action: string, missing: string[]) {
-    super(`${action} needs ${missing.join(" and ")} in the environment (nothing was changed)`);
-    this.name = "MissingCredentialsError";
-  }
 }
 
 /** Credentials come only from the environment: never from flags, so never from argv. */
@@ -21,12 +14,9 @@ export function credentialsFromEnv(
 ): CloudflareCredentials {
   const apiToken = env.CLOUDFLARE_API_TOKEN?.trim() ?? "";
   const accountId = env.CLOUDFLARE_ACCOUNT_ID?.trim() ?? "";
-  const missing = [
-    ...(apiToken ? [] : ["CLOUDFLARE_API_TOKEN"]),
-    ...(accountId ? [] : ["CLOUDFLARE_ACCOUNT_ID"]),
-  ];
+  const missing = missingCredentials({ token: apiToken, account: accountId });
   if (missing.length > 0) {
-    throw new MissingCredentialsError(action, missing);
+    throw new MissingCredentialsError(action, missing, { runner: "host" });
   }
   return { apiToken, accountId };
 }

@@ -8,13 +8,12 @@ import {
   readDeployHistory,
   readToolchainVersions,
 } from "#core";
-import {
-  ContainerWorkerDeployer,
-  wranglerContainer,
-} from "../../dagger/src/dagger-deploy-runner.js";
 import { DoraFormat } from "../../dagger/src/dora-format.js";
 import { DaggerDoraRunner } from "../../dagger/src/dora-runner.js";
-import { DirectoryRepoReader } from "../../dagger/src/runner/directory-repo-reader.js";
+import {
+  CloudflareContainers,
+  wranglerContainer,
+} from "../../dagger/src/runner/cloudflare-containers.js";
 import { stepContainers } from "../../dagger/src/runner/step-containers.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { MAIN_ROOT } from "../helpers/temp-repo.js";
@@ -36,7 +35,7 @@ describe("dagger call dora", () => {
   it("needs --token and --account, and says so before any container runs", async () => {
     const runner = new DaggerDoraRunner(source);
     await expect(runner.dora("production", "30d", DoraFormat.Markdown, {})).rejects.toThrow(
-      /^reading the deployments of production needs --token and --account \(e\.g\. --token env:\/\/CLOUDFLARE_API_TOKEN/,
+      "reading the deployments of production needs --token and --account: pass --token env://CLOUDFLARE_API_TOKEN --account env://CLOUDFLARE_ACCOUNT_ID, or set DORA_TOKEN and DORA_ACCOUNT in the .env next to dagger.json (nothing was changed)",
     );
   });
 
@@ -47,13 +46,12 @@ describe("dagger call dora", () => {
       buildCiSteps(catalog, { parts: ["install"] }),
       await readToolchainVersions(fsRepoReader(MAIN_ROOT)),
     ).workspace;
-    const deployer = new ContainerWorkerDeployer(
+    const cloudflare = new CloudflareContainers(
       wranglerContainer(
         workspace,
         dag.setSecret("cloudflare-token", CANARY),
         dag.setSecret("cloudflare-account", "0123456789abcdef0123456789abcdef"),
       ),
-      new DirectoryRepoReader(source),
     );
     const gateway = findService(catalog, "gateway");
     if (!gateway) throw new Error("no gateway service");
@@ -86,7 +84,7 @@ describe("dagger call dora", () => {
       "versions view",
     ]);
     for (const args of calls) {
-      const ops = await operationsOf(deployer.command(gateway, args));
+      const ops = await operationsOf(cloudflare.wranglerCommand(gateway, args));
       expect(secretProblems(ops)).toEqual([]);
       expect(execsOf(ops).at(-1)).toEqual(["pnpm", "exec", "wrangler", ...args]);
       expect(

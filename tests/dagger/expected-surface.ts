@@ -1,5 +1,4 @@
-import { ROLLOUT_OPTIONS } from "#core";
-import { SOURCE_IGNORE } from "../../scripts/engine/source-ignore.js";
+import { ROLLOUT_OPTIONS, SOURCE_IGNORE } from "#core";
 import type { ArgumentSurface, FunctionSurface, ModuleSurface } from "./helpers/sdk-internals.js";
 
 /**

@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MissingBaseRefError, UnknownServiceError } from "#core";
+import { DetachedGitDirError, MissingBaseRefError, UnknownServiceError } from "#core";
 import { ModulePipeline, type PipelinePorts } from "../../dagger/src/runner/module-pipeline.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../pipeline/host/git-change-probe.js";
@@ -87,5 +88,35 @@ describe("bad input is a one-line error naming the valid choices, before anythin
     await expect(pipeline.affected("--output=/tmp/x")).rejects.toThrow(
       '--base: "--output=/tmp/x" is not a git ref',
     );
+  });
+});
+
+describe("a checkout made with git worktree", () => {
+  it("says in one line that its history is outside the upload, before git runs", async () => {
+    const worktree = join(scratch, "worktree");
+    execFileSync("git", ["worktree", "add", "--quiet", "--detach", worktree], {
+      cwd: join(scratch, "repo"),
+      stdio: "pipe",
+    });
+    const inWorktree = new ModulePipeline(dag.host().directory(worktree), {
+      reader: fsRepoReader(worktree),
+      changeProbe: () => {
+        throw new Error("git must not be asked in a worktree's upload");
+      },
+      executor: () => {
+        throw new Error("no step may run in these tests");
+      },
+      log: () => {},
+    });
+    const failure = await inWorktree.affected("HEAD~1").then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure).toBeInstanceOf(DetachedGitDirError);
+    expect(failure?.message).toMatch(
+      /^affected needs git history, but \.git here is a file pointing to .*\/worktrees\/worktree \(a git worktree or submodule\), outside what is uploaded; run from the main checkout or a clone$/,
+    );
+    // The main checkout's history is its own.
+    await expect(pipeline.affected("HEAD~1")).resolves.toContain("gateway");
   });
 });

@@ -40,13 +40,18 @@ function hostBackedContainer(cwd: string): Container {
     withExec(args: string[]) {
       const [file, ...rest] = args;
       const result = spawnSync(file as string, rest, { cwd, encoding: "utf8" });
-      const leaf = (value: string) => async () => {
-        if (result.status !== 0) {
-          throw execError(args, result.status ?? 1, result.stdout, result.stderr);
-        }
-        return value;
+      const synced = {
+        stdout: async () => result.stdout,
+        stderr: async () => result.stderr,
       };
-      return { stdout: leaf(result.stdout), stderr: leaf(result.stderr) };
+      return {
+        sync: async () => {
+          if (result.status !== 0) {
+            throw execError(args, result.status ?? 1, result.stdout, result.stderr);
+          }
+          return synced;
+        },
+      };
     },
   } as unknown as Container;
 }
@@ -136,14 +141,16 @@ describe("the container step executor", () => {
   const containersWith = (exitCode: number, output: string, map?: string): StepContainers =>
     ({
       afterStep: () => ({
-        combinedOutput: async () => {
+        sync: async () => {
           if (exitCode !== 0) {
             throw execError(step.command as string[], exitCode, output, "stderr tail");
           }
-          return output;
+          return {
+            combinedOutput: async () => output,
+            exists: async (path: string) => map !== undefined && path === step.coverageMap,
+            file: () => ({ contents: async () => map }),
+          };
         },
-        exists: async (path: string) => map !== undefined && path === step.coverageMap,
-        file: () => ({ contents: async () => map }),
       }),
     }) as unknown as StepContainers;
 
@@ -163,7 +170,7 @@ describe("the container step executor", () => {
   it("lets an engine fault that is not a command's outcome fail the run", async () => {
     const broken = {
       afterStep: () => ({
-        combinedOutput: async () => {
+        sync: async () => {
           throw new Error("connection to the engine lost");
         },
       }),

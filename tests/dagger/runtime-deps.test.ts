@@ -60,6 +60,26 @@ describe("the dependency checks catch a broken module", () => {
     ]);
   });
 
+  it("typescript at the runtime's exact default version, or missing (the runtime adds it back)", () => {
+    const { packages } = importProblems(files, moduleDir, Object.keys(modulePackage.dependencies));
+    const withTypescript = (typescript?: string) => ({
+      dependencies: {
+        ...Object.fromEntries(
+          Object.entries(modulePackage.dependencies).filter(([name]) => name !== "typescript"),
+        ),
+        ...(typescript === undefined ? {} : { typescript }),
+      },
+    });
+    const pinned = dependencyProblems(withTypescript("5.9.3"), lock, packages, rootPackage);
+    expect(pinned).toContain(
+      'typescript is exactly "5.9.3", the runtime\'s default: it mounts its own TypeScript there and npm install fails with EBUSY; use a range such as ~5.9.3',
+    );
+    const missing = dependencyProblems(withTypescript(), lock, packages, rootPackage);
+    expect(missing).toContain(
+      'typescript is missing: the runtime adds "5.9.3" back, which breaks loading (EBUSY)',
+    );
+  });
+
   it("an unused, unpinned or unlocked dependency", () => {
     const bloated = { dependencies: { ...modulePackage.dependencies, execa: "^10.2.1" } };
     const { packages } = importProblems(files, moduleDir, Object.keys(bloated.dependencies));

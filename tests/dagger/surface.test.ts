@@ -1,22 +1,26 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SOURCE_IGNORE } from "../../scripts/engine/source-ignore.js";
+import { dotEnvKey, SOURCE_IGNORE } from "#core";
 import { EXPECTED_SURFACE } from "./expected-surface.js";
 import { moduleSourceFiles, withModuleVariant } from "./helpers/module-variant.js";
-import { type ModuleSurface, scanModuleSurface } from "./helpers/sdk-internals.js";
-import { checkArgumentProblems, dotEnvProblems, typeProblems } from "./helpers/surface-rules.js";
+import { type ModuleHelp, type ModuleSurface, scanModule } from "./helpers/sdk-internals.js";
+import {
+  checkArgumentProblems,
+  dotEnvProblems,
+  helpProblems,
+  typeProblems,
+} from "./helpers/surface-rules.js";
 
 const MODULE_NAME = "workers";
 const scanVariant = (edit: (indexTs: string) => string) =>
-  withModuleVariant(edit, async (dir) =>
-    scanModuleSurface(await moduleSourceFiles(dir), MODULE_NAME),
-  );
+  withModuleVariant(edit, async (dir) => scanModule(await moduleSourceFiles(dir), MODULE_NAME));
 
 let surface: ModuleSurface;
+let help: ModuleHelp;
 
 beforeAll(async () => {
-  surface = await scanModuleSurface(await moduleSourceFiles(), MODULE_NAME);
+  ({ surface, help } = await scanModule(await moduleSourceFiles(), MODULE_NAME));
 });
 
 describe("the module's CLI surface, as the engine's introspector reads it", () => {
@@ -24,8 +28,13 @@ describe("the module's CLI surface, as the engine's introspector reads it", () =
     expect(surface).toEqual(EXPECTED_SURFACE);
   });
 
-  it("ignores in --source exactly what the engine driver leaves out of its upload", () => {
+  it("ignores in --source the core's SOURCE_IGNORE, resolved from the constant in the decorator", () => {
     expect(surface.objects.Workers?.constructorArgs.source?.ignore).toEqual(SOURCE_IGNORE);
+  });
+
+  it("shows users no maintainer's note in --help", () => {
+    expect(help["Workers.constructor --source"]).toMatch(/^The repository/);
+    expect(helpProblems(help)).toEqual([]);
   });
 
   it("has no check with a required argument", () => {
@@ -48,6 +57,13 @@ describe(".env.example", () => {
     }
   });
 
+  it("the keys each function's missing-credentials hint names fill its --token and --account", () => {
+    for (const fn of ["deploy", "rollback", "release", "dora"]) {
+      const keys = `${dotEnvKey(fn, "token")}=env://T\n${dotEnvKey(fn, "account")}=env://A\n`;
+      expect({ fn, problems: dotEnvProblems(surface, keys) }).toEqual({ fn, problems: [] });
+    }
+  });
+
   it("would flag a key Dagger never matches, and a literal secret", () => {
     expect(
       dotEnvProblems(surface, "DEPLOY_ACCOUNT_ID=env://X\n# DEPLOY_NOPE=1\nDEPLOY_TOKEN=abc123"),
@@ -61,14 +77,26 @@ describe(".env.example", () => {
 // One scan of a module broken three ways (a scan costs seconds of CPU); each check must object.
 describe("the surface checks catch a broken module", () => {
   let broken: ModuleSurface;
+  let brokenHelp: ModuleHelp;
 
   beforeAll(async () => {
-    broken = await scanVariant((source) =>
+    ({ surface: broken, help: brokenHelp } = await scanVariant((source) =>
       source
         .replace("@func()\n  @check()\n  async lint()", "@func()\n  async lint()")
         .replace("service?: string", "service: string")
-        .replaceAll("DoraFormat", "Env"),
-    );
+        .replaceAll("DoraFormat", "Env")
+        .replace(
+          "pipeline's local state are left out.",
+          "pipeline's local state are left out. scripts/engine/source-ignore.ts must list the same patterns.",
+        ),
+    ));
+  });
+
+  it("a maintainer's note in an argument's --help", () => {
+    expect(helpProblems(brokenHelp)).toEqual([
+      `Workers.constructor --source: a maintainer's note in --help: ${JSON.stringify(brokenHelp["Workers.constructor --source"])}`,
+    ]);
+    expect(brokenHelp["Workers.constructor --source"]).toContain("source-ignore.ts");
   });
 
   it("a function that is no longer a check", () => {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { engineCall, repoCopy } from "../../scripts/engine/engine-run.js";
+import { daggerCall, repoCopy } from "./helpers/dagger-cli.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -29,7 +29,17 @@ describe("the module's functions on a real engine", () => {
     const out = await mkdtemp(join(tmpdir(), "engine-export-"));
     cleanups.push(() => rm(out, { recursive: true, force: true }));
 
-    const result = await engineCall(root, ["test", "--service", "gateway", "--export", out]);
+    const result = await daggerCall(root, [
+      "test",
+      "--service",
+      "gateway",
+      "directory",
+      "--path",
+      "/workspace",
+      "export",
+      "--path",
+      out,
+    ]);
     expect(result.stderr).not.toMatch(/^Error: /m);
     expect(result.exitCode).toBe(0);
     for (const present of [
@@ -60,7 +70,7 @@ describe("the module's functions on a real engine", () => {
     const root = await copy();
     const token = "canary-token-5f0c2a9e1b7d";
     const account = "canary-account-8e3d1f6a";
-    const result = await engineCall(
+    const result = await daggerCall(
       root,
       [
         "deploy",
@@ -74,7 +84,7 @@ describe("the module's functions on a real engine", () => {
         "--account",
         "env://ENGINE_TEST_ACCOUNT",
       ],
-      { ENGINE_TEST_TOKEN: token, ENGINE_TEST_ACCOUNT: account, ENGINE_PROGRESS: "1" },
+      { ENGINE_TEST_TOKEN: token, ENGINE_TEST_ACCOUNT: account },
     );
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/wave 1.*db/s);
@@ -87,14 +97,14 @@ describe("the module's functions on a real engine", () => {
 
   it("affected and graph answer like the host", async () => {
     const root = await copy();
-    const graph = await engineCall(root, ["graph", "--env", "staging"]);
+    const graph = await daggerCall(root, ["graph", "--env", "staging"]);
     expect(graph.exitCode).toBe(0);
     expect(graph.stdout).toMatch(/db/);
     expect(graph.stdout.indexOf("db")).toBeLessThan(graph.stdout.lastIndexOf("gateway"));
-    const affected = await engineCall(root, ["affected", "--base", "HEAD"]);
+    const affected = await daggerCall(root, ["affected", "--base", "HEAD"]);
     expect(affected.exitCode).toBe(0);
     expect(affected.stdout).toMatch(/nothing|no service/i);
-    const missing = await engineCall(root, ["affected", "--base", "no-such-ref"]);
+    const missing = await daggerCall(root, ["affected", "--base", "no-such-ref"]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain("no-such-ref");
   });

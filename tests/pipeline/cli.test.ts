@@ -104,7 +104,7 @@ describe("pipeline CLI bad input", () => {
     [
       "a --base that looks like an option",
       ["affected", "--base=--output=x"],
-      'pipeline affected: --base: "--output=x" is not a git ref',
+      'pipeline affected: --base: "--output=x" is not a git ref; pass a branch, tag or commit such as origin/main',
     ],
     [
       "a stray positional argument",

@@ -5,7 +5,7 @@ import {
   type RunCommand,
   type ToolchainVersions,
 } from "../core/index.js";
-import { execFailure } from "./exec-outcome.js";
+import { runOnce } from "./exec-outcome.js";
 import { toolchainContainer, WORKDIR } from "./toolchain.js";
 
 /** Git history is only needed here, so only this container gets `.git`. */
@@ -20,15 +20,7 @@ export function changeProbeContainer(source: Directory, versions: ToolchainVersi
 
 /** Runs one command (argv, no shell) in the container, as the core's RunCommand. */
 export function containerCommand(container: Container): RunCommand {
-  return async (argv) => {
-    const done = container.withExec(argv);
-    try {
-      const [stdout, stderr] = await Promise.all([done.stdout(), done.stderr()]);
-      return { exitCode: 0, stdout, stderr };
-    } catch (error) {
-      return execFailure(error);
-    }
-  };
+  return (argv) => runOnce(container.withExec(argv));
 }
 
 /** The core's git and pnpm questions, asked inside a container. */

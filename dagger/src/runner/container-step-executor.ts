@@ -16,16 +16,18 @@ export class ContainerStepExecutor implements StepExecutor {
   constructor(private readonly containers: StepContainers) {}
 
   async execute(step: Step, io: StepIo): Promise<StepOutcome> {
-    const container = this.containers.afterStep(step);
-    let output: string;
+    // Run once, then read the output and the coverage map from the synced container: a second
+    // query naming the exec could run the step again (see runOnce).
+    let container: Container;
     try {
-      output = await container.combinedOutput();
+      container = await this.containers.afterStep(step).sync();
     } catch (error) {
       const failed = execFailure(error);
       const log = [failed.stdout, failed.stderr].filter(Boolean).join("\n");
       io.onOutput(log);
       return { exitCode: failed.exitCode, logTail: lastLines(log) };
     }
+    const output = await container.combinedOutput();
     io.onOutput(output);
     const coverageMap = step.coverageMap
       ? await readCoverage(container, step.coverageMap)

@@ -21,6 +21,8 @@ import {
   renderGraph,
   renderSummaryTable,
   requireDeployTarget,
+  requireGitHistory,
+  requireGitRef,
   requireServices,
   runSteps,
   type ServiceCatalog,
@@ -32,7 +34,6 @@ import {
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
-import { requireGitRef } from "./git-ref.js";
 import { INSTALL_STEP_ID, type StepContainers, stepContainers } from "./step-containers.js";
 import { WORKDIR } from "./toolchain.js";
 
@@ -135,6 +136,7 @@ export class ModulePipeline {
     if (base === undefined) {
       return renderSummaryTable((await this.runOrThrow(buildCiSteps(catalog))).run);
     }
+    await requireGitHistory(this.ports.reader, "ci --base");
     const affected = await detectAffected(
       catalog,
       this.ports.changeProbe(await this.toolchain()),
@@ -150,6 +152,7 @@ export class ModulePipeline {
 
   async affected(base: string): Promise<string> {
     const catalog = await this.catalog();
+    await requireGitHistory(this.ports.reader, "affected");
     return renderAffected(
       await detectAffected(
         catalog,

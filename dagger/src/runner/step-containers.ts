@@ -1,11 +1,6 @@
 import type { Container, Directory } from "@dagger.io/dagger";
-import type { Step, ToolchainVersions } from "../core/index.js";
-import {
-  installedContainer,
-  STEP_SOURCE_EXCLUDES,
-  WORKSPACE_EXCLUDES,
-  withSources,
-} from "./toolchain.js";
+import { GIT_EXCLUDES, type Step, stepUpload, type ToolchainVersions } from "../core/index.js";
+import { installedContainer, withSources } from "./toolchain.js";
 
 export const INSTALL_STEP_ID = "install";
 
@@ -36,7 +31,7 @@ export function stepContainers(
   const installed = installedContainer(source, install.command, versions);
   return {
     installed,
-    workspace: withSources(installed, source.filter({ exclude: WORKSPACE_EXCLUDES })),
+    workspace: withSources(installed, source.filter({ exclude: GIT_EXCLUDES })),
     afterStep(step) {
       if (step.id === INSTALL_STEP_ID) {
         return installed;
@@ -50,13 +45,10 @@ export function stepContainers(
 }
 
 /**
- * Only the files a step reads (its `inputs`), without git history or docs. The engine hashes a
- * filtered directory by content, so a step reruns only when its own inputs change: an edit to
- * one service leaves the other services' test steps cached.
+ * Only the files a step reads (the core's stepUpload, which a host runner copies the same way).
+ * The engine hashes a filtered directory by content, so a step reruns only when its own inputs
+ * change: an edit to one service leaves the other services' test steps cached.
  */
 export function stepSource(source: Directory, step: Step): Directory {
-  const include = step.inputs.includes(".")
-    ? undefined
-    : step.inputs.flatMap((path) => [path, `${path}/**`]);
-  return source.filter({ ...(include ? { include } : {}), exclude: STEP_SOURCE_EXCLUDES });
+  return source.filter(stepUpload(step));
 }

@@ -1,5 +1,5 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
-import { DOCS_GLOBS, type ToolchainVersions } from "../core/index.js";
+import type { ToolchainVersions } from "../core/index.js";
 
 export const WORKDIR = "/workspace";
 export const PNPM_STORE_PATH = "/pnpm-store";
@@ -21,17 +21,6 @@ export const INSTALL_MANIFESTS = [
   "pnpm-workspace.yaml",
   ".npmrc",
 ];
-
-/**
- * Step containers never see the git history: a new commit with identical files must not bust
- * their caches. Only the change probe mounts `.git`.
- */
-export const WORKSPACE_EXCLUDES = [".git"];
-/**
- * Nor do scheduled steps see the docs, which affected detection already treats as affecting
- * nothing: a docs-only edit reruns no step.
- */
-export const STEP_SOURCE_EXCLUDES = [...WORKSPACE_EXCLUDES, ...DOCS_GLOBS];
 
 /**
  * Node, git and pnpm at the versions the repository asks for (see toolchain-versions.ts); nothing
@@ -83,7 +72,7 @@ export function installedContainer(
 
 /**
  * The installed dependencies with the sources copied over them: `source` is already filtered to
- * what the container may see (see stepSource), so its digest is its content.
+ * what the container may see (see the core's stepUpload), so its digest is its content.
  */
 export function withSources(installed: Container, source: Directory): Container {
   return installed.withDirectory(WORKDIR, source);

@@ -8,6 +8,7 @@ import {
   renderFailures,
   renderMarkdownSummary,
   renderSummaryTable,
+  reproduceStep,
   type ServiceCatalog,
   toJsonReport,
 } from "#core";
@@ -84,8 +85,24 @@ describe("run reports", () => {
         "FAIL test/auth.test.ts > verifies keys",
         "AssertionError: expected false to be true",
         "==== end of test:auth ====",
+        "reproduce locally:",
+        "  dagger call test --service auth",
+        "  dagger call test --service auth terminal  # a shell in its container",
+        "  pnpm run pipeline test --service auth",
       ].join("\n"),
     );
+  });
+
+  it("says how to reproduce each kind of failed step with either runner", () => {
+    expect(reproduceStep({ id: "tooling:dagger" })).toEqual({
+      dagger: "dagger call tooling",
+      terminal: "dagger call tooling terminal",
+      host: "pnpm run pipeline test",
+    });
+    expect(reproduceStep({ id: "typecheck:db" }).host).toBe("pnpm run pipeline typecheck");
+    expect(reproduceStep({ id: "lint" }).dagger).toBe("dagger call lint");
+    expect(reproduceStep({ id: "test:shared" }).dagger).toBe("dagger call test");
+    expect(reproduceStep({ id: "coverage" }).terminal).toBe("dagger call coverage terminal");
   });
 
   it("renders a summary table with coverage per service against the threshold", () => {
@@ -181,7 +198,7 @@ describe("run reports", () => {
     expect(markdown).toContain("| test:auth | FAIL | 1m01s |");
     expect(markdown).toContain("| db | 91.2% | 84.0% | 100.0% | 90.5% | yes |");
     expect(markdown).toContain(
-      "### test:auth failed (exit code 1)\n\n```\nFAIL test/auth.test.ts > verifies keys\nAssertionError: expected false to be true\n```",
+      "### test:auth failed (exit code 1)\n\n```\nFAIL test/auth.test.ts > verifies keys\nAssertionError: expected false to be true\n```\n\nReproduce locally:\n\n```sh\ndagger call test --service auth\ndagger call test --service auth terminal  # a shell in its container\npnpm run pipeline test --service auth\n```",
     );
   });
 
@@ -191,6 +208,12 @@ describe("run reports", () => {
     expect(json.exitCode).toBe(1);
     expect(json.steps).toHaveLength(5);
     expect(json.steps[1].coverage.lines).toBe(91.2);
+    expect(json.steps[1].reproduce).toBeUndefined();
+    expect(json.steps[2].reproduce).toEqual({
+      dagger: "dagger call test --service auth",
+      terminal: "dagger call test --service auth terminal",
+      host: "pnpm run pipeline test --service auth",
+    });
   });
 });
 

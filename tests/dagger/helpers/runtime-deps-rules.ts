@@ -1,11 +1,19 @@
 import { builtinModules } from "node:module";
 import { dirname, relative, resolve } from "node:path";
+import { satisfies } from "semver";
 import ts from "typescript";
 
 /** Provided by the module runtime itself (generated into sdk/), not installed from package.json. */
 export const RUNTIME_PROVIDED = ["@dagger.io/dagger"];
-/** The compiler the runtime ships; pinned to it, the runtime can reuse its copy. */
-export const ENGINE_TYPESCRIPT = "5.9.3";
+/**
+ * The TypeScript runtime's `DefaultTypeScriptVersion` (Dagger v0.21.8,
+ * sdk/typescript/runtime/tsdistconsts/consts.go). When a module's `typescript` dependency is this
+ * exact string, the Node runtime mounts its bundled TypeScript at `node_modules/typescript` and,
+ * with any other dependency, then runs `npm install --omit=dev`, which fails with EBUSY trying to
+ * replace the mount (sdk/typescript/runtime/runtime_node.go, withInstalledDependencies). Without
+ * the dependency, sdk/typescript/runtime/tsutils/package_json_updator.go adds this string back.
+ */
+export const RUNTIME_DEFAULT_TYPESCRIPT = "5.9.3";
 
 export interface SourceFile {
   path: string;
@@ -65,7 +73,8 @@ interface PackageLock {
 
 /**
  * Each runtime dependency earns its load time: it is imported by the module (typescript aside,
- * pinned to the engine's compiler), pinned exactly to the version the host uses, and locked.
+ * present but never the runtime's exact default string), pinned exactly to the version the host
+ * uses, and locked at a version its spec accepts.
  */
 export function dependencyProblems(
   modulePackage: PackageJson,
@@ -75,9 +84,13 @@ export function dependencyProblems(
 ): string[] {
   const problems: string[] = [];
   const dependencies = modulePackage.dependencies ?? {};
-  if (dependencies.typescript !== ENGINE_TYPESCRIPT) {
+  if (dependencies.typescript === undefined) {
     problems.push(
-      `typescript is ${dependencies.typescript ?? "missing"}, not the engine's ${ENGINE_TYPESCRIPT}`,
+      `typescript is missing: the runtime adds "${RUNTIME_DEFAULT_TYPESCRIPT}" back, which breaks loading (EBUSY)`,
+    );
+  } else if (dependencies.typescript === RUNTIME_DEFAULT_TYPESCRIPT) {
+    problems.push(
+      `typescript is exactly "${RUNTIME_DEFAULT_TYPESCRIPT}", the runtime's default: it mounts its own TypeScript there and npm install fails with EBUSY; use a range such as ~${RUNTIME_DEFAULT_TYPESCRIPT}`,
     );
   }
   if (modulePackage.devDependencies && Object.keys(modulePackage.devDependencies).length > 0) {
@@ -93,7 +106,8 @@ export function dependencyProblems(
         `${name} is ${version} in the module but ${hostVersion ?? "absent"} on the host`,
       );
     }
-    if (lock.packages[`node_modules/${name}`]?.version !== version) {
+    const locked = lock.packages[`node_modules/${name}`]?.version;
+    if (locked === undefined || !satisfies(locked, version)) {
       problems.push(`dagger/package-lock.json does not lock ${name} at ${version}`);
     }
   }

@@ -45,6 +45,7 @@ interface TypeDef {
   typeDef?: TypeDef;
 }
 interface ScannedArgument {
+  description?: string;
   type?: TypeDef;
   isOptional: boolean;
   defaultValue?: unknown;
@@ -52,6 +53,7 @@ interface ScannedArgument {
   ignore?: string[];
 }
 interface ScannedFunction {
+  description?: string;
   returnType?: TypeDef;
   isCheck: boolean;
   cache?: string;
@@ -61,7 +63,7 @@ interface ScannedModule {
   objects: Record<
     string,
     {
-      _constructor?: { arguments: Record<string, ScannedArgument> };
+      _constructor?: { description?: string; arguments: Record<string, ScannedArgument> };
       methods: Record<string, ScannedFunction>;
     }
   >;
@@ -69,15 +71,21 @@ interface ScannedModule {
 }
 
 /**
+ * What `dagger call <function> --help` prints for each function and argument, keyed
+ * `Object.function` and `Object.function --argument` (the constructor's function is `constructor`).
+ */
+export type ModuleHelp = Record<string, string>;
+
+/**
  * Scans module sources the way the engine does (`scan` from the introspector). It needs the
  * generated client among its inputs, as a non-declaration `client.gen.ts`. The sources are not
  * imported (`loadModule` false): plain Node cannot run parameter decorators, and the surface
  * comes from the AST either way.
  */
-export async function scanModuleSurface(
+export async function scanModule(
   files: string[],
   moduleName: string,
-): Promise<ModuleSurface> {
+): Promise<{ surface: ModuleSurface; help: ModuleHelp }> {
   const scratch = await mkdtemp(join(tmpdir(), "dagger-client-gen-"));
   try {
     const clientGen = join(scratch, "client.gen.ts");
@@ -90,10 +98,33 @@ export async function scanModuleSurface(
       moduleName,
       false,
     );
-    return toSurface(scanned);
+    return { surface: toSurface(scanned), help: toHelp(scanned) };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+export async function scanModuleSurface(
+  files: string[],
+  moduleName: string,
+): Promise<ModuleSurface> {
+  return (await scanModule(files, moduleName)).surface;
+}
+
+function toHelp(scanned: ScannedModule): ModuleHelp {
+  const help: ModuleHelp = {};
+  for (const [name, object] of Object.entries(scanned.objects)) {
+    const functions: [string, Pick<ScannedFunction, "description" | "arguments">][] =
+      Object.entries(object.methods);
+    if (object._constructor) functions.unshift(["constructor", object._constructor]);
+    for (const [fnName, fn] of functions) {
+      if (fn.description) help[`${name}.${fnName}`] = fn.description;
+      for (const [argName, arg] of Object.entries(fn.arguments)) {
+        if (arg.description) help[`${name}.${fnName} --${argName}`] = arg.description;
+      }
+    }
+  }
+  return help;
 }
 
 function toSurface(scanned: ScannedModule): ModuleSurface {
@@ -187,4 +218,41 @@ export function operationsOf(object: unknown): Operation[] {
         .map(([name, value]) => [name, isLazy(value) ? operationsOf(value) : value]),
     ),
   }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries sent: the SDK's global connection given a GraphQL client that records each query it
+// would send to the engine and answers it, so code that awaits leaves runs offline.
+
+interface Connection {
+  setGQLClient(client: { request(query: string): Promise<unknown> }): void;
+  resetClient(): void;
+}
+
+/**
+ * Runs `body` with every query the SDK sends recorded, in order, and answered by `answer`
+ * (its value is what the leaf returns: an id for `sync`, text for `stdout`). Resets the client
+ * after, so nothing else in the process talks to this stand-in.
+ */
+export async function recordingQueries<T>(
+  answer: (query: string) => unknown,
+  body: () => Promise<T>,
+): Promise<{ result: T; queries: string[] }> {
+  const { globalConnection } = (await import(
+    pathToFileURL(join(sdkSrc, "common", "graphql", "connection.js")).href
+  )) as { globalConnection: Connection };
+  const queries: string[] = [];
+  globalConnection.setGQLClient({
+    async request(query) {
+      const text = String(query).replace(/\s+/g, " ").trim();
+      queries.push(text);
+      // The SDK flattens a one-key-per-level answer to its leaf.
+      return { answer: answer(text) };
+    },
+  });
+  try {
+    return { result: await body(), queries };
+  } finally {
+    globalConnection.resetClient();
+  }
 }

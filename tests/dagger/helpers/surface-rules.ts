@@ -88,3 +88,15 @@ export function dotEnvProblems(surface: ModuleSurface, text: string): string[] {
     return [];
   });
 }
+
+/**
+ * `dagger call --help` prints each function's and argument's doc comment to users: a note to
+ * the module's maintainers (a source file to keep in step, a TODO) belongs in a `//` comment.
+ */
+export function helpProblems(help: Record<string, string>): string[] {
+  const forMaintainers =
+    /(?:^|[\s(`])[\w.-]*(?:\/[\w.-]+)*\.(?:ts|js|sh)\b|\b(?:TODO|FIXME|XXX)\b|\bmust list\b|\bin sync\b/;
+  return Object.entries(help)
+    .filter(([, text]) => forMaintainers.test(text))
+    .map(([where, text]) => `${where}: a maintainer's note in --help: ${JSON.stringify(text)}`);
+}

@@ -16,7 +16,7 @@ import {
   systemClock,
 } from "#core";
 import { currentHolder, fileLockStore } from "../../../pipeline/deploy/file-lock-store.js";
-import { openHostDeployTarget } from "../../../pipeline/deploy/host-deploy-target.js";
+import { openCloudflarePorts } from "../../../pipeline/deploy/cloudflare-ports.js";
 import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
 import {
   restoreServing,
@@ -329,7 +329,7 @@ describe("pipeline deploy against the local control plane", () => {
     await repo.patch("services/gateway/src/app.ts", BROKEN_GATEWAY_HEALTH);
     const gateway = findService(catalog, "gateway");
     if (!gateway) throw new Error("no gateway in the catalog");
-    const host = await openHostDeployTarget(repo.root, "local", process.env, async () => cloud);
+    const host = await openCloudflarePorts(repo.root, "local", process.env, async () => cloud);
     const context = {
       target: "local" as const,
       endpoints: host.endpoints,

@@ -2,6 +2,7 @@ import type { RunResult, StepResult } from "../scheduler.js";
 import type { Step } from "../steps.js";
 import { coverageRows } from "./coverage-rows.js";
 import { formatDuration, markdownTable, STATUS_LABEL, textTable } from "./format.js";
+import { type Reproduction, reproduceStep, reproductionLines } from "./reproduce.js";
 
 export function formatStepStarted(step: Step): string {
   return `> ${step.id} started: ${step.title}`;
@@ -20,7 +21,7 @@ export function formatStepFinished(result: StepResult): string {
   return `${result.status === "passed" ? "+" : "x"} ${result.id} ${label} in ${formatDuration(result.durationMs)}${exit}`;
 }
 
-/** For each failed step: its name, exit code and the tail of its log. */
+/** For each failed step: its name, exit code, the tail of its log and how to run it again. */
 export function renderFailures(run: RunResult): string {
   return run.steps
     .filter((step) => step.status === "failed")
@@ -29,6 +30,8 @@ export function renderFailures(run: RunResult): string {
         `==== FAILED: ${step.id} (exit code ${step.exitCode}) ====`,
         step.logTail.trimEnd() || "(no output)",
         `==== end of ${step.id} ====`,
+        "reproduce locally:",
+        ...reproductionLines(step).map((line) => `  ${line}`),
       ].join("\n"),
     )
     .join("\n\n");
@@ -97,6 +100,12 @@ export function renderMarkdownSummary(run: RunResult, title = "Pipeline"): strin
       "```",
       step.logTail.trimEnd() || "(no output)",
       "```",
+      "",
+      "Reproduce locally:",
+      "",
+      "```sh",
+      ...reproductionLines(step),
+      "```",
     ]),
     "",
     tally(run),
@@ -110,7 +119,8 @@ export interface JsonRunReport {
   exitCode: number;
   durationMs: number;
   concurrency: number;
-  steps: StepResult[];
+  /** A failed step says how to run it again locally. */
+  steps: (StepResult & { reproduce?: Reproduction })[];
 }
 
 export function toJsonReport(run: RunResult): JsonRunReport {
@@ -119,6 +129,8 @@ export function toJsonReport(run: RunResult): JsonRunReport {
     exitCode: run.exitCode,
     durationMs: run.durationMs,
     concurrency: run.concurrency,
-    steps: run.steps,
+    steps: run.steps.map((step) =>
+      step.status === "failed" ? { ...step, reproduce: reproduceStep(step) } : step,
+    ),
   };
 }

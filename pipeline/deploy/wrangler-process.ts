@@ -3,21 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import {
-  envArgs,
   parseWranglerOutput,
   type ServiceInfo,
-  type VersionOrigin,
-  type WorkerDeployer,
   WRANGLER_OUTPUT_ENV,
   type WranglerRun,
-  wranglerWorkerDeployer,
 } from "#core";
-import { fsRepoReader } from "../host/fs-repo-reader.js";
 import type { ChildGroups } from "./child-groups.js";
 import { signalExitCode } from "./interrupts.js";
-import { redactor } from "./redact.js";
 
-export interface WranglerDeployerOptions {
+export interface WranglerProcessOptions {
   repoRoot: string;
   /**
    * Runs each wrangler in its own process group under this supervision (the deploy commands
@@ -29,22 +23,14 @@ export interface WranglerDeployerOptions {
    * control plane. Passed through the environment only, never as arguments.
    */
   childEnv: Record<string, string>;
-  /** Values that must never reach a report (the API token); redacted from wrangler's output. */
-  secrets: string[];
-  /** How a person repeats a rollback by hand against this control plane. */
-  manualEnvPrefix?: string;
-  /** A `--secrets-file` to upload with a service's new version (local deploys only). */
-  secretsFile?: (service: ServiceInfo) => Promise<string | undefined>;
-  /** Where this run's uploads come from, recorded in their annotations. */
-  origin?: VersionOrigin | undefined;
 }
 
 /**
  * Runs `wrangler <args>` in a service's directory with `childEnv` (credentials never in argv),
  * reading its ND-JSON output file: the deploys' runner, also the DORA command's.
  */
-export function hostWranglerRun(
-  options: WranglerDeployerOptions,
+export function wranglerProcess(
+  options: WranglerProcessOptions,
 ): (service: ServiceInfo, args: string[]) => Promise<WranglerRun> {
   const run = async (service: ServiceInfo, args: string[]): Promise<WranglerRun> => {
     const child = options.children?.track();
@@ -83,27 +69,4 @@ export function hostWranglerRun(
     }
   };
   return run;
-}
-
-/** Deploys, lists and rolls back with the real wrangler CLI, reading its ND-JSON output file. */
-export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeployer {
-  const redact = redactor(options.secrets);
-  const run = hostWranglerRun(options);
-
-  return wranglerWorkerDeployer({
-    run,
-    reader: fsRepoReader(options.repoRoot),
-    redact,
-    ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
-    origin: options.origin,
-    manualRollbackCommand(service, target, versionId) {
-      const wrangler = [
-        options.manualEnvPrefix,
-        `pnpm exec wrangler rollback ${versionId} -c ${service.wranglerFile}`,
-        ...envArgs(target),
-        '-y -m "finish pipeline rollback"',
-      ];
-      return `pnpm run pipeline rollback --service ${service.name} --env ${target} --to ${versionId}  (or: ${wrangler.filter(Boolean).join(" ")})`;
-    },
-  });
 }

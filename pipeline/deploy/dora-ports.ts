@@ -1,9 +1,9 @@
 import { type DeployTarget, type DoraPorts, gitCommitTimes } from "#core";
 import { repoCommand } from "../host/git-change-probe.js";
 import { credentialsFromEnv } from "./credentials.js";
-import type { LocalCloudEndpoint } from "./host-deploy-target.js";
+import type { LocalCloudEndpoint } from "./cloudflare-ports.js";
 import { redactor } from "./redact.js";
-import { hostWranglerRun } from "./wrangler-deployer.js";
+import { wranglerProcess } from "./wrangler-process.js";
 
 /**
  * What the DORA command reads through on the host: the deploys' wrangler runner, pointed where
@@ -11,7 +11,7 @@ import { hostWranglerRun } from "./wrangler-deployer.js";
  * production take the Cloudflare credentials from the environment only (and redact the token
  * from errors), and local points wrangler at the control plane with its own account.
  */
-export async function hostDoraPorts(
+export async function doraPorts(
   repoRoot: string,
   target: DeployTarget,
   env: NodeJS.ProcessEnv,
@@ -42,7 +42,7 @@ export async function hostDoraPorts(
       : remote();
   return {
     wrangler: {
-      run: hostWranglerRun({ repoRoot, childEnv, secrets }),
+      run: wranglerProcess({ repoRoot, childEnv }),
       redact: redactor(secrets),
     },
     commitTimes: gitCommitTimes(repoCommand(repoRoot)),

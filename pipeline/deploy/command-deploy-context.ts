@@ -8,7 +8,7 @@ import {
   systemClock,
 } from "#core";
 import type { CommandContext } from "../command.js";
-import { openHostDeployTarget } from "./host-deploy-target.js";
+import { openCloudflarePorts } from "./cloudflare-ports.js";
 import type { HostInterrupt } from "./interrupts.js";
 
 /**
@@ -22,7 +22,7 @@ export function healthPolicy(env: NodeJS.ProcessEnv) {
     : DEFAULT_HEALTH_POLICY;
 }
 
-export async function hostDeployContext(
+export async function commandDeployContext(
   repoRoot: string,
   target: DeployTarget,
   command: CommandContext,
@@ -31,7 +31,7 @@ export async function hostDeployContext(
   /** How traffic moves to new versions; immediate when absent (rollbacks, benchmarks). */
   rollout: Rollout = { strategy: "immediate" },
 ): Promise<DeployContext> {
-  const { deployer, endpoints, metrics } = await openHostDeployTarget(
+  const { deployer, endpoints, metrics } = await openCloudflarePorts(
     repoRoot,
     target,
     command.env,
