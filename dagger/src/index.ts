@@ -13,6 +13,7 @@ import {
   object,
   type Secret,
 } from "@dagger.io/dagger";
+import { SOURCE_IGNORE } from "./core/index.js";
 import { DaggerDeployRunner } from "./dagger-deploy-runner.js";
 import { DoraFormat } from "./dora-format.js";
 import { DaggerDoraRunner } from "./dora-runner.js";
@@ -26,24 +27,12 @@ export class Workers {
   constructor(
     /**
      * The repository; `.git` is kept for `--base`; local build output, the local control plane's
-     * state and secrets are not. scripts/engine/source-ignore.ts must list the same patterns.
+     * state and secrets are not.
      */
+    // SOURCE_IGNORE is the host sandbox's list too; the introspector resolves the constant.
     @argument({
       defaultPath: "/",
-      ignore: [
-        "**/node_modules",
-        "**/coverage",
-        "**/.wrangler",
-        "**/dist",
-        "**/.turbo",
-        "**/*.log",
-        "**/.env",
-        "**/.dev.vars",
-        ".dagger-local",
-        ".local-cloud",
-        ".pipeline",
-        "dagger/sdk",
-      ],
+      ignore: SOURCE_IGNORE,
     })
     source: Directory,
   ) {

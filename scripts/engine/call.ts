@@ -24,13 +24,12 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Container, connection, type Directory, dag, type Secret } from "@dagger.io/dagger";
-import { type RunEvent, renderTerminal } from "#core";
+import { type RunEvent, renderTerminal, SOURCE_IGNORE } from "#core";
 import { DaggerDeployRunner, DeployFailedError } from "../../dagger/src/dagger-deploy-runner.js";
 import { containerPorts, ModulePipeline } from "../../dagger/src/runner/module-pipeline.js";
 import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
 import { NoEngineError, useEngine } from "./engine-env.js";
 import { deployToLocalCloud } from "./local-cloud-deploy.js";
-import { SOURCE_IGNORE } from "./source-ignore.js";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 

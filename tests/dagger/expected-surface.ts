@@ -1,4 +1,4 @@
-import { SOURCE_IGNORE } from "../../scripts/engine/source-ignore.js";
+import { SOURCE_IGNORE } from "#core";
 import type { ArgumentSurface, FunctionSurface, ModuleSurface } from "./helpers/sdk-internals.js";
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SOURCE_IGNORE } from "../../scripts/engine/source-ignore.js";
+import { SOURCE_IGNORE } from "#core";
 import { EXPECTED_SURFACE } from "./expected-surface.js";
 import { moduleSourceFiles, withModuleVariant } from "./helpers/module-variant.js";
 import { type ModuleSurface, scanModuleSurface } from "./helpers/sdk-internals.js";

@@ -15,5 +15,6 @@ export * from "./repo-reader.js";
 export * from "./reports/index.js";
 export * from "./scheduler.js";
 export * from "./services/index.js";
+export * from "./step-inputs.js";
 export * from "./steps.js";
 export * from "./toolchain-versions.js";

@@ -1,13 +1,11 @@
 import type { Container, Directory } from "@dagger.io/dagger";
-import type { Step, ToolchainVersions } from "../core/index.js";
 import {
-  installedContainer,
-  STEP_SOURCE_EXCLUDES,
-  WORKSPACE_EXCLUDES,
-  withSources,
-} from "./toolchain.js";
-
-export const INSTALL_STEP_ID = "install";
+  INSTALL_STEP_ID,
+  type Step,
+  stepSourceFilter,
+  type ToolchainVersions,
+} from "../core/index.js";
+import { installedContainer, WORKSPACE_EXCLUDES, withSources } from "./toolchain.js";
 
 /**
  * The containers a step graph runs in. Every command step starts from the install layer plus the
@@ -50,13 +48,10 @@ export function stepContainers(
 }
 
 /**
- * Only the files a step reads (its `inputs`), without git history or docs. The engine hashes a
- * filtered directory by content, so a step reruns only when its own inputs change: an edit to
- * one service leaves the other services' test steps cached.
+ * Only the files a step reads (see stepSourceFilter, which the host sandbox uses too). The engine
+ * hashes a filtered directory by content, so a step reruns only when its own inputs change: an
+ * edit to one service leaves the other services' test steps cached.
  */
 export function stepSource(source: Directory, step: Step): Directory {
-  const include = step.inputs.includes(".")
-    ? undefined
-    : step.inputs.flatMap((path) => [path, `${path}/**`]);
-  return source.filter({ ...(include ? { include } : {}), exclude: STEP_SOURCE_EXCLUDES });
+  return source.filter(stepSourceFilter(step));
 }

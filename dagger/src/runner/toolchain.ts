@@ -1,5 +1,5 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
-import { DOCS_GLOBS, type ToolchainVersions } from "../core/index.js";
+import { INSTALL_MANIFESTS, type ToolchainVersions } from "../core/index.js";
 
 export const WORKDIR = "/workspace";
 export const PNPM_STORE_PATH = "/pnpm-store";
@@ -10,28 +10,10 @@ export function pnpmStoreVolume(pnpmVersion: string): string {
 }
 
 /**
- * What `pnpm install` reads. The install sees only these (a filtered directory, which the engine
- * hashes by content), so it stays cached across source edits; any manifest change (a new
- * dependency, a new workspace package) re-runs it.
- */
-export const INSTALL_MANIFESTS = [
-  "package.json",
-  "**/package.json",
-  "pnpm-lock.yaml",
-  "pnpm-workspace.yaml",
-  ".npmrc",
-];
-
-/**
- * Step containers never see the git history: a new commit with identical files must not bust
- * their caches. Only the change probe mounts `.git`.
+ * The workspace container (single steps and exports) never sees the git history either; only the
+ * change probe mounts `.git`.
  */
 export const WORKSPACE_EXCLUDES = [".git"];
-/**
- * Nor do scheduled steps see the docs, which affected detection already treats as affecting
- * nothing: a docs-only edit reruns no step.
- */
-export const STEP_SOURCE_EXCLUDES = [...WORKSPACE_EXCLUDES, ...DOCS_GLOBS];
 
 /**
  * Node, git and pnpm at the versions the repository asks for (see toolchain-versions.ts); nothing
