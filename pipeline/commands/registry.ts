@@ -6,6 +6,7 @@ import {
   group,
   leaf,
 } from "../command-spec.js";
+import { cache as cacheSpec } from "./cache.js";
 
 /** Flags of every command that runs part of the step graph. */
 export const RUN_OPTIONS = {
@@ -23,6 +24,13 @@ export const RUN_OPTIONS = {
       "how many steps run at once, a positive integer (default: one more than the number of cores)",
   },
   verbose: { description: "stream each step's output, each line prefixed with its step id" },
+  "no-sandbox": {
+    description:
+      "run steps in the checkout instead of a sandbox holding only their inputs (and cache nothing)",
+  },
+  "no-cache": {
+    description: "run every step, replaying none from the cache in .pipeline/cache",
+  },
 } as const;
 
 const RUN_WITH_SERVICE = {
@@ -315,4 +323,5 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   rollback: leaf(rollback, () => import("./rollback.js")),
   release: leaf(release, () => import("./release.js")),
   dora: leaf(dora, () => import("./dora.js")),
+  cache: group(cacheSpec, () => import("./cache.js")),
 };
