@@ -6,10 +6,12 @@
  *
  * --dry only prints the tasks Turborepo would run in the prepared clone, to check the turbo.json.
  *
- * Works in a throw-away clone of HEAD, where it writes a turbo.json equivalent to the step graph
- * (one task per step, the same inputs) and root scripts for the root steps. Turborepo is
- * installed with npm in a folder of its own next to the clone, never into the project. Four
- * rounds, each first `pnpm run pipeline ci` and then `turbo run` of the same tasks:
+ * Works in two throw-away clones of HEAD, one per tool: Turborepo's gets a turbo.json equivalent
+ * to the step graph (one task per step, the same inputs), root scripts for the root steps and the
+ * `packageManager` field Turborepo needs to see a workspace (which pnpm's frozen install in
+ * `ci` would refuse). Turborepo is installed with npm in a folder of its own, never into the
+ * project. Four rounds, each first `pnpm run pipeline ci` and then `turbo run` of the same tasks,
+ * each change made in both clones:
  *   1. cold (both caches empty);
  *   2. warm, nothing changed;
  *   3. warm after a one-line change to a leaf service's source;
@@ -89,6 +91,8 @@ function turboJson(rootSteps: readonly Step[]): unknown {
 }
 
 async function prepareTurbo(clone: string, scratch: string, steps: Step[]): Promise<string> {
+  // Before the packageManager field, which pnpm would try to resolve from the registry.
+  await execa("pnpm", ["install", "--offline", "--frozen-lockfile"], { cwd: clone });
   const bin = join(scratch, "turbo-bin");
   await execa("npm", ["install", "--prefix", bin, "--no-save", `turbo@${TURBO_VERSION}`]);
   const rootSteps = steps.filter((step) => step.command && !step.id.startsWith("test:"));
@@ -194,12 +198,14 @@ async function main(): Promise<void> {
   const head = (await execa("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO })).stdout;
   const scratch = await mkdtemp(join(tmpdir(), "cache-benchmark-"));
   const clone = join(scratch, "repo");
+  const turboClone = join(scratch, "turbo-repo");
   try {
     await execa("git", ["clone", "--quiet", REPO, clone]);
+    await execa("git", ["clone", "--quiet", REPO, turboClone]);
     await execa("pnpm", ["install", "--offline", "--frozen-lockfile"], { cwd: clone });
     const catalog = await discoverServices(fsRepoReader(clone));
     const steps = buildCiSteps(catalog);
-    const turbo = await prepareTurbo(clone, scratch, steps);
+    const turbo = await prepareTurbo(turboClone, scratch, steps);
     const tasks = [
       "test",
       ...steps
@@ -209,7 +215,7 @@ async function main(): Promise<void> {
         .map((step) => (step.id === "integration" ? "test" : rootScript(step))),
     ].filter((task, index, all) => all.indexOf(task) === index);
     if (values.dry) {
-      const plan = await execa(turbo, ["run", ...tasks, "--dry=json"], { cwd: clone });
+      const plan = await execa(turbo, ["run", ...tasks, "--dry=json"], { cwd: turboClone });
       const parsed = JSON.parse(plan.stdout) as { tasks: { taskId: string; inputs: object }[] };
       for (const task of parsed.tasks) {
         console.log(`${task.taskId}: ${Object.keys(task.inputs).length} input files`);
@@ -219,11 +225,13 @@ async function main(): Promise<void> {
     const targets = changeTargets(catalog);
     const rounds: { name: string; ours: Measured; turbo: Measured }[] = [];
     const round = async (name: string, change?: string) => {
-      if (change) await appendFile(join(clone, change), `\n// benchmark: ${name}\n`);
+      for (const copy of change ? [clone, turboClone] : []) {
+        await appendFile(join(copy, change as string), `\n// benchmark: ${name}\n`);
+      }
       console.log(`[benchmark] ${name}: pipeline ci`);
       const ours = await runOurs(clone, scratch);
       console.log(`[benchmark] ${name}: turbo run`);
-      const theirs = await runTurbo(clone, scratch, turbo, tasks);
+      const theirs = await runTurbo(turboClone, scratch, turbo, tasks);
       rounds.push({ name, ours, turbo: theirs });
       console.log(
         `[benchmark] ${name}: ours ${seconds(ours.wallMs)}, turbo ${seconds(theirs.wallMs)}`,

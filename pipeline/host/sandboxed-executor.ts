@@ -56,7 +56,7 @@ export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions)
       const entry = await cache.read(key, options.warn);
       if (entry) {
         io.onOutput(entry.log);
-        const coverageMap = cache.coverageOf(entry);
+        const { coverageMap } = entry;
         if (coverageMap && step.coverageMap) {
           await writeCheckoutFile(repoRoot, step.coverageMap, JSON.stringify(coverageMap));
         }

@@ -21,7 +21,16 @@ const entrySchema = z.object({
   logTail: z.string(),
   coverageMap: z.record(z.string(), z.unknown()).optional(),
 });
-export type CacheEntry = z.infer<typeof entrySchema>;
+/** An entry as the executor reads and writes it: the coverage map names the checkout's files. */
+export type CacheEntry = Omit<z.infer<typeof entrySchema>, "coverageMap"> & {
+  coverageMap?: CoverageMap;
+};
+
+/**
+ * Stands for the checkout's path in stored coverage maps, so that an entry restored on another
+ * machine (`actions/cache`) or in another clone names that checkout's files.
+ */
+const CHECKOUT = "<checkout>";
 
 export interface CacheStatus {
   dir: string;
@@ -46,13 +55,15 @@ interface EntryFile {
  * least recently used first.
  */
 export class StepCache {
+  readonly dir: string;
   private readonly entriesDir: string;
 
   constructor(
-    readonly dir: string,
+    private readonly repoRoot: string,
     readonly maxBytes: number,
   ) {
-    this.entriesDir = join(dir, "entries");
+    this.dir = join(repoRoot, CACHE_DIR);
+    this.entriesDir = join(this.dir, "entries");
   }
 
   /** The entry for `key`, or undefined; a corrupt one is a miss, reported through `warn`. */
@@ -66,16 +77,21 @@ export class StepCache {
     if (found.state === "missing") return undefined;
     const now = new Date();
     await utimes(path, now, now);
-    return found.value;
+    const { coverageMap, ...entry } = found.value;
+    if (coverageMap === undefined) return entry;
+    // Checked as a record when read; the gate checks every file's counts when it merges.
+    const local = JSON.stringify(coverageMap).replaceAll(CHECKOUT, this.repoRoot);
+    return { ...entry, coverageMap: JSON.parse(local) as CoverageMap };
   }
 
-  async write(key: string, entry: CacheEntry): Promise<void> {
-    await writeJsonFile(this.pathOf(key), entry, entrySchema);
-  }
-
-  coverageOf(entry: CacheEntry): CoverageMap | undefined {
-    // Checked as a record when read; the gate re-checks every file's counts when it merges.
-    return entry.coverageMap as CoverageMap | undefined;
+  async write(key: string, { coverageMap, ...entry }: CacheEntry): Promise<void> {
+    const portable =
+      coverageMap && JSON.parse(JSON.stringify(coverageMap).replaceAll(this.repoRoot, CHECKOUT));
+    await writeJsonFile(
+      this.pathOf(key),
+      { ...entry, ...(portable ? { coverageMap: portable } : {}) },
+      entrySchema,
+    );
   }
 
   async status(): Promise<CacheStatus> {
@@ -152,7 +168,7 @@ export function checkoutCache(repoRoot: string, env: NodeJS.ProcessEnv): StepCac
   if (!Number.isFinite(mb) || mb < 0) {
     throw new CacheBoundError(raw ?? "");
   }
-  return new StepCache(join(repoRoot, CACHE_DIR), mb * 2 ** 20);
+  return new StepCache(repoRoot, mb * 2 ** 20);
 }
 
 export class CacheBoundError extends UsageError {

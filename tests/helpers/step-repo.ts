@@ -108,7 +108,7 @@ export async function runOnHost(
 }
 
 export function repoCache(repo: string, maxBytes = 2 ** 30): StepCache {
-  return new StepCache(join(repo, ".pipeline/cache"), maxBytes);
+  return new StepCache(repo, maxBytes);
 }
 
 export function statusOf(run: RunResult, id: string): string {

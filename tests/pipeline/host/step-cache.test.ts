@@ -1,4 +1,4 @@
-import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { authSteps, repoCache, runOnHost, statusOf, stepRepo } from "../../helpers/step-repo.js";
@@ -102,6 +102,25 @@ describe("the step cache", () => {
     expect(statusOf((await runOnHost(repo, steps, { cache })).run, "test:auth")).toBe(
       "passed (cached)",
     );
+  });
+
+  it("replays in another clone restored from the cache folder, naming that clone's files", async () => {
+    const first = await stepRepo();
+    const steps = await authSteps(first, ["test", "coverage"]);
+    await runOnHost(first, steps, { cache: repoCache(first) });
+
+    // What actions/cache does between two CI machines: the folder, copied to another checkout.
+    const second = await stepRepo();
+    await cp(join(first, ".pipeline/cache"), join(second, ".pipeline/cache"), { recursive: true });
+    const { run } = await runOnHost(second, await authSteps(second, ["test", "coverage"]), {
+      cache: repoCache(second),
+    });
+    expect(statusOf(run, "test:auth")).toBe("passed (cached)");
+    expect(statusOf(run, "coverage")).toBe("passed");
+    const map = JSON.parse(
+      await readFile(join(second, "services/auth/coverage/coverage-final.json"), "utf8"),
+    );
+    expect(Object.keys(map)).toEqual([join(second, "services/auth/src/index.ts")]);
   });
 
   it("is not used without the sandbox", async () => {
