@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join, normalize } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildCiSteps, discoverServices, type Step, stepOutputDirs, stepSourceFilter } from "#core";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
@@ -47,6 +49,21 @@ describe("a step's sources, as both runners give them", () => {
     expect(tree.nodeModules).toEqual(
       expect.arrayContaining(["node_modules", "services/db/node_modules"]),
     );
+  });
+
+  it("hold the root tsconfig each package's tsconfig extends", async () => {
+    const missing: string[] = [];
+    for (const step of steps.filter((candidate) => candidate.id.startsWith("test:"))) {
+      const files = new Set(stepFiles(tree, step));
+      for (const tsconfig of [...files].filter((file) => file.endsWith("/tsconfig.json"))) {
+        const extended = /"extends":\s*"([^"]+)"/.exec(
+          await readFile(join(REPO_ROOT, tsconfig), "utf8"),
+        )?.[1];
+        const path = extended && normalize(join(tsconfig, "..", extended));
+        if (path && !files.has(path)) missing.push(`${step.id}: ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it("give back the coverage folder a test step writes", () => {
