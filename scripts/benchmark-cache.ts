@@ -191,6 +191,36 @@ function changeTargets(catalog: ServiceCatalog): { leaf: string; shared: string 
   return { leaf: `${leaf.dir}/src/index.ts`, shared: `${shared.dir}/src/index.ts` };
 }
 
+interface Round {
+  name: string;
+  ours: Measured;
+  turbo: Measured;
+}
+
+function renderSection(rounds: readonly Round[], head: string, note: string | undefined): string {
+  const [cold, noChange, leaf] = rounds;
+  return [
+    "## Step cache against Turborepo (`pnpm run pipeline ci` and `turbo run`, same tasks)",
+    "",
+    `Measured at ${head} on ${machineDescription()} by \`scripts/benchmark-cache.ts\`, Turborepo ${TURBO_VERSION}, both at concurrency ${CONCURRENCY}${note ? `; ${note}` : ""}. One run of each per round, ours first.`,
+    "`ci` also runs the install (`pnpm install --frozen-lockfile`, never cached) and the coverage gate; Turborepo runs neither.",
+    "",
+    "| round | ours | steps replayed | passed | Turborepo | tasks replayed | passed | load before |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rounds.map(
+      ({ name, ours, turbo }) =>
+        `| ${name} | ${seconds(ours.wallMs)} | ${ours.cached}/${ours.total} | ${ours.passed ? "yes" : "no"} | ${seconds(turbo.wallMs)} | ${turbo.cached}/${turbo.total} | ${turbo.passed ? "yes" : "no"} | ${ours.load.toFixed(1)} |`,
+    ),
+    ...(cold && noChange
+      ? [
+          "",
+          `Goals: a no-change rerun under 5% of cold: ${((100 * noChange.ours.wallMs) / cold.ours.wallMs).toFixed(1)}%; no slower than twice Turborepo's: ${(noChange.ours.wallMs / noChange.turbo.wallMs).toFixed(2)}x its time${leaf ? `; a leaf change at least as fast as Turborepo's: ${(leaf.ours.wallMs / leaf.turbo.wallMs).toFixed(2)}x its time` : ""}.`,
+        ]
+      : []),
+    ...(rounds.length < 4 ? ["", `Incomplete: ${rounds.length} of the 4 rounds ran.`] : []),
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { note: { type: "string" }, dry: { type: "boolean" } },
@@ -223,7 +253,7 @@ async function main(): Promise<void> {
       return;
     }
     const targets = changeTargets(catalog);
-    const rounds: { name: string; ours: Measured; turbo: Measured }[] = [];
+    const rounds: Round[] = [];
     const round = async (name: string, change?: string) => {
       for (const copy of change ? [clone, turboClone] : []) {
         await appendFile(join(copy, change as string), `\n// benchmark: ${name}\n`);
@@ -233,37 +263,15 @@ async function main(): Promise<void> {
       console.log(`[benchmark] ${name}: turbo run`);
       const theirs = await runTurbo(turboClone, scratch, turbo, tasks);
       rounds.push({ name, ours, turbo: theirs });
-      console.log(
-        `[benchmark] ${name}: ours ${seconds(ours.wallMs)}, turbo ${seconds(theirs.wallMs)}`,
-      );
+      // After every round: a run stopped part way still leaves its figures.
+      const section = renderSection(rounds, `${head}`, values.note);
+      await writeBenchmarkSection("step-cache", section);
+      console.log(section);
     };
     await round("cold");
     await round("warm, no change");
     await round(`warm, one line in a leaf service (${targets.leaf})`, targets.leaf);
     await round(`warm, one line in a shared package (${targets.shared})`, targets.shared);
-
-    const [cold, noChange, leaf] = rounds;
-    const lines = [
-      "## Step cache against Turborepo (`pnpm run pipeline ci` and `turbo run`, same tasks)",
-      "",
-      `Measured at ${head} on ${machineDescription()} by \`scripts/benchmark-cache.ts\`, Turborepo ${TURBO_VERSION}, both at concurrency ${CONCURRENCY}${values.note ? `; ${values.note}` : ""}. One run of each per round, ours first.`,
-      "`ci` also runs the install (`pnpm install --frozen-lockfile`, never cached) and the coverage gate; Turborepo runs neither.",
-      "",
-      "| round | ours | steps replayed | passed | Turborepo | tasks replayed | passed | load before |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- |",
-      ...rounds.map(
-        ({ name, ours, turbo }) =>
-          `| ${name} | ${seconds(ours.wallMs)} | ${ours.cached}/${ours.total} | ${ours.passed ? "yes" : "no"} | ${seconds(turbo.wallMs)} | ${turbo.cached}/${turbo.total} | ${turbo.passed ? "yes" : "no"} | ${ours.load.toFixed(1)} |`,
-      ),
-      ...(cold && noChange && leaf
-        ? [
-            "",
-            `Goals: a no-change rerun under 5% of cold: ${((100 * noChange.ours.wallMs) / cold.ours.wallMs).toFixed(1)}%; no slower than twice Turborepo's: ${(noChange.ours.wallMs / noChange.turbo.wallMs).toFixed(2)}x; a leaf change at least as fast as Turborepo's: ${(leaf.ours.wallMs / leaf.turbo.wallMs).toFixed(2)}x its time.`,
-          ]
-        : []),
-    ];
-    await writeBenchmarkSection("step-cache", lines.join("\n"));
-    console.log(lines.join("\n"));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
