@@ -120,7 +120,8 @@ function leafCommand(
           `${flagsText(option.name, option.spec)} is required${valid}`,
         );
       }
-      flags[option.name] = value;
+      // Commander reads `--no-x` as "x, true unless negated": the flag itself is set when given.
+      flags[option.name] = option.name.startsWith("no-") ? value === false : value;
     }
     choose({
       command: path,

@@ -15,7 +15,8 @@ import {
 import { type CommandContext, parseConcurrency } from "./command.js";
 import type { Flags } from "./command-spec.js";
 import type { RUN_OPTIONS } from "./commands/options.js";
-import { execaExecutor } from "./host/execa-executor.js";
+import { hostStepExecutor } from "./host/sandboxed-executor.js";
+import { checkoutCache } from "./host/step-cache.js";
 import { loadStepDurations, saveStepDurations } from "./host/step-durations.js";
 
 /** Flags shared by every command that runs part of the step graph. */
@@ -41,7 +42,17 @@ export async function runStepsCommand(
   if (history.note) {
     context.stderr(`[pipeline] ${history.note}`);
   }
-  const run = await runSteps(steps, execaExecutor(repoRoot), {
+  const sandbox = !flags["no-sandbox"];
+  // Without the sandbox an undeclared read could make a hit false: no cache either.
+  const cache = sandbox && !flags["no-cache"] ? checkoutCache(repoRoot, context.env) : undefined;
+  const warn = (line: string) => context.stderr(`[pipeline] ${line}`);
+  const executor = hostStepExecutor(repoRoot, {
+    sandbox,
+    ...(cache ? { cache } : {}),
+    warn,
+    env: context.env,
+  });
+  const run = await runSteps(steps, executor, {
     concurrency,
     keepGoing: flags["keep-going"] ?? false,
     expectedDurations: history.expectedDurations,
@@ -61,6 +72,9 @@ export async function runStepsCommand(
     },
   });
   await reportRun(title, run, flags, context);
+  await cache?.prune().catch((error: unknown) => {
+    warn(`could not prune the step cache: ${String(error)}`);
+  });
   await saveStepDurations(repoRoot, steps, run).catch((error: unknown) => {
     // Only the next run's ordering depends on it: not a reason to fail this one.
     context.stderr(`[pipeline] could not save step durations: ${String(error)}`);

@@ -9,9 +9,9 @@ import {
   withDeployLock,
 } from "#core";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
-import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { commandDeployContext } from "../deploy/command-deploy-context.js";
 import { doraPorts } from "../deploy/dora-ports.js";
+import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";

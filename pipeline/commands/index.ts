@@ -1,5 +1,6 @@
 import type { CommandEntry } from "../command-spec.js";
 import { affected } from "./affected.js";
+import { cache } from "./cache.js";
 import { ci } from "./ci.js";
 import { coverage } from "./coverage.js";
 import { deploy } from "./deploy.js";
@@ -31,4 +32,5 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   rollback,
   release,
   dora,
+  cache,
 };

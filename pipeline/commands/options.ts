@@ -17,6 +17,13 @@ export const RUN_OPTIONS = {
       "how many steps run at once, a positive integer (default: one more than the number of cores)",
   },
   verbose: { description: "stream each step's output, each line prefixed with its step id" },
+  "no-sandbox": {
+    description:
+      "run steps in the checkout instead of a sandbox holding only their inputs (and cache nothing)",
+  },
+  "no-cache": {
+    description: "run every step, replaying none from the cache in .pipeline/cache",
+  },
 } as const;
 
 export const RUN_WITH_SERVICE = {

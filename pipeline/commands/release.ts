@@ -7,9 +7,9 @@ import {
   withDeployLock,
 } from "#core";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
+import { commandDeployContext } from "../deploy/command-deploy-context.js";
 import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
-import { commandDeployContext } from "../deploy/command-deploy-context.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";

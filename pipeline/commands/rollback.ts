@@ -1,8 +1,8 @@
 import { findService, runRollback, serviceNames, UnknownServiceError, withDeployLock } from "#core";
 import { UsageError } from "../command.js";
 import { type CommandSpec, defineCommand } from "../command-spec.js";
-import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { commandDeployContext } from "../deploy/command-deploy-context.js";
+import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";

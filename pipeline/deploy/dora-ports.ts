@@ -1,7 +1,7 @@
 import { type DeployTarget, type DoraPorts, gitCommitTimes } from "#core";
 import { repoCommand } from "../host/git-change-probe.js";
-import { credentialsFromEnv } from "./credentials.js";
 import type { LocalCloudEndpoint } from "./cloudflare-ports.js";
+import { credentialsFromEnv } from "./credentials.js";
 import { redactor } from "./redact.js";
 import { wranglerProcess } from "./wrangler-process.js";
 

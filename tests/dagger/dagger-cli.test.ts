@@ -1,8 +1,8 @@
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../helpers/fixture-repo.js";
 import { daggerCli, NoDaggerCliError } from "../engine/helpers/dagger-cli.js";
+import { tempDir } from "../helpers/fixture-repo.js";
 
 describe("the Dagger CLI test:engine runs", () => {
   it("is the dagger on PATH, or _EXPERIMENTAL_DAGGER_CLI_BIN when set", async () => {

@@ -1,14 +1,14 @@
+import { writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   buildCiSteps,
-  dotEnvKey,
   discoverServices,
+  dotEnvKey,
   findService,
   type HttpRequest,
   readToolchainVersions,
@@ -17,8 +17,8 @@ import {
   wranglerArgs,
 } from "#core";
 import { DaggerDeployRunner } from "../../dagger/src/dagger-deploy-runner.js";
-import { DaggerDoraRunner } from "../../dagger/src/dora-runner.js";
 import { DoraFormat } from "../../dagger/src/dora-format.js";
+import { DaggerDoraRunner } from "../../dagger/src/dora-runner.js";
 import {
   CloudflareContainers,
   CONTAINER_CLOUDFLARE_API,

@@ -82,7 +82,8 @@ interface Executed {
 async function runHostCi(args: string[]): Promise<Executed> {
   await rm(record, { force: true });
   const stdout: string[] = [];
-  const exitCode = await runCli(["ci", ...args], {
+  // Without the cache: a step replayed from an earlier test would record no command.
+  const exitCode = await runCli(["ci", "--no-cache", ...args], {
     cwd: clone,
     env: {},
     stdout: (text) => stdout.push(text),
@@ -92,7 +93,12 @@ async function runHostCi(args: string[]): Promise<Executed> {
   const lines = (await readFile(record, "utf8").catch(() => "")).split("\n").filter(Boolean);
   return {
     started: startedSteps(stdout),
-    commands: lines.map((line) => line.replace(clone, "<repo>")).sort(),
+    // Steps run in sandboxes, the host's stand-in for the container's workdir.
+    commands: lines
+      .map((line) =>
+        line.replace(clone, "<repo>").replace(/^[^\t]*\/pipeline-sandbox-[^/\t]+/, "<repo>"),
+      )
+      .sort(),
   };
 }
 

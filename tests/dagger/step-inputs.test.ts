@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { DOCS_GLOBS, GIT_EXCLUDES, type Step, stepUpload } from "#core";
+import { DOCS_GLOBS, GIT_EXCLUDES, type Step, stepSourceFilter } from "#core";
 import { TOOLING_SUITES } from "../tooling-suites.js";
 import {
   filesTestsRead,
@@ -27,7 +27,7 @@ describe("each tooling suite's container", () => {
       const step = stepById(steps, `tooling:${name}`);
       const read = readBy(suite);
       expect(read.length).toBeGreaterThan(0);
-      expect(missingFromUpload(stepUpload(step), read)).toEqual([]);
+      expect(missingFromUpload(stepSourceFilter(step), read)).toEqual([]);
     },
   );
 

@@ -48,7 +48,7 @@ describe("pipeline CLI bad input", () => {
     [
       "an unknown flag",
       ["test", "--servce", "db"],
-      "pipeline test: unknown option --servce (did you mean --service?); valid options: --keep-going, --json <file>, --summary <file>, --concurrency <n>, --verbose, --service <name>, --help",
+      "pipeline test: unknown option --servce (did you mean --service?); valid options: --keep-going, --json <file>, --summary <file>, --concurrency <n>, --verbose, --no-sandbox, --no-cache, --service <name>, --help",
     ],
     [
       "an unknown flag with nothing close to it",
@@ -109,7 +109,7 @@ describe("pipeline CLI bad input", () => {
     [
       "a stray positional argument",
       ["lint", "src"],
-      'pipeline lint: unexpected argument "src", it takes only options: --keep-going, --json <file>, --summary <file>, --concurrency <n>, --verbose, --help',
+      'pipeline lint: unexpected argument "src", it takes only options: --keep-going, --json <file>, --summary <file>, --concurrency <n>, --verbose, --no-sandbox, --no-cache, --help',
     ],
     [
       "a bad concurrency",

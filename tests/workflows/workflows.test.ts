@@ -231,3 +231,12 @@ describe("the workflow checks catch broken workflows", () => {
     expect(await broken(text)).toContain("a secret in args would reach argv");
   });
 });
+
+describe("CI's entry points", () => {
+  it.each([".ci/run", ...workflowFiles.map((file) => `.github/workflows/${file}`)])(
+    "%s never runs steps outside their sandboxes",
+    (file) => {
+      expect(readFileSync(join(repoRoot, file), "utf8")).not.toContain("--no-sandbox");
+    },
+  );
+});

@@ -19,6 +19,8 @@ export interface StepOutcome {
   logTail: string;
   /** The parsed coverage map, for steps that declare `coverageMap` and wrote one. */
   coverageMap?: CoverageMap;
+  /** Replayed from an earlier run with the same inputs instead of run (host runner's cache). */
+  cached?: boolean;
 }
 
 /** Runs one command step; the host does it with execa, the Dagger module in a container. */
@@ -51,6 +53,8 @@ export interface StepResult {
   coverageThreshold?: number;
   /** Why a step was skipped or cancelled. */
   reason?: string;
+  /** A passed step replayed from the cache: its log and coverage are from the run it replays. */
+  cached?: boolean;
 }
 
 export interface RunResult {
@@ -158,6 +162,7 @@ export async function runSteps(
           durationMs: now() - startTime - startedAt,
           logTail: outcome.logTail,
           ...(coverage ? { coverage } : {}),
+          ...(outcome.cached && outcome.exitCode === 0 ? { cached: true } : {}),
           ...("coverageReport" in outcome ? { coverageReport: outcome.coverageReport } : {}),
           ...(step.coverageThreshold === undefined
             ? {}

@@ -1,12 +1,15 @@
 import picomatch from "picomatch";
 import { DOCS_GLOBS } from "./affected.js";
-import type { Step } from "./steps.js";
+import { coverageDir, type Step } from "./steps.js";
+
+// What a step may read, defined once for both runners: the Dagger module uploads exactly this
+// into the step's container, and the host runner links exactly this into the step's sandbox. A
+// step that reads anything else fails in both places alike, so the host proves what the
+// containers will see, and a cache keyed by these files cannot miss a change.
 
 /**
- * What never leaves the developer's checkout for a run: installed and built output (each run
- * installs and builds its own), logs, secrets and the pipeline's local state. The Dagger module's
- * `source` argument ignores exactly this list (the introspector resolves the constant in its
- * decorator), and a host runner that copies a step's inputs leaves out the same paths.
+ * What never leaves the developer's checkout: build output, caches, local state and secrets.
+ * The module's `--source` argument ignores it, and the host sandbox never links it.
  */
 export const SOURCE_IGNORE = [
   "**/node_modules",
@@ -30,22 +33,37 @@ export const SOURCE_IGNORE = [
 export const GIT_EXCLUDES = [".git"];
 
 /**
- * Which repository paths a step is given, as include and exclude globs over the source (the
- * semantics of Dagger's `Directory.filter`: a glob matching a folder takes everything under it).
+ * What `pnpm install` reads. Every step has them (in a container, from the install layer), and
+ * the install sees only these, so it stays cached across source edits.
  */
-export interface StepUpload {
+export const INSTALL_MANIFESTS = [
+  "package.json",
+  "**/package.json",
+  "pnpm-lock.yaml",
+  "pnpm-workspace.yaml",
+  ".npmrc",
+];
+
+/**
+ * The step that writes node_modules, which every other step then reads: it runs in the checkout
+ * (on the host) or builds the layer the others start from (in containers), never in a sandbox.
+ */
+export const INSTALL_STEP_ID = "install";
+
+/** A step's sources as globs over the repository, after SOURCE_IGNORE. */
+export interface StepSourceFilter {
   /** Absent: the whole repository. */
   include?: string[];
   exclude: string[];
 }
 
 /**
- * A step that names its inputs gets them without the docs, which affected detection already
- * treats as changing nothing: a docs-only edit reruns no such step. A step whose input is the
- * whole repository (`.`, the pipeline's own tests) gets the docs too, because its tests read
- * them: the READMEs' documented commands, docs/config.schema.json, fixture workspaces' `.md`.
+ * A step's own inputs, without git history: a new commit with identical files must not rerun
+ * it. Steps of one package's folders also go without docs, which affected detection treats as
+ * affecting nothing; steps that read the whole repository keep them, since the tooling suites
+ * read README.md, pipeline/README.md, docs/config.schema.json and fixture `.md` files.
  */
-export function stepUpload(step: Pick<Step, "inputs">): StepUpload {
+export function stepSourceFilter(step: Step): StepSourceFilter {
   if (step.inputs.includes(".")) {
     return { exclude: GIT_EXCLUDES };
   }
@@ -55,11 +73,16 @@ export function stepUpload(step: Pick<Step, "inputs">): StepUpload {
   };
 }
 
-/** Whether `path` (repository-relative, `/`-separated) is among what `upload` gives a step. */
-export function isUploaded(upload: StepUpload, path: string): boolean {
+/** The folders a step writes that the pipeline reads afterwards: its coverage map's. */
+export function stepOutputDirs(step: Step): string[] {
+  return step.coverageMap === undefined ? [] : [coverageDir(step.coverageMap)];
+}
+
+/** Whether `path` (repository-relative, `/`-separated) is among the files `filter` gives a step. */
+export function isUploaded(filter: StepSourceFilter, path: string): boolean {
   if (matchesItOrAFolderOfIt(SOURCE_IGNORE, path)) return false;
-  if (upload.include && !matchesItOrAFolderOfIt(upload.include, path)) return false;
-  return !matchesItOrAFolderOfIt(upload.exclude, path);
+  if (filter.include && !matchesItOrAFolderOfIt(filter.include, path)) return false;
+  return !matchesItOrAFolderOfIt(filter.exclude, path);
 }
 
 function matchesItOrAFolderOfIt(globs: readonly string[], path: string): boolean {

@@ -63,13 +63,17 @@ export interface CiStepOptions {
   scope?: { integrationChanged: boolean };
 }
 
-/** Root files every step reads: the toolchain, lockfile and shared configs. */
+/**
+ * Root files every step reads: the toolchain, lockfile and shared configs (the packages' tsconfigs
+ * extend tsconfig.worker.json, or for host code tsconfig.node.json, and both tsconfig.base.json).
+ */
 const ROOT_INPUTS = [
   "package.json",
   "pnpm-lock.yaml",
   "pnpm-workspace.yaml",
   "tsconfig.base.json",
   "tsconfig.worker.json",
+  "tsconfig.node.json",
 ];
 
 type WorkspacePackage = ServiceInfo | LibraryInfo;

@@ -1,7 +1,7 @@
 import type { Container, Secret } from "@dagger.io/dagger";
 import {
-  type CloudflareApi,
   CLOUDFLARE_API_BASE_URL,
+  type CloudflareApi,
   type HttpClient,
   type HttpResponse,
   parseWranglerOutput,

@@ -11,6 +11,7 @@ import {
   discoverServices,
   formatStepFinished,
   formatStepStarted,
+  INSTALL_STEP_ID,
   partOf,
   type RepoReader,
   type RunEvent,
@@ -34,7 +35,7 @@ import {
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
-import { INSTALL_STEP_ID, type StepContainers, stepContainers } from "./step-containers.js";
+import { type StepContainers, stepContainers } from "./step-containers.js";
 import { WORKDIR } from "./toolchain.js";
 
 /** A run in which some step did not pass; the message names it and ends with its log tail. */

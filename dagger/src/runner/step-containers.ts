@@ -1,8 +1,12 @@
 import type { Container, Directory } from "@dagger.io/dagger";
-import { GIT_EXCLUDES, type Step, stepUpload, type ToolchainVersions } from "../core/index.js";
+import {
+  GIT_EXCLUDES,
+  INSTALL_STEP_ID,
+  type Step,
+  stepSourceFilter,
+  type ToolchainVersions,
+} from "../core/index.js";
 import { installedContainer, withSources } from "./toolchain.js";
-
-export const INSTALL_STEP_ID = "install";
 
 /**
  * The containers a step graph runs in. Every command step starts from the install layer plus the
@@ -45,10 +49,10 @@ export function stepContainers(
 }
 
 /**
- * Only the files a step reads (the core's stepUpload, which a host runner copies the same way).
- * The engine hashes a filtered directory by content, so a step reruns only when its own inputs
- * change: an edit to one service leaves the other services' test steps cached.
+ * Only the files a step reads (see stepSourceFilter, which the host sandbox uses too). The engine
+ * hashes a filtered directory by content, so a step reruns only when its own inputs change: an
+ * edit to one service leaves the other services' test steps cached.
  */
 export function stepSource(source: Directory, step: Step): Directory {
-  return source.filter(stepUpload(step));
+  return source.filter(stepSourceFilter(step));
 }

@@ -1,5 +1,5 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
-import type { ToolchainVersions } from "../core/index.js";
+import { INSTALL_MANIFESTS, type ToolchainVersions } from "../core/index.js";
 
 export const WORKDIR = "/workspace";
 export const PNPM_STORE_PATH = "/pnpm-store";
@@ -10,17 +10,6 @@ export function pnpmStoreVolume(pnpmVersion: string): string {
 }
 
 /**
- * What `pnpm install` reads. The install sees only these (a filtered directory, which the engine
- * hashes by content), so it stays cached across source edits; any manifest change (a new
- * dependency, a new workspace package) re-runs it.
- */
-export const INSTALL_MANIFESTS = [
-  "package.json",
-  "**/package.json",
-  "pnpm-lock.yaml",
-  "pnpm-workspace.yaml",
-  ".npmrc",
-];
 
 /**
  * Node, git and pnpm at the versions the repository asks for (see toolchain-versions.ts); nothing
@@ -72,7 +61,7 @@ export function installedContainer(
 
 /**
  * The installed dependencies with the sources copied over them: `source` is already filtered to
- * what the container may see (see the core's stepUpload), so its digest is its content.
+ * what the container may see (see the core's stepSourceFilter), so its digest is its content.
  */
 export function withSources(installed: Container, source: Directory): Container {
   return installed.withDirectory(WORKDIR, source);

@@ -3,8 +3,8 @@ import {
   type ChangeProbe,
   chooseServices,
   discoverServices,
-  namedServices,
   NoServicesChosenError,
+  namedServices,
   type SelectionPorts,
   type ServiceCatalog,
 } from "#core";

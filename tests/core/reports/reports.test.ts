@@ -217,6 +217,29 @@ describe("run reports", () => {
   });
 });
 
+describe("a step replayed from the cache", () => {
+  const replayed: RunResult = {
+    ...run,
+    exitCode: 0,
+    steps: [{ ...(run.steps[1] as RunResult["steps"][number]), durationMs: 150, cached: true }],
+  };
+
+  it("is marked cached in its live line, the tables, the tally and the JSON", () => {
+    expect(formatStepFinished(replayed.steps[0] as never)).toBe("+ test:db PASS (cached) in 0.1s");
+    expect(renderSummaryTable(replayed)).toContain("test:db  PASS (cached)  0.1s");
+    expect(renderSummaryTable(replayed)).toContain(
+      "steps: 1 passed, 0 failed; 1 replayed from the cache",
+    );
+    expect(renderMarkdownSummary(replayed)).toContain("| test:db | PASS (cached) | 0.1s |");
+    expect(JSON.parse(JSON.stringify(toJsonReport(replayed))).steps[0].cached).toBe(true);
+  });
+
+  it("is not said of steps that ran", () => {
+    expect(renderSummaryTable(run)).not.toContain("cached");
+    expect(JSON.parse(JSON.stringify(toJsonReport(run))).steps[1]).not.toHaveProperty("cached");
+  });
+});
+
 describe("affected rules and report", () => {
   const service = (name: string, deps: string[] = [], bindings: string[] = []) => ({
     name,

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import ts from "typescript";
-import { isUploaded, SOURCE_IGNORE, type StepUpload } from "#core";
+import { isUploaded, SOURCE_IGNORE, type StepSourceFilter } from "#core";
 import type { ToolingSuite } from "../../tooling-suites.js";
 
 /**
@@ -71,7 +71,7 @@ export function filesTestsRead(
 }
 
 /** What a step is given of `read`: the files missing from its upload. */
-export function missingFromUpload(upload: StepUpload, read: readonly string[]): string[] {
+export function missingFromUpload(upload: StepSourceFilter, read: readonly string[]): string[] {
   return read.filter((file) => !isUploaded(upload, file));
 }
 

@@ -15,8 +15,8 @@ import {
   type ServiceCatalog,
   systemClock,
 } from "#core";
-import { currentHolder, fileLockStore } from "../../../pipeline/deploy/file-lock-store.js";
 import { openCloudflarePorts } from "../../../pipeline/deploy/cloudflare-ports.js";
+import { currentHolder, fileLockStore } from "../../../pipeline/deploy/file-lock-store.js";
 import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
 import {
   restoreServing,

@@ -9,12 +9,8 @@ import {
   type ServiceSelection,
 } from "./choose-services.js";
 import type { DeployPlan } from "./deploy-plan.js";
-import {
-  defaultStrategy,
-  type Rollout,
-  type RolloutOptions,
-  resolveRollout,
-} from "./rollout-policy.js";
+import type { RolloutOptions } from "./rollout-options.js";
+import { defaultStrategy, type Rollout, resolveRollout } from "./rollout-policy.js";
 
 /** What a deploy will do, decided before anything changes: both runners print or run this. */
 export interface PreparedDeploy {

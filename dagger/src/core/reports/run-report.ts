@@ -18,7 +18,8 @@ export function formatStepFinished(result: StepResult): string {
     return `- ${result.id} ${label} (${result.reason ?? "not run"})`;
   }
   const exit = result.status === "failed" ? `, exit code ${result.exitCode}` : "";
-  return `${result.status === "passed" ? "+" : "x"} ${result.id} ${label} in ${formatDuration(result.durationMs)}${exit}`;
+  const cached = result.cached ? " (cached)" : "";
+  return `${result.status === "passed" ? "+" : "x"} ${result.id} ${label}${cached} in ${formatDuration(result.durationMs)}${exit}`;
 }
 
 /** For each failed step: its name, exit code, the tail of its log and how to run it again. */
@@ -40,7 +41,7 @@ export function renderFailures(run: RunResult): string {
 function stepRows(run: RunResult): string[][] {
   return run.steps.map((step) => [
     step.id,
-    STATUS_LABEL[step.status],
+    `${STATUS_LABEL[step.status]}${step.cached ? " (cached)" : ""}`,
     step.startedAt === undefined ? "-" : formatDuration(step.durationMs),
   ]);
 }
@@ -51,7 +52,8 @@ function tally(run: RunResult): string {
     run.steps.filter((step) => step.status === status).length;
   const notRun = count("skipped") + count("cancelled");
   const noTests = count("no-tests");
-  return `steps: ${count("passed")} passed, ${count("failed")} failed${notRun > 0 ? `, ${notRun} skipped` : ""}${noTests > 0 ? `, ${noTests} without tests` : ""}`;
+  const cached = run.steps.filter((step) => step.cached).length;
+  return `steps: ${count("passed")} passed, ${count("failed")} failed${notRun > 0 ? `, ${notRun} skipped` : ""}${noTests > 0 ? `, ${noTests} without tests` : ""}${cached > 0 ? `; ${cached} replayed from the cache` : ""}`;
 }
 
 function verdict(run: RunResult): string {

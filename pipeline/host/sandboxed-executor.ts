@@ -1,0 +1,144 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  type CoverageMap,
+  INSTALL_STEP_ID,
+  type Step,
+  type StepExecutor,
+  type StepIo,
+  type StepOutcome,
+  stepOutputDirs,
+} from "#core";
+import { execaExecutor } from "./execa-executor.js";
+import { Sandbox } from "./sandbox.js";
+import { readSourceTree, type SourceTree, stepFiles } from "./source-files.js";
+import type { StepCache } from "./step-cache.js";
+import { fileHasher, type KeyContext, readKeyContext, stepCacheKey } from "./step-cache-key.js";
+import { undeclaredReads } from "./undeclared-reads.js";
+
+export interface HostExecutorOptions {
+  /** Run each step in a folder holding only its inputs (default); false: in the checkout. */
+  sandbox: boolean;
+  /** Replay passed steps from here and record new passes; absent: run everything. */
+  cache?: StepCache;
+  /** One line to the user (a corrupt cache entry, an entry that could not be saved). */
+  warn(line: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs each step the way its container would: in a sandbox holding exactly its inputs, then
+ * copies its outputs (coverage) back to the checkout. With a cache, a step whose inputs, tools,
+ * environment and command match a passed run is replayed instead. Only sandboxed steps are
+ * cached: without the sandbox an undeclared read could make a hit false. The install runs in the
+ * checkout, since it writes the node_modules every sandbox links to.
+ */
+export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions): StepExecutor {
+  const inCheckout = execaExecutor(repoRoot);
+  const hash = fileHasher(repoRoot);
+  // Read when the first sandboxed step starts, after the install has written node_modules.
+  let tree: Promise<SourceTree> | undefined;
+  let keyContext: Promise<KeyContext> | undefined;
+  return {
+    async execute(step, io) {
+      if (!options.sandbox || step.id === INSTALL_STEP_ID) {
+        return inCheckout.execute(step, io);
+      }
+      tree ??= readSourceTree(repoRoot);
+      const { nodeModules } = await tree;
+      const files = stepFiles(await tree, step);
+      const { cache } = options;
+      if (cache === undefined) {
+        return runInSandbox(repoRoot, step, files, nodeModules, io);
+      }
+      keyContext ??= readKeyContext(repoRoot, options.env);
+      const key = await stepCacheKey(step, files, hash, await keyContext);
+      const entry = await cache.read(key, options.warn);
+      if (entry) {
+        io.onOutput(entry.log);
+        const { coverageMap } = entry;
+        if (coverageMap && step.coverageMap) {
+          await writeCheckoutFile(repoRoot, step.coverageMap, JSON.stringify(coverageMap));
+        }
+        return {
+          exitCode: 0,
+          logTail: entry.logTail,
+          cached: true,
+          ...(coverageMap ? { coverageMap } : {}),
+        };
+      }
+      const startedAt = Date.now();
+      let log = "";
+      const outcome = await runInSandbox(repoRoot, step, files, nodeModules, {
+        onOutput(text) {
+          log += text;
+          io.onOutput(text);
+        },
+      });
+      if (outcome.exitCode === 0) {
+        await cache
+          .write(key, {
+            format: 1,
+            stepId: step.id,
+            command: step.command ?? [],
+            createdAt: new Date().toISOString(),
+            durationMs: Date.now() - startedAt,
+            log,
+            logTail: outcome.logTail,
+            ...(outcome.coverageMap ? { coverageMap: outcome.coverageMap } : {}),
+          })
+          .catch((error: unknown) => {
+            options.warn(`could not save ${step.id} in the cache: ${String(error)}`);
+          });
+      }
+      return outcome;
+    },
+  };
+}
+
+async function runInSandbox(
+  repoRoot: string,
+  step: Step,
+  files: readonly string[],
+  nodeModules: readonly string[],
+  io: StepIo,
+): Promise<StepOutcome> {
+  const sandbox = await Sandbox.create(repoRoot, files, nodeModules);
+  try {
+    let log = "";
+    const outcome = await execaExecutor(sandbox.dir).execute(step, {
+      onOutput(text) {
+        log += text;
+        io.onOutput(text);
+      },
+    });
+    await sandbox.copyBack(stepOutputDirs(step));
+    const coverageMap = outcome.coverageMap && inCheckout(sandbox, outcome.coverageMap);
+    if (coverageMap && step.coverageMap) {
+      await writeCheckoutFile(repoRoot, step.coverageMap, JSON.stringify(coverageMap));
+    }
+    const hints =
+      outcome.exitCode === 0 ? [] : await undeclaredReads(log, step, sandbox.dir, repoRoot);
+    return {
+      exitCode: outcome.exitCode,
+      logTail: [outcome.logTail.trimEnd(), ...hints].filter(Boolean).join("\n"),
+      ...(coverageMap ? { coverageMap } : {}),
+    };
+  } finally {
+    await sandbox.dispose();
+  }
+}
+
+/**
+ * The map names files by their sandbox paths: renamed to the checkout's, so that the gate merges
+ * the maps of steps that ran in different sandboxes, and reports name real files.
+ */
+function inCheckout(sandbox: Sandbox, map: CoverageMap): CoverageMap {
+  return JSON.parse(sandbox.toCheckoutPaths(JSON.stringify(map))) as CoverageMap;
+}
+
+async function writeCheckoutFile(repoRoot: string, path: string, text: string): Promise<void> {
+  const file = join(repoRoot, path);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, text);
+}

@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import { lstat, readFile, readlink, realpath } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { execa } from "execa";
+import type { Step } from "#core";
+
+/**
+ * The environment variables that change what a step does, so they are part of its key. The
+ * colour switches are the same on every run (see execa-executor.ts); the rest come from the
+ * caller's environment. Credentials are never among them: steps do not read any.
+ */
+export const KEYED_ENV = ["CI", "NODE_OPTIONS", "TZ", "LANG", "FORCE_COLOR", "NO_COLOR"] as const;
+
+/** What every key of a run shares: the tool versions and the keyed environment. */
+export interface KeyContext {
+  tools: Record<string, string>;
+  env: Record<string, string | null>;
+}
+
+/**
+ * node, pnpm, wrangler and the workerd it runs. The lockfile pins the last two already; they
+ * are named so that an install that went wrong (a different build linked in) still changes keys.
+ */
+export async function readKeyContext(
+  repoRoot: string,
+  env: NodeJS.ProcessEnv,
+): Promise<KeyContext> {
+  const wranglerManifest = await realpath(
+    join(repoRoot, "node_modules/wrangler/package.json"),
+  ).catch(() => undefined);
+  const version = async (manifest: string | undefined) =>
+    manifest === undefined
+      ? "absent"
+      : ((JSON.parse(await readFile(manifest, "utf8")) as { version?: string }).version ??
+        "absent");
+  const workerdManifest = wranglerManifest
+    ? resolveFrom(wranglerManifest, "workerd/package.json")
+    : undefined;
+  return {
+    tools: {
+      node: process.version,
+      pnpm: await pnpmVersion(repoRoot, env),
+      wrangler: await version(wranglerManifest),
+      workerd: await version(workerdManifest),
+    },
+    env: Object.fromEntries(KEYED_ENV.map((name) => [name, env[name] ?? null])),
+  };
+}
+
+/** pnpm names itself in the user agent of the scripts it runs; else ask it. */
+async function pnpmVersion(repoRoot: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const fromAgent = /\bpnpm\/(\S+)/.exec(env.npm_config_user_agent ?? "")?.[1];
+  if (fromAgent !== undefined) return fromAgent;
+  const result = await execa("pnpm", ["--version"], { cwd: repoRoot, reject: false });
+  return result.exitCode === 0 ? result.stdout.trim() : "absent";
+}
+
+function resolveFrom(manifest: string, request: string): string | undefined {
+  try {
+    return createRequire(manifest).resolve(request);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SHA-256 of each file's content and executable bit (a symlink's target as written), each read
+ * once per run: the checkout does not change under a run, since every step but the install
+ * writes in its sandbox.
+ */
+export function fileHasher(repoRoot: string): (path: string) => Promise<string> {
+  const hashes = new Map<string, Promise<string>>();
+  const hashOf = async (path: string) => {
+    const file = join(repoRoot, path);
+    const stats = await lstat(file);
+    const content = stats.isSymbolicLink()
+      ? Buffer.from(`symlink:${await readlink(file)}`)
+      : await readFile(file);
+    return createHash("sha256")
+      .update(stats.mode & 0o111 ? "x" : "-")
+      .update(content)
+      .digest("hex");
+  };
+  return (path) => {
+    let hash = hashes.get(path);
+    if (hash === undefined) {
+      hash = hashOf(path);
+      hashes.set(path, hash);
+    }
+    return hash;
+  };
+}
+
+/**
+ * A step's cache key: the content of exactly the files its sandbox holds (the lockfile and every
+ * manifest among them), the tool versions, the keyed environment and its command. Anything a
+ * step reads beyond these fails in its sandbox, so a key that matches means the same work.
+ */
+export async function stepCacheKey(
+  step: Step,
+  files: readonly string[],
+  hash: (path: string) => Promise<string>,
+  context: KeyContext,
+): Promise<string> {
+  const contents = await Promise.all(files.map(async (path) => [path, await hash(path)]));
+  return createHash("sha256")
+    .update(
+      JSON.stringify({
+        format: 1,
+        step: step.id,
+        command: step.command ?? null,
+        coverageMap: step.coverageMap ?? null,
+        tools: context.tools,
+        env: context.env,
+        files: contents,
+      }),
+    )
+    .digest("hex");
+}

@@ -1,0 +1,58 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { authSteps, runOnHost, statusOf, stepRepo } from "../../helpers/step-repo.js";
+
+/** A line a service's test could have: the repository's README, two folders up. */
+const READS_README = `readFileSync("../../README.md", "utf8");\n`;
+
+describe("a step in its sandbox", () => {
+  it("fails when its test reads a file outside its inputs, naming the step and the file", async () => {
+    const repo = await stepRepo();
+    const test = join(repo, "services/auth/test.mjs");
+    await writeFile(test, (await readFile(test, "utf8")) + READS_README);
+    const steps = await authSteps(repo);
+
+    const sandboxed = await runOnHost(repo, steps);
+    expect(statusOf(sandboxed.run, "test:auth")).toBe("failed");
+    const tail = sandboxed.run.steps.find((step) => step.id === "test:auth")?.logTail;
+    expect(tail).toContain("ENOENT");
+    expect(tail).toContain(
+      "[pipeline] test:auth read README.md, which is not among its inputs: its sandbox (like its container) does not have it",
+    );
+
+    // The escape hatch runs in the checkout, where the file is.
+    const inCheckout = await runOnHost(repo, steps, { sandbox: false });
+    expect(statusOf(inCheckout.run, "test:auth")).toBe("passed");
+  });
+
+  it("reaches a shared package through the node_modules link, in the sandbox's copy", async () => {
+    const repo = await stepRepo();
+    const { run, output } = await runOnHost(repo, await authSteps(repo));
+    expect(statusOf(run, "test:auth")).toBe("passed");
+    expect(output.get("test:auth")).toContain("auth: 1 test passed");
+    // pnpm's relative link, recreated as written, leads to the sandbox's db, not the checkout's.
+    expect(output.get("test:auth")).toMatch(
+      /@workers\/db from file:\/\/\S*\/pipeline-sandbox-[^/]+\/services\/db\/src\/value\.mjs/,
+    );
+  });
+
+  it("copies its coverage back to the checkout, naming the checkout's files", async () => {
+    const repo = await stepRepo();
+    const { run } = await runOnHost(repo, await authSteps(repo, ["test", "coverage"]));
+    expect(statusOf(run, "coverage")).toBe("passed");
+    const map = JSON.parse(
+      await readFile(join(repo, "services/auth/coverage/coverage-final.json"), "utf8"),
+    );
+    expect(Object.keys(map)).toEqual([join(repo, "services/auth/src/index.ts")]);
+  });
+
+  it("leaves the checkout without the files the step wrote elsewhere", async () => {
+    const repo = await stepRepo();
+    const test = join(repo, "services/auth/test.mjs");
+    await writeFile(test, `${await readFile(test, "utf8")}writeFileSync("scratch.txt", "x");\n`);
+    const { run } = await runOnHost(repo, await authSteps(repo));
+    expect(statusOf(run, "test:auth")).toBe("passed");
+    await expect(readFile(join(repo, "services/auth/scratch.txt"))).rejects.toThrow(/ENOENT/);
+  });
+});
