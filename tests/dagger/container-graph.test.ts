@@ -116,7 +116,9 @@ describe("the containers the module builds", () => {
     expect(includeOf("test:mcp")).toEqual(
       expect.arrayContaining(["packages/http/**", "packages/testing/**"]),
     );
-    expect(includeOf("test:db")).not.toContain("packages/http/**");
+    // Every Worker bundles @workers/http (its health body); none bundles the control plane.
+    expect(includeOf("test:db")).toContain("packages/http/**");
+    expect(includeOf("test:db")).not.toContain("packages/local-cloud/**");
     expect(includeOf("integration")).toEqual(expect.arrayContaining(["packages/http/**"]));
   });
 
