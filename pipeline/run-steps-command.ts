@@ -17,6 +17,7 @@ import type { Flags } from "./command-spec.js";
 import type { RUN_OPTIONS } from "./commands/options.js";
 import { execaExecutor } from "./host/execa-executor.js";
 import { loadStepDurations, saveStepDurations } from "./host/step-durations.js";
+import { StepsRunRecord } from "./host/steps-run-record.js";
 
 /** Flags shared by every command that runs part of the step graph. */
 export type RunFlags = Flags<typeof RUN_OPTIONS>;
@@ -42,11 +43,13 @@ export async function runStepsCommand(
   if (history.note) {
     context.stderr(`[pipeline] ${history.note}`);
   }
+  const record = await StepsRunRecord.start(repoRoot, title, steps, context);
   const run = await runSteps(steps, execaExecutor(repoRoot), {
     concurrency,
     keepGoing: flags["keep-going"] ?? false,
     expectedDurations: history.expectedDurations,
     onEvent: (event) => {
+      record.observe(event);
       if (event.type === "start") {
         context.stdout(formatStepStarted(event.step));
       } else if (event.type === "end") {
@@ -61,7 +64,8 @@ export async function runStepsCommand(
       }
     },
   });
-  await reportRun(title, run, flags, context);
+  const htmlReport = await record.finish(run, toJsonReport(run));
+  await reportRun(title, run, flags, context, htmlReport);
   await saveStepDurations(repoRoot, steps, run).catch((error: unknown) => {
     // Only the next run's ordering depends on it: not a reason to fail this one.
     context.stderr(`[pipeline] could not save step durations: ${String(error)}`);
@@ -74,6 +78,7 @@ export async function reportRun(
   run: RunResult,
   flags: RunFlags,
   context: CommandContext,
+  htmlReport?: string,
 ): Promise<void> {
   const failures = renderFailures(run);
   if (failures !== "") {
@@ -84,7 +89,7 @@ export async function reportRun(
   if (flags.json) {
     await writeReport(
       resolve(context.cwd, flags.json),
-      `${JSON.stringify(toJsonReport(run), null, 2)}\n`,
+      `${JSON.stringify({ ...toJsonReport(run), ...(htmlReport ? { htmlReport } : {}) }, null, 2)}\n`,
     );
   }
   if (flags.summary) {
@@ -93,6 +98,9 @@ export async function reportRun(
   const stepSummary = context.env.GITHUB_STEP_SUMMARY;
   if (stepSummary) {
     await appendFile(stepSummary, markdown);
+  }
+  if (htmlReport) {
+    context.stdout(`HTML report: ${htmlReport}`);
   }
 }
 

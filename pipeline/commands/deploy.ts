@@ -90,6 +90,6 @@ export const deploy = defineCommand(spec, {
         runDeploy(deployContext, plan),
       );
     });
-    return writeReport(report, flags, context);
+    return writeReport(report, flags, context, root);
   },
 });

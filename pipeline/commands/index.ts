@@ -2,6 +2,7 @@ import type { CommandEntry } from "../command-spec.js";
 import { affected } from "./affected.js";
 import { ci } from "./ci.js";
 import { coverage } from "./coverage.js";
+import { dashboard } from "./dashboard.js";
 import { deploy } from "./deploy.js";
 import { dora } from "./dora.js";
 import { graph } from "./graph.js";
@@ -31,4 +32,5 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   rollback,
   release,
   dora,
+  dashboard,
 };

@@ -77,6 +77,6 @@ export const release = defineCommand(spec, {
         ),
       );
     });
-    return writeReport(report, flags, context);
+    return writeReport(report, flags, context, root);
   },
 });

@@ -53,6 +53,6 @@ export const rollback = defineCommand(spec, {
         runRollback(deployContext, service, flags.to),
       );
     });
-    return writeReport(report, flags, context);
+    return writeReport(report, flags, context, root);
   },
 });

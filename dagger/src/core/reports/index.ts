@@ -4,3 +4,4 @@ export * from "./coverage-rows.js";
 export * from "./format.js";
 export * from "./graph-report.js";
 export * from "./run-report.js";
+export * from "./html/index.js";
