@@ -49,10 +49,24 @@ export async function openReport(
   return { page, watch };
 }
 
+// The page's own types, for code that runs in the browser (the tests' tsconfig has no DOM lib).
+interface Canvas {
+  id: string;
+  width: number;
+  height: number;
+  getContext(kind: "2d"): {
+    getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+  } | null;
+}
+interface Window {
+  innerWidth: number;
+  document: { documentElement: { scrollWidth: number } };
+}
+
 /** For each canvas on the page: its id and whether anything was drawn on it. */
 export function canvasesDrawn(page: Page): Promise<{ id: string; drawn: boolean }[]> {
   return page.$$eval("canvas", (canvases) =>
-    (canvases as HTMLCanvasElement[]).map((canvas) => {
+    (canvases as unknown as Canvas[]).map((canvas) => {
       const context = canvas.getContext("2d");
       const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
       let drawn = false;
@@ -66,7 +80,10 @@ export function canvasesDrawn(page: Page): Promise<{ id: string; drawn: boolean 
 
 /** True when the page fits its viewport's width (no sideways scrolling on a phone). */
 export function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  return page.evaluate(() => {
+    const window = globalThis as unknown as Window;
+    return window.document.documentElement.scrollWidth <= window.innerWidth;
+  });
 }
 
 /**

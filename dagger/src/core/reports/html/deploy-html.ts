@@ -76,7 +76,7 @@ function wavesChart(report: DeployReport, id: string): ChartSpec | undefined {
 function health(service: ServiceReport): string {
   if (service.health === undefined) return "-";
   return service.health.ok
-    ? `✓ ok (${service.health.attempts} attempts)`
+    ? `✓ ok (${service.health.attempts} ${service.health.attempts === 1 ? "attempt" : "attempts"})`
     : `✗ ${service.health.failure ?? "failed"}`;
 }
 
