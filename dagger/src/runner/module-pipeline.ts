@@ -1,4 +1,4 @@
-import type { Container, Directory } from "@dagger.io/dagger";
+import type { Container, Directory, File } from "@dagger.io/dagger";
 import {
   affectedCiSteps,
   buildCiSteps,
@@ -34,6 +34,7 @@ import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
 import { requireGitRef } from "./git-ref.js";
 import { INSTALL_STEP_ID, type StepContainers, stepContainers } from "./step-containers.js";
+import { ciHtmlReport } from "./ci-html-report.js";
 import { WORKDIR } from "./toolchain.js";
 
 /** A run in which some step did not pass; the message names it and ends with its log tail. */
@@ -165,8 +166,38 @@ export class ModulePipeline {
     return renderGraph(serviceGraph(catalog, target), deployWaves(catalog, target));
   }
 
-  /** Runs the steps with the shared scheduler, printing the host runner's live lines. */
+  /**
+   * The HTML report of the run `ci` makes (the same steps, so the engine answers the steps that
+   * passed from its cache): a failed run is reported too, not thrown.
+   */
+  async report(base?: string): Promise<File> {
+    const catalog = await this.catalog();
+    const steps =
+      base === undefined
+        ? buildCiSteps(catalog)
+        : affectedCiSteps(
+            catalog,
+            await detectAffected(
+              catalog,
+              this.ports.changeProbe(await this.toolchain()),
+              requireGitRef(base),
+            ),
+          );
+    const startedAt = new Date();
+    const { run, containers } = await this.runAll(steps);
+    return ciHtmlReport(steps, run, startedAt, containers.installed);
+  }
+
   private async runOrThrow(steps: Step[]): Promise<{ run: RunResult; containers: StepContainers }> {
+    const result = await this.runAll(steps);
+    if (result.run.exitCode !== 0) {
+      throw new StepsFailedError(result.run);
+    }
+    return result;
+  }
+
+  /** Runs the steps with the shared scheduler, printing the host runner's live lines. */
+  private async runAll(steps: Step[]): Promise<{ run: RunResult; containers: StepContainers }> {
     const containers = stepContainers(this.source, steps, await this.toolchain());
     const run = await runSteps(steps, this.ports.executor(containers), {
       onEvent: (event) => {
@@ -178,9 +209,6 @@ export class ModulePipeline {
         }
       },
     });
-    if (run.exitCode !== 0) {
-      throw new StepsFailedError(run);
-    }
     return { run, containers };
   }
 
