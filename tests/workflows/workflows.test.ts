@@ -254,7 +254,7 @@ describe("the workflow checks catch broken workflows", () => {
 
   it("an HTML report step that does not run after a failure", async () => {
     const text = ciText.replace(
-      "      - name: dagger call report\n        if: ${{ !cancelled() }}\n",
+      `      - name: dagger call report\n        if: ${gh("!cancelled()")}\n`,
       "      - name: dagger call report\n",
     );
     expect(text).not.toBe(ciText);

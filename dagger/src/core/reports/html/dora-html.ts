@@ -242,7 +242,7 @@ export function renderDoraHtml(report: DoraReport, options: HtmlOptions = {}): s
   ]);
   const body = [
     `<h1>DORA metrics: ${escapeHtml(report.target)}</h1>`,
-    `<p class="meta">${escapeHtml(report.window.start)} to ${escapeHtml(report.window.end)} (${report.window.days} days), ${report.runs.length} deploy runs, ${report.rollbacks} rollbacks</p>`,
+    `<p class="meta">${escapeHtml(report.window.start)} to ${escapeHtml(report.window.end)} (${report.window.days} days), ${report.runs.length} deploy runs, ${report.rollbacks} ${report.rollbacks === 1 ? "rollback" : "rollbacks"}</p>`,
     `<p class="verdict" id="verdict" data-state="passed">Deployment frequency ${escapeHtml(report.deploymentFrequency.band ?? "no data")}, lead time ${escapeHtml(report.leadTime.band ?? "no data")}, change failure rate ${escapeHtml(report.changeFailureRate.band ?? "no data")}, time to restore ${escapeHtml(report.timeToRestore.band ?? "no data")}</p>`,
     ...METRICS.map((metric, index) =>
       chartFigure(

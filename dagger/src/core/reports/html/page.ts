@@ -43,6 +43,8 @@ const CHART_SCRIPT = `(() => {
         if (bottom <= top) continue;
         ctx.fillStyle = range.color;
         ctx.fillRect(chartArea.left, top, chartArea.right - chartArea.left, bottom - top);
+        // A band too thin for its name is still named in the bands table.
+        if (bottom - top < 14) continue;
         ctx.fillStyle = "#333";
         ctx.font = "11px system-ui, sans-serif";
         ctx.textAlign = "right";
