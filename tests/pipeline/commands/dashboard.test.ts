@@ -5,6 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../helpers/browser.js";
 import { tempDir } from "../../helpers/fixture-repo.js";
+import { runPipeline } from "../../helpers/in-process-cli.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
 import { PipelineProcess } from "../../helpers/pipeline-process.js";
 import { tinyCiRepo } from "../../helpers/tiny-ci-repo.js";
@@ -92,5 +93,13 @@ describe("pipeline dashboard", () => {
       await ci?.dispose();
     }
     expect((await dashboard.exited).status).toBe(0);
+  });
+
+  it("refuses a port that is not one in one line, exit code 2", async () => {
+    const result = await runPipeline(["dashboard", "--port", "70000"], { cwd: REPO_ROOT, env: {} });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'pipeline dashboard: --port: "70000" is not a port number (0-65535)',
+    );
   });
 });
