@@ -8,8 +8,11 @@ function duration(record: RunRecord): string {
   return record.state === "running" ? `${formatDuration(ms)} so far` : formatDuration(ms);
 }
 
-/** The dashboard's front page: every recorded run, newest first; it reloads as runs change. */
-export function renderRunsPage(records: RunRecord[]): string {
+/**
+ * The dashboard's front page: every recorded run, newest first; it reloads on each `update` of
+ * `eventsUrl`, as runs start, progress and finish.
+ */
+export function renderRunsPage(records: RunRecord[], eventsUrl: string): string {
   const rows = records.map(
     (record) =>
       `<tr data-run="${escapeHtml(record.id)}"><td><a href="/runs/${encodeURIComponent(record.id)}">${escapeHtml(record.title)}</a></td><td>${escapeHtml(record.kind)}</td><td><span class="status ${record.state}" data-status="${record.state}">${SYMBOL[record.state]} ${record.state}</span></td><td>${escapeHtml(record.startedAt)}</td><td>${escapeHtml(duration(record))}</td></tr>`,
@@ -21,7 +24,7 @@ export function renderRunsPage(records: RunRecord[]): string {
       ? '<p id="no-runs">No runs recorded in .pipeline/runs yet: run <code>pnpm run pipeline ci</code>, and it appears here live.</p>'
       : `<div class="scroll"><table id="runs"><caption>Runs recorded in .pipeline/runs, newest first</caption><thead><tr><th scope="col">run</th><th scope="col">kind</th><th scope="col">state</th><th scope="col">started</th><th scope="col">duration</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`,
   ].join("\n");
-  return renderPage({ title: "Pipeline runs", body, charts: [], liveEventsUrl: "/events" });
+  return renderPage({ title: "Pipeline runs", body, charts: [], liveEventsUrl: eventsUrl });
 }
 
 /** The DORA view when no `dora` run has been recorded. */

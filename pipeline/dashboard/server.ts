@@ -136,10 +136,7 @@ export async function startDashboard(repoRoot: string, port: number): Promise<Da
     }
     if (path === "/") {
       const all = await records();
-      const page = renderRunsPage(all).replace(
-        '"/events"',
-        JSON.stringify(`/events?since=${versionOf(all)}`),
-      );
+      const page = renderRunsPage(all, `/events?since=${versionOf(all)}`);
       send(response, 200, page);
     } else if (path === "/events") {
       events(request, response, undefined);
