@@ -44,6 +44,7 @@ export async function startDashboard(repoRoot: string, port: number): Promise<Da
 
   const records = async (): Promise<RunRecord[]> => {
     const ids = await listRunIds(repoRoot);
+    // A corrupt record (a disk that lost it) only drops that run from the list.
     const read = await Promise.all(
       ids.map((id) => readRunRecord(repoRoot, id).catch(() => undefined)),
     );
@@ -61,9 +62,16 @@ export async function startDashboard(repoRoot: string, port: number): Promise<Da
       subscriber.response.write(`event: update\ndata: ${version}\n\n`);
     }
   };
+  // One write of a record is several events in the folder (temporary file, backup, rename):
+  // they are answered once, after the burst.
+  let burst: NodeJS.Timeout | undefined;
   const notifyAll = () => {
-    for (const subscriber of subscribers)
-      notify(subscriber).catch(() => subscribers.delete(subscriber));
+    burst ??= setTimeout(() => {
+      burst = undefined;
+      for (const subscriber of subscribers) {
+        notify(subscriber).catch(() => subscribers.delete(subscriber));
+      }
+    }, 50);
   };
 
   const send = (response: ServerResponse, status: number, html: string) => {
@@ -171,6 +179,7 @@ export async function startDashboard(repoRoot: string, port: number): Promise<Da
     url: `http://127.0.0.1:${bound}/`,
     async close() {
       watcher.close();
+      clearTimeout(burst);
       for (const subscriber of subscribers) subscriber.response.end();
       subscribers.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));
