@@ -18,6 +18,7 @@ import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
+import { LiveRun } from "../host/live-run.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ENV, REPO, REPORT_FILES, ROLLOUT } from "./options.js";
 
@@ -81,8 +82,9 @@ export const deploy = defineCommand(spec, {
       context.stdout(renderPlan(plan, rollout));
       return 0;
     }
-    const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await hostDeployContext(root, target, context, interrupt, rollout);
+    const live = await LiveRun.start(root, "deploy", `pipeline deploy --env ${target}`, context);
+    const report = await withInterrupts(live.context, async (interrupt) => {
+      const deployContext = await hostDeployContext(root, target, live.context, interrupt, rollout);
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));
@@ -90,6 +92,6 @@ export const deploy = defineCommand(spec, {
         runDeploy(deployContext, plan),
       );
     });
-    return writeReport(report, flags, context, root);
+    return writeReport(report, flags, live.context, live);
   },
 });

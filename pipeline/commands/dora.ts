@@ -12,7 +12,7 @@ import {
 import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
 import { requireEnvFlag } from "../env-flag.js";
-import { recordFinishedReport } from "../host/record-report.js";
+import { recordDoraReport } from "../host/record-report.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ENV, REPO, REPORT_FILES } from "./options.js";
 
@@ -44,7 +44,7 @@ export const dora = defineCommand(spec, {
     const ports = await hostDoraPorts(root, target, context.env, () => ensureLocalCloud(root));
     const report = await runDora(ports, servicesIn(catalog, target), target, since);
     context.stdout(renderDoraText(report));
-    const htmlReport = await recordFinishedReport(root, report, context);
+    const htmlReport = await recordDoraReport(root, report, context);
     if (flags.json) {
       await writeFile(
         resolve(context.cwd, flags.json),

@@ -15,6 +15,7 @@ import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
+import { LiveRun } from "../host/live-run.js";
 import { loadWorkspace } from "../host/workspace.js";
 import { REPORT_FILES, ROLLOUT } from "./options.js";
 
@@ -61,11 +62,18 @@ export const release = defineCommand(spec, {
     for (const target of STAGES) {
       credentialsFromEnv(context.env, target);
     }
-    const report = await withInterrupts(context, async (interrupt) => {
+    const live = await LiveRun.start(root, "release", `pipeline release`, context);
+    const report = await withInterrupts(live.context, async (interrupt) => {
       const stages = await Promise.all(
         plans.map(async (plan, index) => ({
           plan,
-          context: await hostDeployContext(root, plan.target, context, interrupt, rollouts[index]),
+          context: await hostDeployContext(
+            root,
+            plan.target,
+            live.context,
+            interrupt,
+            rollouts[index],
+          ),
         })),
       );
       const store = fileLockStore(root);
@@ -77,6 +85,6 @@ export const release = defineCommand(spec, {
         ),
       );
     });
-    return writeReport(report, flags, context, root);
+    return writeReport(report, flags, live.context, live);
   },
 });

@@ -5,8 +5,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { type DoraReport, renderDoraHtml, renderStepsRunHtml } from "#core";
 import { readChartLibrary } from "../host/chart-library.js";
-import { listRunIds, type RunRecord, readRunRecord, runsDir } from "../host/run-records.js";
-import { renderNoDoraPage, renderRunsPage } from "./runs-page.js";
+import {
+  listRunIds,
+  type RunRecord,
+  readRunRecord,
+  runsDir,
+  shownState,
+} from "../host/run-records.js";
+import { renderNoDoraPage, renderRunningDeployPage, renderRunsPage } from "./runs-page.js";
 
 export interface Dashboard {
   /** `http://127.0.0.1:<port>/` */
@@ -88,6 +94,7 @@ export async function startDashboard(repoRoot: string, port: number): Promise<Da
       send(response, 404, `no run ${id.replace(/[^A-Za-z0-9-]/g, "")} in .pipeline/runs`);
       return;
     }
+    const stopped = shownState(record) === "stopped";
     if (record.state === "running" && record.kind === "steps") {
       const html = renderStepsRunHtml(
         {
@@ -95,10 +102,18 @@ export async function startDashboard(repoRoot: string, port: number): Promise<Da
           startedAt: record.startedAt,
           graph: record.graph ?? [],
           progress: record.progress ?? { finished: [], running: [] },
+          stopped,
         },
-        { chartLibrary, liveEventsUrl: `/runs/${id}/events?since=${versionOf([record])}` },
+        stopped
+          ? { chartLibrary }
+          : { chartLibrary, liveEventsUrl: `/runs/${id}/events?since=${versionOf([record])}` },
       );
       send(response, 200, html);
+      return;
+    }
+    if (record.state === "running") {
+      const eventsUrl = `/runs/${id}/events?since=${versionOf([record])}`;
+      send(response, 200, renderRunningDeployPage(record, eventsUrl));
       return;
     }
     if (record.htmlReport === undefined) {

@@ -2,7 +2,7 @@ import { appendFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type AnyDeployReport, renderJson, renderMarkdown, renderTerminal } from "#core";
 import type { CommandContext } from "../command.js";
-import { recordFinishedReport } from "../host/record-report.js";
+import type { LiveRun } from "../host/live-run.js";
 import { reportExitCode } from "./interrupts.js";
 
 export interface ReportFiles {
@@ -19,10 +19,10 @@ export async function writeReport(
   report: AnyDeployReport,
   files: ReportFiles,
   context: CommandContext,
-  repoRoot: string,
+  live: LiveRun,
 ): Promise<number> {
   context.stdout(renderTerminal(report));
-  const htmlReport = await recordFinishedReport(repoRoot, report, context);
+  const htmlReport = await live.finish(report);
   if (files.json) {
     await writeFile(
       resolve(context.cwd, files.json),

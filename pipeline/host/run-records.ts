@@ -1,8 +1,13 @@
 import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readJsonFile, writeJsonFile } from "@workers/host-state";
-import type { StepResult } from "#core";
+import {
+  isProcessRunning,
+  processStartTime,
+  readJsonFile,
+  writeJsonFile,
+} from "@workers/host-state";
 import { z } from "zod";
+import type { StepResult } from "#core";
 
 /**
  * Every run of a command that reports (ci and the other step commands, deploy, release,
@@ -37,6 +42,8 @@ export const runRecordSchema = z.object({
   state: z.enum(["running", "passed", "failed"]),
   startedAt: z.string(),
   updatedAt: z.string(),
+  /** The process running it: a record still `running` whose owner is gone was stopped. */
+  owner: z.object({ pid: z.number(), startTime: z.string().optional() }),
   /** Steps runs: each step's id, title and needs, in declaration order. */
   graph: z
     .array(z.object({ id: z.string(), title: z.string(), needs: z.array(z.string()) }))
@@ -45,6 +52,8 @@ export const runRecordSchema = z.object({
   progress: z
     .object({ finished: z.array(stepResultSchema), running: z.array(z.string()) })
     .optional(),
+  /** Deploys, releases and rollbacks: the progress lines printed so far. */
+  lines: z.array(z.string()).optional(),
   /** The run's JSON report, once finished. */
   report: z.unknown().optional(),
   /** Absolute path of the HTML report, once finished. */
@@ -56,6 +65,17 @@ const REMEDY = "delete it; it only feeds the dashboard";
 
 export function runsDir(repoRoot: string): string {
   return join(repoRoot, RUNS_DIR);
+}
+
+/**
+ * The state to show: `stopped` for a record left `running` by a process that is gone (killed,
+ * crashed, or failed on bad input after the run began), so it never reads as running forever.
+ */
+export function shownState(record: RunRecord): RunRecord["state"] | "stopped" {
+  return record.state === "running" &&
+    !isProcessRunning(record.owner.pid, record.owner.startTime)
+    ? "stopped"
+    : record.state;
 }
 
 /** Sortable by time, unique per process: `20261206T231501123Z-steps-4711`. */
@@ -93,9 +113,10 @@ export class RunRecorder {
 
   constructor(
     private readonly repoRoot: string,
-    start: Omit<RunRecord, "state" | "updatedAt">,
+    start: Omit<RunRecord, "state" | "updatedAt" | "owner">,
   ) {
-    this.record = { ...start, state: "running", updatedAt: start.startedAt };
+    const owner = { pid: process.pid, startTime: processStartTime(process.pid) };
+    this.record = { ...start, state: "running", updatedAt: start.startedAt, owner };
   }
 
   get id(): string {
@@ -120,7 +141,8 @@ export class RunRecorder {
     const htmlReport = join(runsDir(this.repoRoot), `${this.record.id}.html`);
     await this.queue;
     await writeFile(htmlReport, html);
-    const { progress: _progress, ...rest } = this.record;
+    // What only a running run needs: the finished report says it all.
+    const { progress: _progress, lines: _lines, ...rest } = this.record;
     this.record = rest;
     await this.update({ state, report, htmlReport });
     return htmlReport;
@@ -130,7 +152,7 @@ export class RunRecorder {
 /** Starts a run's record, removing the oldest runs beyond what is kept. */
 export async function startRunRecord(
   repoRoot: string,
-  start: Omit<RunRecord, "id" | "state" | "updatedAt" | "startedAt">,
+  start: Omit<RunRecord, "id" | "state" | "updatedAt" | "startedAt" | "owner">,
   now = new Date(),
 ): Promise<RunRecorder> {
   const recorder = new RunRecorder(repoRoot, {

@@ -29,12 +29,12 @@ import {
   serviceGraph,
   type ToolchainVersions,
 } from "../core/index.js";
+import { ciHtmlReport } from "./ci-html-report.js";
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
 import { requireGitRef } from "./git-ref.js";
 import { INSTALL_STEP_ID, type StepContainers, stepContainers } from "./step-containers.js";
-import { ciHtmlReport } from "./ci-html-report.js";
 import { WORKDIR } from "./toolchain.js";
 
 /** A run in which some step did not pass; the message names it and ends with its log tail. */

@@ -1,8 +1,8 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Dashboard, startDashboard } from "../../../pipeline/dashboard/server.js";
-import { recordFinishedReport } from "../../../pipeline/host/record-report.js";
+import { recordDoraReport } from "../../../pipeline/host/record-report.js";
 import { runsDir, startRunRecord } from "../../../pipeline/host/run-records.js";
 import { fourWeekDoraReport } from "../../helpers/dora-report.js";
 import { tempDir } from "../../helpers/fixture-repo.js";
@@ -78,9 +78,7 @@ describe("the dashboard server", () => {
     const repo = await tempDir("dashboard-");
     dashboard = await startDashboard(repo, 0);
     expect(await (await fetch(new URL("/dora", dashboard.url))).text()).toContain('id="no-dora"');
-    expect(await recordFinishedReport(repo, fourWeekDoraReport(), quiet)).toMatch(
-      /-dora-\d+\.html$/,
-    );
+    expect(await recordDoraReport(repo, fourWeekDoraReport(), quiet)).toMatch(/-dora-\d+\.html$/);
     const dora = await (await fetch(new URL("/dora", dashboard.url))).text();
     expect(dora).toContain("<h1>DORA metrics: production</h1>");
     expect(dora).toContain('<canvas id="dora-frequency"');
@@ -97,5 +95,46 @@ describe("the dashboard server", () => {
     expect((await fetch(new URL("/runs/..%2F..%2Fetc", dashboard.url))).status).toBe(404);
     expect((await fetch(new URL("/elsewhere", dashboard.url))).status).toBe(404);
     expect((await fetch(dashboard.url, { method: "POST" })).status).toBe(405);
+  });
+
+  it("follows a deploy by its progress lines: the wave it is on, then its report", async () => {
+    const repo = await tempDir("dashboard-");
+    dashboard = await startDashboard(repo, 0);
+    const record = await startRunRecord(repo, {
+      kind: "deploy",
+      title: "pipeline deploy --env local",
+      lines: [],
+    });
+    await record.update({
+      lines: ["wave 1/2: db", "  → db: deploying (serving nothing yet)", "wave 2/2: auth"],
+    });
+    const page = await (await fetch(new URL(`/runs/${record.id}`, dashboard.url))).text();
+    expect(page).toMatch(/data-state="running">… RUNNING for [^<]*: wave 2\/2: auth<\/p>/);
+    expect(page).toContain("→ db: deploying (serving nothing yet)");
+    expect(page).toContain(`new EventSource("/runs/${record.id}/events?since=`);
+  });
+
+  it("shows a run whose process ended before it finished as stopped, not running forever", async () => {
+    const repo = await tempDir("dashboard-");
+    dashboard = await startDashboard(repo, 0);
+    const record = await startRunRecord(repo, {
+      kind: "steps",
+      title: "pipeline ci",
+      graph: [{ id: "install", title: "install", needs: [] }],
+      progress: { finished: [], running: ["install"] },
+    });
+    // The same record as a process that is gone would have left it (no process has this start).
+    const file = join(runsDir(repo), `${record.id}.json`);
+    const text = JSON.parse(await readFile(file, "utf8"));
+    await writeFile(
+      file,
+      JSON.stringify({ ...text, owner: { pid: process.pid, startTime: "gone" } }),
+    );
+    const list = await (await fetch(dashboard.url)).text();
+    expect(list).toContain('data-status="stopped"');
+    const page = await (await fetch(new URL(`/runs/${record.id}`, dashboard.url))).text();
+    expect(page).toContain('data-state="stopped"');
+    expect(page).toContain("STOPPED: the process ended before the run did, with 1 step under way");
+    expect(page).not.toContain("EventSource");
   });
 });

@@ -17,6 +17,8 @@ export interface StepsRunView {
   run?: RunResult;
   /** While it runs: the steps finished so far, and the ids of those under way. */
   progress?: { finished: StepResult[]; running: string[] };
+  /** The process running it ended before the run did: `progress` is where it stopped. */
+  stopped?: boolean;
 }
 
 /**
@@ -82,8 +84,8 @@ function rowsOf(view: StepsRunView): StepRow[] {
   });
 }
 
-function stateOf(view: StepsRunView): "running" | "passed" | "failed" {
-  if (view.run === undefined) return "running";
+function stateOf(view: StepsRunView): "running" | "stopped" | "passed" | "failed" {
+  if (view.run === undefined) return view.stopped ? "stopped" : "running";
   return view.run.exitCode === 0 ? "passed" : "failed";
 }
 
@@ -178,10 +180,14 @@ function headline(view: StepsRunView, rows: StepRow[]): string {
   const state = stateOf(view);
   const count = (status: RowStatus) => rows.filter((row) => row.status === status).length;
   const tally = `${count("passed")} passed, ${count("cached")} cached, ${count("failed")} failed, ${rows.length - count("passed") - count("cached") - count("failed")} other`;
+  const running = view.progress?.running.length ?? 0;
+  const underWay = `${running} ${running === 1 ? "step" : "steps"}`;
   const text =
     state === "running"
-      ? `RUNNING: ${view.progress?.running.length ?? 0} steps under way (${tally})`
-      : `${state === "passed" ? "PASSED" : "FAILED"} in ${formatDuration(view.run?.durationMs ?? 0)} (${tally})`;
+      ? `RUNNING: ${underWay} under way (${tally})`
+      : state === "stopped"
+        ? `STOPPED: the process ended before the run did, with ${underWay} under way (${tally})`
+        : `${state === "passed" ? "PASSED" : "FAILED"} in ${formatDuration(view.run?.durationMs ?? 0)} (${tally})`;
   return `<p class="verdict ${state}" id="verdict" data-state="${state}">${escapeHtml(text)}</p>`;
 }
 

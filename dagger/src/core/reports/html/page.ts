@@ -63,6 +63,7 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1100px;
 h1 { font-size: 1.5rem; margin: 0.2rem 0; } h2 { font-size: 1.2rem; margin-top: 1.6rem; }
 .verdict { font-weight: 600; padding: 0.4rem 0.6rem; border-left: 6px solid var(--pass); background: #eef5fb; }
 .verdict.failed { border-color: var(--fail); background: #fbeee6; }
+.verdict.running, .verdict.stopped { border-color: #E69F00; background: #fdf5e6; }
 .meta { color: var(--muted); }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.5rem 0; min-width: 50%; }
