@@ -18,6 +18,7 @@ import type { RUN_OPTIONS } from "./commands/options.js";
 import { hostStepExecutor } from "./host/sandboxed-executor.js";
 import { checkoutCache } from "./host/step-cache.js";
 import { loadStepDurations, saveStepDurations } from "./host/step-durations.js";
+import { StepsRunRecord } from "./host/steps-run-record.js";
 
 /** Flags shared by every command that runs part of the step graph. */
 export type RunFlags = Flags<typeof RUN_OPTIONS>;
@@ -42,6 +43,7 @@ export async function runStepsCommand(
   if (history.note) {
     context.stderr(`[pipeline] ${history.note}`);
   }
+  const record = await StepsRunRecord.start(repoRoot, title, steps, context);
   const sandbox = !flags["no-sandbox"];
   // Without the sandbox an undeclared read could make a hit false: no cache either.
   const cache = sandbox && !flags["no-cache"] ? checkoutCache(repoRoot, context.env) : undefined;
@@ -57,6 +59,7 @@ export async function runStepsCommand(
     keepGoing: flags["keep-going"] ?? false,
     expectedDurations: history.expectedDurations,
     onEvent: (event) => {
+      record.observe(event);
       if (event.type === "start") {
         context.stdout(formatStepStarted(event.step));
       } else if (event.type === "end") {
@@ -71,7 +74,8 @@ export async function runStepsCommand(
       }
     },
   });
-  await reportRun(title, run, flags, context);
+  const htmlReport = await record.finish(run, toJsonReport(run));
+  await reportRun(title, run, flags, context, htmlReport);
   await cache?.prune().catch((error: unknown) => {
     warn(`could not prune the step cache: ${String(error)}`);
   });
@@ -87,6 +91,7 @@ export async function reportRun(
   run: RunResult,
   flags: RunFlags,
   context: CommandContext,
+  htmlReport?: string,
 ): Promise<void> {
   const failures = renderFailures(run);
   if (failures !== "") {
@@ -97,7 +102,7 @@ export async function reportRun(
   if (flags.json) {
     await writeReport(
       resolve(context.cwd, flags.json),
-      `${JSON.stringify(toJsonReport(run), null, 2)}\n`,
+      `${JSON.stringify({ ...toJsonReport(run), ...(htmlReport ? { htmlReport } : {}) }, null, 2)}\n`,
     );
   }
   if (flags.summary) {
@@ -106,6 +111,9 @@ export async function reportRun(
   const stepSummary = context.env.GITHUB_STEP_SUMMARY;
   if (stepSummary) {
     await appendFile(stepSummary, markdown);
+  }
+  if (htmlReport) {
+    context.stdout(`HTML report: ${htmlReport}`);
   }
 }
 

@@ -43,14 +43,27 @@ const DEPLOY_INTERRUPT = [
   "tests/core/deploy/cloudflare-api.test.ts",
 ];
 
+/** Reports opened in Chromium, and the dashboard followed live by one. */
+const REPORTS_BROWSER = [
+  "tests/core/reports/html/*.browser.test.ts",
+  "tests/pipeline/commands/dashboard.test.ts",
+];
+
 const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
   "local-cloud-rollouts": { include: [LOCAL_CLOUD_ROLLOUTS] },
   "deploy-history": { include: DEPLOY_HISTORY },
   "deploy-local": { include: [DEPLOY_LOCAL] },
   "deploy-interrupt": { include: DEPLOY_INTERRUPT },
+  "reports-browser": { include: REPORTS_BROWSER },
   pipeline: {
     include: ["tests/*.test.ts", "tests/{core,pipeline,workflows}/**/*.test.ts"],
-    exclude: [DEPLOY_LOCAL, LOCAL_CLOUD_ROLLOUTS, ...DEPLOY_HISTORY, ...DEPLOY_INTERRUPT],
+    exclude: [
+      DEPLOY_LOCAL,
+      LOCAL_CLOUD_ROLLOUTS,
+      ...DEPLOY_HISTORY,
+      ...DEPLOY_INTERRUPT,
+      ...REPORTS_BROWSER,
+    ],
     isolate: false,
   },
   dagger: { include: ["tests/dagger/**/*.test.ts"], isolate: false },

@@ -9,6 +9,7 @@ import {
   type Container,
   check,
   type Directory,
+  type File,
   func,
   object,
   type Secret,
@@ -101,6 +102,20 @@ export class Workers {
     base?: string,
   ): Promise<string> {
     return new ModulePipeline(this.source).ci(base);
+  }
+
+  /**
+   * The HTML report of the `ci` run of this source, as the host runner writes it: a timeline of
+   * the steps with the critical path, each step's log and the coverage table, one offline file.
+   * The engine answers the steps `ci` already ran from its cache. `dagger call report export
+   * --path report.html`.
+   */
+  @func()
+  async report(
+    /** Report the run `ci --base <ref>` makes: only what changed since this git ref. */
+    base?: string,
+  ): Promise<File> {
+    return new ModulePipeline(this.source).report(base);
   }
 
   /** The services affected since a git ref, each with a one-line reason. */

@@ -18,6 +18,7 @@ import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
+import { LiveRun } from "../host/live-run.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ENV, REPO, REPORT_FILES, ROLLOUT } from "./options.js";
 
@@ -77,8 +78,15 @@ export const deploy = defineCommand(spec, {
       context.stdout(renderPlan(plan, rollout));
       return 0;
     }
-    const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await commandDeployContext(root, target, context, interrupt, rollout);
+    const live = await LiveRun.start(root, "deploy", `pipeline deploy --env ${target}`, context);
+    const report = await withInterrupts(live.context, async (interrupt) => {
+      const deployContext = await commandDeployContext(
+        root,
+        target,
+        live.context,
+        interrupt,
+        rollout,
+      );
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));
@@ -86,6 +94,6 @@ export const deploy = defineCommand(spec, {
         runDeploy(deployContext, plan),
       );
     });
-    return writeReport(report, flags, context);
+    return writeReport(report, flags, live.context, live);
   },
 });

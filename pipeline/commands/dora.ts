@@ -12,6 +12,7 @@ import {
 import { type CommandSpec, defineCommand } from "../command-spec.js";
 import { doraPorts } from "../deploy/dora-ports.js";
 import { requireEnvFlag } from "../env-flag.js";
+import { recordDoraReport } from "../host/record-report.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ENV, REPO, REPORT_FILES } from "./options.js";
 
@@ -43,14 +44,23 @@ export const dora = defineCommand(spec, {
     const ports = await doraPorts(root, target, context.env, () => ensureLocalCloud(root));
     const report = await runDora(ports, servicesIn(catalog, target), target, since);
     context.stdout(renderDoraText(report));
+    const htmlReport = await recordDoraReport(root, report, context);
     if (flags.json) {
-      await writeFile(resolve(context.cwd, flags.json), renderDoraJson(report));
+      await writeFile(
+        resolve(context.cwd, flags.json),
+        htmlReport
+          ? `${JSON.stringify({ ...report, htmlReport }, null, 2)}\n`
+          : renderDoraJson(report),
+      );
     }
     if (flags.summary) {
       await writeFile(resolve(context.cwd, flags.summary), renderDoraMarkdown(report));
     }
     if (context.env.GITHUB_STEP_SUMMARY) {
       await appendFile(context.env.GITHUB_STEP_SUMMARY, renderDoraMarkdown(report));
+    }
+    if (htmlReport) {
+      context.stdout(`HTML report: ${htmlReport}`);
     }
     return 0;
   },

@@ -3,6 +3,7 @@ import { affected } from "./affected.js";
 import { cache } from "./cache.js";
 import { ci } from "./ci.js";
 import { coverage } from "./coverage.js";
+import { dashboard } from "./dashboard.js";
 import { deploy } from "./deploy.js";
 import { dora } from "./dora.js";
 import { graph } from "./graph.js";
@@ -33,4 +34,5 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   release,
   dora,
   cache,
+  dashboard,
 };

@@ -14,6 +14,7 @@ import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
+import { LiveRun } from "../host/live-run.js";
 import { loadWorkspace } from "../host/workspace.js";
 import { REPORT_FILES, ROLLOUT } from "./options.js";
 
@@ -45,11 +46,12 @@ export const release = defineCommand(spec, {
     for (const target of RELEASE_STAGES) {
       credentialsFromEnv(context.env, target);
     }
-    const report = await withInterrupts(context, async (interrupt) => {
+    const live = await LiveRun.start(root, "release", `pipeline release`, context);
+    const report = await withInterrupts(live.context, async (interrupt) => {
       const stages = await Promise.all(
         planned.map(async ({ plan, rollout }) => ({
           plan,
-          context: await commandDeployContext(root, plan.target, context, interrupt, rollout),
+          context: await commandDeployContext(root, plan.target, live.context, interrupt, rollout),
         })),
       );
       const store = fileLockStore(root);
@@ -62,6 +64,6 @@ export const release = defineCommand(spec, {
         ),
       );
     });
-    return writeReport(report, flags, context);
+    return writeReport(report, flags, live.context, live);
   },
 });

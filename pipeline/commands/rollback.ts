@@ -6,6 +6,7 @@ import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
+import { LiveRun } from "../host/live-run.js";
 import { loadWorkspace, workspaceCwd } from "../host/workspace.js";
 import { ENV, REPO, REPORT_FILES } from "./options.js";
 
@@ -44,8 +45,14 @@ export const rollback = defineCommand(spec, {
     if (flags.to !== undefined && !/^[A-Za-z0-9-]+$/.test(flags.to)) {
       throw new UsageError(`--to: "${flags.to}" is not a version id`);
     }
-    const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await commandDeployContext(root, target, context, interrupt);
+    const live = await LiveRun.start(
+      root,
+      "rollback",
+      `pipeline rollback --service ${service.name} --env ${target}`,
+      context,
+    );
+    const report = await withInterrupts(live.context, async (interrupt) => {
+      const deployContext = await commandDeployContext(root, target, live.context, interrupt);
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));
@@ -53,6 +60,6 @@ export const rollback = defineCommand(spec, {
         runRollback(deployContext, service, flags.to),
       );
     });
-    return writeReport(report, flags, context);
+    return writeReport(report, flags, live.context, live);
   },
 });

@@ -41,6 +41,11 @@ export const EXPECTED_SURFACE: ModuleSurface = {
         integration: container(),
         coverage: container(),
         ci: { returns: "String", check: false, args: { base: { type: "String", optional: true } } },
+        report: {
+          returns: "File",
+          check: false,
+          args: { base: { type: "String", optional: true } },
+        },
         affected: {
           returns: "String",
           check: false,

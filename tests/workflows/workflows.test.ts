@@ -6,6 +6,8 @@ import {
   DAGGER_ACTION,
   DAGGER_ACTION_PIN,
   parseWorkflow,
+  UPLOAD_ACTION,
+  UPLOAD_ACTION_PIN,
   type Workflow,
   workflowProblems,
 } from "./helpers/workflow-rules.js";
@@ -63,6 +65,25 @@ describe("ci.yml", () => {
   it("pins the action and the engine version of dagger.json", () => {
     expect(daggerStep?.uses).toBe(`${DAGGER_ACTION}@${DAGGER_ACTION_PIN}`);
     expect(`v${daggerStep?.with?.version}`).toBe(engineVersion);
+  });
+
+  it("exports the HTML report of the same run, uploads it and links it in the job summary, after a failure too", () => {
+    const steps = job?.steps ?? [];
+    const named = (name: string) => steps.find((step) => step.name === name);
+    const report = named("dagger call report");
+    expect(String(report?.with?.args)).toContain(
+      `'report --base "origin/$BASE_REF" export --path ci-report.html'`,
+    );
+    expect(String(report?.with?.args)).toMatch(/\|\| 'report export --path ci-report.html' }}$/);
+    const upload = named("upload the HTML report");
+    expect(upload?.uses).toBe(`${UPLOAD_ACTION}@${UPLOAD_ACTION_PIN}`);
+    expect(upload?.with?.path).toBe("ci-report.html");
+    const summary = named("link the HTML report in the job summary");
+    expect(summary?.env?.REPORT_URL).toBe(gh("steps.upload.outputs.artifact-url"));
+    expect(summary?.run).toMatch(/"\$REPORT_URL" >> "\$GITHUB_STEP_SUMMARY"$/);
+    for (const step of [report, upload, summary]) {
+      expect(String(step?.if)).toMatch(/^\$\{\{ !cancelled\(\)/);
+    }
   });
 });
 
@@ -229,6 +250,31 @@ describe("the workflow checks catch broken workflows", () => {
       `args: deploy --token ${gh("secrets.CLOUDFLARE_API_TOKEN")}`,
     );
     expect(await broken(text)).toContain("a secret in args would reach argv");
+  });
+
+  it("an HTML report step that does not run after a failure", async () => {
+    const text = ciText.replace(
+      `      - name: dagger call report\n        if: ${gh("!cancelled()")}\n`,
+      "      - name: dagger call report\n",
+    );
+    expect(text).not.toBe(ciText);
+    expect(await broken(text)).toContain(
+      "the HTML report step must run when an earlier step failed",
+    );
+  });
+
+  it("an unpinned upload action", async () => {
+    const text = ciText.replace("actions/upload-artifact@v4", "actions/upload-artifact@main");
+    expect(await broken(text)).toContain("expected actions/upload-artifact@v4");
+  });
+
+  it("the artifact URL spliced into the summary script", async () => {
+    const text = ciText.replace(
+      '"$REPORT_URL" >>',
+      `"${gh("steps.upload.outputs.artifact-url")}" >>`,
+    );
+    expect(text).not.toBe(ciText);
+    expect(await broken(text)).toContain("is spliced into the shell script");
   });
 });
 

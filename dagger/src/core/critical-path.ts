@@ -15,7 +15,7 @@ export interface RemainingPath {
  * Expects a graph `validateStepGraph` accepts (no cycles).
  */
 export function remainingPaths(
-  steps: readonly Step[],
+  steps: readonly Pick<Step, "id" | "needs">[],
   durations: Readonly<Record<string, number>>,
 ): Map<string, RemainingPath> {
   const dependents = new Map<string, string[]>(steps.map((step) => [step.id, []]));
@@ -45,7 +45,7 @@ export function remainingPaths(
 
 /** The slowest chain through the whole graph (empty for no steps). */
 export function criticalPath(
-  steps: readonly Step[],
+  steps: readonly Pick<Step, "id" | "needs">[],
   durations: Readonly<Record<string, number>>,
 ): RemainingPath {
   return [...remainingPaths(steps, durations).values()].reduce<RemainingPath>(

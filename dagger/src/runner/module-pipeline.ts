@@ -1,4 +1,4 @@
-import type { Container, Directory } from "@dagger.io/dagger";
+import type { Container, Directory, File } from "@dagger.io/dagger";
 import {
   affectedCiSteps,
   buildCiSteps,
@@ -32,6 +32,7 @@ import {
   serviceGraph,
   type ToolchainVersions,
 } from "../core/index.js";
+import { ciHtmlReport } from "./ci-html-report.js";
 import { changeProbeContainer, containerChangeProbe } from "./container-change-probe.js";
 import { ContainerStepExecutor } from "./container-step-executor.js";
 import { DirectoryRepoReader } from "./directory-repo-reader.js";
@@ -169,8 +170,38 @@ export class ModulePipeline {
     return renderGraph(serviceGraph(catalog, target), deployWaves(catalog, target));
   }
 
-  /** Runs the steps with the shared scheduler, printing the host runner's live lines. */
+  /**
+   * The HTML report of the run `ci` makes (the same steps, so the engine answers the steps that
+   * passed from its cache): a failed run is reported too, not thrown.
+   */
+  async report(base?: string): Promise<File> {
+    const catalog = await this.catalog();
+    const steps =
+      base === undefined
+        ? buildCiSteps(catalog)
+        : affectedCiSteps(
+            catalog,
+            await detectAffected(
+              catalog,
+              this.ports.changeProbe(await this.toolchain()),
+              requireGitRef(base),
+            ),
+          );
+    const startedAt = new Date();
+    const { run, containers } = await this.runAll(steps);
+    return ciHtmlReport(steps, run, startedAt, containers.installed);
+  }
+
   private async runOrThrow(steps: Step[]): Promise<{ run: RunResult; containers: StepContainers }> {
+    const result = await this.runAll(steps);
+    if (result.run.exitCode !== 0) {
+      throw new StepsFailedError(result.run);
+    }
+    return result;
+  }
+
+  /** Runs the steps with the shared scheduler, printing the host runner's live lines. */
+  private async runAll(steps: Step[]): Promise<{ run: RunResult; containers: StepContainers }> {
     const containers = stepContainers(this.source, steps, await this.toolchain());
     const run = await runSteps(steps, this.ports.executor(containers), {
       onEvent: (event) => {
@@ -182,9 +213,6 @@ export class ModulePipeline {
         }
       },
     });
-    if (run.exitCode !== 0) {
-      throw new StepsFailedError(run);
-    }
     return { run, containers };
   }
 

@@ -5,11 +5,15 @@ import { z } from "zod";
 export const DAGGER_ACTION = "dagger/dagger-for-github";
 export const DAGGER_ACTION_PIN = "v8.4.1";
 const CHECKOUT_ACTION = "actions/checkout";
+export const UPLOAD_ACTION = "actions/upload-artifact";
+/** v4 is the first with the `artifact-url` output the job summary links. */
+export const UPLOAD_ACTION_PIN = "v4";
 
 const stepSchema = z.object({
   id: z.string().optional(),
   name: z.string().optional(),
   uses: z.string().optional(),
+  if: z.union([z.string(), z.boolean()]).optional(),
   run: z.string().optional(),
   with: z.record(z.string(), z.unknown()).optional(),
   env: z.record(z.string(), z.unknown()).optional(),
@@ -79,7 +83,9 @@ export function shapeProblems(workflow: Workflow, engineVersion: string): string
       });
       continue;
     }
-    const daggerSteps = job.steps.filter((step) => actionName(step) === DAGGER_ACTION);
+    const daggerSteps = job.steps.filter(
+      (step) => actionName(step) === DAGGER_ACTION && !isReportExport(step),
+    );
     if (daggerSteps.length !== 1) {
       problems.push(`jobs.${jobId}: ${daggerSteps.length} Dagger steps, expected exactly 1`);
     }
@@ -96,6 +102,15 @@ export function shapeProblems(workflow: Workflow, engineVersion: string): string
         }
       } else if (action === DAGGER_ACTION) {
         problems.push(...daggerStepProblems(step, where(index), engineVersion));
+        if (isReportExport(step) && !runsAfterFailure(step)) {
+          problems.push(
+            `${where(index)}: the HTML report step must run when an earlier step failed (if: \${{ !cancelled() }})`,
+          );
+        }
+      } else if (action === UPLOAD_ACTION) {
+        problems.push(...uploadStepProblems(step, where(index)));
+      } else if (step.run !== undefined && writesSummaryOnly(step.run)) {
+        problems.push(...summaryStepProblems(step, where(index)));
       } else {
         problems.push(
           `${where(index)}: only checkout and one Dagger step allowed, found ${step.uses ?? "a run step"}`,
@@ -137,6 +152,50 @@ function daggerStepProblems(step: WorkflowStep, where: string, engineVersion: st
     problems.push(
       `${where}: ${spliced[0]} is spliced into the action's shell script; pass it through env as "$NAME"`,
     );
+  }
+  return problems;
+}
+
+/**
+ * The HTML report's steps, the exceptions to one Dagger step a job: a second Dagger call that
+ * only exports `report` (the engine of the same job answers it from the first call's cache),
+ * the upload of that file, and a run step that links it in the job summary. Each runs after a
+ * failure too, since a failed run is when the report is read.
+ */
+function isReportExport(step: WorkflowStep): boolean {
+  const args = String(step.with?.args ?? "");
+  return /^(\$\{\{.*'|')?report\b/.test(args) && args.includes("export --path");
+}
+
+function runsAfterFailure(step: WorkflowStep): boolean {
+  return /^(\$\{\{\s*)?(!cancelled\(\)|always\(\))/.test(String(step.if ?? ""));
+}
+
+function writesSummaryOnly(run: string): boolean {
+  return run.trim().split("\n").length === 1 && run.trimEnd().endsWith('>> "$GITHUB_STEP_SUMMARY"');
+}
+
+function uploadStepProblems(step: WorkflowStep, where: string): string[] {
+  const problems: string[] = [];
+  if (step.uses !== `${UPLOAD_ACTION}@${UPLOAD_ACTION_PIN}`) {
+    problems.push(`${where}: uses ${step.uses}, expected ${UPLOAD_ACTION}@${UPLOAD_ACTION_PIN}`);
+  }
+  if (!runsAfterFailure(step)) {
+    problems.push(`${where}: the report upload must run when an earlier step failed`);
+  }
+  return problems;
+}
+
+function summaryStepProblems(step: WorkflowStep, where: string): string[] {
+  const problems: string[] = [];
+  const spliced = /\$\{\{[^}]*\}\}/.exec(step.run ?? "");
+  if (spliced) {
+    problems.push(
+      `${where}: ${spliced[0]} is spliced into the shell script; pass it through env as "$NAME"`,
+    );
+  }
+  if (JSON.stringify(step.env ?? {}).includes("secrets.")) {
+    problems.push(`${where}: a job summary step must not see secrets`);
   }
   return problems;
 }

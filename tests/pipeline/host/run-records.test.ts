@@ -1,0 +1,60 @@
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  listRunIds,
+  readRunRecord,
+  runsDir,
+  startRunRecord,
+} from "../../../pipeline/host/run-records.js";
+import { tempDir } from "../../helpers/fixture-repo.js";
+
+describe("run records in .pipeline/runs", () => {
+  it("keeps the newest 100 runs, removing older records with their HTML reports and backups", async () => {
+    const repo = await tempDir("run-records-");
+    await mkdir(runsDir(repo), { recursive: true });
+    const old = Array.from(
+      { length: 100 },
+      (_, day) => `202601${String(day).padStart(3, "0")}T000000000Z-steps-1`,
+    );
+    for (const id of old) {
+      for (const extension of ["json", "json.bak", "html"]) {
+        await writeFile(join(runsDir(repo), `${id}.${extension}`), "{}");
+      }
+    }
+    const record = await startRunRecord(
+      repo,
+      { kind: "deploy", title: "pipeline deploy" },
+      new Date("2026-12-06T00:00:00Z"),
+    );
+    expect(record.id).toBe(`20261206T000000000Z-deploy-${process.pid}`);
+    const ids = await listRunIds(repo);
+    expect(ids).toHaveLength(100);
+    expect(ids[0]).toBe(record.id);
+    expect(ids).not.toContain(old[0]);
+    const files = await readdir(runsDir(repo));
+    expect(files.filter((file) => file.startsWith(old[0] as string))).toEqual([]);
+    expect(files.filter((file) => file.startsWith(old[1] as string))).toHaveLength(3);
+  });
+
+  it("writes each update in order and names the HTML report once finished", async () => {
+    const repo = await tempDir("run-records-");
+    const record = await startRunRecord(repo, {
+      kind: "steps",
+      title: "pipeline ci",
+      graph: [],
+      progress: { finished: [], running: [] },
+    });
+    expect((await readRunRecord(repo, record.id))?.state).toBe("running");
+    void record.update({ progress: { finished: [], running: ["install"] } });
+    void record.update({ progress: { finished: [], running: ["install", "lint"] } });
+    const html = await record.finish("failed", { passed: false }, "<p>report</p>");
+    const finished = await readRunRecord(repo, record.id);
+    expect(finished).toMatchObject({
+      state: "failed",
+      report: { passed: false },
+      htmlReport: html,
+    });
+    expect(finished?.progress).toBeUndefined();
+  });
+});
