@@ -1,7 +1,6 @@
 import type { Container, Directory, Secret } from "@dagger.io/dagger";
 import {
   type AnyDeployReport,
-  analyticsMetricsReader,
   buildCiSteps,
   buildDeployPlan,
   CLOUDFLARE_API_BASE_URL,
@@ -35,7 +34,8 @@ import {
   systemClock,
   type ToolchainVersions,
   UnknownServiceError,
-  type VersionMetricsReader,
+  type RolloutTelemetry,
+  telemetryReader,
   type VersionOrigin,
   type WorkerDeployer,
   WRANGLER_OUTPUT_ENV,
@@ -376,21 +376,27 @@ export class DaggerDeployRunner {
 }
 
 /**
- * Cloudflare's analytics API read from the module's own runtime. The secrets' values are read
- * only when a window is judged, and only into the request's headers: never into argv, a
+ * Workers Observability's telemetry read from the module's own runtime. The secrets' values are
+ * read only when a window is judged, and only into the request's headers: never into argv, a
  * container or a log.
  */
-function metricsReader(secrets: CloudflareSecrets): VersionMetricsReader {
-  return {
-    async read(service, target, versionIds, since, until) {
-      const { token, accountId } = secrets;
-      if (!token || !accountId) throw new Error("reading analytics needs --token and --account");
-      const reader = analyticsMetricsReader(fetchHttpClient, {
-        apiBaseUrl: CLOUDFLARE_API_BASE_URL,
-        apiToken: await token.plaintext(),
+function metricsReader(secrets: CloudflareSecrets): RolloutTelemetry {
+  const reader = async () => {
+    const { token, accountId } = secrets;
+    if (!token || !accountId) throw new Error("reading telemetry needs --token and --account");
+    return telemetryReader(
+      fetchHttpClient,
+      {
+        baseUrl: CLOUDFLARE_API_BASE_URL,
+        token: await token.plaintext(),
         accountId: await accountId.plaintext(),
-      });
-      return reader.read(service, target, versionIds, since, until);
-    },
+      },
+      { local: false },
+    );
+  };
+  return {
+    traffic: async (...args) => (await reader()).traffic(...args),
+    scheduledRuns: async (...args) => (await reader()).scheduledRuns(...args),
+    schedules: async (...args) => (await reader()).schedules(...args),
   };
 }

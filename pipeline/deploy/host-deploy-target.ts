@@ -1,6 +1,5 @@
 import type { LocalCloudHandle } from "@workers/local-cloud";
 import {
-  analyticsMetricsReader,
   apiDeploymentHistory,
   apiRollbackDeployer,
   checkoutOrigin,
@@ -9,7 +8,8 @@ import {
   type EndpointResolver,
   fetchHttpClient,
   LOCAL_TARGET,
-  type VersionMetricsReader,
+  type RolloutTelemetry,
+  telemetryReader,
   type WorkerDeployer,
   workerName,
   workersDevUrl,
@@ -27,8 +27,8 @@ export type LocalCloudEndpoint = Pick<LocalCloudHandle, "wranglerEnv" | "workerU
 export interface HostDeployTarget {
   deployer: WorkerDeployer;
   endpoints: EndpointResolver;
-  /** The analytics a gradual rollout is judged by: the same account and API base as wrangler's. */
-  metrics: VersionMetricsReader;
+  /** The telemetry a gradual rollout is judged by: the same account and API base as wrangler's. */
+  metrics: RolloutTelemetry;
 }
 
 /**
@@ -72,6 +72,7 @@ export async function openHostDeployTarget(
       },
       { baseUrl: (service) => cloud.workerUrl(workerName(service, LOCAL_TARGET)) },
       notice,
+      true,
     );
   }
   const credentials = credentialsFromEnv(env, target);
@@ -91,6 +92,7 @@ export async function openHostDeployTarget(
     },
     { baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []) },
     notice,
+    false,
   );
 }
 
@@ -103,6 +105,8 @@ function hostTarget(
   options: WranglerDeployerOptions,
   endpoints: EndpointResolver,
   notice: ((line: string) => void) | undefined,
+  /** The local control plane, which can fire a Worker's crons on request. */
+  local: boolean,
 ): HostDeployTarget {
   const api = cloudflareApiFromEnv(options.childEnv);
   return {
@@ -113,10 +117,6 @@ function hostTarget(
       notice,
     ),
     endpoints,
-    metrics: analyticsMetricsReader(fetchHttpClient, {
-      apiBaseUrl: api.baseUrl,
-      apiToken: api.token,
-      accountId: api.accountId,
-    }),
+    metrics: telemetryReader(fetchHttpClient, api, { local }),
   };
 }
