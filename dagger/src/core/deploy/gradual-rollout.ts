@@ -229,6 +229,7 @@ async function errorExposure(
     since: new Date(since).toISOString(),
     until: new Date(until).toISOString(),
     newVersionErrors,
+    newVersionClientErrors: next?.clientErrors ?? 0,
     requests,
     rate: requests === 0 ? undefined : newVersionErrors / requests,
     sampleInterval: Math.max(next?.sampleInterval ?? 1, previous?.sampleInterval ?? 1),

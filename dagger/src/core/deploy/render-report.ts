@@ -259,7 +259,7 @@ function afterRolloutLines(report: ServiceReport): string[] {
   }
   if (exposure) {
     lines.push(
-      `users' error exposure: ${Math.round(exposure.newVersionErrors)} errors from the new version in ${Math.round(exposure.requests)} requests (${exposure.rate === undefined ? "no traffic" : percent(exposure.rate)})${exposure.sampleInterval > 1 ? `, estimated from 1 in ${exposure.sampleInterval.toFixed(1)} sampled` : ""}`,
+      `users' error exposure: ${Math.round(exposure.newVersionErrors)} errors from the new version in ${Math.round(exposure.requests)} requests (${exposure.rate === undefined ? "no traffic" : percent(exposure.rate)}; and ${Math.round(exposure.newVersionClientErrors)} 4xx)${exposure.sampleInterval > 1 ? `, estimated from 1 in ${exposure.sampleInterval.toFixed(1)} sampled` : ""}`,
     );
   }
   return lines;

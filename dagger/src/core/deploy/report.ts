@@ -76,6 +76,8 @@ export interface ErrorExposure {
   since: string;
   until: string;
   newVersionErrors: number;
+  /** The 4xx it served them (a broken auth check's 401s); some are normal, so apart. */
+  newVersionClientErrors: number;
   requests: number;
   /** Undefined when users sent nothing. */
   rate: number | undefined;
