@@ -4,6 +4,9 @@ import { join } from "node:path";
 import Cloudflare from "cloudflare";
 import type { TelemetryQueryParams } from "cloudflare/resources/workers/observability/telemetry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InvocationLog } from "../src/analytics/invocation-log.js";
+import { answerTelemetryQuery } from "../src/analytics/telemetry-api.js";
+import { ApiError } from "../src/api/envelope.js";
 import { type LocalCloudServer, localApiToken, startLocalCloudServer } from "../src/index.js";
 import { triggerScheduled } from "../src/process/lifecycle.js";
 
@@ -326,5 +329,128 @@ describe("the telemetry query of the local control plane", () => {
         parameters: { calculations: [{ operator: "count" }] },
       }),
     ).rejects.toThrow(/timeframe\.from must be earlier than timeframe\.to/);
+  });
+});
+
+describe("the telemetry query's operators and aggregates", () => {
+  // A log written by hand: every operator and aggregate, without starting workerd.
+  const log = new InvocationLog();
+  const at = Date.parse("2026-12-01T00:00:00Z");
+  const wallTimesMs = [10, 20, 30, 40, 50];
+  for (const [index, wallTimeMs] of wallTimesMs.entries()) {
+    log.record({
+      scriptName: "w",
+      scriptVersion: index < 3 ? "a" : "b",
+      datetime: at + index,
+      wallTimeUs: wallTimeMs * 1000,
+      status: index === 4 ? "internalError" : index === 3 ? "clientDisconnected" : "success",
+      ...(index < 3 ? { statusCode: 200 + index * 100 } : {}),
+    });
+  }
+  log.record({
+    scriptName: "w",
+    scriptVersion: "a",
+    eventType: "scheduled",
+    datetime: at + 10,
+    wallTimeUs: 1000,
+    status: "scriptThrewException",
+  });
+  const ask = (parameters: Record<string, unknown>) =>
+    answerTelemetryQuery(
+      {
+        queryId: "q",
+        timeframe: { from: at, to: at + 100 },
+        view: "calculations",
+        parameters: { calculations: [{ operator: "count" }], ...parameters },
+      },
+      "acct",
+      log,
+    );
+  const count = (filters: unknown[], filterCombination = "and") =>
+    ask({ filters, filterCombination }).calculations[0]?.aggregates[0]?.count ?? 0;
+  const leaf = (key: string, operation: string, value?: string | number, type = "number") => ({
+    key,
+    operation,
+    type,
+    ...(value === undefined ? {} : { value }),
+  });
+
+  it("compares with every operator, in both spellings", () => {
+    const status = "$metadata.statusCode";
+    expect(count([leaf(status, "exists")])).toBe(3);
+    expect(count([leaf(status, "EXISTS")])).toBe(3);
+    expect(count([leaf(status, "is_null")])).toBe(3);
+    expect(count([leaf(status, "DOES_NOT_EXIST")])).toBe(3);
+    expect(count([leaf(status, "=", 300)])).toBe(1);
+    expect(count([leaf(status, "neq", 300)])).toBe(5);
+    expect(count([leaf(status, "!=", 300)])).toBe(5);
+    expect(count([leaf(status, "gt", 200)])).toBe(2);
+    expect(count([leaf(status, ">", 200)])).toBe(2);
+    expect(count([leaf(status, ">=", 300)])).toBe(2);
+    expect(count([leaf(status, "lte", 300)])).toBe(2);
+    expect(count([leaf(status, "<=", 300)])).toBe(2);
+    expect(count([leaf(status, "<", 300)])).toBe(1);
+    expect(count([leaf(status, "IN", "200,400")])).toBe(2);
+    expect(count([leaf(status, "NOT_IN", "200,400")])).toBe(4);
+    expect(count([leaf("$workers.outcome", "eq", "canceled", "string")])).toBe(1);
+    expect(count([leaf("$workers.outcome", "eq", "unknown", "string")])).toBe(1);
+    expect(count([leaf("$workers.eventType", "eq", "scheduled", "string")])).toBe(1);
+    expect(
+      count(
+        [leaf("$workers.scriptVersion.id", "eq", "b", "string"), leaf(status, "eq", 200)],
+        "or",
+      ),
+    ).toBe(3);
+    expect(count([], "OR")).toBe(6);
+  });
+
+  it("aggregates a numeric key with each operator, largest value first", () => {
+    const values = Object.fromEntries(
+      ["sum", "avg", "min", "max", "median", "p50", "p75", "p90", "p99", "p999", "P95"].map(
+        (operator) => [
+          operator,
+          ask({
+            filters: [leaf("$workers.eventType", "eq", "fetch", "string")],
+            calculations: [{ operator, key: "$workers.wallTimeMs", keyType: "number" }],
+          }).calculations[0]?.aggregates[0]?.value,
+        ],
+      ),
+    );
+    expect(values).toEqual({
+      sum: 150,
+      avg: 30,
+      min: 10,
+      max: 50,
+      median: 30,
+      p50: 30,
+      p75: 40,
+      p90: 50,
+      p99: 50,
+      p999: 50,
+      P95: 50,
+    });
+    const byVersion = ask({
+      calculations: [{ operator: "max", key: "$workers.wallTimeMs" }],
+      groupBys: [{ type: "string", value: "$workers.scriptVersion.id" }],
+      limit: 1,
+    }).calculations[0]?.aggregates;
+    expect(byVersion).toEqual([
+      expect.objectContaining({
+        value: 50,
+        count: 2,
+        groups: [{ key: "$workers.scriptVersion.id", value: "b" }],
+      }),
+    ]);
+    // A key no event has aggregates to 0, and its group value is left out.
+    expect(
+      ask({
+        calculations: [{ operator: "avg", key: "$metadata.missing" }],
+        groupBys: [{ type: "string", value: "$metadata.missing" }],
+      }).calculations[0]?.aggregates,
+    ).toEqual([expect.objectContaining({ value: 0, count: 6, groups: [] })]);
+  });
+
+  it("refuses a body that is not a query", () => {
+    expect(() => answerTelemetryQuery({ queryId: "q" }, "acct", log)).toThrow(ApiError);
   });
 });
