@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureLocalCloud, type LocalCloudHandle } from "@workers/local-cloud";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DeployReport } from "#core";
+import type { DeployReport, DoraReport } from "#core";
 import { copyRepo, type TempRepo } from "../../helpers/temp-repo.js";
 
 // `pipeline deploy --strategy gradual` against the local control plane with real wrangler,
@@ -165,6 +165,13 @@ describe("pipeline deploy --strategy gradual with real traffic", () => {
     expect(run.answers.every((answer) => answer.status === 200 || answer.status === 500)).toBe(
       true,
     );
+    // DORA reads the rollback from the deployment history: a failed change, with its restore.
+    const dora = await repo.cli(["dora", "--env", "local", "--since", "1d", "--json", "dora.json"]);
+    expect(dora.exitCode, dora.stderr).toBe(0);
+    const metrics = JSON.parse(await readFile(join(repo.root, "dora.json"), "utf8")) as DoraReport;
+    const failed = metrics.runs.find((entry) => entry.services.includes("db") && entry.failed);
+    expect(failed?.restoreMs).toBeGreaterThan(0);
+    expect(metrics.changeFailureRate.failed).toBeGreaterThanOrEqual(1);
   });
 
   it("rolls back a version throwing on 30% of requests, counted as exceptions", async () => {
