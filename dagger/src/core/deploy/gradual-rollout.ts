@@ -96,6 +96,8 @@ export async function rollOutGradually(
   }
 
   const stepsStarted = clock.now();
+  // Users' exposure counts from the first split live: before it, the new version served no one.
+  const exposureSince = () => Date.parse(steps[1]?.startedAt ?? "") || stepsStarted;
   const versions = { next, previous };
   const probeTotals: ProbeTraffic[] = [];
   const rollBack = async (failure: string) => {
@@ -107,7 +109,7 @@ export async function rollOutGradually(
       gradual,
       worker,
       versions,
-      stepsStarted,
+      exposureSince(),
       probeTotals,
     );
     ends.fail(failure);
@@ -182,15 +184,16 @@ export async function rollOutGradually(
     gradual,
     worker,
     versions,
-    stepsStarted,
+    exposureSince(),
     probeTotals,
   );
   return true;
 }
 
 /**
- * Users' error exposure over the whole rollout, from one telemetry read from the first step to
- * now (the probes' own requests taken out); undefined when the telemetry cannot be read.
+ * Users' error exposure over the whole rollout, from one telemetry read from `since` (the first
+ * split live) to now (the probes' own requests taken out); undefined when the telemetry cannot
+ * be read.
  */
 async function errorExposure(
   context: DeployContext,

@@ -69,8 +69,9 @@ export interface RolloutStepReport {
 
 /**
  * Users' error exposure over a rollout: the 5xx responses (and exceptions) the new version
- * served them, divided by all their requests to either version, from the first traffic step
- * to the rollout's end (100% and its bake, or the rollback). Probe traffic is left out.
+ * served them, divided by all their requests to either version, from the moment the first
+ * traffic step's split was live (wrangler returned) to the rollout's end (100% and its bake, or
+ * the rollback). Probe traffic is left out.
  */
 export interface ErrorExposure {
   since: string;
