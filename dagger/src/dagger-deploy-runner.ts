@@ -87,6 +87,8 @@ export function containerDeployStack(
     api: CONTAINER_CLOUDFLARE_API,
     // The engine shows a function's stdout live.
     notice: (line) => console.log(`  ! ${line}`),
+    // The module deploys to Cloudflare only: its crons run on Cloudflare's clock.
+    local: false,
   });
 }
 

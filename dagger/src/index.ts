@@ -177,13 +177,34 @@ export class Workers {
      * version's and above 100 ms (default 2).
      */
     maxLatencyRatio?: string,
+    /** Gradual: requests each version needs in a window before it can pass or be compared (default 20). */
+    minSample?: string,
+    /** Gradual: seconds a step waits past its window for the minimum sample (default 300). */
+    maxWait?: string,
+    /**
+     * Gradual: seconds the new version bakes at 100% against the old version's pre-deploy
+     * baseline, rolled back on the same tests; 0 skips (default 900 production, 300 staging).
+     */
+    bake?: string,
+    /** Gradual: probe requests per second to each version, from the smoke tests (default 0). */
+    probes?: string,
   ): Promise<string> {
     return new DaggerDeployRunner(this.source, "deploy").deploy(
       { service, base },
       env,
       { token, accountId: account },
       dryRun,
-      { strategy, steps, window, maxErrorRate, maxLatencyRatio },
+      {
+        strategy,
+        steps,
+        window,
+        maxErrorRate,
+        maxLatencyRatio,
+        minSample,
+        maxWait,
+        bake,
+        probes,
+      },
     );
   }
 
@@ -238,11 +259,32 @@ export class Workers {
      * version's and above 100 ms (default 2).
      */
     maxLatencyRatio?: string,
+    /** Gradual: requests each version needs in a window before it can pass or be compared (default 20). */
+    minSample?: string,
+    /** Gradual: seconds a step waits past its window for the minimum sample (default 300). */
+    maxWait?: string,
+    /**
+     * Gradual: seconds the new version bakes at 100% against the old version's pre-deploy
+     * baseline, rolled back on the same tests; 0 skips (default 900 production, 300 staging).
+     */
+    bake?: string,
+    /** Gradual: probe requests per second to each version, from the smoke tests (default 0). */
+    probes?: string,
   ): Promise<string> {
     return new DaggerDeployRunner(this.source, "release").release(
       service,
       { token, accountId: account },
-      { strategy, steps, window, maxErrorRate, maxLatencyRatio },
+      {
+        strategy,
+        steps,
+        window,
+        maxErrorRate,
+        maxLatencyRatio,
+        minSample,
+        maxWait,
+        bake,
+        probes,
+      },
     );
   }
 

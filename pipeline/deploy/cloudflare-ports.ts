@@ -73,6 +73,7 @@ export function hostDeployStack(
         versionId,
       ),
     api: options.api,
+    local: local !== undefined,
     ...(options.notice ? { notice: options.notice } : {}),
   });
 }

@@ -4,13 +4,15 @@ import {
   DEFAULT_HEALTH_POLICY,
   DeployCommandError,
   type DeployContext,
+  emptyTraffic,
   type HttpClient,
   MigrationFailedError,
   NotStartedError,
+  type RolloutTelemetry,
+  type ScheduledRuns,
   type ServiceInfo,
-  type VersionMetrics,
-  type VersionMetricsReader,
   type VersionShare,
+  type VersionTraffic,
   type WorkerDeployer,
 } from "#core";
 
@@ -33,15 +35,21 @@ export class FakeCloud {
   onDeploy: (service: string) => void = () => undefined;
   /** The current split of services deployed gradually (until a rollback ends it). */
   readonly splits = new Map<string, VersionShare[]>();
-  /** What the analytics say about a version in a window; unknown versions served nothing. */
-  metricsOf: (versionId: string) => VersionMetrics | Promise<VersionMetrics> = (versionId) => ({
-    versionId,
-    requests: 0,
-    errors: 0,
-    p95Ms: undefined,
-  });
-  /** Every window the metrics were read for, per service. */
-  readonly windows: { service: string; since: Date; until: Date }[] = [];
+  /**
+   * What the telemetry says about a version between `since` and `until`; unknown versions
+   * served nothing.
+   */
+  metricsOf: (
+    versionId: string,
+    since: Date,
+    until: Date,
+  ) => VersionTraffic | Promise<VersionTraffic> = (versionId) => emptyTraffic(versionId);
+  /** Each Worker's cron triggers. */
+  readonly crons = new Map<string, string[]>();
+  /** Scheduled invocations of a version, as the telemetry reports them. */
+  scheduledOf: (versionId: string) => ScheduledRuns = () => ({ ok: 0, failed: 0 });
+  /** Every traffic read of the telemetry, per Worker (a poll reads once). */
+  readonly windows: { worker: string; since: Date; until: Date }[] = [];
   private counter = 0;
 
   seed(service: string, version: string): void {
@@ -115,12 +123,14 @@ export class FakeCloud {
     };
   }
 
-  metrics(): VersionMetricsReader {
+  metrics(): RolloutTelemetry {
     return {
-      read: async (service, _target, versionIds, since, until) => {
-        this.windows.push({ service: service.name, since, until });
-        return Promise.all(versionIds.map((id) => this.metricsOf(id)));
+      traffic: async (worker, versionIds, since, until) => {
+        this.windows.push({ worker, since, until });
+        return Promise.all(versionIds.map((id) => this.metricsOf(id, since, until)));
       },
+      scheduledRuns: async (_worker, versionId) => this.scheduledOf(versionId),
+      schedules: async (worker) => this.crons.get(worker) ?? [],
     };
   }
 

@@ -22,7 +22,8 @@ function parse(source: string): Workflow {
 
 interface DeployJob {
   if?: string;
-  needs?: string;
+  needs?: string | string[];
+  permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
   steps: { uses?: string; env?: Record<string, string>; with?: Record<string, unknown> }[];
 }
@@ -73,6 +74,19 @@ describe("deploy.yml", () => {
       expect(args).toContain("--token env://CLOUDFLARE_API_TOKEN");
       expect(args).not.toMatch(/secrets\./);
     }
+  });
+
+  it("opens an incident issue when a deploy fails, the only job that may write issues", () => {
+    const incident = jobs.incident;
+    expect(incident?.needs).toEqual(["staging", "production"]);
+    expect(incident?.if).toContain("needs.production.result == 'failure'");
+    expect(incident?.permissions).toEqual({ issues: "write" });
+    const others = Object.entries(jobs).filter(([name]) => name !== "incident");
+    expect(others.every(([, job]) => job.permissions === undefined)).toBe(true);
+    const step = incident?.steps[0] as { run?: string; env?: Record<string, string> };
+    expect(step.run).toContain('gh issue create --title "Deploy to $ENVIRONMENT failed: $COMMIT"');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
+    expect(step.env?.GH_TOKEN).toBe("${{ github.token }}");
   });
 
   it("would reject a token interpolated into args (the check can fail)", async () => {

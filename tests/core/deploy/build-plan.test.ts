@@ -27,7 +27,7 @@ describe("buildDeployPlan over this repository", () => {
     expect(renderPlan(alone)).toContain("wave 1: gateway → gateway-staging");
     // The dry run says how traffic would move: production's default is gradual.
     expect(renderPlan(plan, resolveRollout("production", {})).split("\n")[1]).toBe(
-      "  gradual: 10% → 50% → 100%, 60.0s windows; a window passes with errors ≤ 5.0% and p95 ≤ 2× the old version's (at least 100 ms)",
+      "  gradual: 10% → 50% → 100%, 60.0s windows polled every 7.5s; a window fails on 5xx above 5.0%, 5xx or 4xx significantly above the old version's (95%), or p95 above 2× the old version's (at least 100 ms); passing needs 20 requests per version (waiting up to 300.0s more); bake 900.0s after 100%",
     );
     expect(renderPlan(alone, resolveRollout("staging", {}))).toContain(
       "immediate: each service's new version takes all traffic at once",

@@ -12,25 +12,32 @@ import {
   resolveRollout,
   runDeploy,
   uploadedVersion,
-  type VersionMetrics,
+  type VersionTraffic,
   withVersionOverride,
   wranglerArgs,
 } from "#core";
 import { FakeCloud, fakeContext, service, virtualClock } from "../../helpers/fakes.js";
 
 // The gradual strategy's policy with an in-memory Cloudflare: which steps run, how a window is
-// judged, and what happens when one fails or the run is interrupted during it. The same policy
-// against real traffic is in local-cloud-gradual.test.ts.
+// judged, when it stops early or waits for traffic, the bake after 100% and what happens when
+// one fails or the run is interrupted. The same policy against real traffic is in
+// local-cloud-gradual.test.ts.
 
 const db = service("db");
 const auth = service("auth", ["db"]);
 
+/** One poll per window (pollMs = windowMs) unless a test asks for more; no bake. */
 const policy: GradualPolicy = {
   steps: [10, 50, 100],
   windowMs: 60_000,
   maxErrorRate: 0.05,
   maxLatencyRatio: 2,
   latencyFloorMs: 50,
+  minSample: 20,
+  maxWaitMs: 60_000,
+  pollMs: 60_000,
+  bakeMs: 0,
+  probesPerSecond: 0,
 };
 
 function plan(): DeployPlan {
@@ -51,24 +58,43 @@ function seeded(): FakeCloud {
   return cloud;
 }
 
-const metrics = (versionId: string, requests: number, errors: number, p95Ms?: number) => ({
+const metrics = (
+  versionId: string,
+  requests: number,
+  serverErrors: number,
+  p95Ms?: number,
+  clientErrors = 0,
+): VersionTraffic => ({
   versionId,
   requests,
-  errors,
+  serverErrors,
+  clientErrors,
+  exceptions: 0,
   p95Ms,
+  sampleInterval: 1,
 });
 
 /** Old versions healthy and fast; new versions as `fresh` says (by default just as good). */
 function traffic(
   cloud: FakeCloud,
-  fresh: (versionId: string) => VersionMetrics = (id) => metrics(id, 40, 0, 12),
+  fresh: (versionId: string) => VersionTraffic = (id) => metrics(id, 40, 0, 12),
 ) {
   cloud.metricsOf = (id) => (id.startsWith("old-") ? metrics(id, 360, 1, 10) : fresh(id));
 }
 
-function gradualContext(cloud: FakeCloud, clock: Clock = virtualClock()): DeployContext {
-  return { ...fakeContext(cloud, clock), gradual: { policy, metrics: cloud.metrics() } };
+function gradualContext(
+  cloud: FakeCloud,
+  clock: Clock = virtualClock(),
+  tuned: Partial<GradualPolicy> = {},
+): DeployContext {
+  return {
+    ...fakeContext(cloud, clock),
+    gradual: { policy: { ...policy, ...tuned }, metrics: cloud.metrics() },
+  };
 }
+
+const reads = (cloud: FakeCloud, worker: string) =>
+  cloud.windows.filter((window) => window.worker === worker);
 
 describe("gradual rollout policy", () => {
   it("uploads, checks the new version by override at 0%, then moves 10 → 50 → 100 with a window each", async () => {
@@ -95,17 +121,25 @@ describe("gradual rollout policy", () => {
       [50, "pass"],
       [100, undefined],
     ]);
-    // Two windows per service, each as long as the policy says, read right after it.
-    expect(cloud.windows.filter((window) => window.service === "auth")).toHaveLength(2);
-    for (const window of cloud.windows) {
+    expect(authReport?.steps?.[1]?.analysis?.checks.map((check) => check.check)).toEqual([
+      "5xx-ceiling",
+      "5xx-vs-old",
+      "4xx-vs-old",
+      "p95-ratio",
+    ]);
+    // A read per window, each as long as the policy says, then one over the whole rollout.
+    const authReads = reads(cloud, "auth-production");
+    expect(authReads).toHaveLength(3);
+    for (const window of authReads.slice(0, 2)) {
       expect(window.until.getTime() - window.since.getTime()).toBe(60_000);
     }
-    expect(clock.slept.filter((ms) => ms === 60_000)).toHaveLength(4);
+    expect(authReport?.exposure).toMatchObject({ newVersionErrors: 0, requests: 400, rate: 0 });
     expect(cloud.serving("auth")).toBe(version);
     expect(report.gradual).toEqual(policy);
+    expect(report.incident).toBeUndefined();
   });
 
-  it("stops at 10% on errors above the ceiling: that service back to 100% old first, then the rest", async () => {
+  it("stops at 10% on 5xx above the ceiling: that service back to 100% old first, then the rest", async () => {
     const cloud = seeded();
     traffic(cloud, (id) =>
       id.startsWith("auth") ? metrics(id, 40, 8, 12) : metrics(id, 40, 0, 12),
@@ -115,7 +149,7 @@ describe("gradual rollout policy", () => {
     const authReport = report.services.find((entry) => entry.service === "auth");
     expect(authReport?.outcome).toBe("failed");
     expect(authReport?.failure).toMatch(
-      /^analysis at 10%: fail: error rate 20\.0% \(8\/40\) is above the 5\.0% ceiling/,
+      /^analysis at 10%: fail: 5xx 20\.0% \(8\/40, 0 exceptions\) is above the 5\.0% ceiling/,
     );
     expect(authReport?.steps?.map((step) => step.percentage)).toEqual([0, 10]);
     expect(authReport?.rollback).toMatchObject({ outcome: "rolled-back", toVersion: "old-auth" });
@@ -126,6 +160,53 @@ describe("gradual rollout policy", () => {
     expect(cloud.serving("auth")).toBe("old-auth");
     expect(cloud.serving("db")).toBe("old-db");
     expect(cloud.events.some((event) => /^split auth .*@50/.test(event))).toBe(false);
+    // Users' exposure: the new version's errors over every request in the rollout.
+    expect(authReport?.exposure).toMatchObject({ newVersionErrors: 8, requests: 400, rate: 0.02 });
+    expect(report.incident?.title).toMatch(
+      /^Deploy to production rolled back: auth failed canary analysis/,
+    );
+    expect(report.incident?.body).toContain("| 10% | 360 req, 5xx 0.3%");
+    expect(renderTerminal(report)).toContain("incident issue (filed by the deploy workflow's");
+  });
+
+  it("stops the window at the first poll that is conclusive: 10 failures in 12 requests", async () => {
+    const cloud = seeded();
+    traffic(cloud, (id) => metrics(id, 12, 10, 12));
+    const report = await runDeploy(
+      gradualContext(cloud, virtualClock(), { pollMs: 5_000 }),
+      plan(),
+    );
+    const dbReport = report.services[0];
+    expect(dbReport?.steps?.[1]?.watch).toMatchObject({
+      polls: 1,
+      elapsedMs: 5_000,
+      stoppedEarly: true,
+    });
+    expect(dbReport?.failure).toMatch(/^analysis at 10%: fail: 5xx 83\.3% \(10\/12/);
+    expect(cloud.serving("db")).toBe("old-db");
+  });
+
+  it("does not stop early on a few errors that could still be chance", async () => {
+    const cloud = seeded();
+    traffic(cloud, (id) => metrics(id, 10, 1, 12));
+    const report = await runDeploy(
+      gradualContext(cloud, virtualClock(), { pollMs: 5_000, minSample: 10 }),
+      plan(),
+    );
+    // 1 in 10 is not significant mid-window (against the ceiling or the old version's 1 in
+    // 360); at the window's end it is above the 5% ceiling.
+    const watch = report.services[0]?.steps?.[1]?.watch;
+    expect(watch).toMatchObject({ polls: 12, stoppedEarly: false });
+    expect(report.services[0]?.failure).toMatch(/^analysis at 10%: fail: 5xx 10\.0% \(1\/10/);
+  });
+
+  it("fails a 4xx spike the old version does not have (a broken auth check)", async () => {
+    const cloud = seeded();
+    traffic(cloud, (id) => metrics(id, 40, 0, 12, 30));
+    const report = await runDeploy(gradualContext(cloud), plan());
+    expect(report.services[0]?.failure).toMatch(
+      /^analysis at 10%: fail: 4xx 75\.0% \(30\/40\) vs old 0\.0% \(0\/360\), p=<0\.001 < 0\.05/,
+    );
   });
 
   it("stops a version whose p95 is above twice the old one's, and keeps the numbers in the report", async () => {
@@ -137,43 +218,66 @@ describe("gradual rollout policy", () => {
     const step = authReport?.steps?.[1];
     expect(step?.analysis).toMatchObject({
       verdict: "fail",
-      old: { requests: 360, errors: 1, p95Ms: 10 },
-      new: { requests: 40, errors: 0, p95Ms: 250 },
+      old: { requests: 360, serverErrors: 1, p95Ms: 10 },
+      new: { requests: 40, serverErrors: 0, p95Ms: 250 },
     });
     const terminal = renderTerminal(report);
     expect(terminal).toContain("gradual: 10% → 50% → 100%, 60.0s windows");
     expect(terminal).toMatch(
-      /10% {2}360 req, 0\.3% errors, p95 10\.0 ms {2}40 req, 0\.0% errors, p95 250\.0 ms {2}FAIL: p95 250\.0 ms/,
+      /10% {2}360 req, 5xx 0\.3%, 4xx 0\.0%, 0 exc, p95 10\.0 ms {2}40 req, 5xx 0\.0%, 4xx 0\.0%, 0 exc, p95 250\.0 ms {2}FAIL: p95 250\.0 ms/,
     );
+    expect(terminal).toContain("unsampled");
     const markdown = renderMarkdown(report);
     expect(markdown).toContain("| step | old | new | verdict |");
     expect(markdown).toContain(
-      "| 10% | 360 req, 0.3% errors, p95 10.0 ms | 40 req, 0.0% errors, p95 250.0 ms | FAIL:",
+      "| 10% | 360 req, 5xx 0.3%, 4xx 0.0%, 0 exc, p95 10.0 ms | 40 req, 5xx 0.0%, 4xx 0.0%, 0 exc, p95 250.0 ms | FAIL:",
     );
     expect(JSON.parse(renderJson(report)).services[1].steps[1].analysis.verdict).toBe("fail");
   });
 
-  it("treats a window without traffic to the new version as inconclusive, which fails", async () => {
+  it("waits past the window for the minimum sample, then passes on it", async () => {
+    const cloud = seeded();
+    const clock = virtualClock();
+    const started = clock.now();
+    // Two new requests per 10 s: 12 by the window's end, 20 after 100 s.
+    cloud.metricsOf = (id, since, until) => {
+      const seconds = (until.getTime() - since.getTime()) / 1000;
+      return id.startsWith("old-")
+        ? metrics(id, 360, 0, 10)
+        : metrics(id, Math.floor(seconds / 5), 0, 12);
+    };
+    const report = await runDeploy(gradualContext(cloud, clock, { pollMs: 10_000 }), plan());
+    expect(report.ok).toBe(true);
+    expect(report.services[0]?.steps?.[1]?.watch).toMatchObject({
+      waitedMs: 40_000,
+      stoppedEarly: false,
+    });
+    expect(clock.now() - started).toBeGreaterThan(0);
+  });
+
+  it("treats a window without traffic as inconclusive once it has waited its limit, which fails", async () => {
     const cloud = seeded();
     traffic(cloud, (id) => metrics(id, 0, 0));
     const report = await runDeploy(gradualContext(cloud), plan());
-    const dbReport = report.services.find((entry) => entry.service === "db");
+    const dbReport = report.services[0];
     expect(dbReport?.failure).toBe(
-      "analysis at 10%: inconclusive: the new version served no requests in the window",
+      "analysis at 10%: inconclusive: too little traffic: 5xx: 0 new requests, fewer than 20",
     );
+    expect(dbReport?.steps?.[1]?.watch?.waitedMs).toBe(60_000);
     expect(cloud.serving("db")).toBe("old-db");
     expect(report.services.find((entry) => entry.service === "auth")?.outcome).toBe("skipped");
   });
 
-  it("fails a window whose metrics cannot be read", async () => {
+  it("fails a window whose telemetry cannot be read", async () => {
     const cloud = seeded();
     cloud.metricsOf = () => {
-      throw new Error("analytics API answered HTTP 403: not authorized");
+      throw new Error("telemetry query answered HTTP 403: not authorized");
     };
     const report = await runDeploy(gradualContext(cloud), plan());
     expect(report.services[0]?.failure).toBe(
-      "analysis at 10%: inconclusive: could not read the window's metrics: analytics API answered HTTP 403: not authorized",
+      "analysis at 10%: inconclusive: could not read the telemetry: telemetry query answered HTTP 403: not authorized",
     );
+    expect(report.services[0]?.exposure).toBeUndefined();
     expect(cloud.serving("db")).toBe("old-db");
   });
 
@@ -222,33 +326,146 @@ describe("gradual rollout policy", () => {
     expect(report.services.map((entry) => entry.strategy)).toEqual(["gradual", "immediate"]);
     expect(cloud.events).toContain("deploy auth");
   });
+
+  it("sends probes to both versions by override and counts them apart from users", async () => {
+    const cloud = seeded();
+    traffic(cloud);
+    const report = await runDeploy(
+      gradualContext(cloud, virtualClock(), { probesPerSecond: 0.1 }),
+      plan(),
+    );
+    const step = report.services.find((entry) => entry.service === "auth")?.steps?.[1];
+    expect(step?.probes?.map((probe) => probe.versionId)).toEqual([
+      report.services[1]?.newVersion,
+      "old-auth",
+    ]);
+    for (const probe of step?.probes ?? []) {
+      expect(probe.requests).toBeGreaterThan(0);
+      expect(probe.failed).toBe(0);
+    }
+    const probed = (report.services[1]?.steps ?? []).flatMap((s) => s.probes ?? []);
+    const sent = probed.reduce((sum, probe) => sum + probe.requests, 0);
+    expect(report.services[1]?.exposure?.requests).toBe(400 - sent);
+    expect(renderTerminal(report)).toMatch(/probes to old-auth: \d+ \(0 5xx, 0 4xx, 0 failed\)/);
+  });
+});
+
+describe("the bake after 100%", () => {
+  it("rolls back a version worse than the old version's pre-deploy baseline", async () => {
+    const cloud = seeded();
+    // Fine during its two windows; at 100% (from 2 minutes in) it starts failing.
+    const clock = virtualClock();
+    const started = clock.now();
+    cloud.metricsOf = (id, since) => {
+      if (id.startsWith("old-")) return metrics(id, 360, 0, 10);
+      return since.getTime() - started < 120_000
+        ? metrics(id, 40, 0, 12)
+        : metrics(id, 400, 40, 12);
+    };
+    const report = await runDeploy(
+      gradualContext(cloud, clock, { bakeMs: 60_000, pollMs: 10_000 }),
+      plan(),
+    );
+    const dbReport = report.services[0];
+    expect(dbReport?.bake).toMatchObject({ verdict: "fail", stoppedEarly: true });
+    expect(dbReport?.failure).toMatch(/^bake after 100%: 5xx 10\.0% \(40\/400/);
+    expect(dbReport?.rollback).toMatchObject({ outcome: "rolled-back", toVersion: "old-db" });
+    expect(cloud.serving("db")).toBe("old-db");
+    expect(report.incident?.title).toContain("db failed canary analysis");
+  });
+
+  it("verifies a cron of the new version, and says when none ran", async () => {
+    const cloud = seeded();
+    traffic(cloud);
+    cloud.crons.set("db-production", ["*/5 * * * *"]);
+    cloud.scheduledOf = (id) =>
+      id.startsWith("old-") ? { ok: 0, failed: 0 } : { ok: 1, failed: 0 };
+    const report = await runDeploy(
+      gradualContext(cloud, virtualClock(), { bakeMs: 60_000 }),
+      plan(),
+    );
+    expect(report.ok).toBe(true);
+    expect(report.services[0]?.bake).toMatchObject({
+      verdict: "pass",
+      scheduled: { outcome: "verified", ok: 1, fired: false },
+    });
+    // auth has no crons: nothing to verify.
+    expect(report.services[1]?.bake?.scheduled).toBeUndefined();
+
+    cloud.scheduledOf = () => ({ ok: 0, failed: 0 });
+    const quiet = await runDeploy(
+      gradualContext(cloud, virtualClock(), { bakeMs: 60_000 }),
+      plan(),
+    );
+    expect(quiet.services[0]?.bake?.scheduled?.outcome).toBe("unverified");
+    expect(renderTerminal(quiet)).toMatch(/scheduled tasks UNVERIFIED: no scheduled invocation/);
+  });
+
+  it("rolls back when a scheduled invocation of the new version failed", async () => {
+    const cloud = seeded();
+    traffic(cloud);
+    cloud.crons.set("db-production", ["0 3 * * *"]);
+    cloud.scheduledOf = () => ({ ok: 0, failed: 1 });
+    const report = await runDeploy(
+      gradualContext(cloud, virtualClock(), { bakeMs: 60_000 }),
+      plan(),
+    );
+    expect(report.services[0]?.failure).toMatch(/^bake after 100%: 1 scheduled invocation/);
+    expect(cloud.serving("db")).toBe("old-db");
+  });
 });
 
 describe("judging one window", () => {
-  const old = metrics("old", 900, 9, 20);
+  const old = metrics("old", 900, 45, 20);
   it("passes at the ceilings and fails just above them", () => {
-    expect(judgeWindow(old, metrics("new", 100, 5, 40), policy).verdict).toBe("pass");
-    expect(judgeWindow(old, metrics("new", 100, 6, 40), policy).verdict).toBe("fail");
-    expect(judgeWindow(old, metrics("new", 100, 0, 50), policy).verdict).toBe("pass");
-    expect(judgeWindow(old, metrics("new", 100, 0, 50.1), policy).verdict).toBe("fail");
+    expect(judgeWindow(old, metrics("new", 100, 5, 40), policy, true).verdict).toBe("pass");
+    expect(judgeWindow(old, metrics("new", 100, 6, 40), policy, true).verdict).toBe("fail");
+    expect(judgeWindow(old, metrics("new", 100, 0, 50), policy, true).verdict).toBe("pass");
+    expect(judgeWindow(old, metrics("new", 100, 0, 50.1), policy, true).verdict).toBe("fail");
+  });
+
+  it("compares with the old version: significant and at least a point worse fails", () => {
+    const clean = metrics("old", 900, 0, 20);
+    // 3% is under the ceiling but significantly above the old version's 0%.
+    expect(judgeWindow(clean, metrics("new", 200, 6, 20), policy, true)).toMatchObject({
+      verdict: "fail",
+      reason: expect.stringMatching(/^5xx 3\.0% \(6\/200\) vs old 0\.0% \(0\/900\)/),
+    });
+    // The same rate as the old version's is no regression.
+    expect(
+      judgeWindow(metrics("old", 900, 27, 20), metrics("new", 200, 6, 20), policy, true).verdict,
+    ).toBe("pass");
   });
 
   it("never calls a few milliseconds of noise a regression (the latency floor)", () => {
     const fast = metrics("old", 900, 0, 2);
-    expect(judgeWindow(fast, metrics("new", 100, 0, 9), policy)).toMatchObject({
+    expect(judgeWindow(fast, metrics("new", 100, 0, 9), policy, true)).toMatchObject({
       verdict: "pass",
     });
     expect(
-      judgeWindow(fast, metrics("new", 100, 0, 9), { ...policy, latencyFloorMs: 0 }).verdict,
+      judgeWindow(fast, metrics("new", 100, 0, 9), { ...policy, latencyFloorMs: 0 }, true).verdict,
     ).toBe("fail");
   });
 
-  it("is inconclusive when either version served nothing", () => {
-    expect(judgeWindow(old, metrics("new", 0, 0), policy).verdict).toBe("inconclusive");
-    expect(judgeWindow(metrics("old", 0, 0), metrics("new", 10, 0, 5), policy)).toMatchObject({
-      verdict: "inconclusive",
-      reason: "the old version served no requests in the window: no latency to compare with",
-    });
+  it("judges latency only at the window's end, and passes nothing before it", () => {
+    const slow = judgeWindow(old, metrics("new", 100, 0, 500), policy, false);
+    expect(slow).toMatchObject({ verdict: "inconclusive", reason: "the window is still running" });
+  });
+
+  it("is inconclusive with too little traffic on either side", () => {
+    expect(judgeWindow(old, metrics("new", 0, 0), policy, true).verdict).toBe("inconclusive");
+    expect(judgeWindow(metrics("old", 0, 0), metrics("new", 30, 0, 5), policy, true)).toMatchObject(
+      {
+        verdict: "inconclusive",
+        reason: "too little traffic: 5xx: 30 new / 0 old requests, fewer than 20 on a side",
+      },
+    );
+  });
+
+  it("weighs sampled counts by the events actually seen", () => {
+    // 2 errors in 20 requests estimated from 2 events: too few seen to compare or pass.
+    const sampled = { ...metrics("new", 20, 2, 12), sampleInterval: 10 };
+    expect(judgeWindow(old, sampled, policy, true).verdict).toBe("inconclusive");
   });
 });
 
@@ -273,6 +490,11 @@ describe("rollout options", () => {
         maxErrorRate: 0.05,
         maxLatencyRatio: 2,
         latencyFloorMs: 100,
+        minSample: 20,
+        maxWaitMs: 300_000,
+        pollMs: 7_500,
+        bakeMs: 900_000,
+        probesPerSecond: 0,
       },
     });
     expect(resolveRollout("staging", {})).toEqual({ strategy: "immediate" });
@@ -286,9 +508,23 @@ describe("rollout options", () => {
         window: "2.5",
         maxErrorRate: "1",
         maxLatencyRatio: "3",
+        minSample: "10",
+        maxWait: "0",
+        bake: "1.5",
+        probes: "2",
       }),
     ).toMatchObject({
-      policy: { steps: [25, 100], windowMs: 2_500, maxErrorRate: 0.01, maxLatencyRatio: 3 },
+      policy: {
+        steps: [25, 100],
+        windowMs: 2_500,
+        maxErrorRate: 0.01,
+        maxLatencyRatio: 3,
+        minSample: 10,
+        maxWaitMs: 0,
+        pollMs: 313,
+        bakeMs: 1_500,
+        probesPerSecond: 2,
+      },
     });
   });
 
@@ -319,6 +555,10 @@ describe("rollout options", () => {
     expect(error({ maxLatencyRatio: "0" })).toBe(
       '--max-latency-ratio: "0" is not a number > 0, e.g. 2',
     );
+    expect(error({ minSample: "0" })).toBe(
+      '--min-sample: "0" is not a number of requests > 0, e.g. 20',
+    );
+    expect(error({ bake: "-5" })).toBe('--bake: "-5" is not a number of seconds ≥ 0, e.g. 900');
     expect(error({ strategy: "immediate", steps: "10,100" })).toBe(
       "--steps only applies to --strategy gradual (production deploys immediate)",
     );

@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { type IsolatedLocalCloud, startIsolatedLocalCloud } from "@workers/local-cloud";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchHttpClient, fetchVersionMetrics, originArgs, parseOrigin } from "#core";
+import {
+  cloudflareApiFromEnv,
+  emptyTraffic,
+  fetchHttpClient,
+  fetchVersionMetrics,
+  originArgs,
+  parseOrigin,
+  telemetryReader,
+} from "#core";
 import { REPO_ROOT } from "../../helpers/paths.js";
 
 // Gradual deployments on the local control plane, driven by real wrangler commands and real
@@ -327,6 +335,68 @@ export default {
           ),
         },
       ],
+    });
+  });
+
+  it("answers the rollout's telemetry reader: status codes, exceptions, p95 and the crons it fires", async () => {
+    const name = "lc-telemetry";
+    const config = join(fixtures, `${name}.jsonc`);
+    await writeFile(
+      config,
+      JSON.stringify({
+        name,
+        main: `${name}.js`,
+        compatibility_date: "2025-06-01",
+        observability: { enabled: true },
+        triggers: { crons: ["*/5 * * * *"] },
+      }),
+    );
+    await writeFile(
+      join(fixtures, `${name}.js`),
+      `export default {
+        fetch(request) {
+          const url = new URL(request.url);
+          if (url.searchParams.has("throw")) throw new Error("boom");
+          return new Response("", { status: Number(url.searchParams.get("status") ?? 200) });
+        },
+        scheduled() {},
+      };`,
+    );
+    const since = new Date(Date.now() - 1);
+    const version = versionIdOf(await wrangler(["deploy", "-c", config]));
+    await traffic(name, 6);
+    await traffic(name, 3, {}, "/?status=503");
+    await traffic(name, 2, {}, "/?status=401");
+    await traffic(name, 1, {}, "/?throw");
+    const reader = telemetryReader(fetchHttpClient, cloudflareApiFromEnv(cloud.wranglerEnv), {
+      local: true,
+    });
+    const [seen, unused] = await reader.traffic(
+      name,
+      [version, "no-such-version"],
+      since,
+      new Date(),
+    );
+    expect(seen).toMatchObject({
+      versionId: version,
+      requests: 12,
+      serverErrors: 4,
+      clientErrors: 2,
+      exceptions: 1,
+      sampleInterval: 1,
+    });
+    expect(seen?.p95Ms).toBeGreaterThan(0);
+    expect(unused).toEqual(emptyTraffic("no-such-version"));
+
+    expect(await reader.schedules(name)).toEqual(["*/5 * * * *"]);
+    expect(await reader.scheduledRuns(name, version, since, new Date())).toEqual({
+      ok: 0,
+      failed: 0,
+    });
+    await reader.fireScheduled?.(name, "*/5 * * * *");
+    expect(await reader.scheduledRuns(name, version, since, new Date())).toEqual({
+      ok: 1,
+      failed: 0,
     });
   });
 

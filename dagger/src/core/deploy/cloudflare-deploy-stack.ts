@@ -2,7 +2,7 @@ import { apiDeploymentHistory } from "./api-deployment-history.js";
 import { apiRollbackDeployer } from "./api-rollback.js";
 import type { CloudflareApi } from "./cloudflare-api.js";
 import type { HttpClient, WorkerDeployer } from "./ports.js";
-import { analyticsMetricsReader, type VersionMetricsReader } from "./version-metrics.js";
+import { type RolloutTelemetry, telemetryReader } from "./telemetry-query.js";
 import { type WranglerDeployerPorts, wranglerWorkerDeployer } from "./wrangler-deployer.js";
 
 /**
@@ -16,21 +16,24 @@ export interface CloudflareDeployPorts extends WranglerDeployerPorts {
   api: CloudflareApi;
   /** One line where the deploy falls back from the API to wrangler, and why. */
   notice?: (line: string) => void;
+  /** The local control plane, which can fire a Worker's crons on request. */
+  local: boolean;
 }
 
 export interface CloudflareDeployStack {
   deployer: WorkerDeployer;
-  /** The analytics a gradual rollout is judged by: the same account and API base as wrangler's. */
-  metrics: VersionMetricsReader;
+  /** The telemetry a gradual rollout is judged by: the same account and API base as wrangler's. */
+  metrics: RolloutTelemetry;
 }
 
 /**
  * The one deployer both runners use: wrangler for uploads, deploys and migrations; the API for
  * rollbacks (wrangler when the API cannot be reached) and deployment histories (wrangler when
- * the API's answer is not a list); the analytics API for version metrics.
+ * the API's answer is not a list); Workers Observability's telemetry for the
+ * rollout's windows.
  */
 export function cloudflareDeployStack(ports: CloudflareDeployPorts): CloudflareDeployStack {
-  const { http, api, notice, ...wrangler } = ports;
+  const { http, api, notice, local, ...wrangler } = ports;
   return {
     deployer: apiDeploymentHistory(
       apiRollbackDeployer(wranglerWorkerDeployer(wrangler), http, api),
@@ -38,10 +41,6 @@ export function cloudflareDeployStack(ports: CloudflareDeployPorts): CloudflareD
       api,
       notice,
     ),
-    metrics: analyticsMetricsReader(http, {
-      apiBaseUrl: api.baseUrl,
-      apiToken: api.token,
-      accountId: api.accountId,
-    }),
+    metrics: telemetryReader(http, api, { local }),
   };
 }

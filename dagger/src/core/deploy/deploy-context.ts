@@ -2,8 +2,8 @@ import type { DeployTarget } from "../services/catalog.js";
 import type { HealthPolicy } from "./health.js";
 import type { Clock, EndpointResolver, HttpClient, ProgressSink, WorkerDeployer } from "./ports.js";
 import type { GradualPolicy } from "./rollout-policy.js";
+import type { RolloutTelemetry } from "./telemetry-query.js";
 import type { UnfinishedRollbacks } from "./unfinished-rollbacks.js";
-import type { VersionMetricsReader } from "./version-metrics.js";
 
 /** Everything a deploy, rollback or release needs from the engine running it. */
 export interface DeployContext {
@@ -22,9 +22,10 @@ export interface DeployContext {
   interrupt?: AbortSignal;
   /**
    * Set for `--strategy gradual`: each service with a version to compare against goes out in
-   * steps judged by `metrics`. Absent, every service is deployed at once (`wrangler deploy`).
+   * steps judged by the Workers Observability telemetry `metrics` reads. Absent, every service
+   * is deployed at once (`wrangler deploy`).
    */
-  gradual?: { policy: GradualPolicy; metrics: VersionMetricsReader };
+  gradual?: { policy: GradualPolicy; metrics: RolloutTelemetry };
   /** Kept current for a runner that may have to end before the run does (see the class). */
   unfinished?: UnfinishedRollbacks;
 }

@@ -1,5 +1,5 @@
 import { workerName } from "../services/deploy-targets.js";
-import { errorRate } from "./canary-analysis.js";
+import { rateOf } from "./canary-analysis.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { formatSeconds } from "./health.js";
 import {
@@ -11,7 +11,7 @@ import {
   type ServiceReport,
 } from "./report.js";
 import type { GradualPolicy, Rollout } from "./rollout-policy.js";
-import type { VersionMetrics } from "./version-metrics.js";
+import type { VersionTraffic } from "./telemetry-query.js";
 
 const COLUMNS = [
   "wave",
@@ -175,6 +175,11 @@ function deployLines(report: DeployReport, markdown: boolean): string[] {
   const problems = report.services.flatMap((service) => problemLines(service, report.ok));
   const policy = report.gradual ? [policyLine(report.gradual)] : [];
   const rollouts = report.services.flatMap((service) => rolloutLines(service, markdown));
+  if (report.incident) {
+    problems.push(
+      `incident issue (filed by the deploy workflow's incident job in GitHub Actions; not filed from here): ${report.incident.title}`,
+    );
+  }
   if (markdown) {
     return [
       `### ${report.ok ? "✅" : "❌"} ${headline}`,
@@ -206,15 +211,58 @@ function deployLines(report: DeployReport, markdown: boolean): string[] {
 }
 
 function policyLine(policy: GradualPolicy): string {
-  return `gradual: ${policy.steps.map((step) => `${step}%`).join(" → ")}, ${formatSeconds(policy.windowMs)} windows; a window passes with errors ≤ ${percent(policy.maxErrorRate)} and p95 ≤ ${policy.maxLatencyRatio}× the old version's (at least ${policy.latencyFloorMs} ms)`;
+  return `gradual: ${policy.steps.map((step) => `${step}%`).join(" → ")}, ${formatSeconds(policy.windowMs)} windows polled every ${formatSeconds(policy.pollMs)}; a window fails on 5xx above ${percent(policy.maxErrorRate)}, 5xx or 4xx significantly above the old version's (95%), or p95 above ${policy.maxLatencyRatio}× the old version's (at least ${policy.latencyFloorMs} ms); passing needs ${policy.minSample} requests per version (waiting up to ${formatSeconds(policy.maxWaitMs)} more); ${policy.bakeMs > 0 ? `bake ${formatSeconds(policy.bakeMs)} after 100%` : "no bake"}${policy.probesPerSecond > 0 ? `; probes ${policy.probesPerSecond}/s per version` : ""}`;
 }
 
 const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
 
-function windowCell(metrics: VersionMetrics): string {
-  const rate = errorRate(metrics);
-  const p95 = metrics.p95Ms === undefined ? "-" : `${metrics.p95Ms.toFixed(1)} ms`;
-  return `${metrics.requests} req, ${rate === undefined ? "-" : percent(rate)} errors, p95 ${p95}`;
+function windowCell(traffic: VersionTraffic): string {
+  const share = (count: number) => {
+    const rate = rateOf(count, traffic.requests);
+    return rate === undefined ? "-" : percent(rate);
+  };
+  const p95 = traffic.p95Ms === undefined ? "-" : `${traffic.p95Ms.toFixed(1)} ms`;
+  return `${Math.round(traffic.requests)} req, 5xx ${share(traffic.serverErrors)}, 4xx ${share(traffic.clientErrors)}, ${Math.round(traffic.exceptions)} exc, p95 ${p95}`;
+}
+
+/** Sampling, stop-early and waiting: what a reader needs to trust a window's numbers. */
+function watchNote(step: NonNullable<ServiceReport["steps"]>[number]): string {
+  const { watch, probes } = step;
+  if (!watch) return "";
+  const notes = [
+    watch.stoppedEarly ? `stopped early after ${formatSeconds(watch.elapsedMs)}` : "",
+    watch.waitedMs > 0 ? `waited ${formatSeconds(watch.waitedMs)} for traffic` : "",
+    watch.sampleInterval > 1
+      ? `sampled: 1 in ${watch.sampleInterval.toFixed(1)} requests kept, counts estimated`
+      : "unsampled",
+    ...(probes ?? []).map(
+      (probe) =>
+        `probes to ${probe.versionId}: ${probe.requests} (${probe.serverErrors} 5xx, ${probe.clientErrors} 4xx, ${probe.failed} failed)`,
+    ),
+  ].filter(Boolean);
+  return ` [${notes.join("; ")}]`;
+}
+
+/** After the steps: the bake, the crons, users' error exposure and the incident. */
+function afterRolloutLines(report: ServiceReport): string[] {
+  const lines: string[] = [];
+  const { bake, exposure } = report;
+  if (bake) {
+    lines.push(
+      `bake ${formatSeconds(bake.elapsedMs)} vs the old version before the deploy: ${bake.verdict.toUpperCase()}: ${bake.analysis.reason} (baseline ${windowCell(bake.analysis.old)}; new ${windowCell(bake.analysis.new)})`,
+    );
+    if (bake.scheduled) {
+      lines.push(
+        `scheduled tasks ${bake.scheduled.outcome.toUpperCase()}${bake.scheduled.fired ? " (fired by the pipeline)" : ""}: ${bake.scheduled.note}`,
+      );
+    }
+  }
+  if (exposure) {
+    lines.push(
+      `users' error exposure: ${Math.round(exposure.newVersionErrors)} errors from the new version in ${Math.round(exposure.requests)} requests (${exposure.rate === undefined ? "no traffic" : percent(exposure.rate)}; and ${Math.round(exposure.newVersionClientErrors)} 4xx)${exposure.sampleInterval > 1 ? `, estimated from 1 in ${exposure.sampleInterval.toFixed(1)} sampled` : ""}`,
+    );
+  }
+  return lines;
 }
 
 /** Each traffic step of a gradual service: its window's numbers for both versions and verdict. */
@@ -235,7 +283,7 @@ function rolloutLines(report: ServiceReport, markdown: boolean): string[] {
       `${step.percentage}%`,
       analysis ? windowCell(analysis.old) : "-",
       analysis ? windowCell(analysis.new) : "-",
-      verdict,
+      `${verdict}${watchNote(step)}`,
     ];
   });
   if (markdown) {
@@ -246,6 +294,7 @@ function rolloutLines(report: ServiceReport, markdown: boolean): string[] {
       "| step | old | new | verdict |",
       "| --- | --- | --- | --- |",
       ...rows.map((row) => `| ${row.join(" | ")} |`),
+      ...afterRolloutLines(report).flatMap((line) => ["", line]),
     ];
   }
   const widths = [0, 1, 2].map((index) => Math.max(...rows.map((row) => row[index]?.length ?? 0)));
@@ -255,6 +304,7 @@ function rolloutLines(report: ServiceReport, markdown: boolean): string[] {
       (row) =>
         `    ${row.map((cell, index) => (index < 3 ? cell.padEnd(widths[index] ?? 0) : cell)).join("  ")}`,
     ),
+    ...afterRolloutLines(report).map((line) => `    ${line}`),
   ];
 }
 

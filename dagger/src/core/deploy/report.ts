@@ -1,9 +1,12 @@
 import type { DeployStrategy } from "../config/deploy-strategies.js";
 import type { DeployTarget } from "../services/catalog.js";
+import type { BakeReport } from "./bake-period.js";
 import type { WindowAnalysis } from "./canary-analysis.js";
 import type { HealthResult } from "./health.js";
+import type { Incident } from "./incident.js";
 import type { Interruption } from "./interruption.js";
 import type { AppliedMigrations } from "./ports.js";
+import type { ProbeTraffic } from "./probe-traffic.js";
 import type { GradualPolicy } from "./rollout-policy.js";
 import type { SmokeResult } from "./smoke-tests.js";
 
@@ -44,10 +47,43 @@ export interface RolloutStepReport {
   percentage: number;
   /** When the split went live. */
   startedAt: string;
-  /** The window's numbers and verdict (steps between 0 and 100 only, once the window ran). */
+  /**
+   * The window's numbers and verdict (steps between 0 and 100 only, once the window ran):
+   * per version, the requests, 5xx, 4xx, exceptions and p95 the telemetry saw, and each test.
+   */
   analysis?: WindowAnalysis;
+  /** How the window was watched: polls, early stop, waiting for traffic, sampling. */
+  watch?: {
+    polls: number;
+    elapsedMs: number;
+    stoppedEarly: boolean;
+    waitedMs: number;
+    /** 1 when every request was kept; N when one in N was (head_sampling_rate 1/N). */
+    sampleInterval: number;
+  };
+  /** Probe traffic sent in the window, per version (included in `analysis`, counted apart). */
+  probes?: ProbeTraffic[];
   /** Set when an interruption ended the step's window early. */
   interrupted?: string;
+}
+
+/**
+ * Users' error exposure over a rollout: the 5xx responses (and exceptions) the new version
+ * served them, divided by all their requests to either version, from the moment the first
+ * traffic step's split was live (wrangler returned) to the rollout's end (100% and its bake, or
+ * the rollback). Probe traffic is left out.
+ */
+export interface ErrorExposure {
+  since: string;
+  until: string;
+  newVersionErrors: number;
+  /** The 4xx it served them (a broken auth check's 401s); some are normal, so apart. */
+  newVersionClientErrors: number;
+  requests: number;
+  /** Undefined when users sent nothing. */
+  rate: number | undefined;
+  /** 1 when every request was kept; estimates otherwise. */
+  sampleInterval: number;
 }
 
 export interface ServiceReport {
@@ -75,6 +111,10 @@ export interface ServiceReport {
   strategy?: DeployStrategy;
   /** Gradual only: each traffic step, in order. */
   steps?: RolloutStepReport[];
+  /** Gradual only: the watch after 100% against the old version's pre-deploy baseline. */
+  bake?: BakeReport;
+  /** Gradual only: how many of users' requests during the rollout got an error from the new version. */
+  exposure?: ErrorExposure;
   rollback?: RollbackReport;
   timings: ServiceTimings;
   durationMs: number;
@@ -96,6 +136,8 @@ export interface DeployReport {
   services: ServiceReport[];
   /** From the moment a failure or interruption stopped the run to the last rollback verified. */
   recoveryMs?: number;
+  /** A rollout or bake that failed: the issue filed (in GitHub Actions) or that would be. */
+  incident?: Incident;
 }
 
 export interface RollbackCommandReport {

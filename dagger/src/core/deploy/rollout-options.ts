@@ -10,12 +10,31 @@ export const DEFAULT_STEPS = [10, 50, 100];
 export const DEFAULT_MAX_ERROR_RATE = 0.05;
 export const DEFAULT_MAX_LATENCY_RATIO = 2;
 export const DEFAULT_LATENCY_FLOOR_MS = 100;
+export const DEFAULT_MIN_SAMPLE = 20;
 const LOCAL_WINDOW_MS = 5_000;
 const WINDOW_MS = 60_000;
+const LOCAL_MAX_WAIT_MS = 20_000;
+const MAX_WAIT_MS = 300_000;
 
 /** Cloudflare's analytics need a minute of traffic to say much; the local control plane seconds. */
 export function defaultWindowMs(target: DeployTarget): number {
   return target === "local" ? LOCAL_WINDOW_MS : WINDOW_MS;
+}
+
+/** How long a step may wait past its window for the minimum sample before it gives up. */
+export function defaultMaxWaitMs(target: DeployTarget): number {
+  return target === "local" ? LOCAL_MAX_WAIT_MS : MAX_WAIT_MS;
+}
+
+/**
+ * The bake after 100%: the guide's Stage 4 watches error rates for the first 5 minutes and
+ * response times for the first 15, so production bakes 15 minutes (both watched throughout);
+ * staging 5; the local control plane a few seconds, enough to fire its crons and read them.
+ */
+const BAKE_MS: Record<string, number> = { local: 3_000, staging: 300_000, production: 900_000 };
+
+export function defaultBakeMs(target: DeployTarget): number {
+  return BAKE_MS[target] ?? BAKE_MS.staging ?? 0;
 }
 
 export interface RolloutOptionSpec {
@@ -52,13 +71,38 @@ export const ROLLOUT_OPTIONS = {
   maxErrorRate: {
     flag: "max-error-rate",
     value: "<percent>",
-    description: `gradual: a step fails when the new version's error rate is above this (default: ${DEFAULT_MAX_ERROR_RATE * 100})`,
+    description: `gradual: a step fails when the new version's share of 5xx responses is above this (default: ${DEFAULT_MAX_ERROR_RATE * 100})`,
     gradualOnly: true,
   },
   maxLatencyRatio: {
     flag: "max-latency-ratio",
     value: "<ratio>",
     description: `gradual: a step fails when the new version's p95 is above this multiple of the old version's and above ${DEFAULT_LATENCY_FLOOR_MS} ms (default: ${DEFAULT_MAX_LATENCY_RATIO})`,
+    gradualOnly: true,
+  },
+  minSample: {
+    flag: "min-sample",
+    value: "<requests>",
+    description: `gradual: requests each version needs in a window before it can pass or be compared (default: ${DEFAULT_MIN_SAMPLE})`,
+    gradualOnly: true,
+  },
+  maxWait: {
+    flag: "max-wait",
+    value: "<seconds>",
+    description: `gradual: how long a step waits past its window for the minimum sample before it fails as inconclusive (default: ${MAX_WAIT_MS / 1000}; ${LOCAL_MAX_WAIT_MS / 1000} for local)`,
+    gradualOnly: true,
+  },
+  bake: {
+    flag: "bake",
+    value: "<seconds>",
+    description: `gradual: after 100%, how long the new version is watched against the old version's pre-deploy baseline and rolled back on the same tests; 0 skips it (default: ${(BAKE_MS.production ?? 0) / 1000} for production, ${(BAKE_MS.staging ?? 0) / 1000} for staging, ${(BAKE_MS.local ?? 0) / 1000} for local)`,
+    gradualOnly: true,
+  },
+  probes: {
+    flag: "probes",
+    value: "<per-second>",
+    description:
+      "gradual: probe requests per second sent to each version during its windows, built from the service's smoke tests and pinned by version override; reported apart from users' traffic (default: 0, none)",
     gradualOnly: true,
   },
 } as const satisfies Record<string, RolloutOptionSpec>;

@@ -4,7 +4,10 @@ import {
   DEFAULT_LATENCY_FLOOR_MS,
   DEFAULT_MAX_ERROR_RATE,
   DEFAULT_MAX_LATENCY_RATIO,
+  DEFAULT_MIN_SAMPLE,
   DEFAULT_STEPS,
+  defaultBakeMs,
+  defaultMaxWaitMs,
   defaultWindowMs,
   ROLLOUT_OPTIONS,
   type RolloutOptions,
@@ -25,6 +28,24 @@ export interface GradualPolicy {
    * windows in our own benchmark; below this, a "regression" is noise, not something users feel.
    */
   latencyFloorMs: number;
+  /** Requests each version needs in a window before the window can pass or compare them. */
+  minSample: number;
+  /** How long a step may run past its window waiting for `minSample`, then it is inconclusive. */
+  maxWaitMs: number;
+  /** How often a window's telemetry is read: a failure stops it at the next poll. */
+  pollMs: number;
+  /** After 100%: how long the new version is judged against the old version's baseline; 0 skips. */
+  bakeMs: number;
+  /** Probe requests per second sent to each version during a window; 0 sends none. */
+  probesPerSecond: number;
+}
+
+/**
+ * A few polls per window, at most every 10 s (each poll is two telemetry queries), at least
+ * every 250 ms apart (the local control plane answers at once).
+ */
+export function pollInterval(windowMs: number): number {
+  return Math.min(10_000, Math.max(250, Math.round(windowMs / 8)));
 }
 
 export type Rollout = { strategy: "immediate" } | { strategy: "gradual"; policy: GradualPolicy };
@@ -75,14 +96,15 @@ export function resolveRollout(
     }
     return { strategy };
   }
+  const windowMs =
+    options.window === undefined
+      ? defaultWindowMs(target)
+      : positive("--window", options.window, "a number of seconds > 0, e.g. 60") * 1000;
   return {
     strategy: "gradual",
     policy: {
       steps: options.steps === undefined ? DEFAULT_STEPS : parseSteps(options.steps),
-      windowMs:
-        options.window === undefined
-          ? defaultWindowMs(target)
-          : positive("--window", options.window, "a number of seconds > 0, e.g. 60") * 1000,
+      windowMs,
       maxErrorRate:
         options.maxErrorRate === undefined
           ? DEFAULT_MAX_ERROR_RATE
@@ -92,6 +114,23 @@ export function resolveRollout(
           ? DEFAULT_MAX_LATENCY_RATIO
           : positive("--max-latency-ratio", options.maxLatencyRatio, "a number > 0, e.g. 2"),
       latencyFloorMs: DEFAULT_LATENCY_FLOOR_MS,
+      minSample:
+        options.minSample === undefined
+          ? DEFAULT_MIN_SAMPLE
+          : positive("--min-sample", options.minSample, "a number of requests > 0, e.g. 20"),
+      maxWaitMs:
+        options.maxWait === undefined
+          ? defaultMaxWaitMs(target)
+          : nonNegative("--max-wait", options.maxWait, "a number of seconds ≥ 0, e.g. 300") * 1000,
+      pollMs: pollInterval(windowMs),
+      bakeMs:
+        options.bake === undefined
+          ? defaultBakeMs(target)
+          : nonNegative("--bake", options.bake, "a number of seconds ≥ 0, e.g. 900") * 1000,
+      probesPerSecond:
+        options.probes === undefined
+          ? 0
+          : nonNegative("--probes", options.probes, "a number of requests per second ≥ 0, e.g. 2"),
     },
   };
 }
@@ -104,6 +143,12 @@ function positive(option: string, text: string, valid: string): number {
     throw new RolloutOptionError(`${option}: "${text}" is not ${valid}`);
   }
   return value;
+}
+
+function nonNegative(option: string, text: string, valid: string): number {
+  if (!NUMBER.test(text.trim()))
+    throw new RolloutOptionError(`${option}: "${text}" is not ${valid}`);
+  return Number(text);
 }
 
 function percent(option: string, text: string): number {

@@ -4,6 +4,7 @@ import type { DeployContext } from "./deploy-context.js";
 import type { DeployPlan } from "./deploy-plan.js";
 import { rollOutGradually } from "./gradual-rollout.js";
 import { formatSeconds } from "./health.js";
+import { withIncident } from "./incident.js";
 import { InterruptWatch } from "./interruption.js";
 import {
   type DeployedVersion,
@@ -75,7 +76,7 @@ export async function runDeploy(context: DeployContext, plan: DeployPlan): Promi
   }
   // Read again: a signal during the rollback is reported too (the rollback itself went on).
   const interrupted = watch.interrupted;
-  return {
+  return withIncident({
     ...(interrupted === undefined ? {} : { interrupted }),
     kind: "deploy",
     target,
@@ -87,7 +88,7 @@ export async function runDeploy(context: DeployContext, plan: DeployPlan): Promi
     ...(context.gradual ? { gradual: context.gradual.policy } : {}),
     services: runs.flat().map((run) => run.report),
     ...(recoveryMs === undefined ? {} : { recoveryMs }),
-  };
+  });
 }
 
 /**

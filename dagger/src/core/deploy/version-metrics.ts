@@ -1,13 +1,14 @@
 import { z } from "zod";
-import type { DeployTarget, ServiceInfo } from "../services/catalog.js";
-import { workerName } from "../services/deploy-targets.js";
 import type { HttpClient } from "./ports.js";
 
 /**
  * Live metrics of each version of a Worker, read from Cloudflare's GraphQL Analytics API
  * (`POST <api base>/graphql`), dataset `workersInvocationsAdaptive`, grouped by its
- * `scriptVersion` dimension: what judges a gradual deployment. The same query runs against the
- * local control plane, which answers it from the traffic it served.
+ * `scriptVersion` dimension. It judged gradual deployments until it was found blind to 5xx
+ * responses (below); the rollout now reads Workers Observability's telemetry
+ * (telemetry-query.ts), which has the status code and the exceptions this has. What is left
+ * is a check that needs no `observability` setting on the Worker: the local control plane
+ * answers the same query, and its tests read the traffic it served through it.
  *
  * What the fields mean on Cloudflare (developers.cloudflare.com/workers/observability/
  * metrics-and-analytics/, analytics/graphql-api/tutorials/querying-workers-metrics/):
@@ -141,32 +142,4 @@ export async function fetchVersionMetrics(
     );
   }
   return parseVersionMetrics(response.body, request.versionIds);
-}
-
-/** Reads the versions of one service's Worker in `target` over a window (the rollout's port). */
-export interface VersionMetricsReader {
-  read(
-    service: ServiceInfo,
-    target: DeployTarget,
-    versionIds: string[],
-    since: Date,
-    until: Date,
-  ): Promise<VersionMetrics[]>;
-}
-
-/** The analytics API of one account (Cloudflare's or the local control plane's) as a reader. */
-export function analyticsMetricsReader(
-  http: HttpClient,
-  account: Pick<VersionMetricsRequest, "apiBaseUrl" | "apiToken" | "accountId">,
-): VersionMetricsReader {
-  return {
-    read: (service, target, versionIds, since, until) =>
-      fetchVersionMetrics(http, {
-        ...account,
-        scriptName: workerName(service, target),
-        versionIds,
-        since,
-        until,
-      }),
-  };
 }

@@ -14,10 +14,14 @@ export const errorStatuses: ReadonlySet<InvocationStatus> = new Set([
   "internalError",
 ]);
 
-/** One request a worker's URL served, as the analytics dataset records it. */
+/** One request a worker's URL served (or one cron run), as the analytics datasets record it. */
 export interface Invocation {
   scriptName: string;
   scriptVersion: string;
+  /** What invoked it; a request when absent. */
+  eventType?: "fetch" | "scheduled";
+  /** The HTTP status the version answered (requests only; absent when none came back). */
+  statusCode?: number;
   /** When the request arrived, in ms since the epoch. */
   datetime: number;
   /** From handing the request to the version until its response's last byte, in microseconds. */

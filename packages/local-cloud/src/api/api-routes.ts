@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import type { InvocationLog } from "../analytics/invocation-log.js";
+import { answerTelemetryQuery } from "../analytics/telemetry-api.js";
 import { storageRoutes } from "../storage/storage-routes.js";
 import { activeVersion } from "../storage/store.js";
 import { type ControlPlane, deploymentView, versionView } from "../workers/control-plane.js";
@@ -37,7 +39,7 @@ const consumerBody = z.object({
 const d1QueryBody = z.object({ sql: z.string(), params: z.array(z.unknown()).default([]) });
 
 /** The Cloudflare API routes wrangler uses to deploy, list, roll back, and the resources it touches. */
-export function apiRoutes(plane: ControlPlane): Router {
+export function apiRoutes(plane: ControlPlane, invocations: InvocationLog): Router {
   const router = new Router();
   const { state } = plane;
 
@@ -373,6 +375,13 @@ export function apiRoutes(plane: ControlPlane): Router {
       const body = await jsonBody(request, d1QueryBody);
       return runD1(params.database as string, body.sql, body.params);
     });
+  // Workers Observability: what each version served, for canary analysis.
+  router.on(
+    "POST",
+    "/accounts/:account/workers/observability/telemetry/query",
+    async ({ request }) =>
+      answerTelemetryQuery(await jsonBody(request, z.unknown()), state.accountId, invocations),
+  );
   storageRoutes(router, plane);
   return router;
 }

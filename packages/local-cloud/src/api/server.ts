@@ -81,7 +81,7 @@ export async function startLocalCloudServer(
     new TrafficSplitter(options.splitSeed ?? randomInt(2 ** 32)),
     invocations,
   );
-  const router = apiRoutes(plane);
+  const router = apiRoutes(plane, invocations);
   await runtime.apply();
   await proxies.sync();
 
@@ -117,11 +117,30 @@ export async function startLocalCloudServer(
     if (scheduled && request.method === "POST") {
       // Cron triggers are stored but not run on a clock locally: this runs one on demand.
       const cron = url.searchParams.get("cron") ?? "";
+      const name = decodeURIComponent(scheduled[1] as string);
+      const worker = store.state.workers[name];
+      const versionId = worker ? activeVersion(worker)?.id : undefined;
+      const datetime = Date.now();
+      const started = performance.now();
+      // Recorded like Cloudflare's cron invocations, so the telemetry shows each version's runs.
+      const record = (status: "success" | "scriptThrewException") => {
+        if (versionId === undefined) return;
+        invocations.record({
+          scriptName: name,
+          scriptVersion: versionId,
+          eventType: "scheduled",
+          datetime,
+          wallTimeUs: Math.round((performance.now() - started) * 1000),
+          status,
+        });
+      };
       try {
-        const result = await runtime.scheduled(decodeURIComponent(scheduled[1] as string), cron);
+        const result = await runtime.scheduled(name, cron);
+        record("success");
         send(outgoing, 200, ok(result));
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
+        if (error.code === ErrorCode.scheduledFailed) record("scriptThrewException");
         send(outgoing, error.status, failure(error.code, error.message));
       }
       return;

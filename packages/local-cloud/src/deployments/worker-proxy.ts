@@ -84,7 +84,7 @@ export class WorkerProxies {
             const datetime = Date.now();
             const started = performance.now();
             let recorded = false;
-            const record = (status: InvocationStatus) => {
+            const record = (status: InvocationStatus, statusCode?: number) => {
               if (recorded) return;
               recorded = true;
               this.invocations.record({
@@ -93,6 +93,7 @@ export class WorkerProxies {
                 datetime,
                 wallTimeUs: Math.round((performance.now() - started) * 1000),
                 status,
+                ...(statusCode === undefined ? {} : { statusCode }),
               });
             };
             // After a complete response the status is already recorded; before, the client left.
@@ -118,7 +119,9 @@ export class WorkerProxies {
                 const threw = response.headers[exceptionHeader] !== undefined;
                 delete response.headers[exceptionHeader];
                 outgoing.writeHead(response.statusCode ?? 502, response.headers);
-                response.once("end", () => record(threw ? "scriptThrewException" : "success"));
+                response.once("end", () =>
+                  record(threw ? "scriptThrewException" : "success", response.statusCode),
+                );
                 response.pipe(outgoing);
               },
             );
