@@ -72,8 +72,7 @@ export function runsDir(repoRoot: string): string {
  * crashed, or failed on bad input after the run began), so it never reads as running forever.
  */
 export function shownState(record: RunRecord): RunRecord["state"] | "stopped" {
-  return record.state === "running" &&
-    !isProcessRunning(record.owner.pid, record.owner.startTime)
+  return record.state === "running" && !isProcessRunning(record.owner.pid, record.owner.startTime)
     ? "stopped"
     : record.state;
 }
