@@ -13,6 +13,11 @@ import { chooseServices } from "../deploy/choose-services.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { hostDeployContext } from "../deploy/host-deploy-context.js";
 import { hostDoraPorts } from "../deploy/host-dora-ports.js";
+import {
+  openDeployJournal,
+  reconcileUnfinishedRun,
+  recoverBeforeDeploy,
+} from "../deploy/host-recovery.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
@@ -55,6 +60,14 @@ export const deploy = defineCommand(spec, {
     const target = requireEnvFlag(catalog, flags.env);
     // Checked before anything starts: bad rollout input changes nothing.
     const rollout = resolveRollout(target, rolloutOptions(flags), catalog.settings.rolloutStrategy);
+    // First, before anything else is printed: a run to this environment that was cut short.
+    const unfinished = await reconcileUnfinishedRun(
+      root,
+      catalog,
+      target,
+      context,
+      flags["dry-run"] === true,
+    );
     const chosen = await chooseServices(
       catalog,
       root,
@@ -82,13 +95,22 @@ export const deploy = defineCommand(spec, {
       return 0;
     }
     const report = await withInterrupts(context, async (interrupt) => {
-      const deployContext = await hostDeployContext(root, target, context, interrupt, rollout);
+      const journal = openDeployJournal(root, target, context, interrupt);
+      const deployContext = await hostDeployContext(
+        root,
+        target,
+        context,
+        interrupt,
+        rollout,
+        journal,
+      );
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));
-      return withDeployLock(store, target, holder, Date.now(), context.stderr, () =>
-        runDeploy(deployContext, plan),
-      );
+      return withDeployLock(store, target, holder, Date.now(), context.stderr, async () => {
+        if (unfinished) await recoverBeforeDeploy(root, catalog, target, context);
+        return runDeploy(deployContext, plan);
+      });
     });
     return writeReport(report, flags, context);
   },

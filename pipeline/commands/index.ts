@@ -8,6 +8,7 @@ import { graph } from "./graph.js";
 import { integration } from "./integration.js";
 import { lint } from "./lint.js";
 import { local } from "./local.js";
+import { recover } from "./recover.js";
 import { release } from "./release.js";
 import { rollback } from "./rollback.js";
 import { test } from "./test.js";
@@ -29,6 +30,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   local,
   deploy,
   rollback,
+  recover,
   release,
   dora,
 };

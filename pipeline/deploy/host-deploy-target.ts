@@ -5,10 +5,13 @@ import {
   apiRollbackDeployer,
   checkoutOrigin,
   cloudflareApiFromEnv,
+  DEFAULT_RETRY_POLICY,
   type DeployTarget,
   type EndpointResolver,
   fetchHttpClient,
   LOCAL_TARGET,
+  retryingHttpClient,
+  systemClock,
   type VersionMetricsReader,
   type WorkerDeployer,
   workerName,
@@ -38,7 +41,8 @@ export interface HostDeployTarget {
  * Local points wrangler at the control plane with its own account and a placeholder token, so
  * a real token in the environment never leaves for it. Rollbacks and deployment-history reads go
  * to the API wrangler would call, with the same variables, straight from this process (see
- * api-rollback.ts and api-deployment-history.ts).
+ * api-rollback.ts and api-deployment-history.ts), retried when it answers 429 or 5xx or not at
+ * all (api-retry.ts).
  */
 export async function openHostDeployTarget(
   repoRoot: string,
@@ -46,8 +50,10 @@ export async function openHostDeployTarget(
   env: NodeJS.ProcessEnv,
   openLocalCloud: () => Promise<LocalCloudEndpoint>,
   children?: ChildGroups,
-  /** One line where the deploy falls back from the API to wrangler, and why. */
+  /** One line where the deploy falls back from the API to wrangler, or retries it, and why. */
   notice?: (line: string) => void,
+  /** Each upload's place in its run, for its annotation (the deploy journal's). */
+  place?: WranglerDeployerOptions["place"],
 ): Promise<HostDeployTarget> {
   const origin = await checkoutOrigin(repoCommand(repoRoot), pipelineRunId(env));
   const inherited = Object.fromEntries(
@@ -66,6 +72,7 @@ export async function openHostDeployTarget(
         secrets: [],
         secretsFile: (service) => localSecretsFile(repoRoot, service),
         origin,
+        place,
         manualEnvPrefix: Object.entries(cloud.wranglerEnv)
           .map(([name, value]) => `${name}=${value}`)
           .join(" "),
@@ -88,6 +95,7 @@ export async function openHostDeployTarget(
       },
       secrets: [credentials.apiToken],
       origin,
+      place,
     },
     { baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []) },
     notice,
@@ -105,15 +113,16 @@ function hostTarget(
   notice: ((line: string) => void) | undefined,
 ): HostDeployTarget {
   const api = cloudflareApiFromEnv(options.childEnv);
+  const http = retryingHttpClient(fetchHttpClient, systemClock, DEFAULT_RETRY_POLICY, notice);
   return {
     deployer: apiDeploymentHistory(
-      apiRollbackDeployer(wranglerDeployer(options), fetchHttpClient, api),
-      fetchHttpClient,
+      apiRollbackDeployer(wranglerDeployer(options), http, api),
+      http,
       api,
       notice,
     ),
     endpoints,
-    metrics: analyticsMetricsReader(fetchHttpClient, {
+    metrics: analyticsMetricsReader(http, {
       apiBaseUrl: api.baseUrl,
       apiToken: api.token,
       accountId: api.accountId,

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import {
   envArgs,
   parseWranglerOutput,
+  type RunPlace,
   type ServiceInfo,
   type VersionOrigin,
   type WorkerDeployer,
@@ -37,6 +38,8 @@ export interface WranglerDeployerOptions {
   secretsFile?: (service: ServiceInfo) => Promise<string | undefined>;
   /** Where this run's uploads come from, recorded in their annotations. */
   origin?: VersionOrigin | undefined;
+  /** Each upload's place in its run's plan, also in its annotation. */
+  place?: ((service: ServiceInfo) => RunPlace | undefined) | undefined;
 }
 
 /**
@@ -96,6 +99,7 @@ export function wranglerDeployer(options: WranglerDeployerOptions): WorkerDeploy
     redact,
     ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
     origin: options.origin,
+    place: options.place,
     manualRollbackCommand(service, target, versionId) {
       const wrangler = [
         options.manualEnvPrefix,

@@ -82,12 +82,16 @@ export interface JournalProcess {
   startTime?: string | undefined;
 }
 
-/** Where journals are kept: `.pipeline/journal` on the host. */
+/**
+ * Where journals are kept: `.pipeline/journal` on the host. A journal is named by its key, the
+ * run id and the moment it began: one run id can deploy more than once (a CI job's retry, a
+ * test naming its run), and each deploy gets a journal of its own.
+ */
 export interface JournalStore {
-  /** Appends one entry to run `run`'s journal, durably, before returning. */
-  append(target: DeployTarget, run: string, entry: JournalEntry): Promise<void>;
-  /** Every journal kept for `target`, each as the entries read back (a torn last line dropped). */
-  runs(target: DeployTarget): Promise<JournalEntry[][]>;
+  /** Appends one entry to journal `key`, durably, before returning. */
+  append(target: DeployTarget, key: string, entry: JournalEntry): Promise<void>;
+  /** Every journal kept for `target`, with the entries read back (a torn last line dropped). */
+  runs(target: DeployTarget): Promise<{ key: string; entries: JournalEntry[] }[]>;
 }
 
 /** What a journal says about one service of its run. */
@@ -104,6 +108,8 @@ export interface JournaledService {
 
 /** A run as its journal tells it. */
 export interface JournaledRun {
+  /** The journal's key in its store (absent for a run read from the deployment history). */
+  key?: string;
   run: string;
   target: string;
   startedAt: string;
@@ -115,7 +121,10 @@ export interface JournaledRun {
 }
 
 /** Reads one journal's entries into a run; undefined when it has no plan (torn at its start). */
-export function foldJournal(entries: readonly JournalEntry[]): JournaledRun | undefined {
+export function foldJournal(
+  entries: readonly JournalEntry[],
+  key?: string,
+): JournaledRun | undefined {
   const [planned] = entries;
   if (planned?.kind !== "planned") return undefined;
   const services = new Map<string, JournaledService>();
@@ -125,6 +134,7 @@ export function foldJournal(entries: readonly JournalEntry[]): JournaledRun | un
     }
   });
   const run: JournaledRun = {
+    ...(key === undefined ? {} : { key }),
     run: planned.run,
     target: planned.target,
     startedAt: planned.at,
@@ -153,7 +163,9 @@ export async function newestUnfinishedRun(
   store: JournalStore,
   target: DeployTarget,
 ): Promise<JournaledRun | undefined> {
-  const runs = (await store.runs(target)).flatMap((entries) => foldJournal(entries) ?? []);
+  const runs = (await store.runs(target)).flatMap(
+    ({ key, entries }) => foldJournal(entries, key) ?? [],
+  );
   return runs
     .filter((run) => run.ended === undefined)
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
@@ -173,6 +185,7 @@ export function touchedServices(run: JournaledRun): JournaledService[] {
 export class DeployJournal {
   private places = new Map<string, RunPlace>();
   private writes: Promise<void> = Promise.resolve();
+  private key: string;
 
   constructor(
     private readonly store: JournalStore,
@@ -181,7 +194,9 @@ export class DeployJournal {
     private readonly clock: Clock,
     private readonly onWriteError: (line: string) => void,
     private readonly runner?: JournalProcess,
-  ) {}
+  ) {
+    this.key = `${run}.${clock.now()}`;
+  }
 
   /**
    * Reads every planned service's serving version (in parallel) and writes the plan with them.
@@ -206,7 +221,7 @@ export class DeployJournal {
         this.places.set(service.name, { run: this.run, wave: index + 1, waves: plan.waves.length });
       }
     });
-    await this.store.append(this.target, this.run, {
+    await this.store.append(this.target, this.key, {
       kind: "planned",
       run: this.run,
       target: this.target,
@@ -245,7 +260,7 @@ export class DeployJournal {
   /** Entries go out in order, each after the one before it is durable. */
   private write(entry: JournalEntry): Promise<void> {
     this.writes = this.writes.then(() =>
-      this.store.append(this.target, this.run, entry).catch((error: unknown) => {
+      this.store.append(this.target, this.key, entry).catch((error: unknown) => {
         this.onWriteError(
           `deploy journal ${this.run}: could not record ${describe(entry)}: ${(error as Error).message}`,
         );

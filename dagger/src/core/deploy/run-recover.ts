@@ -139,8 +139,8 @@ export async function runRecover(
     report.services.push(...results);
   }
   report.ok = report.services.every((service) => service.action !== "failed");
-  if (report.ok && !options.dryRun && source === "journal") {
-    await context.journals.append(target, run.run, {
+  if (report.ok && !options.dryRun && run.key !== undefined) {
+    await context.journals.append(target, run.key, {
       kind: "ended",
       at: new Date(clock.now()).toISOString(),
       outcome: "recovered",
