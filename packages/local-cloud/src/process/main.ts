@@ -1,9 +1,11 @@
 // Entry point of the detached control-plane process (started by `ensureLocalCloud`):
 //   node --import tsx packages/local-cloud/src/process/main.ts --state-dir <dir> [--port <n>] [--split-seed <n>]
 // It serves until SIGTERM/SIGINT, then stops workerd and removes its state.json.
+// POST /__local-cloud/restart restarts it in place (see restart below).
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { processStartTime } from "@workers/host-state";
+import { FaultInjector } from "../api/faults.js";
 import { startLocalCloudServer, statusPath } from "../api/server.js";
 import { clearRunningState, dataDirOf, writeRunningState } from "./state-file.js";
 
@@ -32,11 +34,29 @@ if (splitSeed !== undefined && !(Number.isInteger(splitSeed) && splitSeed >= 0))
 }
 
 const dataDir = dataDirOf(stateDir);
-const server = await startLocalCloudServer({
-  dataDir,
-  port,
-  ...(splitSeed !== undefined && { splitSeed }),
-});
+// One injector across restarts: a test that asked for faults keeps them through a restart.
+const faults = new FaultInjector();
+const start = (onPort: number) =>
+  startLocalCloudServer({
+    dataDir,
+    port: onPort,
+    faults,
+    onRestart: () => void restart(),
+    ...(splitSeed !== undefined && { splitSeed }),
+  });
+let server = await start(port);
+
+/**
+ * What a crash and restart of the control plane does to a deploy, without losing this process
+ * (state.json keeps naming it): connections drop, workerd stops, and everything is read back
+ * from disk, on the same port.
+ */
+async function restart(): Promise<void> {
+  const samePort = server.port;
+  await server.close();
+  server = await start(samePort);
+  console.log(`local control plane restarted on ${server.apiBaseUrl}`);
+}
 const startTime = processStartTime(process.pid);
 await writeRunningState(stateDir, {
   pid: process.pid,
