@@ -81,8 +81,8 @@ describe("deploy journal", () => {
     const journal = new DeployJournal(journals, "run-1", "production", virtualClock(), () => {});
     const report = await runDeploy({ ...fakeContext(cloud), journal }, plan);
     expect(report.ok).toBe(true);
-    const [{ entries }] = await journals.runs("production");
-    expect(entries[0]).toMatchObject({
+    const [first] = await journals.runs("production");
+    expect(first?.entries[0]).toMatchObject({
       kind: "planned",
       run: "run-1",
       waves: [["db"], ["auth", "queue"], ["gateway"]],
@@ -224,7 +224,7 @@ describe("runRecover", () => {
     const deployment = (minute: number, version: string, message?: string) => ({
       createdOn: at(minute),
       versions: [{ versionId: version, percentage: 100 }],
-      annotations: message ? { "workers/message": message } : {},
+      annotations: message ? { "workers/message": message } : ({} as Record<string, string>),
     });
     const histories: ServiceHistory[] = [
       {
