@@ -43,14 +43,24 @@ const DEPLOY_INTERRUPT = [
   "tests/core/deploy/cloudflare-api.test.ts",
 ];
 
+/** Deploys of every service cut short by SIGKILL, a flaky API or a restart, then recovered. */
+const DEPLOY_RECOVER = "tests/pipeline/deploy/deploy-recover.test.ts";
+
 const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
   "local-cloud-rollouts": { include: [LOCAL_CLOUD_ROLLOUTS] },
   "deploy-history": { include: DEPLOY_HISTORY },
   "deploy-local": { include: [DEPLOY_LOCAL] },
   "deploy-interrupt": { include: DEPLOY_INTERRUPT },
+  "deploy-recover": { include: [DEPLOY_RECOVER] },
   pipeline: {
     include: ["tests/*.test.ts", "tests/{core,pipeline,workflows}/**/*.test.ts"],
-    exclude: [DEPLOY_LOCAL, LOCAL_CLOUD_ROLLOUTS, ...DEPLOY_HISTORY, ...DEPLOY_INTERRUPT],
+    exclude: [
+      DEPLOY_LOCAL,
+      LOCAL_CLOUD_ROLLOUTS,
+      ...DEPLOY_HISTORY,
+      ...DEPLOY_INTERRUPT,
+      DEPLOY_RECOVER,
+    ],
     isolate: false,
   },
   dagger: { include: ["tests/dagger/**/*.test.ts"], isolate: false },

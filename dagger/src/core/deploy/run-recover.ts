@@ -190,12 +190,19 @@ export function runFromHistory(
   for (const service of services) {
     const history = histories.find((candidate) => candidate.service === service.name);
     const deployments = [...(history?.deployments ?? [])].sort((a, b) => a.createdOn - b.createdOn);
-    const first = deployments.findIndex(
-      (deployment) => parseRunPlace(deployment.annotations["workers/message"])?.run === runId,
-    );
+    // The deployment's own message, or else that of the version it serves (the upload's).
+    const placeOf = (deployment: ServiceHistory["deployments"][number]) => {
+      const main = mainVersion(deployment.versions);
+      const version = history?.versions.find((candidate) => candidate.id === main);
+      return (
+        parseRunPlace(deployment.annotations["workers/message"]) ??
+        parseRunPlace(version?.annotations["workers/message"])
+      );
+    };
+    const first = deployments.findIndex((deployment) => placeOf(deployment)?.run === runId);
     if (first === -1) continue;
     const deployment = deployments[first];
-    const place = parseRunPlace(deployment?.annotations["workers/message"]);
+    const place = deployment && placeOf(deployment);
     if (deployment === undefined || place === undefined) continue;
     startedAt = Math.min(startedAt ?? deployment.createdOn, deployment.createdOn);
     waves = Math.max(waves, place.waves);
