@@ -9,6 +9,7 @@ import {
   checkoutOrigin,
   DEFAULT_HEALTH_POLICY,
   type DeployContext,
+  DeployJournal,
   type DeployTarget,
   defaultStrategy,
   detectAffected,
@@ -16,9 +17,11 @@ import {
   envArgs,
   fetchHttpClient,
   findService,
+  MemoryJournalStore,
   parseWranglerOutput,
   type Rollout,
   type RolloutOptions,
+  type RunPlace,
   readDeployHistory,
   readToolchainVersions,
   renderPlan,
@@ -133,11 +136,15 @@ export class ContainerWorkerDeployer {
    * a Secret only containers see, and reading its plaintext into the module's own process to
    * send it would take it out of the engine's secret handling.
    */
-  workerDeployer(origin?: VersionOrigin): WorkerDeployer {
+  workerDeployer(
+    origin?: VersionOrigin,
+    place?: (service: ServiceInfo) => RunPlace | undefined,
+  ): WorkerDeployer {
     return wranglerWorkerDeployer({
       run: (service, args) => this.run(service, args),
       reader: this.reader,
       origin,
+      place,
       ...(this.secretsFile ? { secretsFile: this.secretsFile } : {}),
       manualRollbackCommand: (service, target, versionId) =>
         `dagger call rollback --service ${service.name} --env ${target} --to ${versionId}  (or: cd ${service.dir} && pnpm exec wrangler rollback ${versionId} ${envArgs(target).join(" ")} -y)`,
@@ -154,9 +161,16 @@ export class DaggerDeployRunner {
   private catalogPromise: Promise<ServiceCatalog> | undefined;
   private toolchainPromise: Promise<ToolchainVersions> | undefined;
   private originPromise: Promise<VersionOrigin | undefined> | undefined;
-  private readonly reader: DirectoryRepoReader;
+  readonly reader: DirectoryRepoReader;
 
-  constructor(private readonly source: Directory) {
+  constructor(
+    private readonly source: Directory,
+    /**
+     * The CI run this call belongs to (`--run`), carried in every upload's annotation so that
+     * a recovery job of the same run finds its deploys in the deployment history.
+     */
+    private readonly runId = `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
+  ) {
     this.reader = new DirectoryRepoReader(source);
   }
 
@@ -205,15 +219,12 @@ export class DaggerDeployRunner {
   }
 
   /**
-   * The source's commit, when its tracked files are that commit's; the run is named by when it
-   * started, since a function sees nothing of the CI job that called it.
+   * The source's commit, when its tracked files are that commit's; the run is `--run`, or
+   * named by when it started, since a function sees nothing of the CI job that called it.
    */
   private origin(): Promise<VersionOrigin | undefined> {
     this.originPromise ??= this.gitContainer().then((git) =>
-      checkoutOrigin(
-        containerCommand(git),
-        `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
-      ),
+      checkoutOrigin(containerCommand(git), this.runId),
     );
     return this.originPromise;
   }
@@ -223,12 +234,22 @@ export class DaggerDeployRunner {
     secrets: CloudflareSecrets,
     rollout: Rollout = { strategy: "immediate" },
   ): Promise<DeployContext> {
+    // Kept in memory: the container's disk goes with the call. What outlives it is each
+    // upload's annotation (run and wave), which `recover` reads from the deployment history.
+    const journal = new DeployJournal(
+      new MemoryJournalStore(),
+      this.runId,
+      target,
+      systemClock,
+      (line) => console.log(line),
+    );
     return {
       target,
+      journal,
       deployer: new ContainerWorkerDeployer(
         await this.wranglerFor(target, secrets),
         this.reader,
-      ).workerDeployer(await this.origin()),
+      ).workerDeployer(await this.origin(), (service) => journal.placeOf(service)),
       http: fetchHttpClient,
       endpoints: {
         baseUrl: async (_service, _target, deployed) => workersDevUrl(deployed?.urls ?? []),

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   DeployJournal,
   type DeployPlan,
+  type JournalStore,
+  MemoryJournalStore,
   newestUnfinishedRun,
   type RecoverContext,
   renderRecover,
@@ -12,7 +14,6 @@ import {
   type ServiceHistory,
 } from "#core";
 import { FakeCloud, fakeContext, service, virtualClock } from "../../helpers/fakes.js";
-import { MemoryJournalStore } from "../../helpers/memory-journal-store.js";
 
 const db = service("db");
 const auth = service("auth", ["db"]);
@@ -74,6 +75,15 @@ async function crashedRun(cloud: FakeCloud, journals: MemoryJournalStore, dieAt:
   });
 }
 
+/** Every entry of `target`'s journals, as "<kind>" or "step <service> <step>" lines. */
+async function lines(journals: JournalStore, target: string): Promise<string[]> {
+  return (await journals.runs(target)).flatMap(({ entries }) =>
+    entries.map((entry) =>
+      entry.kind === "step" ? `step ${entry.service} ${entry.step}` : entry.kind,
+    ),
+  );
+}
+
 describe("deploy journal", () => {
   it("records the plan with every pre-run version before the first deploy, each step, and the end", async () => {
     const cloud = seeded();
@@ -88,12 +98,12 @@ describe("deploy journal", () => {
       waves: [["db"], ["auth", "queue"], ["gateway"]],
       previous: { db: "old-db", auth: "old-auth", queue: "old-queue", gateway: "old-gateway" },
     });
-    expect(journals.lines("production").slice(1, 4)).toEqual([
+    expect((await lines(journals, "production")).slice(1, 4)).toEqual([
       "step db deploy-started",
       "step db deployed",
       "step db verified",
     ]);
-    expect(journals.lines("production").at(-1)).toBe("ended");
+    expect((await lines(journals, "production")).at(-1)).toBe("ended");
     expect(await newestUnfinishedRun(journals, "production")).toBeUndefined();
     expect(journal.placeOf(gateway)).toEqual({ run: "run-1", wave: 3, waves: 3 });
   });
@@ -106,7 +116,7 @@ describe("deploy journal", () => {
     const journal = new DeployJournal(journals, "run-1", "production", virtualClock(), () => {});
     const report = await runDeploy({ ...fakeContext(cloud), journal }, plan);
     expect(report.ok).toBe(false);
-    expect(journals.lines("production")).toContain("step auth rollback-failed");
+    expect(await lines(journals, "production")).toContain("step auth rollback-failed");
     const open = await newestUnfinishedRun(journals, "production");
     expect(open?.run).toBe("run-1");
 

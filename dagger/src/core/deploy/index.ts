@@ -17,6 +17,7 @@ export * from "./fetch-http-client.js";
 export * from "./gradual-rollout.js";
 export * from "./health.js";
 export * from "./interruption.js";
+export * from "./memory-journal-store.js";
 export * from "./ports.js";
 export * from "./render-recover.js";
 export * from "./render-report.js";

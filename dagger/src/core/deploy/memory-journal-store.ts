@@ -1,8 +1,12 @@
-import type { JournalEntry, JournalStore } from "#core";
+import type { JournalEntry, JournalStore } from "./deploy-journal.js";
 
-/** Journals kept in memory, keyed by environment and journal key, for the core's tests. */
+/**
+ * Journals kept in memory: for a runner with no lasting disk (a Dagger function's container is
+ * gone when the call ends, so its deploys are recognised by their annotations instead), and for
+ * tests.
+ */
 export class MemoryJournalStore implements JournalStore {
-  readonly journals = new Map<string, { key: string; entries: JournalEntry[] }[]>();
+  private readonly journals = new Map<string, { key: string; entries: JournalEntry[] }[]>();
 
   async append(target: string, key: string, entry: JournalEntry): Promise<void> {
     const runs = this.journals.get(target) ?? [];
@@ -17,14 +21,5 @@ export class MemoryJournalStore implements JournalStore {
 
   async runs(target: string): Promise<{ key: string; entries: JournalEntry[] }[]> {
     return this.journals.get(target) ?? [];
-  }
-
-  /** Every entry of `target`'s journals, as "<kind> <service> <step>" lines. */
-  lines(target: string): string[] {
-    return (this.journals.get(target) ?? []).flatMap(({ entries }) =>
-      entries.map((entry) =>
-        entry.kind === "step" ? `step ${entry.service} ${entry.step}` : entry.kind,
-      ),
-    );
   }
 }
