@@ -1,3 +1,4 @@
+import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -41,6 +42,16 @@ export function fileJournalStore(repoRoot: string): JournalStore {
       if (created) {
         await syncDirectory(dir(target));
         if (entry.kind === "planned") await pruneFinished(dir(target));
+      }
+    },
+    appendNow(target, key, entry) {
+      // Only after the journal exists (its plan comes first), so no directory to create here.
+      const fd = openSync(file(target, key), "a");
+      try {
+        writeSync(fd, `${JSON.stringify(entry)}\n`);
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
       }
     },
     async runs(target) {

@@ -90,6 +90,12 @@ export interface JournalProcess {
 export interface JournalStore {
   /** Appends one entry to journal `key`, durably, before returning. */
   append(target: DeployTarget, key: string, entry: JournalEntry): Promise<void>;
+  /**
+   * The same, done before returning to the caller's event loop, where the store can (the host's
+   * file store): a child's pid must be on disk before anything can kill the run, or a kill
+   * right after the child started would leave a wrangler nobody knows to wait for.
+   */
+  appendNow?(target: DeployTarget, key: string, entry: JournalEntry): void;
   /** Every journal kept for `target`, with the entries read back (a torn last line dropped). */
   runs(target: DeployTarget): Promise<{ key: string; entries: JournalEntry[] }[]>;
 }
@@ -250,7 +256,16 @@ export class DeployJournal {
 
   /** A wrangler the run started in a process group of its own, which a kill -9 leaves running. */
   child(child: JournalProcess): Promise<void> {
-    return this.write({ kind: "child", at: this.now(), ...pruned(child) });
+    const entry: JournalEntry = { kind: "child", at: this.now(), ...pruned(child) };
+    if (this.store.appendNow === undefined) return this.write(entry);
+    try {
+      this.store.appendNow(this.target, this.key, entry);
+    } catch (error) {
+      this.onWriteError(
+        `deploy journal ${this.run}: could not record child ${child.pid}: ${(error as Error).message}`,
+      );
+    }
+    return Promise.resolve();
   }
 
   end(outcome: z.infer<typeof endedSchema>["outcome"]): Promise<void> {
