@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    setupFiles: ["tests/helpers/own-local-cloud.ts"],
     projects: TOOLING_SUITES.map((suite) => ({
       extends: true,
       test: {

@@ -48,6 +48,8 @@ const REPORTS_BROWSER = [
   "tests/core/reports/html/*.browser.test.ts",
   "tests/pipeline/commands/dashboard.test.ts",
 ];
+/** Deploys of every service cut short by SIGKILL, a flaky API or a restart, then recovered. */
+const DEPLOY_RECOVER = "tests/pipeline/deploy/deploy-recover.test.ts";
 
 const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
   "local-cloud-rollouts": { include: [LOCAL_CLOUD_ROLLOUTS] },
@@ -55,6 +57,7 @@ const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
   "deploy-local": { include: [DEPLOY_LOCAL] },
   "deploy-interrupt": { include: DEPLOY_INTERRUPT },
   "reports-browser": { include: REPORTS_BROWSER },
+  "deploy-recover": { include: [DEPLOY_RECOVER] },
   pipeline: {
     include: ["tests/*.test.ts", "tests/{core,pipeline,workflows}/**/*.test.ts"],
     exclude: [
@@ -63,6 +66,7 @@ const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
       ...DEPLOY_HISTORY,
       ...DEPLOY_INTERRUPT,
       ...REPORTS_BROWSER,
+      DEPLOY_RECOVER,
     ],
     isolate: false,
   },

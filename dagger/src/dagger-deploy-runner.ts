@@ -8,11 +8,13 @@ import {
   commandChangeProbe,
   DEFAULT_HEALTH_POLICY,
   type DeployContext,
+  DeployJournal,
   type DeployTarget,
   DetachedGitDirError,
   discoverServices,
   fetchHttpClient,
   findService,
+  MemoryJournalStore,
   MissingCredentialsError,
   manualRollbackCommand,
   missingCredentials,
@@ -23,6 +25,7 @@ import {
   type Rollout,
   type RolloutOptions,
   type RunCommand,
+  type RunPlace,
   readDeployHistory,
   readToolchainVersions,
   releaseRollouts,
@@ -35,6 +38,7 @@ import {
   runRelease,
   runRollback,
   type ServiceCatalog,
+  type ServiceInfo,
   serviceNames,
   servicesIn,
   systemClock,
@@ -58,7 +62,7 @@ export interface CloudflareSecrets {
 }
 
 /** The module's functions that take Cloudflare credentials, whose names prefix their .env keys. */
-export type CredentialedFunction = "deploy" | "rollback" | "release" | "dora";
+export type CredentialedFunction = "deploy" | "rollback" | "release" | "dora" | "recover";
 
 /** A deploy, rollback or release whose report says it failed: `dagger call` exits non-zero. */
 export class DeployFailedError extends Error {
@@ -76,11 +80,14 @@ export function containerDeployStack(
   cloudflare: Pick<CloudflareContainers, "wrangler" | "http">,
   reader: RepoReader,
   origin: VersionOrigin | undefined,
+  /** Each upload's place in its run, for its annotation (the deploy journal's). */
+  place?: (service: ServiceInfo) => RunPlace | undefined,
 ): CloudflareDeployStack {
   return cloudflareDeployStack({
     run: (service, args) => cloudflare.wrangler(service, args),
     reader,
     origin,
+    ...(place ? { place } : {}),
     manualRollbackCommand: (service, target, versionId) =>
       manualRollbackCommand({ runner: "dagger" }, service, target, versionId),
     http: cloudflare.http,
@@ -101,12 +108,17 @@ export class DaggerDeployRunner {
   private catalogPromise: Promise<ServiceCatalog> | undefined;
   private toolchainPromise: Promise<ToolchainVersions> | undefined;
   private originPromise: Promise<VersionOrigin | undefined> | undefined;
-  private readonly reader: DirectoryRepoReader;
+  readonly reader: DirectoryRepoReader;
 
   constructor(
     private readonly source: Directory,
     /** Which function runs, for the .env keys a missing-credentials error names. */
     private readonly functionName: CredentialedFunction,
+    /**
+     * The CI run this call belongs to (`--run`), carried in every upload's annotation so that
+     * a recovery job of the same run finds its deploys in the deployment history.
+     */
+    private readonly runId = `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
   ) {
     this.reader = new DirectoryRepoReader(source);
   }
@@ -169,16 +181,12 @@ export class DaggerDeployRunner {
   }
 
   /**
-   * The source's commit, when its tracked files are that commit's; the run is named by when it
-   * started, since a function sees nothing of the CI job that called it.
+   * The source's commit, when its tracked files are that commit's; the run is `--run`, or
+   * named by when it started, since a function sees nothing of the CI job that called it.
    */
   private origin(): Promise<VersionOrigin | undefined> {
     this.originPromise ??= this.gitContainer("recording the commit each version comes from").then(
-      (git) =>
-        checkoutOrigin(
-          containerCommand(git),
-          `dagger-${new Date().toISOString().replace(/[-:.]/g, "")}`,
-        ),
+      (git) => checkoutOrigin(containerCommand(git), this.runId),
       (error: unknown) => {
         if (!(error instanceof DetachedGitDirError)) throw error;
         // The deploy goes on; its versions just carry no commit to compare with later.
@@ -194,13 +202,24 @@ export class DaggerDeployRunner {
     secrets: CloudflareSecrets,
     rollout: Rollout = { strategy: "immediate" },
   ): Promise<DeployContext> {
+    // Kept in memory: the container's disk goes with the call. What outlives it is each
+    // upload's annotation (run and wave), which `recover` reads from the deployment history.
+    const journal = new DeployJournal(
+      new MemoryJournalStore(),
+      this.runId,
+      target,
+      systemClock,
+      (line) => console.log(line),
+    );
     const { deployer, metrics } = containerDeployStack(
       await this.cloudflareFor(target, secrets),
       this.reader,
       await this.origin(),
+      (service) => journal.placeOf(service),
     );
     return {
       target,
+      journal,
       deployer,
       // Health checks and smoke tests ask the deployed Workers' public URLs: no credentials.
       http: fetchHttpClient,

@@ -16,6 +16,7 @@ import {
 } from "@dagger.io/dagger";
 import { SOURCE_IGNORE } from "./core/index.js";
 import { DaggerDeployRunner } from "./dagger-deploy-runner.js";
+import { daggerRecover } from "./dagger-recover-runner.js";
 import { DoraFormat } from "./dora-format.js";
 import { DaggerDoraRunner } from "./dora-runner.js";
 import type { RolloutStrategy } from "./rollout-strategy.js";
@@ -188,8 +189,13 @@ export class Workers {
     bake?: string,
     /** Gradual: probe requests per second to each version, from the smoke tests (default 0). */
     probes?: string,
+    /**
+     * The CI run this deploy belongs to (e.g. gh-<run id>-<attempt>), in every upload's
+     * annotation: what `recover --run` finds it by when the deploy job was cancelled or failed.
+     */
+    run?: string,
   ): Promise<string> {
-    return new DaggerDeployRunner(this.source, "deploy").deploy(
+    return new DaggerDeployRunner(this.source, "deploy", checkedRunId(run)).deploy(
       { service, base },
       env,
       { token, accountId: account },
@@ -229,6 +235,37 @@ export class Workers {
       token,
       accountId: account,
     });
+  }
+
+  /**
+   * Put every service a cut-short deploy touched back on its pre-run version, last wave first,
+   * health-checked: the deploy whose uploads carry run `run` in their annotations (a cancelled
+   * or failed deploy job's, from the recovery job of the same CI run). Nothing to recover says
+   * so and succeeds; fails with the report when a service could not be put back.
+   */
+  @func({ cache: "never" })
+  async recover(
+    /** The environment to recover: one the wrangler configs declare (env.<name>). */
+    env: string,
+    /** The run to recover, as its deploy was given it with --run (e.g. gh-<run id>-<attempt>). */
+    run: string,
+    /** Cloudflare API token: --token env://CLOUDFLARE_API_TOKEN, or RECOVER_TOKEN in .env. */
+    token?: Secret,
+    /**
+     * Cloudflare account id: --account env://CLOUDFLARE_ACCOUNT_ID, or RECOVER_ACCOUNT in .env
+     * (Dagger matches .env keys to argument names without dropping underscores).
+     */
+    account?: Secret,
+    /** Show what would be put back and change nothing. */
+    dryRun = false,
+  ): Promise<string> {
+    return daggerRecover(
+      this.source,
+      env,
+      checkedRunId(run) ?? run,
+      { token, accountId: account },
+      dryRun,
+    );
   }
 
   /** Deploy to staging, validate health and smoke tests, then production; stops at the first failure. */
@@ -311,4 +348,15 @@ export class Workers {
       accountId: account,
     });
   }
+}
+
+/** A run id reaches every deployment's annotation (100 bytes at most) and wrangler's argv. */
+function checkedRunId(run: string | undefined): string | undefined {
+  if (run === undefined || run === "") return undefined;
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(run)) {
+    throw new Error(
+      `--run: "${run}" is not a run id (letters, digits, ".", "_" and "-", up to 40, e.g. gh-9812345678-1)`,
+    );
+  }
+  return run;
 }

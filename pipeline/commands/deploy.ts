@@ -13,6 +13,11 @@ import { commandDeployContext } from "../deploy/command-deploy-context.js";
 import { doraPorts } from "../deploy/dora-ports.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { withInterrupts } from "../deploy/interrupts.js";
+import {
+  openDeployJournal,
+  reconcileUnfinishedRun,
+  recoverBeforeDeploy,
+} from "../deploy/recovery.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { requireEnvFlag } from "../env-flag.js";
@@ -55,6 +60,14 @@ export const deploy = defineCommand(spec, {
     const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
     const target = requireEnvFlag(catalog, flags.env);
     // Checked before anything starts: bad rollout input changes nothing.
+    // First, before anything else is printed: a run to this environment that was cut short.
+    const unfinished = await reconcileUnfinishedRun(
+      root,
+      catalog,
+      target,
+      context,
+      flags["dry-run"] === true,
+    );
     const { rollout, chosen, plan } = await prepareDeploy(
       fsRepoReader(root),
       catalog,
@@ -80,19 +93,22 @@ export const deploy = defineCommand(spec, {
     }
     const live = await LiveRun.start(root, "deploy", `pipeline deploy --env ${target}`, context);
     const report = await withInterrupts(live.context, async (interrupt) => {
+      const journal = openDeployJournal(root, target, live.context, interrupt);
       const deployContext = await commandDeployContext(
         root,
         target,
         live.context,
         interrupt,
         rollout,
+        journal,
       );
       const store = fileLockStore(root);
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));
-      return withDeployLock(store, target, holder, Date.now(), context.stderr, () =>
-        runDeploy(deployContext, plan),
-      );
+      return withDeployLock(store, target, holder, Date.now(), context.stderr, async () => {
+        if (unfinished) await recoverBeforeDeploy(root, catalog, target, context);
+        return runDeploy(deployContext, plan);
+      });
     });
     return writeReport(report, flags, live.context, live);
   },

@@ -10,6 +10,7 @@ import { graph } from "./graph.js";
 import { integration } from "./integration.js";
 import { lint } from "./lint.js";
 import { local } from "./local.js";
+import { recover } from "./recover.js";
 import { release } from "./release.js";
 import { rollback } from "./rollback.js";
 import { test } from "./test.js";
@@ -31,6 +32,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   local,
   deploy,
   rollback,
+  recover,
   release,
   dora,
   cache,

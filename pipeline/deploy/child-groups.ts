@@ -24,6 +24,7 @@ export class ChildGroups {
   private readonly live = new Set<number>();
   /** Set by killAll: the process is on its way out, so a call that starts now is killed too. */
   private closed = false;
+  private readonly startListeners: ((pid: number) => void)[] = [];
 
   constructor(
     private readonly interrupt: AbortSignal,
@@ -51,6 +52,7 @@ export class ChildGroups {
         pid = childPid;
         if (pid === undefined) return;
         this.live.add(pid);
+        for (const listener of this.startListeners) listener(pid);
         if (this.closed) killGroup(pid, "SIGKILL");
         // The grace ran out between the request and the start.
         else if (stopped !== undefined) stop();
@@ -67,6 +69,14 @@ export class ChildGroups {
         this.live.delete(pid);
       },
     };
+  }
+
+  /**
+   * Told each child's pid as it starts: the deploy journal records them, since a kill -9 of
+   * the pipeline leaves them running in their own groups.
+   */
+  onStarted(listener: (pid: number) => void): void {
+    this.startListeners.push(listener);
   }
 
   /** Kills every group still running: the pipeline is exiting. */

@@ -12,6 +12,7 @@ import {
   LOCAL_TARGET,
   manualRollbackCommand,
   type RepoReader,
+  type RunPlace,
   type ServiceInfo,
   type VersionOrigin,
   workerName,
@@ -54,6 +55,7 @@ export function hostDeployStack(
     api: CloudflareApi;
     secrets: string[];
     origin: VersionOrigin | undefined;
+    place?: (service: ServiceInfo) => RunPlace | undefined;
     local?: LocalDeployOptions;
     notice?: (line: string) => void;
   },
@@ -64,6 +66,7 @@ export function hostDeployStack(
     reader: options.reader,
     redact: redactor(options.secrets),
     origin: options.origin,
+    ...(options.place ? { place: options.place } : {}),
     ...(local ? { secretsFile: local.secretsFile } : {}),
     manualRollbackCommand: (service, target, versionId) =>
       manualRollbackCommand(
@@ -92,8 +95,10 @@ export async function openCloudflarePorts(
   env: NodeJS.ProcessEnv,
   openLocalCloud: () => Promise<LocalCloudEndpoint>,
   children?: ChildGroups,
-  /** One line where the deploy falls back from the API to wrangler, and why. */
+  /** One line where the deploy falls back from the API to wrangler, or retries it, and why. */
   notice?: (line: string) => void,
+  /** Each upload's place in its run, for its annotation (the deploy journal's). */
+  place?: (service: ServiceInfo) => RunPlace | undefined,
 ): Promise<CloudflarePorts> {
   const origin = await checkoutOrigin(repoCommand(repoRoot), pipelineRunId(env));
   const inherited = Object.fromEntries(
@@ -110,6 +115,7 @@ export async function openCloudflarePorts(
         api: cloudflareApiFromEnv(childEnv),
         secrets,
         origin,
+        ...(place ? { place } : {}),
         ...(local ? { local } : {}),
         ...(notice ? { notice } : {}),
       },

@@ -2,6 +2,7 @@ import { ensureLocalCloud } from "@workers/local-cloud";
 import {
   DEFAULT_HEALTH_POLICY,
   type DeployContext,
+  type DeployJournal,
   type DeployTarget,
   fetchHttpClient,
   type Rollout,
@@ -30,6 +31,8 @@ export async function commandDeployContext(
   interrupt?: HostInterrupt,
   /** How traffic moves to new versions; immediate when absent (rollbacks, benchmarks). */
   rollout: Rollout = { strategy: "immediate" },
+  /** A deploy's journal: its uploads are annotated with their place in its plan. */
+  journal?: DeployJournal,
 ): Promise<DeployContext> {
   const { deployer, endpoints, metrics } = await openCloudflarePorts(
     repoRoot,
@@ -38,6 +41,7 @@ export async function commandDeployContext(
     () => ensureLocalCloud(repoRoot),
     interrupt?.children,
     (line) => command.stderr(`  ! ${line}`),
+    journal && ((service) => journal.placeOf(service)),
   );
   return {
     target,
@@ -49,5 +53,6 @@ export async function commandDeployContext(
     progress: command.stderr,
     ...(rollout.strategy === "gradual" ? { gradual: { policy: rollout.policy, metrics } } : {}),
     ...(interrupt ? { interrupt: interrupt.signal, unfinished: interrupt.unfinished } : {}),
+    ...(journal ? { journal } : {}),
   };
 }

@@ -70,6 +70,19 @@ export const EXPECTED_SURFACE: ModuleSurface = {
             account: { type: "Secret", optional: true },
             dryRun: { type: "Boolean", optional: false, default: false },
             ...rollout,
+            run: { type: "String", optional: true },
+          },
+        },
+        recover: {
+          returns: "String",
+          check: false,
+          cache: "never",
+          args: {
+            env: { type: "String", optional: false },
+            run: { type: "String", optional: false },
+            token: { type: "Secret", optional: true },
+            account: { type: "Secret", optional: true },
+            dryRun: { type: "Boolean", optional: false, default: false },
           },
         },
         rollback: {

@@ -89,6 +89,24 @@ describe("deploy.yml", () => {
     expect(step.env?.GH_TOKEN).toBe("${{ github.token }}");
   });
 
+  it("recovers after a cancelled or failed deploy job, in a job of its own, by the same run id", () => {
+    for (const env of ["staging", "production"] as const) {
+      const recover = jobs[`recover-${env}`];
+      expect(recover?.needs).toBe(env);
+      // Evaluated when the deploy job ends, also in a cancelled run: cancelled() keeps it alive.
+      expect(recover?.if).toContain("cancelled()");
+      expect(recover?.if).toContain(`needs.${env}.result == 'cancelled'`);
+      expect(recover?.if).toContain(`needs.${env}.result == 'failure'`);
+      const step = recover?.steps.find((candidate) => candidate.uses?.startsWith(DAGGER_ACTION));
+      expect(String(step?.with?.args)).toContain(`recover --env ${env} --run "$DEPLOY_RUN"`);
+      const deploy = jobs[env]?.steps.find((candidate) =>
+        candidate.uses?.startsWith(DAGGER_ACTION),
+      );
+      expect(String(deploy?.with?.args)).toContain('--run "$DEPLOY_RUN"');
+      expect(step?.env?.DEPLOY_RUN).toBe(deploy?.env?.DEPLOY_RUN);
+    }
+  });
+
   it("would reject a token interpolated into args (the check can fail)", async () => {
     const leaky = text.replace(
       "--token env://CLOUDFLARE_API_TOKEN",

@@ -1,9 +1,11 @@
 // The local Workers control plane's public entry: what the pipeline, tests and benchmarks use.
 // What it does and how is in this package's README.md.
 
+export { FaultInjector, type FaultRule, faultsPath } from "./api/faults.js";
 export {
   type LocalCloudServer,
   localAccountId,
+  restartPath,
   startLocalCloudServer,
   type WorkerStatus,
 } from "./api/server.js";

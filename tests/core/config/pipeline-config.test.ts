@@ -35,6 +35,7 @@ describe("workers-pipeline.config.json", () => {
       coverageThreshold: 80,
       globalFiles: [],
       rolloutStrategy: undefined,
+      unfinishedRun: "recover",
       rootTests: [],
       rootTestInputs: [],
     });
@@ -48,7 +49,7 @@ describe("workers-pipeline.config.json", () => {
       globalFiles: ["infra/**"],
       thresholds: { coverage: 90 },
       healthPath: "/healthz",
-      rollout: { strategy: "gradual" },
+      rollout: { strategy: "gradual", unfinishedRun: "refuse" },
       services: { api: { healthPath: "/api/health", smokeTests: "checks/api-smoke.json" } },
     });
     // auth has a wrangler config but is not under `workers`: a library now.
@@ -62,6 +63,7 @@ describe("workers-pipeline.config.json", () => {
       coverageThreshold: 90,
       globalFiles: ["infra/**"],
       rolloutStrategy: "gradual",
+      unfinishedRun: "refuse",
       rootTests: [],
       rootTestInputs: [],
     });

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { checkoutOrigin, originArgs, originMessage, parseOrigin, wranglerArgs } from "#core";
+import {
+  checkoutOrigin,
+  originArgs,
+  originMessage,
+  parseOrigin,
+  parseRunPlace,
+  wranglerArgs,
+} from "#core";
 import { repoCommand } from "../../../pipeline/host/git-change-probe.js";
 
 const origin = { commit: "0123456789abcdef0123456789abcdef01234567", run: "12345-1" };
@@ -20,6 +27,18 @@ describe("version origin annotations", () => {
       "--tag",
       "0123456789ab",
     ]);
+  });
+
+  it("carries the run and its wave, with or without a commit, and the origin still reads", () => {
+    const place = { run: "12345-1", wave: 2, waves: 4 };
+    const [, message] = originArgs(origin, place);
+    expect(message).toBe(`commit ${origin.commit} run 12345-1 wave 2/4`);
+    expect(parseOrigin(message)).toEqual(origin);
+    expect(parseRunPlace(message)).toEqual(place);
+    expect(originArgs(undefined, place)).toEqual(["--message", "run 12345-1 wave 2/4"]);
+    expect(parseRunPlace("run 12345-1 wave 2/4")).toEqual(place);
+    expect(originArgs(undefined)).toEqual([]);
+    expect(parseRunPlace(originMessage(origin))).toBeUndefined();
   });
 
   it("reads nothing from messages it did not write", () => {

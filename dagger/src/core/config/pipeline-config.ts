@@ -5,6 +5,9 @@ import { HEALTH_CONTRACTS } from "./health-contracts.js";
 /** The optional file at the repository root that adapts the pipeline to a repository. */
 export const PIPELINE_CONFIG_FILE = "workers-pipeline.config.json";
 
+/** What a deploy does about a run to its environment that was cut short (see run-recover.ts). */
+export const UNFINISHED_RUN_CHOICES = ["recover", "refuse"] as const;
+
 const repoGlob = z.string().min(1, "expected a non-empty glob");
 const urlPath = z.string().regex(/^\/[^\s]*$/, "expected a path starting with /, e.g. /health");
 
@@ -118,6 +121,12 @@ export const pipelineConfigSchema = z
           .describe(
             "The rollout strategy of deploys that do not pass --strategy (default: gradual for production, immediate elsewhere).",
           ),
+        unfinishedRun: z
+          .enum(UNFINISHED_RUN_CHOICES)
+          .optional()
+          .describe(
+            "What a deploy does when an earlier run to its environment was cut short (its journal has no end): recover (default) puts that run's services back on their pre-run versions first; refuse stops and names the recover command to run.",
+          ),
       })
       .optional(),
     services: z
@@ -126,5 +135,7 @@ export const pipelineConfigSchema = z
       .describe("Per-Worker settings, keyed by the Worker's name (its folder name)."),
   })
   .describe("Settings of the Workers pipeline for this repository (workers-pipeline.config.json).");
+
+export type UnfinishedRunChoice = (typeof UNFINISHED_RUN_CHOICES)[number];
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;

@@ -1,5 +1,5 @@
 import type { DeployStrategy } from "./deploy-strategies.js";
-import type { PipelineConfig } from "./pipeline-config.js";
+import type { PipelineConfig, UnfinishedRunChoice } from "./pipeline-config.js";
 
 export const COVERAGE_THRESHOLD = 80;
 
@@ -14,6 +14,8 @@ export interface PipelineSettings {
    * (gradual for production, immediate elsewhere; see rollout-policy.ts).
    */
   rolloutStrategy: DeployStrategy | undefined;
+  /** A deploy finding a cut-short run to its environment recovers it first, or refuses. */
+  unfinishedRun: UnfinishedRunChoice;
   /** The package whose tests run the Workers together, after the unit tests. */
   integrationTests?: IntegrationTests;
   /** Test steps run from the root besides the packages' own. */
@@ -30,6 +32,7 @@ export function pipelineSettings(config: PipelineConfig): PipelineSettings {
     coverageThreshold: config.thresholds?.coverage ?? COVERAGE_THRESHOLD,
     globalFiles: config.globalFiles ?? [],
     rolloutStrategy: config.rollout?.strategy,
+    unfinishedRun: config.rollout?.unfinishedRun ?? "recover",
     ...(config.integrationTests ? { integrationTests: config.integrationTests } : {}),
     rootTests: config.rootTests?.steps ?? [],
     rootTestInputs: config.rootTests?.inputs ?? [],

@@ -1,9 +1,13 @@
 /**
  * Where a deployed version came from, carried in Cloudflare's version annotations so that any
  * later run can read it back from `wrangler versions list` / `deployments list`:
- *   - `workers/message` (wrangler `--message`): "commit <sha> run <run-id>";
+ *   - `workers/message` (wrangler `--message`): "commit <sha> run <run-id> wave <n>/<waves>",
+ *     or "run <run-id> wave <n>/<waves>" when there is no commit to name (uncommitted files);
  *   - `workers/tag` (wrangler `--tag`): the commit's first 12 characters, short enough for the
  *     dashboard and for Cloudflare's tag limit.
+ * The run and its wave make a deploy recognisable from the deployment history alone, when the
+ * runner that kept its journal is gone (see run-recover.ts). Cloudflare keeps 100 bytes of a
+ * deployment's message; the longest form (a GitHub run id) stays well under that.
  */
 export interface VersionOrigin {
   /** The full 40-character commit sha the version was built from. */
@@ -14,25 +18,46 @@ export interface VersionOrigin {
 
 import type { RunCommand } from "../command-change-probe.js";
 
-const MESSAGE = /^commit ([0-9a-f]{40}) run (\S+)$/;
+/** A deploy's place in its run's plan: the run, and the wave (1-based) of how many. */
+export interface RunPlace {
+  run: string;
+  wave: number;
+  waves: number;
+}
 
-export function originMessage(origin: VersionOrigin): string {
-  return `commit ${origin.commit} run ${origin.run}`;
+const MESSAGE = /^commit ([0-9a-f]{40}) run (\S+)(?: wave \d+\/\d+)?$/;
+const PLACE = /(?:^|\s)run (\S+) wave (\d+)\/(\d+)$/;
+
+export function originMessage(origin: VersionOrigin, place?: RunPlace): string {
+  const message = `commit ${origin.commit} run ${origin.run}`;
+  return place === undefined ? message : `${message} wave ${place.wave}/${place.waves}`;
 }
 
 export function originTag(origin: VersionOrigin): string {
   return origin.commit.slice(0, 12);
 }
 
-/** The wrangler flags that annotate an upload with its origin. */
-export function originArgs(origin: VersionOrigin): string[] {
-  return ["--message", originMessage(origin), "--tag", originTag(origin)];
+/** The wrangler flags that annotate an upload with its origin and its place in its run. */
+export function originArgs(origin: VersionOrigin | undefined, place?: RunPlace): string[] {
+  if (origin === undefined) {
+    return place === undefined
+      ? []
+      : ["--message", `run ${place.run} wave ${place.wave}/${place.waves}`];
+  }
+  return ["--message", originMessage(origin, place), "--tag", originTag(origin)];
 }
 
 /** The origin a version's `workers/message` records, or undefined for any other message. */
 export function parseOrigin(message: string | undefined | null): VersionOrigin | undefined {
   const match = MESSAGE.exec(message?.trim() ?? "");
   return match ? { commit: match[1] as string, run: match[2] as string } : undefined;
+}
+
+/** The run and wave a deployment's `workers/message` records, with or without a commit. */
+export function parseRunPlace(message: string | undefined | null): RunPlace | undefined {
+  const match = PLACE.exec(message?.trim() ?? "");
+  if (!match) return undefined;
+  return { run: match[1] as string, wave: Number(match[2]), waves: Number(match[3]) };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { apiDeploymentHistory } from "./api-deployment-history.js";
+import { DEFAULT_RETRY_POLICY, retryingHttpClient } from "./api-retry.js";
 import { apiRollbackDeployer } from "./api-rollback.js";
 import type { CloudflareApi } from "./cloudflare-api.js";
-import type { HttpClient, WorkerDeployer } from "./ports.js";
+import { type HttpClient, systemClock, type WorkerDeployer } from "./ports.js";
 import { type RolloutTelemetry, telemetryReader } from "./telemetry-query.js";
 import { type WranglerDeployerPorts, wranglerWorkerDeployer } from "./wrangler-deployer.js";
 
@@ -33,7 +34,10 @@ export interface CloudflareDeployStack {
  * rollout's windows.
  */
 export function cloudflareDeployStack(ports: CloudflareDeployPorts): CloudflareDeployStack {
-  const { http, api, notice, local, ...wrangler } = ports;
+  const { http: direct, api, notice, local, ...wrangler } = ports;
+  // Every API request both runners send, retried on 429 (after its Retry-After), 5xx and no
+  // answer where that is safe (api-retry.ts says which requests are not).
+  const http = retryingHttpClient(direct, systemClock, DEFAULT_RETRY_POLICY, notice);
   return {
     deployer: apiDeploymentHistory(
       apiRollbackDeployer(wranglerWorkerDeployer(wrangler), http, api),

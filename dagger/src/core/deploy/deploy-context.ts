@@ -1,4 +1,5 @@
 import type { DeployTarget } from "../services/catalog.js";
+import type { DeployJournal } from "./deploy-journal.js";
 import type { HealthPolicy } from "./health.js";
 import type { Clock, EndpointResolver, HttpClient, ProgressSink, WorkerDeployer } from "./ports.js";
 import type { GradualPolicy } from "./rollout-policy.js";
@@ -28,4 +29,6 @@ export interface DeployContext {
   gradual?: { policy: GradualPolicy; metrics: RolloutTelemetry };
   /** Kept current for a runner that may have to end before the run does (see the class). */
   unfinished?: UnfinishedRollbacks;
+  /** Where a deploy records its plan and steps, for `recover` after a crash (deploy-journal.ts). */
+  journal?: DeployJournal;
 }

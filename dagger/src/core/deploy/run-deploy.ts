@@ -22,6 +22,8 @@ interface ServiceRun {
   service: ServiceInfo;
   /** When a failure was known, if before the service's own deploy ended (see ServiceEnds). */
   detectedAt?: number;
+  /** The pre-run version the journal recorded, when it read one. */
+  journaled?: string | null;
 }
 
 /**
@@ -36,8 +38,13 @@ export async function runDeploy(context: DeployContext, plan: DeployPlan): Promi
   const started = clock.now();
   const startedAt = new Date(started).toISOString();
   const watch = new InterruptWatch(context.interrupt, clock, "the start, before wave 1");
+  const journaled = await context.journal?.begin(plan, context.deployer);
   const runs: ServiceRun[][] = plan.waves.map((wave, index) =>
-    wave.map((service) => ({ service, report: pendingReport(context, service, index + 1) })),
+    wave.map((service) => ({
+      service,
+      report: pendingReport(context, service, index + 1),
+      ...(journaled?.has(service.name) ? { journaled: journaled.get(service.name) ?? null } : {}),
+    })),
   );
   let failedAt: number | undefined;
   for (const [index, wave] of runs.entries()) {
@@ -76,6 +83,11 @@ export async function runDeploy(context: DeployContext, plan: DeployPlan): Promi
   }
   // Read again: a signal during the rollback is reported too (the rollback itself went on).
   const interrupted = watch.interrupted;
+  await endJournal(
+    context,
+    runs.flat().map((run) => run.report),
+    stoppedAt === undefined,
+  );
   return withIncident({
     ...(interrupted === undefined ? {} : { interrupted }),
     kind: "deploy",
@@ -117,6 +129,7 @@ export async function rollBackRun(
         .map(async (report) => {
           const service = services.get(report.service);
           if (service === undefined) return;
+          await context.journal?.step(service, "rollback-started");
           report.rollback = await rollbackService(
             context,
             service,
@@ -125,9 +138,32 @@ export async function rollBackRun(
             reason,
             report.url ?? (await context.endpoints.baseUrl(service, context.target, undefined)),
           );
+          await context.journal?.step(
+            service,
+            report.rollback.outcome === "failed" ? "rollback-failed" : "rolled-back",
+            report.rollback.toVersion ?? undefined,
+          );
         }),
     );
   }
+}
+
+/**
+ * Ends the journal when nothing is left for `recover` to do: every service verified, or every
+ * one the run changed back where it was. Anything else (a failed rollback, a deploy stopped
+ * mid-flight that may still land) leaves it open, so `recover` finishes the job.
+ */
+async function endJournal(
+  context: DeployContext,
+  reports: ServiceReport[],
+  deployed: boolean,
+): Promise<void> {
+  if (context.journal === undefined) return;
+  if (deployed) return context.journal.end("deployed");
+  const settled = reports.every(
+    (report) => report.stoppedDeploy === undefined && report.rollback?.outcome !== "failed",
+  );
+  if (settled) await context.journal.end("rolled-back");
 }
 
 function pendingReport(context: DeployContext, service: ServiceInfo, wave: number): ServiceReport {
@@ -162,7 +198,10 @@ async function deployService(
     report.durationMs = clock.now() - started;
     progress(`  ✗ ${service.name}: ${failure}`);
   };
-  const fail = (failure: string) => end("failed", failure);
+  const fail = (failure: string) => {
+    end("failed", failure);
+    void context.journal?.step(service, "failed");
+  };
   /** True (and the service ends as interrupted, `when`) once the run has been interrupted. */
   const interrupted = (when: string) => {
     const interruption = watch.interrupted;
@@ -179,8 +218,10 @@ async function deployService(
 
   let stepStarted = clock.now();
   try {
-    const history = await deployer.deploymentHistory(service, target);
-    report.previousVersion = history.at(-1) ?? null;
+    report.previousVersion =
+      run.journaled !== undefined
+        ? run.journaled
+        : ((await deployer.deploymentHistory(service, target)).at(-1) ?? null);
   } catch (error) {
     report.timings.recordMs = clock.now() - stepStarted;
     return fail(`record current version: ${(error as Error).message}`);
@@ -215,6 +256,7 @@ async function deployService(
       : deployer.manualRollbackCommand(service, target, report.previousVersion),
   );
   const tests = smokeTests[service.name] ?? [];
+  await context.journal?.step(service, "deploy-started");
   const gradual = context.gradual;
   if (gradual && report.previousVersion !== null) {
     if (await rollOutGradually(context, gradual, service, report, tests, ends, stepStarted)) {
@@ -254,6 +296,7 @@ async function deployService(
   }
   report.timings.deployMs = clock.now() - stepStarted;
   report.newVersion = deployed.versionId;
+  await context.journal?.step(service, "deployed", deployed.versionId);
   if (interrupted("once its deploy had finished")) return;
 
   if (await verifyVersion(context, context.http, service, report, deployed, tests, ends)) {
@@ -262,6 +305,7 @@ async function deployService(
 }
 
 function succeeded(context: DeployContext, { service, report }: ServiceRun, started: number): void {
+  void context.journal?.step(service, "verified", report.newVersion);
   report.outcome = "deployed";
   report.durationMs = context.clock.now() - started;
   context.progress(

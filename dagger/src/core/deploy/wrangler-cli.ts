@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { DeployTarget } from "../services/catalog.js";
-import { originArgs, type VersionOrigin } from "./annotations.js";
+import { originArgs, type RunPlace, type VersionOrigin } from "./annotations.js";
 import {
   deploymentsSchema,
   servedVersionsOldestFirst,
@@ -32,17 +32,27 @@ export const wranglerArgs = {
     "--remote",
     ...envArgs(target),
   ],
-  deploy: (target: DeployTarget, secretsFile?: string, origin?: VersionOrigin) => [
+  deploy: (
+    target: DeployTarget,
+    secretsFile?: string,
+    origin?: VersionOrigin,
+    place?: RunPlace,
+  ) => [
     "deploy",
     ...(secretsFile ? ["--secrets-file", secretsFile] : []),
-    ...(origin ? originArgs(origin) : []),
+    ...originArgs(origin, place),
     ...envArgs(target),
   ],
-  versionsUpload: (target: DeployTarget, secretsFile?: string, origin?: VersionOrigin) => [
+  versionsUpload: (
+    target: DeployTarget,
+    secretsFile?: string,
+    origin?: VersionOrigin,
+    place?: RunPlace,
+  ) => [
     "versions",
     "upload",
     ...(secretsFile ? ["--secrets-file", secretsFile] : []),
-    ...(origin ? originArgs(origin) : []),
+    ...originArgs(origin, place),
     ...envArgs(target),
   ],
   versionsDeploy: (target: DeployTarget, split: VersionShare[], message: string) => [

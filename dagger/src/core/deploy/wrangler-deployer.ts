@@ -1,7 +1,7 @@
 import type { RepoReader } from "../repo-reader.js";
 import type { ServiceInfo } from "../services/catalog.js";
 import { workerName } from "../services/deploy-targets.js";
-import type { VersionOrigin } from "./annotations.js";
+import type { RunPlace, VersionOrigin } from "./annotations.js";
 import { d1MigrationDatabases } from "./d1-migrations.js";
 import {
   type AppliedMigrations,
@@ -34,6 +34,8 @@ export interface WranglerDeployerPorts {
   redact?: (text: string) => string;
   /** Where this run's uploads come from, recorded in their annotations (see annotations.ts). */
   origin?: VersionOrigin | undefined;
+  /** Each upload's place in its run's plan, also in its annotation (see deploy-journal.ts). */
+  place?: ((service: ServiceInfo) => RunPlace | undefined) | undefined;
   /** A `--secrets-file` uploaded with a service's new version (the local control plane's). */
   secretsFile?: (service: ServiceInfo) => Promise<string | undefined>;
   manualRollbackCommand: WorkerDeployer["manualRollbackCommand"];
@@ -110,7 +112,7 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
       newVersion(service, interrupt, "wrangler deploy", async (secretsFile) => {
         const result = await ports.run(
           service,
-          wranglerArgs.deploy(target, secretsFile, ports.origin),
+          wranglerArgs.deploy(target, secretsFile, ports.origin, ports.place?.(service)),
         );
         return { result, version: succeeded(result) ? deployedVersion(result) : undefined };
       }),
@@ -119,7 +121,7 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
       newVersion(service, interrupt, "wrangler versions upload", async (secretsFile) => {
         const result = await ports.run(
           service,
-          wranglerArgs.versionsUpload(target, secretsFile, ports.origin),
+          wranglerArgs.versionsUpload(target, secretsFile, ports.origin, ports.place?.(service)),
         );
         const version = succeeded(result)
           ? uploadedVersion(result, workerName(service, target))

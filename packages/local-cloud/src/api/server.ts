@@ -10,6 +10,7 @@ import { activeVersion, CloudStore } from "../storage/store.js";
 import { ControlPlane } from "../workers/control-plane.js";
 import { apiRoutes } from "./api-routes.js";
 import { ApiError, ErrorCode, failure, ok } from "./envelope.js";
+import { answerWithFault, FaultInjector, faultsPath } from "./faults.js";
 import { PagedResult } from "./pagination.js";
 
 /** The account every local deploy targets (wrangler needs one; any 32-hex id would do). */
@@ -27,7 +28,16 @@ export interface LocalCloudServerOptions {
   splitSeed?: number;
   /** Where the one line per API call goes; stdout by default (the detached process's log file). */
   log?: (line: string) => void;
+  /** Faults to inject into API answers (see faults.ts); a fresh, empty one by default. */
+  faults?: FaultInjector;
+  /**
+   * Called on `POST /__local-cloud/restart` (after the answer is sent): the detached process
+   * restarts the server on the same port and state, as a crash and restart would.
+   */
+  onRestart?: () => void;
 }
+
+export const restartPath = "/__local-cloud/restart";
 
 export interface WorkerStatus {
   name: string;
@@ -71,6 +81,7 @@ export async function startLocalCloudServer(
   options: LocalCloudServerOptions,
 ): Promise<LocalCloudServer> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const faults = options.faults ?? new FaultInjector();
   const store = await CloudStore.open(options.dataDir, localAccountId);
   const runtime = new WorkerRuntime(store);
   const plane = new ControlPlane(store, runtime);
@@ -102,6 +113,30 @@ export async function startLocalCloudServer(
   });
 
   async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const method = incoming.method ?? "GET";
+    const path = new URL(incoming.url ?? "/", "http://local").pathname;
+    if (path === faultsPath) {
+      const answer = await faults.admin(method, async () =>
+        (await toRequest(incoming, origin)).text(),
+      );
+      send(outgoing, answer.status, answer.body);
+      return;
+    }
+    if (path === restartPath && method === "POST" && options.onRestart) {
+      send(outgoing, 202, ok(null));
+      outgoing.once("finish", options.onRestart);
+      return;
+    }
+    const fault = path.startsWith(`${apiPrefix}/`)
+      ? faults.take(method, path.slice(apiPrefix.length))
+      : undefined;
+    if (fault) {
+      log(
+        `${new Date().toISOString()} ${method} ${path} -> injected ${fault.hang ? "hang" : fault.status}`,
+      );
+      answerWithFault(fault, incoming, outgoing);
+      return;
+    }
     const request = await toRequest(incoming, origin);
     const url = new URL(request.url);
     if (url.pathname === statusPath) {

@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { isProcessRunning } from "@workers/host-state";
+import { isProcessRunning, processStartTime } from "@workers/host-state";
 import type { WorkerStatus } from "../api/server.js";
 import { readCloudState } from "../storage/store.js";
 import { dataDirOf, type RunningState, readRunningState, stateFilePath } from "./state-file.js";
@@ -20,6 +20,14 @@ export interface LocalCloudOptions {
    * run; an instance already running keeps its own.
    */
   splitSeed?: number;
+  /**
+   * A process whose end ends a new instance too (it watches for it). Default: the pid in
+   * LOCAL_CLOUD_OWNER_PID, which the pipeline's test set-up sets to the test process, so a
+   * control plane a test started (itself or through a `pipeline` child) does not outlive it,
+   * whatever signal ends the test run. Otherwise none: `pipeline local` starts one that stays
+   * for the next command.
+   */
+  ownerPid?: number;
 }
 
 export interface LocalCloudHandle {
@@ -189,6 +197,7 @@ async function spawnInstance(
       "--port",
       String(options.port ?? 0),
       ...(options.splitSeed === undefined ? [] : ["--split-seed", String(options.splitSeed)]),
+      ...ownerArgs(options.ownerPid ?? ownerFromEnv()),
     ],
     { cwd: repoRoot, detached: true, stdio: ["ignore", log.fd, log.fd], env: controlPlaneEnv() },
   );
@@ -284,4 +293,15 @@ export async function localCloudStatus(
       workers.map(async (worker) => ({ ...worker, health: await probeHealth(worker.url) })),
     ),
   };
+}
+
+function ownerFromEnv(): number | undefined {
+  const pid = Number(process.env.LOCAL_CLOUD_OWNER_PID);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function ownerArgs(pid: number | undefined): string[] {
+  if (pid === undefined) return [];
+  const startTime = processStartTime(pid);
+  return ["--owner-pid", String(pid), ...(startTime ? ["--owner-start-time", startTime] : [])];
 }

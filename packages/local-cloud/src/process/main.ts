@@ -1,9 +1,12 @@
 // Entry point of the detached control-plane process (started by `ensureLocalCloud`):
 //   node --import tsx packages/local-cloud/src/process/main.ts --state-dir <dir> [--port <n>] [--split-seed <n>]
 // It serves until SIGTERM/SIGINT, then stops workerd and removes its state.json.
+// POST /__local-cloud/restart restarts it in place (see restart below). With --owner-pid it
+// also stops when that process is gone.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { processStartTime } from "@workers/host-state";
+import { isProcessRunning, processStartTime } from "@workers/host-state";
+import { FaultInjector } from "../api/faults.js";
 import { startLocalCloudServer, statusPath } from "../api/server.js";
 import { clearRunningState, dataDirOf, writeRunningState } from "./state-file.js";
 
@@ -12,6 +15,8 @@ const { values } = parseArgs({
     "state-dir": { type: "string" },
     port: { type: "string", default: "0" },
     "split-seed": { type: "string" },
+    "owner-pid": { type: "string" },
+    "owner-start-time": { type: "string" },
   },
 });
 const stateDir = values["state-dir"];
@@ -31,12 +36,33 @@ if (splitSeed !== undefined && !(Number.isInteger(splitSeed) && splitSeed >= 0))
   process.exit(2);
 }
 
+/** How soon an instance notices its owner is gone. */
+const OWNER_POLL_MS = 1_000;
+
 const dataDir = dataDirOf(stateDir);
-const server = await startLocalCloudServer({
-  dataDir,
-  port,
-  ...(splitSeed !== undefined && { splitSeed }),
-});
+// One injector across restarts: a test that asked for faults keeps them through a restart.
+const faults = new FaultInjector();
+const start = (onPort: number) =>
+  startLocalCloudServer({
+    dataDir,
+    port: onPort,
+    faults,
+    onRestart: () => void restart(),
+    ...(splitSeed !== undefined && { splitSeed }),
+  });
+let server = await start(port);
+
+/**
+ * What a crash and restart of the control plane does to a deploy, without losing this process
+ * (state.json keeps naming it): connections drop, workerd stops, and everything is read back
+ * from disk, on the same port.
+ */
+async function restart(): Promise<void> {
+  const samePort = server.port;
+  await server.close();
+  server = await start(samePort);
+  console.log(`local control plane restarted on ${server.apiBaseUrl}`);
+}
 const startTime = processStartTime(process.pid);
 await writeRunningState(stateDir, {
   pid: process.pid,
@@ -60,4 +86,12 @@ async function shutdown(): Promise<void> {
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown());
+// An owner (the test that started this instance) ending, however it ended, ends this too.
+const ownerPid = values["owner-pid"] === undefined ? undefined : Number(values["owner-pid"]);
+if (ownerPid !== undefined && Number.isInteger(ownerPid)) {
+  const ownerStartTime = values["owner-start-time"];
+  setInterval(() => {
+    if (!isProcessRunning(ownerPid, ownerStartTime)) void shutdown();
+  }, OWNER_POLL_MS).unref();
+}
 process.on("SIGINT", () => void shutdown());

@@ -1,0 +1,140 @@
+import { isProcessRunning, processStartTime } from "@workers/host-state";
+import { ensureLocalCloud } from "@workers/local-cloud";
+import {
+  DeployJournal,
+  type DeployTarget,
+  type JournaledRun,
+  newestUnfinishedRun,
+  type RecoverContext,
+  readDeployHistory,
+  recoverHeadline,
+  renderRecover,
+  runRecover,
+  type ServiceCatalog,
+  servicesIn,
+  systemClock,
+  touchedServices,
+  type UnfinishedRunChoice,
+} from "#core";
+import type { CommandContext } from "../command.js";
+import { commandDeployContext } from "./command-deploy-context.js";
+import { doraPorts } from "./dora-ports.js";
+import { fileJournalStore } from "./file-journal-store.js";
+import type { HostInterrupt } from "./interrupts.js";
+import { pipelineRunId } from "./run-id.js";
+
+/**
+ * A deploy's journal on the host: in `.pipeline/journal`, naming this process (so `recover`
+ * can tell it is gone) and every wrangler it starts in a group of its own (so `recover` can
+ * wait for one a kill -9 left running).
+ */
+export function openDeployJournal(
+  repoRoot: string,
+  target: DeployTarget,
+  command: CommandContext,
+  interrupt: HostInterrupt,
+): DeployJournal {
+  const journal = new DeployJournal(
+    fileJournalStore(repoRoot),
+    pipelineRunId(command.env),
+    target,
+    systemClock,
+    (line) => command.stderr(`  ! ${line}`),
+    { pid: process.pid, startTime: processStartTime(process.pid) },
+  );
+  interrupt.children.onStarted((pid) => {
+    void journal.child({ pid, startTime: processStartTime(pid) });
+  });
+  return journal;
+}
+
+/** Everything `recover` reads and changes through on the host. */
+export async function hostRecoverContext(
+  repoRoot: string,
+  catalog: ServiceCatalog,
+  target: DeployTarget,
+  command: CommandContext,
+): Promise<RecoverContext> {
+  const services = servicesIn(catalog, target);
+  return {
+    ...(await commandDeployContext(repoRoot, target, command)),
+    services,
+    journals: fileJournalStore(repoRoot),
+    readHistory: async (chosen) => {
+      const ports = await doraPorts(repoRoot, target, command.env, () =>
+        ensureLocalCloud(repoRoot),
+      );
+      return readDeployHistory(ports.wrangler, chosen, target);
+    },
+    isRunning: isProcessRunning,
+  };
+}
+
+/** The one command that finishes a cut-short run by hand. */
+export function recoverCommand(target: DeployTarget): string {
+  return `pnpm run pipeline recover --env ${target}`;
+}
+
+/** The first line a deploy prints when an earlier run to its environment was cut short. */
+export function unfinishedRunLine(
+  run: JournaledRun,
+  target: DeployTarget,
+  choice: UnfinishedRunChoice,
+): string {
+  const unverified = touchedServices(run)
+    .filter((service) => service.last !== "rolled-back")
+    .map((service) => `${service.service} (${service.last})`);
+  const services =
+    unverified.length === 0 ? "no service changed" : `unverified: ${unverified.join(", ")}`;
+  const then =
+    choice === "refuse"
+      ? `refusing to deploy (rollout.unfinishedRun is "refuse"): run \`${recoverCommand(target)}\` first`
+      : "recovering it first";
+  return `unfinished deploy run ${run.run} to ${target} (started ${run.startedAt}): ${services}; ${then}`;
+}
+
+/** A deploy that finds a cut-short run and was told to refuse, or could not recover it. */
+export class UnfinishedRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnfinishedRunError";
+  }
+}
+
+/**
+ * Before a deploy changes anything: an earlier run to `target` that was cut short is named on
+ * the first line, then recovered (or, configured so, the deploy refuses). Returns once the
+ * environment is back where that run found it; throws when it could not be put back.
+ */
+export async function reconcileUnfinishedRun(
+  repoRoot: string,
+  catalog: ServiceCatalog,
+  target: DeployTarget,
+  command: CommandContext,
+  dryRun: boolean,
+): Promise<JournaledRun | undefined> {
+  const run = await newestUnfinishedRun(fileJournalStore(repoRoot), target);
+  if (run === undefined) return undefined;
+  const choice = catalog.settings.unfinishedRun;
+  const line = unfinishedRunLine(run, target, choice);
+  if (choice === "refuse" && !dryRun) throw new UnfinishedRunError(line);
+  command.stderr(line);
+  return run;
+}
+
+/** Recovers the run `reconcileUnfinishedRun` found; run it holding the deploy lock. */
+export async function recoverBeforeDeploy(
+  repoRoot: string,
+  catalog: ServiceCatalog,
+  target: DeployTarget,
+  command: CommandContext,
+): Promise<void> {
+  const context = await hostRecoverContext(repoRoot, catalog, target, command);
+  const report = await runRecover(context, { dryRun: false });
+  command.stderr(renderRecover(report));
+  if (!report.ok) {
+    throw new UnfinishedRunError(
+      `${recoverHeadline(report)}; deploy refused: fix what is named above, then run \`${recoverCommand(target)}\``,
+    );
+  }
+}
