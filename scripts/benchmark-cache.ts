@@ -134,7 +134,9 @@ async function runOurs(clone: string, scratch: string, command: string[]): Promi
   const start = performance.now();
   const result = await execa(
     "pnpm",
-    ["run", "pipeline", ...command, "--concurrency", CONCURRENCY, "--json", report],
+    // --keep-going, as Turborepo's --continue: a failure (a timeout on a busy machine) stops
+    // nothing else, so the next round replays every other step.
+    ["run", "pipeline", ...command, "--keep-going", "--concurrency", CONCURRENCY, "--json", report],
     { cwd: clone, reject: false, all: true },
   );
   const wallMs = performance.now() - start;
@@ -187,8 +189,10 @@ function changeTargets(catalog: ServiceCatalog): { leaf: string; shared: string 
   const leaf = catalog.services.find(
     (service) => dependentsClosure(catalog, [service.name]).size === 0,
   );
-  const shared = catalog.libraries.find(
-    (library) => dependentsClosure(catalog, [library.name]).size > 0,
+  // A library some Worker imports, so that its change reaches tests in both scopes.
+  const services = new Set(catalog.services.map((service) => service.name));
+  const shared = catalog.libraries.find((library) =>
+    [...dependentsClosure(catalog, [library.name]).keys()].some((name) => services.has(name)),
   );
   if (!leaf || !shared) throw new Error("needs a leaf service and a shared package to change");
   return { leaf: `${leaf.dir}/src/index.ts`, shared: `${shared.dir}/src/index.ts` };
