@@ -217,7 +217,7 @@ async function main(): Promise<void> {
         `| of which the bake after 100% | ${formatSeconds(bake)} |`,
         `| of which telemetry reads (${readCount} per rollout, ${(median(allReads) || 0).toFixed(0)} ms each) | ${formatSeconds(readTotal)} |`,
         "",
-        `What the analysis itself costs a healthy rollout is its reads: ${readCount} telemetry reads (two queries each, polled through the windows and the bake), ${formatSeconds(readTotal)} in all, against the windows' and the bake's waiting, which is the policy, not the analysis. Stopping early is what keeps a bad version's exposure down: without it, the 10% slice would serve it for the whole ${formatSeconds(policy.windowMs)} window.`,
+        `What the analysis itself costs a healthy rollout is its reads: ${readCount} telemetry reads (two queries each, polled through the windows and the bake), ${formatSeconds(readTotal)} in all, against the windows' and the bake's waiting, which is the policy, not the analysis. Stopping early bounds how long users are exposed (here the failing slice served ${formatSeconds(stopAfter)} instead of the whole ${formatSeconds(policy.windowMs)} window, then the rollback); the share itself is bounded by the first step times the failure rate (${policy.steps[0]}% × 50% = ${((policy.steps[0] ?? 0) * 0.5).toFixed(0)}%), so for a version this broken a smaller first step (\`--steps 5,50,100\`) halves it.`,
       ].join("\n"),
     );
   } finally {
