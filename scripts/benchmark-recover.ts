@@ -27,9 +27,9 @@ import {
   systemClock,
 } from "#core";
 import type { CommandContext } from "../pipeline/command.js";
+import { commandDeployContext } from "../pipeline/deploy/command-deploy-context.js";
 import { fileJournalStore } from "../pipeline/deploy/file-journal-store.js";
-import { hostDeployContext } from "../pipeline/deploy/host-deploy-context.js";
-import { hostRecoverContext } from "../pipeline/deploy/host-recovery.js";
+import { hostRecoverContext } from "../pipeline/deploy/recovery.js";
 import { fsRepoReader } from "../pipeline/host/fs-repo-reader.js";
 import { copyRepo } from "../tests/helpers/temp-repo.js";
 import { writeBenchmarkSection } from "./benchmark-doc.js";
@@ -53,7 +53,7 @@ try {
     stdout: (line) => console.log(line),
     stderr: (line) => console.log(`[deploy] ${line}`),
   };
-  const plain = await hostDeployContext(repo.root, "local", command);
+  const plain = await commandDeployContext(repo.root, "local", command);
   if (!(await runDeploy(plain, plan)).ok) throw new Error("the first deploy failed");
 
   // The journal's cost: the same redeploy with and without it, and its writes timed alone.
@@ -75,7 +75,7 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     const before = writeMs;
     const journal = new DeployJournal(timed, `bench-${round}`, "local", systemClock, console.log);
-    const journaled = await hostDeployContext(
+    const journaled = await commandDeployContext(
       repo.root,
       "local",
       command,
