@@ -73,6 +73,7 @@ try {
   const withJournal: number[] = [];
   const without: number[] = [];
   const journalWrites: number[] = [];
+  let failedRounds = 0;
   for (let round = 1; round <= ROUNDS; round++) {
     const before = writeMs;
     const journal = new DeployJournal(timed, `bench-${round}`, "local", systemClock, console.log);
@@ -89,6 +90,8 @@ try {
     if (!a.ok || !b.ok) {
       // A failure here is the shared machine's (a port taken by someone else's workerd), not
       // the journal's: the round is not counted, and is run again.
+      failedRounds += 1;
+      if (failedRounds > ROUNDS) throw new Error("redeploys keep failing: see the log above");
       console.log(`[benchmark] round ${round} had a failed redeploy: running it again`);
       round -= 1;
       continue;
