@@ -154,7 +154,7 @@ try {
     [
       "## Recovering a deploy cut short (`pipeline recover --env local`)",
       "",
-      `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, shared with other engineers' builds and tests: absolute times are noisy). Medians of ${ROUNDS} runs. Script: \`scripts/benchmark-recover.ts\`.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, shared with other engineers' builds and tests: absolute times are noisy). ${ROUNDS === 1 ? "One run of each" : `Medians of ${ROUNDS} runs`}. Script: \`scripts/benchmark-recover.ts [rounds]\`.`,
       "",
       "| measure | median | runs |",
       "| --- | --- | --- |",
