@@ -138,7 +138,8 @@ describe("a changed library in this repository's own workspace", () => {
       {
         name: "@workers/local-cloud",
         dir: "packages/local-cloud",
-        workspaceDependencies: ["@workers/host-state", "@workers/testing"],
+        // db: its control-plane test deploys services/db.
+        workspaceDependencies: ["@workers/host-state", "@workers/testing", "db"],
       },
       {
         name: "@workers/testing",
