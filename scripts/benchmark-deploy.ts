@@ -21,7 +21,7 @@ import { formatSeconds } from "../dagger/src/core/deploy/health.js";
 import type { DeployReport } from "../dagger/src/core/deploy/report.js";
 import { resolveRollout } from "../dagger/src/core/deploy/rollout-policy.js";
 import { runDeploy } from "../dagger/src/core/deploy/run-deploy.js";
-import { serviceNames } from "../dagger/src/core/services/catalog.js";
+import { LOCAL_TARGET, serviceNames } from "../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../dagger/src/core/services/discover.js";
 import type { CommandContext } from "../pipeline/command.js";
 import { hostDeployContext } from "../pipeline/deploy/host-deploy-context.js";
@@ -48,16 +48,16 @@ async function benchmarkGradual(): Promise<void> {
   try {
     const reader = fsRepoReader(repo.root);
     const catalog = await discoverServices(reader);
-    const plan = await buildDeployPlan(reader, catalog, "local", ["db"], "db");
+    const plan = await buildDeployPlan(reader, catalog, LOCAL_TARGET, ["db"], "db");
     const command: CommandContext = {
       cwd: repo.root,
       env: process.env,
       stdout: (line) => console.log(line),
       stderr: (line) => console.log(`[deploy] ${line}`),
     };
-    const immediate = await hostDeployContext(repo.root, "local", command);
-    const rollout = resolveRollout("local", { strategy: "gradual" });
-    const gradual = await hostDeployContext(repo.root, "local", command, undefined, rollout);
+    const immediate = await hostDeployContext(repo.root, LOCAL_TARGET, command);
+    const rollout = resolveRollout(LOCAL_TARGET, { strategy: "gradual" });
+    const gradual = await hostDeployContext(repo.root, LOCAL_TARGET, command, undefined, rollout);
     if (!(await runDeploy(immediate, plan)).ok) throw new Error("the first deploy of db failed");
     const url = new URL("/health", (await cloud.workerUrl("db")) as string);
     let requests = 0;
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   try {
     const reader = fsRepoReader(repo.root);
     const catalog = await discoverServices(reader);
-    const plan = await buildDeployPlan(reader, catalog, "local", serviceNames(catalog), "all");
+    const plan = await buildDeployPlan(reader, catalog, LOCAL_TARGET, serviceNames(catalog), "all");
     const oneByOne: DeployPlan = { ...plan, waves: plan.waves.flat().map((service) => [service]) };
     const command: CommandContext = {
       cwd: repo.root,
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
       stdout: (line) => console.log(line),
       stderr: (line) => console.log(`[deploy] ${line}`),
     };
-    const context = await hostDeployContext(repo.root, "local", command);
+    const context = await hostDeployContext(repo.root, LOCAL_TARGET, command);
     const run = async (label: string, deployPlan: DeployPlan): Promise<DeployReport> => {
       console.log(`[benchmark] ${label}`);
       const report = await runDeploy(context, deployPlan);

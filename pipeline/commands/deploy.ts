@@ -27,6 +27,7 @@ export const command: CommandRunner<typeof spec.options> = {
     const rollout = resolveRollout(target, rolloutOptions(flags), catalog.settings.rolloutStrategy);
     const chosen = await chooseServices(
       catalog,
+      target,
       root,
       flags.service ?? [],
       flags.base,
@@ -36,6 +37,9 @@ export const command: CommandRunner<typeof spec.options> = {
         return readDeployHistory(ports.wrangler, servicesIn(catalog, target), target);
       },
     );
+    for (const line of chosen.leftOut) {
+      context.stderr(line);
+    }
     if (chosen.names.length === 0) {
       context.stdout(`no services affected (${chosen.selection}): nothing to deploy`);
       return 0;

@@ -180,7 +180,7 @@ export const graph = {
 } as const satisfies CommandSpec;
 
 export const local = {
-  summary: "the local Workers control plane that --env local deploys to",
+  summary: "the local Workers control plane that --env @local deploys to",
   examples: ["pnpm run pipeline local start", "pnpm run pipeline local status --json"],
   actions: {
     start: {
@@ -222,7 +222,8 @@ export const deploy = {
     },
     env: {
       ...ENV,
-      description: "the environment to deploy to, local for the top level (required)",
+      description:
+        "the environment to deploy to, @local for the local control plane (the top level of each config) (required)",
     },
     base: {
       value: "<ref|deployed>",
@@ -235,7 +236,7 @@ export const deploy = {
     ...REPORT_FILES,
   },
   examples: [
-    "pnpm run pipeline deploy --service all --env local",
+    "pnpm run pipeline deploy --service all --env @local",
     "pnpm run pipeline deploy --base deployed --env production --dry-run --repo ../other-repo",
   ],
 } as const satisfies CommandSpec;
@@ -254,7 +255,7 @@ export const rollback = {
     ...REPORT_FILES,
   },
   examples: [
-    "pnpm run pipeline rollback --service gateway --env local",
+    "pnpm run pipeline rollback --service gateway --env @local",
     "pnpm run pipeline rollback --service gateway --env production --to 6b2c1f8e-4d1a-4c3b-9a7e-2f0d5c8b1e94",
   ],
 } as const satisfies CommandSpec;
@@ -292,7 +293,7 @@ export const dora = {
   },
   examples: [
     "pnpm run pipeline dora --env production",
-    "pnpm run pipeline dora --env local --since 7d --summary dora.md",
+    "pnpm run pipeline dora --env @local --since 7d --summary dora.md",
   ],
 } as const satisfies CommandSpec;
 

@@ -1,7 +1,12 @@
 import { detectAffected } from "../../dagger/src/core/affected.js";
 import { changedSinceDeployed } from "../../dagger/src/core/deploy/deployed-base.js";
 import type { ServiceHistory } from "../../dagger/src/core/dora/history.js";
-import { type ServiceCatalog, serviceNames } from "../../dagger/src/core/services/catalog.js";
+import {
+  type DeployTarget,
+  type ServiceCatalog,
+  serviceNames,
+} from "../../dagger/src/core/services/catalog.js";
+import { leftOutReason } from "../../dagger/src/core/services/deploy-targets.js";
 import type { CommandContext } from "../command.js";
 import { requireRef, UsageError } from "../command.js";
 import { gitChangeProbe } from "../host/git-change-probe.js";
@@ -10,6 +15,11 @@ export interface ChosenServices {
   names: string[];
   /** How they were chosen, for the plan and report headline. */
   selection: string;
+  /**
+   * Workers `all` or `--base` chose that cannot deploy the target, one line each: they are left
+   * out and the rest deploys. A Worker named with `--service` is never left out silently.
+   */
+  leftOut: string[];
 }
 
 /** `--base deployed`: compare each service with the commit its serving version came from. */
@@ -22,6 +32,7 @@ export const DEPLOYED_BASE = "deployed";
  */
 export async function chooseServices(
   catalog: ServiceCatalog,
+  target: DeployTarget,
   repoRoot: string,
   services: readonly string[],
   base: string | undefined,
@@ -35,9 +46,9 @@ export async function chooseServices(
     );
   }
   if (named.includes("all")) {
-    return { names: serviceNames(catalog), selection: "all services" };
+    return { ...leaveOut(catalog, target, serviceNames(catalog), []), selection: "all services" };
   }
-  const chosen = new Set(named);
+  const found = new Set<string>();
   const reasons = named.length ? [`--service ${named.join(",")}`] : [];
   if (base === DEPLOYED_BASE) {
     const changed = await changedSinceDeployed(
@@ -47,7 +58,7 @@ export async function chooseServices(
     );
     for (const { service, reason } of changed) {
       context.stderr(`${service}: ${reason}`);
-      chosen.add(service);
+      found.add(service);
     }
     reasons.push("changed since the commit each service serves");
   } else if (base !== undefined) {
@@ -56,9 +67,37 @@ export async function chooseServices(
       context.stderr(warning);
     }
     for (const service of affected.services) {
-      chosen.add(service.name);
+      found.add(service.name);
     }
     reasons.push(`affected since ${base}`);
   }
-  return { names: [...chosen], selection: reasons.join(" + ") };
+  return {
+    ...leaveOut(
+      catalog,
+      target,
+      [...found].filter((name) => !named.includes(name)),
+      named,
+    ),
+    selection: reasons.join(" + "),
+  };
+}
+
+/** `found` less the Workers that cannot deploy `target` (one line each), after the `named` ones. */
+function leaveOut(
+  catalog: ServiceCatalog,
+  target: DeployTarget,
+  found: readonly string[],
+  named: readonly string[],
+): { names: string[]; leftOut: string[] } {
+  const names = [...named];
+  const leftOut: string[] = [];
+  for (const service of catalog.services.filter((candidate) => found.includes(candidate.name))) {
+    const reason = leftOutReason(service, target);
+    if (reason === undefined) {
+      names.push(service.name);
+    } else {
+      leftOut.push(`${service.name}: left out of ${target}: ${reason}`);
+    }
+  }
+  return { names, leftOut };
 }

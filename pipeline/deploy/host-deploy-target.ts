@@ -54,7 +54,7 @@ export async function openHostDeployTarget(
         entry[1] !== undefined && !entry[0].startsWith("CLOUDFLARE_"),
     ),
   );
-  if (target === "local") {
+  if (target === LOCAL_TARGET) {
     const cloud = await openLocalCloud();
     return hostTarget(
       {

@@ -1,5 +1,5 @@
 import { type DoraPorts, gitCommitTimes } from "../../dagger/src/core/dora/index.js";
-import type { DeployTarget } from "../../dagger/src/core/services/catalog.js";
+import { type DeployTarget, LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
 import { repoCommand } from "../host/git-change-probe.js";
 import { credentialsFromEnv } from "./credentials.js";
 import type { LocalCloudEndpoint } from "./host-deploy-target.js";
@@ -38,7 +38,7 @@ export async function hostDoraPorts(
     };
   };
   const { childEnv, secrets } =
-    target === "local"
+    target === LOCAL_TARGET
       ? { secrets: [], childEnv: { ...inherited, ...(await openLocalCloud()).wranglerEnv } }
       : remote();
   return {

@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import { type Container, connection, type Directory, dag, type Secret } from "@dagger.io/dagger";
 import { renderTerminal } from "../../dagger/src/core/deploy/render-report.js";
 import type { RunEvent } from "../../dagger/src/core/scheduler.js";
+import { LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
 import { DaggerDeployRunner, DeployFailedError } from "../../dagger/src/dagger-deploy-runner.js";
 import { containerPorts, ModulePipeline } from "../../dagger/src/runner/module-pipeline.js";
 import { WORKDIR } from "../../dagger/src/runner/toolchain.js";
@@ -146,7 +147,7 @@ async function call(fn: string, values: Options, onEvent: (event: RunEvent) => v
     case "integration":
       return finish(await pipeline.part(fn));
     case "deploy":
-      if (values.env === "local") {
+      if (values.env === LOCAL_TARGET || values.env === "local") {
         return deployLocally(
           source,
           resolve(values.repo ?? REPO_ROOT),

@@ -44,7 +44,7 @@ export async function deployToLocalCloud(
   const reader = new DirectoryRepoReader(source);
   const catalog = await discoverServices(reader);
   const names = service === "all" ? serviceNames(catalog) : service.split(",");
-  const plan = await buildDeployPlan(reader, catalog, "local", names, `--service ${service}`);
+  const plan = await buildDeployPlan(reader, catalog, LOCAL_TARGET, names, `--service ${service}`);
   const api = new URL(cloud.apiBaseUrl);
   let wrangler = stepContainers(
     source,
@@ -85,7 +85,7 @@ export async function deployToLocalCloud(
   ).workerDeployer();
   return runDeploy(
     {
-      target: "local",
+      target: LOCAL_TARGET,
       deployer,
       http: fetchHttpClient,
       endpoints: { baseUrl: (info) => cloud.workerUrl(workerName(info, LOCAL_TARGET)) },

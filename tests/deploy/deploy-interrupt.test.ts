@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DeployReport } from "../../dagger/src/core/deploy/report.js";
+import { LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
 import { currentHolder, fileLockStore } from "../../pipeline/deploy/file-lock-store.js";
 import { ensureLocalCloud, type LocalCloudHandle } from "../../pipeline/local-cloud/index.js";
 import { restoreServing, servingVersions, type Versions, versionCounts } from "./cluster.js";
@@ -46,7 +47,7 @@ afterEach(async () => {
   // A lock a failed test left behind goes; taking and dropping it is the store's way to ask.
   const store = fileLockStore(repo.root);
   const probe = currentHolder(new Date());
-  await store.remove("local", (await store.tryCreate("local", probe)) ?? probe);
+  await store.remove(LOCAL_TARGET, (await store.tryCreate(LOCAL_TARGET, probe)) ?? probe);
 });
 
 afterAll(async () => {
@@ -83,8 +84,8 @@ async function inFlight(run: PipelineProcess) {
 async function lockIsFree(): Promise<boolean> {
   const store = fileLockStore(repo.root);
   const probe = { ...currentHolder(new Date()), holder: "test probe" };
-  if ((await store.tryCreate("local", probe)) !== undefined) return false;
-  await store.remove("local", probe);
+  if ((await store.tryCreate(LOCAL_TARGET, probe)) !== undefined) return false;
+  await store.remove(LOCAL_TARGET, probe);
   return true;
 }
 

@@ -9,7 +9,11 @@ import { systemClock } from "../../dagger/src/core/deploy/ports.js";
 import { renderTerminal } from "../../dagger/src/core/deploy/render-report.js";
 import type { DeployReport } from "../../dagger/src/core/deploy/report.js";
 import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
-import { findService, type ServiceCatalog } from "../../dagger/src/core/services/catalog.js";
+import {
+  findService,
+  LOCAL_TARGET,
+  type ServiceCatalog,
+} from "../../dagger/src/core/services/catalog.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { currentHolder, fileLockStore } from "../../pipeline/deploy/file-lock-store.js";
 import { openHostDeployTarget } from "../../pipeline/deploy/host-deploy-target.js";
@@ -83,7 +87,7 @@ afterEach(async () => {
   // A lock a failed test left behind goes; taking and dropping it is the store's way to ask.
   const store = fileLockStore(repo.root);
   const probe = currentHolder(new Date());
-  await store.remove("local", (await store.tryCreate("local", probe)) ?? probe);
+  await store.remove(LOCAL_TARGET, (await store.tryCreate(LOCAL_TARGET, probe)) ?? probe);
 });
 
 afterAll(async () => {
@@ -110,7 +114,7 @@ describe("pipeline deploy against the local control plane", () => {
       ],
       [
         ["--service", "db", "--env", "prod"],
-        /--env: unknown value "prod"; valid values: local, staging, production$/,
+        /--env: unknown value "prod"; valid values: @local, staging, production$/,
       ],
       [
         ["--service", "db", "--env", "staging"],
@@ -127,7 +131,7 @@ describe("pipeline deploy against the local control plane", () => {
       expect(result.stderr).toMatch(message);
     }
     const rollback = await repo.cli(["rollback", "--service", "gateway", "--env", "moon"]);
-    expect(rollback.stderr).toMatch(/valid values: local, staging, production/);
+    expect(rollback.stderr).toMatch(/valid values: @local, staging, production/);
     const grace = await repo.cli(["deploy", "--service", "db", "--env", "local"], {
       PIPELINE_INTERRUPT_GRACE_MS: "soon",
     });
@@ -321,9 +325,14 @@ describe("pipeline deploy against the local control plane", () => {
     await repo.patch("services/gateway/src/app.ts", BROKEN_GATEWAY_HEALTH);
     const gateway = findService(catalog, "gateway");
     if (!gateway) throw new Error("no gateway in the catalog");
-    const host = await openHostDeployTarget(repo.root, "local", process.env, async () => cloud);
+    const host = await openHostDeployTarget(
+      repo.root,
+      LOCAL_TARGET,
+      process.env,
+      async () => cloud,
+    );
     const context = {
-      target: "local" as const,
+      target: LOCAL_TARGET,
       endpoints: host.endpoints,
       http: fetchHttpClient,
       clock: systemClock,
@@ -338,7 +347,7 @@ describe("pipeline deploy against the local control plane", () => {
       } satisfies typeof host.deployer,
     };
     const report = await runDeploy(context, {
-      target: "local",
+      target: LOCAL_TARGET,
       waves: [[gateway]],
       smokeTests: {},
       selection: "test",
@@ -366,7 +375,7 @@ describe("pipeline deploy against the local control plane", () => {
   it("refuses a concurrent deploy, naming the holder and since when", async () => {
     const store = fileLockStore(repo.root);
     const holder = { ...currentHolder(new Date()), holder: "alice@ci-runner" };
-    expect(await store.tryCreate("local", holder)).toBeUndefined();
+    expect(await store.tryCreate(LOCAL_TARGET, holder)).toBeUndefined();
     const versionsBefore = await versionCounts(cloud);
     const result = await repo.cli(["deploy", "--service", "db", "--env", "local"]);
     expect(result.exitCode).toBe(1);
@@ -383,7 +392,7 @@ describe("pipeline deploy against the local control plane", () => {
     await finished;
     const store = fileLockStore(repo.root);
     const stale = { ...currentHolder(new Date()), holder: "crashed run", pid: pid ?? 0 };
-    await store.tryCreate("local", stale);
+    await store.tryCreate(LOCAL_TARGET, stale);
     const result = await repo.cli([
       "rollback",
       "--service",
@@ -394,12 +403,12 @@ describe("pipeline deploy against the local control plane", () => {
       versions.email ?? "",
     ]);
     expect(result.stderr).toContain(
-      `removing stale local deploy lock of crashed run (pid ${stale.pid}`,
+      `removing stale @local deploy lock of crashed run (pid ${stale.pid}`,
     );
     // The rollback itself is refused (email already serves that version), after taking the lock.
     expect(result.stderr).toContain(`email already serves ${versions.email}: nothing to do`);
-    expect(await store.tryCreate("local", stale)).toBeUndefined();
-    await store.remove("local", stale);
+    expect(await store.tryCreate(LOCAL_TARGET, stale)).toBeUndefined();
+    await store.remove(LOCAL_TARGET, stale);
   }, 300_000);
 
   it("never shows the API token: a canary through a real staging deploy", async () => {

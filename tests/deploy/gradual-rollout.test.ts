@@ -17,6 +17,7 @@ import { runDeploy } from "../../dagger/src/core/deploy/run-deploy.js";
 import type { VersionMetrics } from "../../dagger/src/core/deploy/version-metrics.js";
 import { withVersionOverride } from "../../dagger/src/core/deploy/version-override.js";
 import { uploadedVersion, wranglerArgs } from "../../dagger/src/core/deploy/wrangler-cli.js";
+import { LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
 import { FakeCloud, fakeContext, service, virtualClock } from "./fakes.js";
 
 // The gradual strategy's policy with an in-memory Cloudflare: which steps run, how a window is
@@ -277,11 +278,11 @@ describe("rollout options", () => {
       },
     });
     expect(resolveRollout("staging", {})).toEqual({ strategy: "immediate" });
-    expect(resolveRollout("local", { strategy: "gradual" })).toMatchObject({
+    expect(resolveRollout(LOCAL_TARGET, { strategy: "gradual" })).toMatchObject({
       policy: { windowMs: 5_000 },
     });
     expect(
-      resolveRollout("local", {
+      resolveRollout(LOCAL_TARGET, {
         strategy: "gradual",
         steps: "25, 100",
         window: "2.5",
@@ -345,7 +346,7 @@ describe("the wrangler commands of a gradual rollout", () => {
     ]);
     expect(
       wranglerArgs.versionsDeploy(
-        "local",
+        LOCAL_TARGET,
         [
           { versionId: "new", percentage: 10 },
           { versionId: "old", percentage: 90 },

@@ -6,6 +6,7 @@ import { buildDeployPlan } from "../../dagger/src/core/deploy/build-plan.js";
 import { renderPlan } from "../../dagger/src/core/deploy/render-report.js";
 import { resolveRollout } from "../../dagger/src/core/deploy/rollout-policy.js";
 import { parseSmokeTests } from "../../dagger/src/core/deploy/smoke-tests.js";
+import { LOCAL_TARGET } from "../../dagger/src/core/services/catalog.js";
 import { requireDeployTarget } from "../../dagger/src/core/services/deploy-targets.js";
 import { discoverServices } from "../../dagger/src/core/services/discover.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
@@ -34,11 +35,11 @@ describe("buildDeployPlan over this repository", () => {
 
   it("rejects an unknown service and an unknown environment, listing the valid ones", async () => {
     const catalog = await discoverServices(reader);
-    await expect(buildDeployPlan(reader, catalog, "local", ["nope"], "test")).rejects.toThrow(
+    await expect(buildDeployPlan(reader, catalog, LOCAL_TARGET, ["nope"], "test")).rejects.toThrow(
       'unknown service "nope"; valid services: auth, db, email, gateway, mcp, queue, schedule, webhooks',
     );
     expect(() => requireDeployTarget(catalog, "prod")).toThrow(
-      'unknown environment "prod"; valid environments: local, staging, production',
+      'unknown environment "prod"; valid environments: @local, staging, production',
     );
   });
 });
@@ -68,7 +69,7 @@ describe("smoke.json", () => {
       );
       const broken = { ...catalog, services: [{ ...gateway, smokeTestFile: "smoke.json" }] };
       await expect(
-        buildDeployPlan(fsRepoReader(root), broken, "local", ["gateway"], "test"),
+        buildDeployPlan(fsRepoReader(root), broken, LOCAL_TARGET, ["gateway"], "test"),
       ).rejects.toThrow(/^smoke\.json: 0\.method: /);
     } finally {
       await rm(root, { recursive: true, force: true });

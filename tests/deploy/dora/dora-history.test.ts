@@ -6,6 +6,7 @@ import {
   readDeployHistory,
 } from "../../../dagger/src/core/dora/index.js";
 import type { ServiceInfo } from "../../../dagger/src/core/services/catalog.js";
+import { LOCAL_TARGET } from "../../../dagger/src/core/services/catalog.js";
 
 function serviceInfo(name: string): ServiceInfo {
   return {
@@ -13,12 +14,13 @@ function serviceInfo(name: string): ServiceInfo {
     dir: `services/${name}`,
     packageName: `@workers/${name}`,
     wranglerFile: `services/${name}/wrangler.jsonc`,
-    targets: ["local", "staging", "production"],
+    targets: ["@local", "staging", "production"],
+    leftOut: {},
     workspaceDependencies: [],
-    workerNames: { local: name, staging: `${name}-staging`, production: name },
-    bindings: { local: [], staging: [], production: [] },
-    externalBindings: { local: [], staging: [], production: [] },
-    resources: { local: [], staging: [], production: [] },
+    workerNames: { "@local": name, staging: `${name}-staging`, production: name },
+    bindings: { "@local": [], staging: [], production: [] },
+    externalBindings: { "@local": [], staging: [], production: [] },
+    resources: { "@local": [], staging: [], production: [] },
     healthPath: "/health",
     healthContract: "version",
     scripts: { test: "vitest run --coverage" },
@@ -96,7 +98,7 @@ describe("reading the deployment history through wrangler", () => {
         records: [],
       },
     });
-    expect(await readDeployHistory(wrangler, [serviceInfo("email")], "local")).toEqual([
+    expect(await readDeployHistory(wrangler, [serviceInfo("email")], LOCAL_TARGET)).toEqual([
       { service: "email", worker: "email", deployments: [], versions: [] },
     ]);
     expect(wrangler.calls).toEqual(["email: deployments list --json"]);

@@ -1,6 +1,6 @@
 import { parse } from "jsonc-parser";
 import { z } from "zod";
-import type { DeployTarget } from "../services/catalog.js";
+import { type DeployTarget, LOCAL_TARGET } from "../services/catalog.js";
 
 const d1Schema = z.array(
   z.object({ database_name: z.string(), migrations_dir: z.string().optional() }),
@@ -18,7 +18,8 @@ const configSchema = z.object({
  */
 export function d1MigrationDatabases(wranglerJsonc: string, target: DeployTarget): string[] {
   const config = configSchema.parse(parse(wranglerJsonc));
-  const databases = target === "local" ? config.d1_databases : config.env?.[target]?.d1_databases;
+  const databases =
+    target === LOCAL_TARGET ? config.d1_databases : config.env?.[target]?.d1_databases;
   return (databases ?? [])
     .filter((database) => database.migrations_dir !== undefined)
     .map((database) => database.database_name);

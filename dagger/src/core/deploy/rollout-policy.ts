@@ -1,4 +1,4 @@
-import type { DeployTarget } from "../services/catalog.js";
+import { type DeployTarget, LOCAL_TARGET } from "../services/catalog.js";
 
 /**
  * How a deploy moves traffic to a new version: `immediate` (`wrangler deploy`, 100% at once)
@@ -35,7 +35,7 @@ export const DEFAULT_LATENCY_FLOOR_MS = 100;
 
 /** Cloudflare's analytics need a minute of traffic to say much; the local control plane seconds. */
 export function defaultWindowMs(target: DeployTarget): number {
-  return target === "local" ? 5_000 : 60_000;
+  return target === LOCAL_TARGET ? 5_000 : 60_000;
 }
 
 export function defaultStrategy(target: DeployTarget): DeployStrategy {

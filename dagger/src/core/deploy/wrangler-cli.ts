@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DeployTarget } from "../services/catalog.js";
+import { type DeployTarget, LOCAL_TARGET } from "../services/catalog.js";
 import { originArgs, type VersionOrigin } from "./annotations.js";
 import {
   deploymentsSchema,
@@ -17,9 +17,9 @@ import type { VersionShare } from "./ports.js";
 /** Where wrangler appends its ND-JSON records (set as WRANGLER_OUTPUT_FILE_PATH). */
 export const WRANGLER_OUTPUT_ENV = "WRANGLER_OUTPUT_FILE_PATH";
 
-/** "local" is the top level of wrangler.jsonc; the others are its env sections. */
+/** `@local` is the top level of the wrangler config; the others are its env sections. */
 export function envArgs(target: DeployTarget): string[] {
-  return target === "local" ? [] : ["--env", target];
+  return target === LOCAL_TARGET ? [] : ["--env", target];
 }
 
 export const wranglerArgs = {
