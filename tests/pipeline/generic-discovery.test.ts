@@ -173,6 +173,37 @@ describe("discovery on a repository without environments", () => {
   });
 });
 
+describe("Workers nested in one package", () => {
+  it("are found where the workers globs name their folders, and change with their package", async () => {
+    const nested = (name: string, bound?: string) =>
+      JSON.stringify({
+        name,
+        main: "index.js",
+        ...(bound ? { services: [{ binding: "NEXT", service: bound }] } : {}),
+      });
+    const catalog = await discover("no-envs", {
+      "workers-pipeline.config.json": JSON.stringify({ workers: ["workers/*", "lib/services/*"] }),
+      "lib/services/front/wrangler.toml":
+        'name = "front"\nmain = "index.js"\n[[services]]\nbinding = "BACK"\nservice = "back"\n',
+      "lib/services/back/wrangler.jsonc": nested("back"),
+      // Not named by the globs: a test fixture stays a folder of the library.
+      "lib/src/tests/wrangler.jsonc": nested("fixture"),
+    });
+    expect(
+      catalog.services.map((s) => [s.name, s.dir, s.packageName, s.workspaceDependencies]),
+    ).toEqual([
+      ["back", "lib/services/back", "tiny-lib", ["tiny-lib"]],
+      ["front", "lib/services/front", "tiny-lib", ["tiny-lib"]],
+      ["ping", "workers/ping", "ping", ["tiny-lib"]],
+      ["pong", "workers/pong", "pong", []],
+    ]);
+    expect(deployWaves(catalog, LOCAL_TARGET)).toEqual([
+      ["back", "pong"],
+      ["front", "ping"],
+    ]);
+  });
+});
+
 describe("bad input gets one clear line", () => {
   const fails = async (promise: Promise<unknown>) => {
     const error = await promise.catch((caught: unknown) => caught);

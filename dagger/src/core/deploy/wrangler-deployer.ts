@@ -1,6 +1,7 @@
 import type { RepoReader } from "../repo-reader.js";
 import type { ServiceInfo } from "../services/catalog.js";
 import { workerName } from "../services/deploy-targets.js";
+import { readConfigFile } from "../services/read-config.js";
 import type { VersionOrigin } from "./annotations.js";
 import { d1MigrationDatabases } from "./d1-migrations.js";
 import {
@@ -85,9 +86,16 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
     },
 
     async applyMigrations(service, target, interrupt) {
-      const config = (await ports.reader.readText(`${service.dir}/wrangler.jsonc`)) ?? "{}";
+      // A Worker whose config is gone (a fake in tests, a deleted service) has nothing to apply.
+      const config =
+        (await ports.reader.readText(service.wranglerFile)) === undefined
+          ? {}
+          : await readConfigFile(ports.reader, service.wranglerFile);
+      const hasDefaultDir = (await ports.reader.listDirectories(service.dir)).includes(
+        "migrations",
+      );
       const done: AppliedMigrations[] = [];
-      for (const database of d1MigrationDatabases(config, target)) {
+      for (const database of d1MigrationDatabases(config, target, hasDefaultDir)) {
         if (interrupt?.aborted) break;
         const result = await ports.run(service, wranglerArgs.migrate(target, database));
         const { pending, applied } = parseMigrationsApply(result.stdout);

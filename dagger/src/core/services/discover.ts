@@ -8,8 +8,8 @@ import type { RepoReader } from "../repo-reader.js";
 import type { ResourceBinding } from "./bindings.js";
 import {
   type DeployTarget,
-  LOCAL_TARGET,
   type LibraryInfo,
+  LOCAL_TARGET,
   type RootTooling,
   type ServiceCatalog,
   type ServiceInfo,
@@ -48,6 +48,8 @@ interface WorkerConfigs extends WorkspacePackage {
   leftOut: Record<DeployTarget, string>;
   /** Why its config cannot be read at all (it then deploys nowhere). */
   undeployable?: string;
+  /** The package.json name of the package whose subfolder holds it, for a nested Worker. */
+  nestedIn?: string;
   healthPath: string;
   healthContract: HealthContract;
   smokeTestFile?: string;
@@ -81,7 +83,22 @@ export async function discoverServices(
         await readJsoncFile(reader, packageFile),
         packageFile,
       );
-      libraries.push({ dir, packageJson, hasTsconfig: await hasTsconfig(reader, dir) });
+      const library = { dir, packageJson, hasTsconfig: await hasTsconfig(reader, dir) };
+      libraries.push(library);
+      if (config.workers) {
+        for (const nested of await nestedWorkerConfigs(reader, dir, isWorkerDir)) {
+          workers.push(
+            await readWorker(
+              reader,
+              readWrangler,
+              nested.dir,
+              nested.wranglerFile,
+              config,
+              library,
+            ),
+          );
+        }
+      }
     }
   }
   const named = uniqueNames(workers);
@@ -185,19 +202,50 @@ async function findWranglerConfig(reader: RepoReader, dir: string): Promise<stri
   return present[0];
 }
 
+/** How deep below a package the `workers` globs look for nested Workers' configs. */
+const NESTED_DEPTH = 4;
+
+/**
+ * Wrangler configs in subfolders of a package (several Workers sharing one package.json), where
+ * the pipeline config's `workers` globs name those folders: by default nested configs are
+ * left alone, since most are test fixtures (`src/tests/wrangler.jsonc`).
+ */
+async function nestedWorkerConfigs(
+  reader: RepoReader,
+  packageDir: string,
+  isWorkerDir: (dir: string) => boolean,
+): Promise<{ dir: string; wranglerFile: string }[]> {
+  const found: { dir: string; wranglerFile: string }[] = [];
+  let level = [packageDir];
+  for (let depth = 0; depth < NESTED_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const parent of level) {
+      for (const name of await reader.listDirectories(parent)) {
+        if (name === "node_modules" || name.startsWith(".")) continue;
+        const dir = `${parent}/${name}`;
+        next.push(dir);
+        const wranglerFile = isWorkerDir(dir) ? await findWranglerConfig(reader, dir) : undefined;
+        if (wranglerFile !== undefined) found.push({ dir, wranglerFile });
+      }
+    }
+    level = next;
+  }
+  return found.sort((a, b) => a.dir.localeCompare(b.dir));
+}
+
 async function readWorker(
   reader: RepoReader,
   readWrangler: WranglerConfigReader,
   dir: string,
   wranglerFile: string,
   config: PipelineConfig,
+  container?: WorkspacePackage,
 ): Promise<WorkerConfigs> {
   const packageFile = `${dir}/package.json`;
-  const packageJson = parseConfig(
-    servicePackageJsonSchema,
-    await readJsoncFile(reader, packageFile),
-    packageFile,
-  );
+  // A nested Worker belongs to its package: its steps are the package's, and so is its name.
+  const packageJson = container
+    ? { name: container.packageJson.name }
+    : parseConfig(servicePackageJsonSchema, await readJsoncFile(reader, packageFile), packageFile);
   const read = await readWorkerEnvironments(readWrangler, wranglerFile);
   const environments = read.resolved;
   const leftOut = { ...read.leftOut, ...repeatedWorkerNames(environments, wranglerFile) };
@@ -215,9 +263,10 @@ async function readWorker(
     name,
     dir,
     packageJson,
-    hasTsconfig: await hasTsconfig(reader, dir),
+    hasTsconfig: container ? false : await hasTsconfig(reader, dir),
     wranglerFile,
     environments,
+    ...(container ? { nestedIn: container.packageJson.name } : {}),
     leftOut,
     ...(read.undeployable === undefined ? {} : { undeployable: read.undeployable }),
     healthPath: settings?.healthPath ?? config.healthPath ?? DEFAULT_HEALTH_PATH,
@@ -315,7 +364,9 @@ function packageIdentities(
   libraries: readonly WorkspacePackage[],
 ): Map<string, string> {
   return new Map([
-    ...workers.map((worker): [string, string] => [worker.packageJson.name, worker.name]),
+    ...workers
+      .filter((worker) => worker.nestedIn === undefined)
+      .map((worker): [string, string] => [worker.packageJson.name, worker.name]),
     ...libraries.map((library): [string, string] => [
       library.packageJson.name,
       library.packageJson.name,
@@ -353,7 +404,11 @@ function resolveService(
     dir: worker.dir,
     packageName: worker.packageJson.name,
     wranglerFile: worker.wranglerFile,
-    workspaceDependencies: workspaceDependencies(worker.packageJson, identity),
+    // A nested Worker changes whenever its package does: it depends on it, as on a library.
+    workspaceDependencies:
+      worker.nestedIn === undefined
+        ? workspaceDependencies(worker.packageJson, identity)
+        : [worker.nestedIn],
     targets,
     workerNames: perTarget((_, env) => env.workerName),
     bindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.services ?? []])),
