@@ -145,14 +145,25 @@ export function parseDeploymentHistory(stdout: string): string[] {
   );
 }
 
-/** The new version and its URLs from a successful `wrangler deploy`'s records. */
+/**
+ * The new version and its URLs from a successful `wrangler deploy`'s records. A wrangler 3 that a
+ * repository pins writes no `deploy` record; it prints `Current Version ID: <id>` and its URLs
+ * (indented lines) instead, which is then what tells.
+ */
 export function deployedVersion(
   run: WranglerRun,
 ): { versionId: string; urls: string[] } | undefined {
   const record = run.records.find((item) => item.type === "deploy");
-  return record?.version_id
-    ? { versionId: record.version_id, urls: record.targets ?? [] }
-    : undefined;
+  if (record?.version_id) {
+    return { versionId: record.version_id, urls: record.targets ?? [] };
+  }
+  const printed = /^Current Version ID: ([0-9a-f-]{36})$/m.exec(run.stdout)?.[1];
+  return printed === undefined
+    ? undefined
+    : {
+        versionId: printed,
+        urls: run.stdout.match(/^ {2}https?:\/\/\S+$/gm)?.map((url) => url.trim()) ?? [],
+      };
 }
 
 /**
