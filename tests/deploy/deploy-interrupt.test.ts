@@ -218,7 +218,7 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
     const commands = [...exit.stderr.matchAll(/pnpm run pipeline rollback [^\s].*?(?= {2}|$)/gm)];
     const printed = commands.map((match) => match[0]);
     expect(printed).toContain(
-      `pnpm run pipeline rollback --service db --env local --to ${baseline.db}`,
+      `pnpm run pipeline rollback --service db --env @local --to ${baseline.db}`,
     );
     // Running them as printed finishes the rollback (the dead run's lock is taken over as stale).
     for (const command of printed) {
@@ -244,7 +244,7 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
       failure: "deploy: wrangler deploy: stopped: still running 0.0s after SIGTERM",
     });
     expect(exit.stdout).toContain(
-      `!!! CHECK db (local): its wrangler deploy was stopped mid-flight and may still go live; if it does, roll it back by hand: pnpm run pipeline rollback --service db --env local --to ${baseline.db}`,
+      `!!! CHECK db (@local): its wrangler deploy was stopped mid-flight and may still go live; if it does, roll it back by hand: pnpm run pipeline rollback --service db --env @local --to ${baseline.db}`,
     );
     // It did not: stopped in its first moments, it had uploaded nothing.
     await sleep(1_000);

@@ -353,9 +353,9 @@ describe("pipeline deploy against the local control plane", () => {
       selection: "test",
     });
     const [top] = renderTerminal(report).split("\n");
-    expect(top).toContain(`!!! ROLLBACK FAILED: gateway (local) is NOT back on ${before.gateway}`);
+    expect(top).toContain(`!!! ROLLBACK FAILED: gateway (@local) is NOT back on ${before.gateway}`);
     expect(top).toContain(
-      `pnpm run pipeline rollback --service gateway --env local --to ${before.gateway}`,
+      `pnpm run pipeline rollback --service gateway --env @local --to ${before.gateway}`,
     );
     expect((await servingVersions(cloud)).gateway).not.toBe(before.gateway);
     // Finishing it by hand, as the report says, restores the gateway.
