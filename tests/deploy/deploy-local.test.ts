@@ -380,7 +380,7 @@ describe("pipeline deploy against the local control plane", () => {
     const result = await repo.cli(["deploy", "--service", "db", "--env", "local"]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(
-      `deploy to local refused: alice@ci-runner holds the lock since ${holder.since}`,
+      `deploy to @local refused: alice@ci-runner holds the lock since ${holder.since}`,
     );
     expect(await versionCounts(cloud)).toEqual(versionsBefore);
   });
