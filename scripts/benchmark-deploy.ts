@@ -105,7 +105,7 @@ async function benchmarkGradual(): Promise<void> {
     await writeBenchmarkSection(
       "gradual-benchmark",
       [
-        "## What a gradual rollout costs (`pipeline deploy --strategy gradual --env local`)",
+        "## What a gradual rollout costs (`pipeline deploy --strategy gradual --env @local`)",
         "",
         `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start; the machine is shared with other engineers' builds, so absolute times are noisy, the difference less so). One service (db), redeployed 3 times at once and 3 times gradually, alternating, with 2 users sending requests throughout (${requests} in all). Medians. Script: \`scripts/benchmark-deploy.ts gradual\`.`,
         "",
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     await writeBenchmarkSection(
       "deploy-benchmark",
       [
-        "## Deploy (`pnpm run pipeline deploy --env local`)",
+        "## Deploy (`pnpm run pipeline deploy --env @local`)",
         "",
         `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, shared with other engineers' builds and tests, so the times are noisy; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadAtFailure.toFixed(2)} before the failing deploys and ${loadAfterFailures.toFixed(2)} after them), against the local control plane: real wrangler 4 commands (\`d1 migrations apply\`, \`deploy\`), the Cloudflare API requests the pipeline sends itself (each Worker's deployments before its deploy and after its rollback, the rollback), and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
         "",

@@ -19,7 +19,7 @@ import { localSecretsFile } from "./local-secrets.js";
 import { pipelineRunId } from "./run-id.js";
 import { type WranglerDeployerOptions, wranglerDeployer } from "./wrangler-deployer.js";
 
-/** What the deploy commands need from the local control plane (`--env local`). */
+/** What the deploy commands need from the local control plane (`--env @local`). */
 export type LocalCloudEndpoint = Pick<LocalCloudHandle, "wranglerEnv" | "workerUrl">;
 
 export interface HostDeployTarget {

@@ -113,12 +113,25 @@ function readTarget(wrangler: WranglerApi, path: string, file: string, target: D
 }
 
 /**
- * wrangler reports config problems as "Processing <file> configuration:" followed by one
- * "  - <problem>" line each (and hints below them): the first problem is the line.
+ * wrangler reports config problems as "Processing <file> configuration:" followed by nested
+ * "- <problem>" lines (an environment, then what is wrong in it), and hints below them: the line
+ * is the first innermost problem, after the ones that contain it.
  */
 function wranglerProblem(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const lines = message.split("\n").map((line) => line.trim());
-  const problem = lines.find((line) => line.startsWith("- "))?.slice(2);
-  return problem ?? lines.find((line) => line !== "") ?? "wrangler could not read it";
+  const items = message
+    .split("\n")
+    .map((line) => /^(\s*)- (.*)$/.exec(line))
+    .flatMap((match) => (match ? [{ depth: match[1]?.length ?? 0, text: match[2] ?? "" }] : []));
+  const leaf = items.findIndex((item, index) => (items[index + 1]?.depth ?? -1) <= item.depth);
+  if (leaf === -1) {
+    return message.split("\n").find((line) => line.trim() !== "") ?? "wrangler could not read it";
+  }
+  const chain = [items[leaf]];
+  for (let index = leaf - 1; index >= 0; index--) {
+    const item = items[index];
+    const inner = chain[0];
+    if (item !== undefined && inner !== undefined && item.depth < inner.depth) chain.unshift(item);
+  }
+  return chain.map((item) => item?.text).join(": ");
 }

@@ -7,7 +7,7 @@
  *
  *   pnpm run engine:ci [-- --base origin/main]
  *   pnpm run engine:call -- test --service gateway --export /tmp/gateway
- *   pnpm run engine:call -- deploy --service all --env local   # to this host's local control plane
+ *   pnpm run engine:call -- deploy --service all --env @local   # to this host's local control plane
  *   pnpm run engine:call -- deploy --service all --env staging --dry-run \
  *     --token env://CLOUDFLARE_API_TOKEN --account env://CLOUDFLARE_ACCOUNT_ID
  *
@@ -169,7 +169,7 @@ async function call(fn: string, values: Options, onEvent: (event: RunEvent) => v
 }
 
 /**
- * `deploy --env local`: wrangler in the engine's containers, deploying to the repository's local
+ * `deploy --env @local`: wrangler in the engine's containers, deploying to the repository's local
  * control plane on this host (started if needed), the way the Dagger runner deploys anywhere.
  */
 async function deployLocally(source: Directory, repoRoot: string, service: string) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixtureRepo } from "./helpers/fixture-repo.js";
+import { commitFiles, fixtureRepo } from "./helpers/fixture-repo.js";
 import { runPipeline } from "./helpers/in-process-cli.js";
 
 /**
@@ -58,6 +58,30 @@ describe("a repository whose Workers are named per environment", () => {
     expect(result.stderr).toBe(
       'pipeline deploy: api cannot deploy @local (apps/api/wrangler.jsonc: no top-level "name", which wrangler needs to deploy the top level); fix its config or deploy other services',
     );
+  });
+
+  it("a key wrangler rejects in one environment leaves only that one out, in wrangler's words", async () => {
+    const repo = await fixtureRepo("per-env-names");
+    await commitFiles(repo, {
+      "apps/site/wrangler.json": JSON.stringify({
+        name: "shop-site",
+        main: "src/index.ts",
+        env: { staging: { kv_namespaces: [{ id: "site-staging" }] }, production: {} },
+      }),
+    });
+    const staging = await cli(
+      ["deploy", "--env", "staging", "--service", "all", "--dry-run"],
+      repo,
+    );
+    expect(staging.stderr.split("\n")).toContain(
+      'site: left out of staging: apps/site/wrangler.json: "env.staging" environment configuration: "env.staging.kv_namespaces[0]" bindings should have a string "binding" field but got {"id":"site-staging"}.',
+    );
+    expect(staging.stdout).toContain("api → shop-api-staging");
+    const production = await cli(
+      ["deploy", "--env", "production", "--service", "site", "--dry-run"],
+      repo,
+    );
+    expect(production.stdout).toContain("site → shop-site-production");
   });
 
   it("affected reads the same repository without stopping", async () => {
