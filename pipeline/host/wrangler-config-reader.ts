@@ -7,6 +7,7 @@ import { environmentSchema } from "../../dagger/src/core/services/config-schemas
 import {
   missingNameReason,
   pagesProjectReason,
+  type ResolvedEnvironment,
   resolvedSection,
   type WorkerEnvironments,
   type WranglerConfigReader,
@@ -14,7 +15,9 @@ import {
 
 /** The two functions of wrangler's API the pipeline reads configs with. */
 interface WranglerApi {
-  experimental_readRawConfig(args: { config: string }): { rawConfig: { env?: object } };
+  experimental_readRawConfig(args: { config: string }): {
+    rawConfig: { env?: object; pages_build_output_dir?: string };
+  };
   unstable_readConfig(
     args: { config: string; env?: string },
     options: { hideWarnings: boolean },
@@ -64,18 +67,17 @@ async function loadWrangler(entry: string): Promise<WranglerApi> {
 }
 
 function readWithWrangler(wrangler: WranglerApi, path: string, file: string): WorkerEnvironments {
-  let names: string[];
+  let raw: ReturnType<WranglerApi["experimental_readRawConfig"]>["rawConfig"];
   try {
-    names = Object.keys(wrangler.experimental_readRawConfig({ config: path }).rawConfig.env ?? {});
+    raw = wrangler.experimental_readRawConfig({ config: path }).rawConfig;
   } catch (error) {
     throw new ServiceConfigError(file, "", wranglerProblem(error));
   }
-  const declared = [LOCAL_TARGET, ...names];
-  const result: WorkerEnvironments = { declared, resolved: {}, leftOut: {} };
-  const pages = readTarget(wrangler, path, file, LOCAL_TARGET);
-  if (pages === pagesProjectReason(file)) {
-    return { declared: [], resolved: {}, leftOut: {}, undeployable: pages };
+  if (raw.pages_build_output_dir !== undefined) {
+    return { declared: [], resolved: {}, leftOut: {}, undeployable: pagesProjectReason(file) };
   }
+  const declared = [LOCAL_TARGET, ...Object.keys(raw.env ?? {})];
+  const result: WorkerEnvironments = { declared, resolved: {}, leftOut: {} };
   for (const target of declared) {
     const outcome = readTarget(wrangler, path, file, target);
     if (typeof outcome === "string") {
@@ -88,7 +90,12 @@ function readWithWrangler(wrangler: WranglerApi, path: string, file: string): Wo
 }
 
 /** One environment as wrangler resolves it, or one line saying why it cannot be deployed. */
-function readTarget(wrangler: WranglerApi, path: string, file: string, target: DeployTarget) {
+function readTarget(
+  wrangler: WranglerApi,
+  path: string,
+  file: string,
+  target: DeployTarget,
+): ResolvedEnvironment | string {
   let config: Record<string, unknown>;
   try {
     config = wrangler.unstable_readConfig(
@@ -97,9 +104,6 @@ function readTarget(wrangler: WranglerApi, path: string, file: string, target: D
     );
   } catch (error) {
     return `${file}: ${wranglerProblem(error)}`;
-  }
-  if (config.pages_build_output_dir !== undefined) {
-    return pagesProjectReason(file);
   }
   if (typeof config.name !== "string") {
     return missingNameReason(file, target);
