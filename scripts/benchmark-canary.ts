@@ -18,6 +18,7 @@ import {
   type DeployReport,
   discoverServices,
   formatSeconds,
+  LOCAL_TARGET,
   resolveRollout,
   runDeploy,
 } from "#core";
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   try {
     const reader = fsRepoReader(repo.root);
     const catalog = await discoverServices(reader);
-    const plan = await buildDeployPlan(reader, catalog, "local", ["db"], "db");
+    const plan = await buildDeployPlan(reader, catalog, LOCAL_TARGET, ["db"], "db");
     let restoredAt: number | undefined;
     const command: CommandContext = {
       cwd: repo.root,
@@ -100,10 +101,10 @@ async function main(): Promise<void> {
         console.log(`[deploy] ${line}`);
       },
     };
-    const rollout = resolveRollout("local", { strategy: "gradual" });
+    const rollout = resolveRollout(LOCAL_TARGET, { strategy: "gradual" });
     if (rollout.strategy !== "gradual") throw new Error("expected a gradual rollout");
-    const immediate = await commandDeployContext(repo.root, "local", command);
-    const base = await commandDeployContext(repo.root, "local", command, undefined, rollout);
+    const immediate = await commandDeployContext(repo.root, LOCAL_TARGET, command);
+    const base = await commandDeployContext(repo.root, LOCAL_TARGET, command, undefined, rollout);
     // Every telemetry read timed: what the analysis itself costs.
     const readsMs: number[] = [];
     const metrics = base.gradual?.metrics;
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
     await writeBenchmarkSection(
       "canary-benchmark",
       [
-        "## Canary analysis (`pipeline deploy --strategy gradual --env local`)",
+        "## Canary analysis (`pipeline deploy --strategy gradual --env @local`)",
         "",
         `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start; shared, so times are noisy). db redeployed with the local policy (${policy.steps.join("% → ")}%, ${formatSeconds(policy.windowMs)} windows polled every ${formatSeconds(policy.pollMs)}, minimum sample ${policy.minSample}, bake ${formatSeconds(policy.bakeMs)}), three users sending requests throughout, judged on the control plane's Workers Observability telemetry. Medians of ${RUNS} runs. Script: \`scripts/benchmark-canary.ts\`.`,
         "",

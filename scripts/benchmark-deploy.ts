@@ -22,6 +22,7 @@ import {
   type DeployReport,
   discoverServices,
   formatSeconds,
+  LOCAL_TARGET,
   resolveRollout,
   runDeploy,
   serviceNames,
@@ -50,16 +51,22 @@ async function benchmarkGradual(): Promise<void> {
   try {
     const reader = fsRepoReader(repo.root);
     const catalog = await discoverServices(reader);
-    const plan = await buildDeployPlan(reader, catalog, "local", ["db"], "db");
+    const plan = await buildDeployPlan(reader, catalog, LOCAL_TARGET, ["db"], "db");
     const command: CommandContext = {
       cwd: repo.root,
       env: process.env,
       stdout: (line) => console.log(line),
       stderr: (line) => console.log(`[deploy] ${line}`),
     };
-    const immediate = await commandDeployContext(repo.root, "local", command);
-    const rollout = resolveRollout("local", { strategy: "gradual" });
-    const gradual = await commandDeployContext(repo.root, "local", command, undefined, rollout);
+    const immediate = await commandDeployContext(repo.root, LOCAL_TARGET, command);
+    const rollout = resolveRollout(LOCAL_TARGET, { strategy: "gradual" });
+    const gradual = await commandDeployContext(
+      repo.root,
+      LOCAL_TARGET,
+      command,
+      undefined,
+      rollout,
+    );
     if (!(await runDeploy(immediate, plan)).ok) throw new Error("the first deploy of db failed");
     const url = new URL("/health", (await cloud.workerUrl("db")) as string);
     let requests = 0;
@@ -107,7 +114,7 @@ async function benchmarkGradual(): Promise<void> {
     await writeBenchmarkSection(
       "gradual-benchmark",
       [
-        "## What a gradual rollout costs (`pipeline deploy --strategy gradual --env local`)",
+        "## What a gradual rollout costs (`pipeline deploy --strategy gradual --env @local`)",
         "",
         `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start; the machine is shared with other engineers' builds, so absolute times are noisy, the difference less so). One service (db), redeployed 3 times at once and 3 times gradually, alternating, with 2 users sending requests throughout (${requests} in all). Medians. Script: \`scripts/benchmark-deploy.ts gradual\`.`,
         "",
@@ -137,7 +144,7 @@ async function main(): Promise<void> {
   try {
     const reader = fsRepoReader(repo.root);
     const catalog = await discoverServices(reader);
-    const plan = await buildDeployPlan(reader, catalog, "local", serviceNames(catalog), "all");
+    const plan = await buildDeployPlan(reader, catalog, LOCAL_TARGET, serviceNames(catalog), "all");
     const oneByOne: DeployPlan = { ...plan, waves: plan.waves.flat().map((service) => [service]) };
     const command: CommandContext = {
       cwd: repo.root,
@@ -145,7 +152,7 @@ async function main(): Promise<void> {
       stdout: (line) => console.log(line),
       stderr: (line) => console.log(`[deploy] ${line}`),
     };
-    const context = await commandDeployContext(repo.root, "local", command);
+    const context = await commandDeployContext(repo.root, LOCAL_TARGET, command);
     const run = async (label: string, deployPlan: DeployPlan): Promise<DeployReport> => {
       console.log(`[benchmark] ${label}`);
       const report = await runDeploy(context, deployPlan);
@@ -209,7 +216,7 @@ async function main(): Promise<void> {
     await writeBenchmarkSection(
       "deploy-benchmark",
       [
-        "## Deploy (`pnpm run pipeline deploy --env local`)",
+        "## Deploy (`pnpm run pipeline deploy --env @local`)",
         "",
         `Measured ${new Date().toISOString().slice(0, 10)} on this machine (${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, shared with other engineers' builds and tests, so the times are noisy; 1-minute load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadAtFailure.toFixed(2)} before the failing deploys and ${loadAfterFailures.toFixed(2)} after them), against the local control plane: real wrangler 4 commands (\`d1 migrations apply\`, \`deploy\`), the Cloudflare API requests the pipeline sends itself (each Worker's deployments before its deploy and after its rollback, the rollback), and workerd. Script: \`scripts/benchmark-deploy.ts\`.`,
         "",

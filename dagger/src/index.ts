@@ -131,7 +131,7 @@ export class Workers {
   /** The service graph (service bindings, external Workers, other bindings, libraries) and its deploy waves. */
   @func()
   async graph(
-    /** Whose bindings to follow: an environment the wrangler configs declare, or local (the top level). */
+    /** Whose bindings to follow: an environment the wrangler configs declare, or @local (the top level). */
     env = "production",
   ): Promise<string> {
     return new ModulePipeline(this.source).graph(env);

@@ -37,7 +37,8 @@ const spec = {
     },
     env: {
       ...ENV,
-      description: "the environment to deploy to, local for the top level (required)",
+      description:
+        "the environment to deploy to, @local for the local control plane (the top level of each config) (required)",
     },
     base: {
       value: "<ref|deployed>",
@@ -50,7 +51,7 @@ const spec = {
     ...REPORT_FILES,
   },
   examples: [
-    "pnpm run pipeline deploy --service all --env local",
+    "pnpm run pipeline deploy --service all --env @local",
     "pnpm run pipeline deploy --base deployed --env production --dry-run --repo ../other-repo",
   ],
 } as const satisfies CommandSpec;

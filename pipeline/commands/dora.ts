@@ -31,7 +31,7 @@ const spec = {
   },
   examples: [
     "pnpm run pipeline dora --env production",
-    "pnpm run pipeline dora --env local --since 7d --summary dora.md",
+    "pnpm run pipeline dora --env @local --since 7d --summary dora.md",
   ],
 } as const satisfies CommandSpec;
 

@@ -10,7 +10,7 @@ import { defineGroup, type GroupSpec } from "../command-spec.js";
 import { STATE_DIR } from "./options.js";
 
 const spec = {
-  summary: "the local Workers control plane that --env local deploys to",
+  summary: "the local Workers control plane that --env @local deploys to",
   examples: ["pnpm run pipeline local start", "pnpm run pipeline local status --json"],
   actions: {
     start: {

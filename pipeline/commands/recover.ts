@@ -24,7 +24,7 @@ const spec = {
     ...REPO,
   },
   examples: [
-    "pnpm run pipeline recover --env local",
+    "pnpm run pipeline recover --env @local",
     "pnpm run pipeline recover --env production --run gh-9812345678-1 --dry-run",
   ],
 } as const satisfies CommandSpec;

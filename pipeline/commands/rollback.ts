@@ -24,7 +24,7 @@ const spec = {
     ...REPORT_FILES,
   },
   examples: [
-    "pnpm run pipeline rollback --service gateway --env local",
+    "pnpm run pipeline rollback --service gateway --env @local",
     "pnpm run pipeline rollback --service gateway --env production --to 6b2c1f8e-4d1a-4c3b-9a7e-2f0d5c8b1e94",
   ],
 } as const satisfies CommandSpec;

@@ -36,7 +36,7 @@ export function renderRunsPage(records: RunRecord[], eventsUrl: string): string 
 export function renderNoDoraPage(): string {
   return renderPage({
     title: "DORA metrics",
-    body: '<h1>DORA metrics</h1><nav><a href="/">Runs</a></nav><p id="no-dora">No DORA report recorded yet: run <code>pnpm run pipeline dora --env local</code> (or another environment), and its weekly view appears here.</p>',
+    body: '<h1>DORA metrics</h1><nav><a href="/">Runs</a></nav><p id="no-dora">No DORA report recorded yet: run <code>pnpm run pipeline dora --env @local</code> (or another environment), and its weekly view appears here.</p>',
     charts: [],
   });
 }

@@ -27,7 +27,7 @@ import { redactor } from "./redact.js";
 import { pipelineRunId } from "./run-id.js";
 import { wranglerProcess } from "./wrangler-process.js";
 
-/** What the deploy commands need from the local control plane (`--env local`). */
+/** What the deploy commands need from the local control plane (`--env @local`). */
 export type LocalCloudEndpoint = Pick<LocalCloudHandle, "wranglerEnv" | "workerUrl">;
 
 export interface CloudflarePorts extends CloudflareDeployStack {
@@ -120,7 +120,7 @@ export async function openCloudflarePorts(
         ...(notice ? { notice } : {}),
       },
     );
-  if (target === "local") {
+  if (target === LOCAL_TARGET) {
     const cloud = await openLocalCloud();
     return {
       ...stack({ ...inherited, ...cloud.wranglerEnv }, [], {

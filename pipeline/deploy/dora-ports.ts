@@ -1,4 +1,4 @@
-import { type DeployTarget, type DoraPorts, gitCommitTimes } from "#core";
+import { type DeployTarget, type DoraPorts, gitCommitTimes, LOCAL_TARGET } from "#core";
 import { repoCommand } from "../host/git-change-probe.js";
 import type { LocalCloudEndpoint } from "./cloudflare-ports.js";
 import { credentialsFromEnv } from "./credentials.js";
@@ -37,7 +37,7 @@ export async function doraPorts(
     };
   };
   const { childEnv, secrets } =
-    target === "local"
+    target === LOCAL_TARGET
       ? { secrets: [], childEnv: { ...inherited, ...(await openLocalCloud()).wranglerEnv } }
       : remote();
   return {

@@ -11,7 +11,7 @@ const secretsSchema = z.record(z.string(), z.string());
 export const LOCAL_SECRETS_DIR = ".local-cloud/secrets";
 
 /**
- * Secrets for `--env local`, so a fresh clone deploys without anyone running `wrangler secret
+ * Secrets for `--env @local`, so a fresh clone deploys without anyone running `wrangler secret
  * put`. The names come from the service's committed `.dev.vars.example`; each value is random,
  * generated once and kept in `.local-cloud/secrets/<service>.json` (read it to call the
  * gateway's admin routes). Returns the JSON file to pass as `--secrets-file` (JSON, because

@@ -4,6 +4,7 @@ import { discoverServices, type ServiceCatalog } from "#core";
 import { UsageError } from "../command.js";
 import { fsRepoReader } from "./fs-repo-reader.js";
 import { findRepoRoot } from "./repo-root.js";
+import { wranglerConfigReader } from "./wrangler-config-reader.js";
 
 export interface Workspace {
   root: string;
@@ -12,7 +13,10 @@ export interface Workspace {
 
 export async function loadWorkspace(cwd: string): Promise<Workspace> {
   const root = findRepoRoot(cwd);
-  return { root, catalog: await discoverServices(fsRepoReader(root)) };
+  return {
+    root,
+    catalog: await discoverServices(fsRepoReader(root), wranglerConfigReader(root)),
+  };
 }
 
 /** Where a command with `--repo <path>` works: that folder (relative to cwd), else cwd. */

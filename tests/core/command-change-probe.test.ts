@@ -42,6 +42,13 @@ describe("the change probe", () => {
       }).pnpmChangedPackages("main"),
     ).toEqual(["@workers/db"]);
   });
+
+  it("reads pnpm's list after the progress line it prints while installing config dependencies", async () => {
+    const list =
+      "pnpm list -r --depth -1 --json --filter ...[main] --changed-files-ignore-pattern **/*.md";
+    const stdout = `Installing config dependencies...\n${JSON.stringify([{ name: "api", path: "/api" }])}`;
+    expect(await scripted({ [list]: { stdout } }).pnpmChangedPackages("main")).toEqual(["api"]);
+  });
 });
 
 describe("the host's repository reader", () => {

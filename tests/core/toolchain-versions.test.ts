@@ -116,8 +116,8 @@ describe("a version the pipeline cannot build with is refused in one line naming
       /^package\.json engines\.node: "banana" is not a semver range$/,
     ],
     [
-      { "package.json": manifest({ packageManager: "yarn@4.1.0" }) },
-      /^package\.json packageManager: "yarn@4\.1\.0" is not pnpm at an exact version/,
+      { "package.json": manifest({ packageManager: "yarn@stable" }) },
+      /^package\.json packageManager: "yarn@stable" is not a package manager at an exact version/,
     ],
     [{ "package.json": "{ not json" }, /^package\.json: ".*" is not valid JSON$/],
   ])("%j", async (files, message) => {

@@ -38,7 +38,7 @@ afterAll(async () => {
 describe("graph and affected", () => {
   it("graph takes the environments the configs declare, and names them for any other", async () => {
     await expect(pipeline.graph("prod")).rejects.toThrow(
-      'unknown environment "prod"; valid environments: local, staging, production',
+      'unknown environment "prod"; valid environments: @local, staging, production',
     );
   });
 

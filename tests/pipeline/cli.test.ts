@@ -78,17 +78,17 @@ describe("pipeline CLI bad input", () => {
     [
       "an unknown environment",
       ["graph", "--env", "prod"],
-      'pipeline graph: --env: unknown value "prod"; valid values: local, staging, production',
+      'pipeline graph: --env: unknown value "prod"; valid values: @local, staging, production',
     ],
     [
       "an unknown environment to deploy to",
       ["deploy", "--service", "db", "--env", "prod"],
-      'pipeline deploy: --env: unknown value "prod"; valid values: local, staging, production',
+      'pipeline deploy: --env: unknown value "prod"; valid values: @local, staging, production',
     ],
     [
       "deploy without --env",
       ["deploy", "--service", "db"],
-      "pipeline deploy: --env <env> is required; valid values: local, staging, production",
+      "pipeline deploy: --env <env> is required; valid values: @local, staging, production",
     ],
     [
       "rollback without --service",
@@ -312,10 +312,10 @@ describe("pipeline commands on the fixture workspace", () => {
     const repo = await fixtureRepo("no-envs");
     const result = await cli(["graph", "--repo", repo]);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain("service graph (local):");
+    expect(result.stdout).toContain("service graph (@local):");
   });
 
-  it("deploy to an environment only some Workers declare fails with one line naming them", async () => {
+  it("deploy to an environment only some Workers declare leaves the others out, one line each", async () => {
     const repo = await fixtureRepo("templates");
     await commitFiles(repo, {
       "hello-template/wrangler.jsonc": JSON.stringify({
@@ -325,10 +325,14 @@ describe("pipeline commands on the fixture workspace", () => {
       }),
     });
     const result = await cli(["deploy", "--env", "canary", "--service", "all", "--dry-run"], repo);
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toBe(
-      'pipeline deploy: environment "canary" is not declared by ai-template (ai-template/wrangler.toml), durable-template (durable-template/wrangler.json), queues-template (queues-template/wrangler.toml), router-template (router-template/wrangler.jsonc); declare env.canary there or deploy other services',
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr.split("\n")).toEqual(
+      ["ai-template", "durable-template", "queues-template", "router-template"].map(
+        (name) =>
+          `${name}: left out of canary: ${name}/wrangler.${{ "ai-template": "toml", "durable-template": "json", "queues-template": "toml", "router-template": "jsonc" }[name]}: declares no env.canary, so wrangler cannot deploy it there`,
+      ),
     );
+    expect(result.stdout).toContain("wave 1: hello-template → hello-canary");
   });
 
   it("ci --base with only docs changed succeeds without running a step and writes its reports", async () => {

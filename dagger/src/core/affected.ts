@@ -63,6 +63,12 @@ const GLOBAL_FILES = [
   "pnpm-lock.yaml",
   "package.json",
   "pnpm-workspace.yaml",
+  "package-lock.json",
+  "yarn.lock",
+  ".yarnrc.yml",
+  "bun.lock",
+  "bun.lockb",
+  "nx.json",
   "biome.json",
   "dagger.json",
   ".npmrc",
@@ -113,7 +119,9 @@ export async function detectAffected(
   // One after the other: pnpm writes temporary files (`_tmp_*`) into the repository while it
   // runs, and a concurrent listing of untracked files would count them as changes.
   const files = await probe.changedFiles(base);
-  const packages = await probe.pnpmChangedPackages(base);
+  // pnpm reads only pnpm workspaces; in others the changed files alone decide.
+  const manager = catalog.root.packageManager?.name ?? "pnpm";
+  const packages = manager === "pnpm" ? await probe.pnpmChangedPackages(base) : [];
   return affectedFromChanges(catalog, base, files, packages);
 }
 

@@ -68,7 +68,10 @@ export function commandChangeProbe(run: RunCommand): ChangeProbe {
         "--changed-files-ignore-pattern",
         "**/*.md",
       ]);
-      const packages = pnpmListSchema.parse(JSON.parse(stdout === "" ? "[]" : stdout));
+      // pnpm first prints a progress line ("Installing config dependencies...") when the
+      // repository declares configDependencies not yet installed: the JSON starts at its `[`.
+      const json = stdout.slice(Math.max(0, stdout.search(/^\[/m)));
+      const packages = pnpmListSchema.parse(JSON.parse(json.trim() === "" ? "[]" : json));
       return packages.flatMap((entry) => (entry.name ? [entry.name] : []));
     },
   };

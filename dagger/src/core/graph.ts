@@ -1,7 +1,7 @@
 import type { ResourceBinding } from "./services/bindings.js";
 import type { DeployTarget, ServiceCatalog } from "./services/catalog.js";
 import { requireServices } from "./services/catalog.js";
-import { deployTargets } from "./services/deploy-targets.js";
+import { deployTargets, leftOutReason } from "./services/deploy-targets.js";
 
 export type EdgeKind = "workspace" | "binding";
 
@@ -24,6 +24,8 @@ export interface ServiceGraph {
   resources: Record<string, ResourceBinding[]>;
   /** Workspace packages without a wrangler config, with the services that use them (transitively). */
   libraries: { name: string; dir: string; usedBy: string[] }[];
+  /** Services that cannot deploy this target, each with one line saying why (not in the waves). */
+  leftOut: Record<string, string>;
 }
 
 export class GraphCycleError extends Error {
@@ -63,7 +65,12 @@ export function serviceGraph(catalog: ServiceCatalog, target: DeployTarget): Ser
   }
   const external: Record<string, string[]> = {};
   const resources: Record<string, ResourceBinding[]> = {};
+  const leftOut: Record<string, string> = {};
   for (const service of catalog.services) {
+    const reason = leftOutReason(service, target);
+    if (reason !== undefined) {
+      leftOut[service.name] = reason;
+    }
     const outside = service.externalBindings[target] ?? [];
     if (outside.length > 0) {
       external[service.name] = outside;
@@ -82,6 +89,7 @@ export function serviceGraph(catalog: ServiceCatalog, target: DeployTarget): Ser
       dir: library.dir,
       usedBy: workspaceUsers(catalog, library.name).filter((name) => services.has(name)),
     })),
+    leftOut,
   };
 }
 
@@ -97,7 +105,11 @@ export function deployWaves(
   only?: readonly string[],
 ): string[][] {
   const graph = serviceGraph(catalog, target);
-  const chosen = new Set(only ? requireServices(catalog, only).map((s) => s.name) : graph.services);
+  const chosen = new Set(
+    only
+      ? requireServices(catalog, only).map((s) => s.name)
+      : graph.services.filter((name) => graph.leftOut[name] === undefined),
+  );
   const depth = serviceDepths(graph);
   const layers: string[][] = [];
   for (const service of graph.services) {

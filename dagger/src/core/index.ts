@@ -14,6 +14,7 @@ export * from "./git-checkout.js";
 export * from "./git-ref.js";
 export * from "./graph.js";
 export * from "./log-tail.js";
+export * from "./package-manager.js";
 export * from "./repo-reader.js";
 export * from "./reports/index.js";
 export * from "./scheduler.js";

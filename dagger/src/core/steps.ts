@@ -1,3 +1,4 @@
+import { type PackageManagerCommands, packageManagerCommands } from "./package-manager.js";
 import type { LibraryInfo, ServiceCatalog, ServiceInfo } from "./services/catalog.js";
 import { requireServices } from "./services/catalog.js";
 
@@ -71,6 +72,11 @@ const ROOT_INPUTS = [
   "package.json",
   "pnpm-lock.yaml",
   "pnpm-workspace.yaml",
+  "package-lock.json",
+  "yarn.lock",
+  ".yarnrc.yml",
+  "bun.lock",
+  "bun.lockb",
   "tsconfig.base.json",
   "tsconfig.worker.json",
   "tsconfig.node.json",
@@ -122,7 +128,7 @@ export function buildCiSteps(catalog: ServiceCatalog, options: CiStepOptions = {
       id: "install",
       title: "install dependencies (frozen lockfile)",
       kind: "command",
-      command: ["pnpm", "install", "--frozen-lockfile"],
+      command: commands(catalog).install,
       needs: [],
       inputs: [...ROOT_INPUTS, ...allDirs.map((dir) => `${dir}/package.json`)],
     },
@@ -240,7 +246,7 @@ function testStep(catalog: ServiceCatalog, pkg: WorkspacePackage): Step {
     id: `test:${pkg.name}`,
     title: `unit tests of ${pkg.name}${coverage ? " (with coverage)" : ""}`,
     kind: "command",
-    command: ["pnpm", "--filter", pkg.packageName, "run", "test"],
+    command: commands(catalog).run(pkg, "test"),
     needs: ["install"],
     inputs: [...ROOT_INPUTS, pkg.dir, ...dependencyDirs(catalog, pkg.name)],
     ...owner,
@@ -258,15 +264,12 @@ function rootTests(catalog: ServiceCatalog): Step[] {
       id: `${TOOLING_PREFIX}${test.name}`,
       title: `root tests: ${test.name}${test.coverageSubject ? " (with coverage)" : ""}`,
       kind: "command",
-      command: [
-        "pnpm",
-        "run",
-        test.script,
+      command: commands(catalog).runRoot(test.script, [
         ...(test.args ?? []),
         ...(test.coverageSubject
           ? ["--coverage.enabled", `--coverage.reportsDirectory=${coverageDir(map)}`]
           : []),
-      ],
+      ]),
       needs: ["install"],
       inputs: ["."],
       ...(test.coverageSubject ? { coverageSubject: test.coverageSubject, coverageMap: map } : {}),
@@ -293,14 +296,11 @@ function integrationStep(
       ? `integration flows through ${through.join(", ")}`
       : `integration tests (${integration.packageName})`,
     kind: "command",
-    command: [
-      "pnpm",
-      "--filter",
-      integration.packageName,
-      "run",
+    command: commands(catalog).run(
+      integration,
       "test",
-      ...(through ? [`${filter}=${through.join(" || ")}`] : []),
-    ],
+      through ? [`${filter}=${through.join(" || ")}`] : [],
+    ),
     needs: ["install", ...unitTests.map((step) => step.id)],
     inputs: [...ROOT_INPUTS, integration.dir, ...allDirs],
   };
@@ -321,7 +321,7 @@ function buildSteps(catalog: ServiceCatalog, packages: readonly WorkspacePackage
       id: `build:${pkg.name}`,
       title: `build ${pkg.name}`,
       kind: "command" as const,
-      command: ["pnpm", "--filter", pkg.packageName, "run", "build"],
+      command: commands(catalog).run(pkg, "build"),
       needs: [
         "install",
         ...dependencyNames(catalog, pkg.name)
@@ -347,13 +347,8 @@ function typecheckSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePac
         title: filtered ? "typecheck the affected packages" : "typecheck every package",
         kind: "command",
         command: filtered
-          ? [
-              "pnpm",
-              ...filtered.flatMap((pkg) => ["--filter", pkg.packageName]),
-              "run",
-              "typecheck",
-            ]
-          : ["pnpm", "run", "typecheck"],
+          ? commands(catalog).runEach(filtered, "typecheck")
+          : commands(catalog).runRoot("typecheck"),
         needs: ["install"],
         // tsc resolves the types of every workspace package a checked one imports (mcp reads
         // @workers/db's sources, and those read their own imports): their folders are inputs.
@@ -371,9 +366,9 @@ function typecheckSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePac
   return (checked ?? [...catalog.services, ...catalog.libraries]).flatMap((pkg): Step[] => {
     const command =
       pkg.scripts.typecheck !== undefined
-        ? ["pnpm", "--filter", pkg.packageName, "run", "typecheck"]
+        ? commands(catalog).run(pkg, "typecheck")
         : pkg.hasTsconfig
-          ? ["pnpm", "--filter", pkg.packageName, "exec", "tsc", "--noEmit", "-p", "tsconfig.json"]
+          ? commands(catalog).exec(pkg, "tsc", ["--noEmit", "-p", "tsconfig.json"])
           : undefined;
     return command
       ? [
@@ -404,15 +399,17 @@ function lintSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePackage[
   if (catalog.root.linter === "biome") {
     return single(
       `lint and format check${scopedTitle}`,
-      ["pnpm", "exec", "biome", "ci", ...(dirs ?? ["."])],
+      commands(catalog).execRoot("biome", ["ci", ...(dirs ?? ["."])]),
       dirs ? ["biome.json", ...dirs] : ["."],
     );
   }
   if (catalog.root.scripts.lint !== undefined) {
-    return single("lint (the root lint script)", ["pnpm", "run", "lint"], ["."]);
+    return single("lint (the root lint script)", commands(catalog).runRoot("lint"), ["."]);
   }
   if (catalog.root.linter === "eslint") {
-    return single(`eslint${scopedTitle}`, ["pnpm", "exec", "eslint", ...(dirs ?? ["."])], ["."]);
+    return single(`eslint${scopedTitle}`, commands(catalog).execRoot("eslint", dirs ?? ["."]), [
+      ".",
+    ]);
   }
   return (checked ?? [...catalog.services, ...catalog.libraries])
     .filter((pkg) => pkg.scripts.lint !== undefined)
@@ -420,10 +417,15 @@ function lintSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePackage[
       id: `lint:${pkg.name}`,
       title: `lint ${pkg.name}`,
       kind: "command" as const,
-      command: ["pnpm", "--filter", pkg.packageName, "run", "lint"],
+      command: commands(catalog).run(pkg, "lint"),
       needs: ["install"],
       inputs: [...ROOT_INPUTS, pkg.dir],
     }));
+}
+
+/** The repository's package manager's commands (pnpm when discovery did not say). */
+function commands(catalog: ServiceCatalog): PackageManagerCommands {
+  return packageManagerCommands(catalog.root.packageManager ?? { name: "pnpm", source: "default" });
 }
 
 /** Names of the workspace packages `name` depends on, through other packages too. */

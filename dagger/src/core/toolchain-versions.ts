@@ -132,14 +132,17 @@ async function pnpmVersion(
   const declared = manifest.packageManager;
   if (typeof declared === "string") {
     const [name, version = ""] = declared.split("+")[0]?.split("@") ?? [];
-    if (name !== "pnpm" || semver.valid(version) === null) {
+    if (semver.valid(version) === null) {
       throw new ToolchainVersionError(
         "package.json packageManager",
         declared,
-        'pnpm at an exact version (e.g. "pnpm@9.15.0"); this pipeline runs pnpm workspaces',
+        'a package manager at an exact version (e.g. "pnpm@9.15.0")',
       );
     }
-    return { version, source: "package.json packageManager" };
+    // Another manager runs the steps itself (see package-manager.ts); pnpm is then not used.
+    return name === "pnpm"
+      ? { version, source: "package.json packageManager" }
+      : { version: DEFAULT_PNPM_VERSION, source: `unused: the steps run ${name}` };
   }
   const devEngine = manifest.devEngines?.packageManager;
   if (typeof devEngine === "object" && devEngine !== null) {

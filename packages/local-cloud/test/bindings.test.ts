@@ -112,6 +112,34 @@ describe("KV, R2 and Durable Objects in the local control plane", () => {
     });
   });
 
+  it("runs an Analytics Engine dataset, which most Workers of the compatibility corpus bind", async () => {
+    const name = "lc-bindings-analytics";
+    await writeFile(
+      join(fixtures, `${name}.jsonc`),
+      JSON.stringify({
+        name,
+        main: `${name}.js`,
+        compatibility_date: "2025-06-01",
+        analytics_engine_datasets: [{ binding: "METRICS", dataset: "corpus-metrics" }],
+      }),
+    );
+    await writeFile(
+      join(fixtures, `${name}.js`),
+      `export default {
+  fetch(request, env) {
+    env.METRICS.writeDataPoint({ blobs: [new URL(request.url).pathname], doubles: [1] });
+    return Response.json({ wrote: typeof env.METRICS.writeDataPoint });
+  },
+};`,
+    );
+    const result = await deploy(["-c", `${name}.jsonc`]);
+    expect(result.exitCode, result.output).toBe(0);
+    const url = await cloud.workerUrl(name);
+    const response = await fetch(`${url}/counted`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ wrote: "function" });
+  });
+
   it("refuses an ai binding in one line naming it, and the previous version keeps serving", async () => {
     const name = "lc-bindings-ai";
     const config = await writeWorker(name, "1");

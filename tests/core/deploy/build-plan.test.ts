@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   buildDeployPlan,
   discoverServices,
+  LOCAL_TARGET,
   parseSmokeTests,
   renderPlan,
   requireDeployTarget,
@@ -36,11 +37,11 @@ describe("buildDeployPlan over this repository", () => {
 
   it("rejects an unknown service and an unknown environment, listing the valid ones", async () => {
     const catalog = await discoverServices(reader);
-    await expect(buildDeployPlan(reader, catalog, "local", ["nope"], "test")).rejects.toThrow(
+    await expect(buildDeployPlan(reader, catalog, LOCAL_TARGET, ["nope"], "test")).rejects.toThrow(
       'unknown service "nope"; valid services: auth, db, email, gateway, mcp, queue, schedule, webhooks',
     );
     expect(() => requireDeployTarget(catalog, "prod")).toThrow(
-      'unknown environment "prod"; valid environments: local, staging, production',
+      'unknown environment "prod"; valid environments: @local, staging, production',
     );
   });
 });
@@ -70,7 +71,7 @@ describe("smoke.json", () => {
       );
       const broken = { ...catalog, services: [{ ...gateway, smokeTestFile: "smoke.json" }] };
       await expect(
-        buildDeployPlan(fsRepoReader(root), broken, "local", ["gateway"], "test"),
+        buildDeployPlan(fsRepoReader(root), broken, LOCAL_TARGET, ["gateway"], "test"),
       ).rejects.toThrow(/^smoke\.json: 0\.method: /);
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import {
   type ChangeProbe,
   chooseServices,
   discoverServices,
+  leaveOutUndeployable,
   NoServicesChosenError,
   namedServices,
   type SelectionPorts,
@@ -10,6 +11,7 @@ import {
 } from "#core";
 import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
 import { gitChangeProbe } from "../../../pipeline/host/git-change-probe.js";
+import { service } from "../../helpers/fakes.js";
 import { commitFiles, fixtureRepo } from "../../helpers/fixture-repo.js";
 
 /** Ports that fail the test if the selection asks what it should not need. */
@@ -72,5 +74,28 @@ describe("choosing the services to deploy (both runners)", () => {
       names: ["auth", "db"],
       selection: "--service auth,db",
     });
+  });
+
+  it("leaves out, one line each, what all or --base chose that cannot deploy the target", async () => {
+    const unnamed = {
+      ...service("api"),
+      targets: ["@local"],
+      leftOut: { staging: "api: no name" },
+    };
+    const named = { ...service("site"), targets: ["@local"] };
+    const withLeftOut = {
+      ...(await discoverServices(fsRepoReader(await fixtureRepo()))),
+      services: [service("db"), unnamed, named],
+    };
+    const lines: string[] = [];
+    const chosen = leaveOutUndeployable(
+      withLeftOut,
+      "staging",
+      { names: ["db", "api", "site"], selection: "--service site + affected since HEAD~1" },
+      { services: ["site"] },
+      (line) => lines.push(line),
+    );
+    expect(chosen.names).toEqual(["db", "site"]);
+    expect(lines).toEqual(["api: left out of staging: api: no name"]);
   });
 });

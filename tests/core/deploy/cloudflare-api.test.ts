@@ -10,6 +10,7 @@ import {
   DeployCommandError,
   fetchHttpClient,
   type HttpClient,
+  LOCAL_TARGET,
   type WorkerDeployer,
   workerName,
 } from "#core";
@@ -135,7 +136,7 @@ describe("rollback through the Cloudflare API", () => {
     const deployer = apiRollbackDeployer(wrangler, fetchHttpClient, api());
     await deployer.rollback(
       service("api-rollback-ok"),
-      "local",
+      LOCAL_TARGET,
       first,
       "pipeline rollback: gateway failed",
     );
@@ -161,7 +162,7 @@ describe("rollback through the Cloudflare API", () => {
     const message = await refusal(
       deployer.rollback(
         service("api-rollback-unknown"),
-        "local",
+        LOCAL_TARGET,
         "00000000-0000-4000-8000-00000000dead",
         "m",
       ),
@@ -178,7 +179,7 @@ describe("rollback through the Cloudflare API", () => {
     for (const bad of [{ token: "" }, { accountId: "0123456789abcdef0123456789abcdef" }]) {
       const deployer = apiRollbackDeployer(wrangler, fetchHttpClient, api(bad));
       const message = await refusal(
-        deployer.rollback(service("api-rollback-auth"), "local", first, "m"),
+        deployer.rollback(service("api-rollback-auth"), LOCAL_TARGET, first, "m"),
       );
       expect(message).toMatch(
         /^Cloudflare API rollback of api-rollback-auth: refused \(HTTP 403, code \d+: .+\); check that CLOUDFLARE_API_TOKEN may edit Workers scripts in the account CLOUDFLARE_ACCOUNT_ID names/,
@@ -208,7 +209,7 @@ describe("rollback through the Cloudflare API", () => {
     const message = await refusal(
       apiRollbackDeployer(failing, fetchHttpClient, notApi).rollback(
         service("w"),
-        "local",
+        LOCAL_TARGET,
         "v1",
         "m",
       ),
@@ -266,7 +267,7 @@ describe("deployment history through the Cloudflare API", () => {
     const wrangler = fakeWrangler();
     const history = await apiDeploymentHistory(wrangler, fetchHttpClient, api()).deploymentHistory(
       service("api-history-ok"),
-      "local",
+      LOCAL_TARGET,
     );
     expect(history).toEqual([first, second, second]);
     expect(wrangler.reads).toEqual([]);
@@ -276,7 +277,7 @@ describe("deployment history through the Cloudflare API", () => {
     const wrangler = fakeWrangler();
     const history = await apiDeploymentHistory(wrangler, fetchHttpClient, api()).deploymentHistory(
       service("api-history-never-deployed"),
-      "local",
+      LOCAL_TARGET,
     );
     expect(history).toEqual([]);
     expect(wrangler.reads).toEqual([]);

@@ -5,6 +5,7 @@ import {
   type DeployPlan,
   type GradualPolicy,
   judgeWindow,
+  LOCAL_TARGET,
   RolloutOptionError,
   renderJson,
   renderMarkdown,
@@ -498,11 +499,11 @@ describe("rollout options", () => {
       },
     });
     expect(resolveRollout("staging", {})).toEqual({ strategy: "immediate" });
-    expect(resolveRollout("local", { strategy: "gradual" })).toMatchObject({
+    expect(resolveRollout(LOCAL_TARGET, { strategy: "gradual" })).toMatchObject({
       policy: { windowMs: 5_000 },
     });
     expect(
-      resolveRollout("local", {
+      resolveRollout(LOCAL_TARGET, {
         strategy: "gradual",
         steps: "25, 100",
         window: "2.5",
@@ -584,7 +585,7 @@ describe("the wrangler commands of a gradual rollout", () => {
     ]);
     expect(
       wranglerArgs.versionsDeploy(
-        "local",
+        LOCAL_TARGET,
         [
           { versionId: "new", percentage: 10 },
           { versionId: "old", percentage: 90 },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   gitCommitTimes,
+  LOCAL_TARGET,
   parseDeployments,
   readDeployHistory,
   type ServiceInfo,
@@ -13,12 +14,13 @@ function serviceInfo(name: string): ServiceInfo {
     dir: `services/${name}`,
     packageName: `@workers/${name}`,
     wranglerFile: `services/${name}/wrangler.jsonc`,
-    targets: ["local", "staging", "production"],
+    targets: ["@local", "staging", "production"],
+    leftOut: {},
     workspaceDependencies: [],
-    workerNames: { local: name, staging: `${name}-staging`, production: name },
-    bindings: { local: [], staging: [], production: [] },
-    externalBindings: { local: [], staging: [], production: [] },
-    resources: { local: [], staging: [], production: [] },
+    workerNames: { "@local": name, staging: `${name}-staging`, production: name },
+    bindings: { "@local": [], staging: [], production: [] },
+    externalBindings: { "@local": [], staging: [], production: [] },
+    resources: { "@local": [], staging: [], production: [] },
     healthPath: "/health",
     healthContract: "version",
     scripts: { test: "vitest run --coverage" },
@@ -96,7 +98,7 @@ describe("reading the deployment history through wrangler", () => {
         records: [],
       },
     });
-    expect(await readDeployHistory(wrangler, [serviceInfo("email")], "local")).toEqual([
+    expect(await readDeployHistory(wrangler, [serviceInfo("email")], LOCAL_TARGET)).toEqual([
       { service: "email", worker: "email", deployments: [], versions: [] },
     ]);
     expect(wrangler.calls).toEqual(["email: deployments list --json"]);

@@ -3,6 +3,8 @@ import {
   deployWaves,
   discoverServices,
   GraphCycleError,
+  LOCAL_TARGET,
+  leftOutReason,
   ServiceConfigError,
   serviceGraph,
 } from "#core";
@@ -38,19 +40,20 @@ describe("service discovery", () => {
       packageName: "@workers/gateway",
       wranglerFile: "services/gateway/wrangler.jsonc",
       workspaceDependencies: ["auth"],
-      targets: ["local", "staging", "production"],
+      targets: ["@local", "staging", "production"],
+      leftOut: {},
       workerNames: {
-        local: "gateway",
+        "@local": "gateway",
         staging: "gateway-staging",
         production: "gateway-production",
       },
       bindings: {
-        local: ["auth", "email"],
+        "@local": ["auth", "email"],
         staging: ["auth", "email"],
         production: ["auth", "email"],
       },
-      externalBindings: { local: [], staging: [], production: [] },
-      resources: { local: [], staging: [], production: [] },
+      externalBindings: { "@local": [], staging: [], production: [] },
+      resources: { "@local": [], staging: [], production: [] },
       healthPath: "/health",
       healthContract: "version",
       scripts: { typecheck: "tsgo -p tsconfig.json", test: "vitest run --coverage" },
@@ -84,26 +87,68 @@ describe("service discovery", () => {
       }),
     });
     const db = (await discover(root)).services.find((service) => service.name === "db");
-    expect(db?.bindings.local).toEqual([]);
-    expect(db?.externalBindings.local).toEqual(["logger"]);
+    expect(db?.bindings[LOCAL_TARGET]).toEqual([]);
+    expect(db?.externalBindings[LOCAL_TARGET]).toEqual(["logger"]);
   });
 
-  const broken: [string, Record<string, string | null>, string][] = [
+  const leftOut: [string, Record<string, string | null>, string, string, string][] = [
     [
-      "invalid JSONC",
+      "invalid JSONC leaves the Worker out everywhere",
       { "services/auth/wrangler.jsonc": '{\n  "name": "auth",\n  "env": {\n}' },
+      "auth",
+      "staging",
       "services/auth/wrangler.jsonc: line 4 column 2: invalid JSON (CloseBraceExpected)",
     ],
     [
-      "a Worker name of the wrong type",
+      "a Worker name of the wrong type leaves that environment out",
       {
         "services/db/wrangler.jsonc": JSON.stringify({
           name: "db",
           env: { staging: { name: 42 }, production: { name: "db-production" } },
         }),
       },
+      "db",
+      "staging",
       "services/db/wrangler.jsonc: env.staging.name: Invalid input: expected string, received number",
     ],
+    [
+      "the same Worker name in two environments leaves the later one out",
+      {
+        "services/db/wrangler.jsonc": JSON.stringify({
+          name: "db",
+          env: { staging: { name: "db" }, production: { name: "db-production" } },
+        }),
+      },
+      "db",
+      "staging",
+      'services/db/wrangler.jsonc: env.staging.name: "db" is also the @local Worker; expected distinct Worker names per environment',
+    ],
+    [
+      "no top-level name leaves the top level out, and environments without a name of their own",
+      {
+        "services/db/wrangler.jsonc": JSON.stringify({
+          env: { staging: { name: "db-staging" }, production: {} },
+        }),
+      },
+      "db",
+      "production",
+      'services/db/wrangler.jsonc: no "name" in env.production nor at the top level, which wrangler needs to deploy env.production',
+    ],
+  ];
+
+  it.each(leftOut)("%s, in one line naming the file", async (_, files, name, target, reason) => {
+    const catalog = await discover(await workspaceWith(files));
+    const service = catalog.services.find((candidate) => candidate.name === name);
+    if (service === undefined) throw new Error(`no service ${name}`);
+    expect(service.targets).not.toContain(target);
+    expect(leftOutReason(service, target)).toBe(reason);
+    // The other Workers keep every environment.
+    expect(catalog.services.filter((other) => other.targets.includes(target)).length).toBe(
+      catalog.services.length - 1,
+    );
+  });
+
+  const broken: [string, Record<string, string | null>, string][] = [
     [
       "a staging binding to a production Worker",
       {
@@ -118,16 +163,6 @@ describe("service discovery", () => {
         }),
       },
       'services/email/wrangler.jsonc: env.staging.services[0].service: "db-production" is not a staging Worker; expected "db-staging" (the staging Worker of db)',
-    ],
-    [
-      "the same Worker name in two environments",
-      {
-        "services/db/wrangler.jsonc": JSON.stringify({
-          name: "db",
-          env: { staging: { name: "db" }, production: { name: "db-production" } },
-        }),
-      },
-      'services/db/wrangler.jsonc: env.staging.name: expected distinct Worker names per environment, got local "db", staging "db", production "db-production"',
     ],
   ];
 

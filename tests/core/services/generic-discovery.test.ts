@@ -6,6 +6,8 @@ import {
   detectAffected,
   discoverServices,
   GraphCycleError,
+  LOCAL_TARGET,
+  leftOutReason,
   renderGraph,
   type ServiceCatalog,
   ServiceConfigError,
@@ -65,13 +67,13 @@ describe("discovery on apps/* + packages/* with wrangler.toml and turbo.json", (
     const catalog = await discover("apps-packages");
     const api = service(catalog, "api");
     expect(api.workerNames).toEqual({
-      local: "acme-api",
+      "@local": "acme-api",
       staging: "acme-api-staging",
       production: "acme-api-prod",
     });
-    expect(api.bindings).toEqual({ local: ["auth"], staging: ["auth"], production: ["auth"] });
+    expect(api.bindings).toEqual({ "@local": ["auth"], staging: ["auth"], production: ["auth"] });
     // `ai` is declared at the top level only, so no environment has it.
-    expect(api.resources.local?.map((r) => r.kind)).toEqual([
+    expect(api.resources[LOCAL_TARGET]?.map((r) => r.kind)).toEqual([
       "kv_namespaces",
       "d1_databases",
       "ai",
@@ -115,7 +117,7 @@ describe("discovery on many *-template Workers with mixed config formats", () =>
       "router-template/wrangler.jsonc",
     ]);
     expect(catalog.libraries).toEqual([]);
-    expect(deployTargets(catalog)).toEqual(["local", "staging", "production"]);
+    expect(deployTargets(catalog)).toEqual(["@local", "staging", "production"]);
   });
 
   it("lists a binding to a Worker outside the repository as external, outside the waves", async () => {
@@ -137,8 +139,11 @@ describe("discovery on many *-template Workers with mixed config formats", () =>
   it("ignores a binding to the Worker's own entrypoint: it orders nothing and is no cycle", async () => {
     const catalog = await discover("templates");
     const durable = service(catalog, "durable-template");
-    expect([durable.bindings.local, durable.externalBindings.local]).toEqual([[], []]);
-    expect(deployWaves(catalog, "local")[0]).toContain("durable-template");
+    expect([durable.bindings[LOCAL_TARGET], durable.externalBindings[LOCAL_TARGET]]).toEqual([
+      [],
+      [],
+    ]);
+    expect(deployWaves(catalog, LOCAL_TARGET)[0]).toContain("durable-template");
   });
 
   it("reads queues, Durable Objects, AI, Vectorize and Analytics Engine bindings", async () => {
@@ -162,12 +167,43 @@ describe("discovery on a repository without environments", () => {
   it("has only the top level, from package.json workspaces", async () => {
     const catalog = await discover("no-envs");
     expect(catalog.services.map((s) => [s.name, s.targets])).toEqual([
-      ["ping", ["local"]],
-      ["pong", ["local"]],
+      ["ping", ["@local"]],
+      ["pong", ["@local"]],
     ]);
     expect(catalog.libraries.map((library) => library.name)).toEqual(["tiny-lib"]);
-    expect(deployTargets(catalog)).toEqual(["local"]);
-    expect(deployWaves(catalog, "local")).toEqual([["pong"], ["ping"]]);
+    expect(deployTargets(catalog)).toEqual(["@local"]);
+    expect(deployWaves(catalog, LOCAL_TARGET)).toEqual([["pong"], ["ping"]]);
+  });
+});
+
+describe("Workers nested in one package", () => {
+  it("are found where the workers globs name their folders, and change with their package", async () => {
+    const nested = (name: string, bound?: string) =>
+      JSON.stringify({
+        name,
+        main: "index.js",
+        ...(bound ? { services: [{ binding: "NEXT", service: bound }] } : {}),
+      });
+    const catalog = await discover("no-envs", {
+      "workers-pipeline.config.json": JSON.stringify({ workers: ["workers/*", "lib/services/*"] }),
+      "lib/services/front/wrangler.toml":
+        'name = "front"\nmain = "index.js"\n[[services]]\nbinding = "BACK"\nservice = "back"\n',
+      "lib/services/back/wrangler.jsonc": nested("back"),
+      // Not named by the globs: a test fixture stays a folder of the library.
+      "lib/src/tests/wrangler.jsonc": nested("fixture"),
+    });
+    expect(
+      catalog.services.map((s) => [s.name, s.dir, s.packageName, s.workspaceDependencies]),
+    ).toEqual([
+      ["back", "lib/services/back", "tiny-lib", ["tiny-lib"]],
+      ["front", "lib/services/front", "tiny-lib", ["tiny-lib"]],
+      ["ping", "workers/ping", "ping", ["tiny-lib"]],
+      ["pong", "workers/pong", "pong", []],
+    ]);
+    expect(deployWaves(catalog, LOCAL_TARGET)).toEqual([
+      ["back", "pong"],
+      ["front", "ping"],
+    ]);
   });
 });
 
@@ -190,37 +226,40 @@ describe("bad input gets one clear line", () => {
     );
   });
 
-  it("two Workers in folders of the same name name both paths", async () => {
-    const { message } = await fails(
-      discover("apps-packages", {
-        "packages/api/package.json": JSON.stringify({
-          name: "@acme/api-v2",
-          scripts: { test: "vitest run" },
-        }),
-        "packages/api/wrangler.jsonc": '{ "name": "acme-api-v2" }',
+  it("two Workers in folders of the same name are named by their paths instead", async () => {
+    const catalog = await discover("apps-packages", {
+      "packages/api/package.json": JSON.stringify({
+        name: "@acme/api-v2",
+        scripts: { test: "vitest run" },
       }),
-    );
-    expect(message).toBe(
-      'packages/api: a Worker named "api" is also at apps/api; Workers are named by their folder, so rename one',
-    );
+      "packages/api/wrangler.jsonc": '{ "name": "acme-api-v2" }',
+    });
+    expect(catalog.services.map((s) => [s.name, s.dir])).toEqual([
+      ["apps-api", "apps/api"],
+      ["auth", "apps/auth"],
+      ["packages-api", "packages/api"],
+    ]);
   });
 
-  it("a config wrangler itself rejects names the file and the field", async () => {
-    const { message } = await fails(
-      discover("templates", {
-        "hello-template/wrangler.jsonc": '{ "name": "hello", "kv_namespaces": [{ "id": "x" }] }',
-      }),
-    );
-    expect(message).toBe(
+  it("a config wrangler itself rejects leaves that Worker out, naming the file and the field", async () => {
+    const catalog = await discover("templates", {
+      "hello-template/wrangler.jsonc": '{ "name": "hello", "kv_namespaces": [{ "id": "x" }] }',
+    });
+    expect(leftOutReason(service(catalog, "hello-template"), LOCAL_TARGET)).toBe(
       "hello-template/wrangler.jsonc: kv_namespaces[0].binding: Invalid input: expected string, received undefined",
     );
+    expect(service(catalog, "router-template").targets).toContain(LOCAL_TARGET);
   });
 
-  it("a TOML syntax error names the file and the position", async () => {
-    const { message } = await fails(
-      discover("apps-packages", { "apps/auth/wrangler.toml": 'name = "acme-auth"\nmain = \n' }),
+  it("a TOML syntax error leaves that Worker out, naming the file and the position", async () => {
+    const catalog = await discover("apps-packages", {
+      "apps/auth/wrangler.toml": 'name = "acme-auth"\nmain = \n',
+    });
+    const auth = service(catalog, "auth");
+    expect(auth.targets).toEqual([]);
+    expect(leftOutReason(auth, "staging")).toMatch(
+      /^apps\/auth\/wrangler\.toml: line 2 column \d+: invalid TOML \(.+\)$/,
     );
-    expect(message).toMatch(/^apps\/auth\/wrangler\.toml: line 2 column \d+: invalid TOML \(.+\)$/);
   });
 
   it("an environment only some Workers declare fails a deploy, naming the Workers that lack it", async () => {
@@ -233,7 +272,7 @@ describe("bad input gets one clear line", () => {
     });
     const reader = fsRepoReader(root);
     const catalog = await discoverServices(reader);
-    expect(deployTargets(catalog)).toEqual(["local", "staging", "production", "canary"]);
+    expect(deployTargets(catalog)).toEqual(["@local", "staging", "production", "canary"]);
     const { error, message } = await fails(
       buildDeployPlan(
         reader,
@@ -245,7 +284,7 @@ describe("bad input gets one clear line", () => {
     );
     expect(error).toBeInstanceOf(UndeclaredTargetError);
     expect(message).toBe(
-      'environment "canary" is not declared by router-template (router-template/wrangler.jsonc), ai-template (ai-template/wrangler.toml); declare env.canary there or deploy other services',
+      "router-template cannot deploy canary (router-template/wrangler.jsonc: declares no env.canary, so wrangler cannot deploy it there); ai-template cannot deploy canary (ai-template/wrangler.toml: declares no env.canary, so wrangler cannot deploy it there); fix its config or deploy other services",
     );
     // The Worker that declares it deploys on its own.
     const plan = await buildDeployPlan(reader, catalog, "canary", ["hello-template"], "test");
@@ -257,9 +296,9 @@ describe("bad input gets one clear line", () => {
       "workers/pong/wrangler.toml":
         'name = "pong"\nmain = "src/index.ts"\nservices = [{ binding = "PING", service = "ping" }]\n',
     });
-    const { error, message } = await fails((async () => deployWaves(catalog, "local"))());
+    const { error, message } = await fails((async () => deployWaves(catalog, LOCAL_TARGET))());
     expect(error).toBeInstanceOf(GraphCycleError);
-    expect(message).toBe("the local service graph has a cycle: ping -> pong -> ping");
+    expect(message).toBe("the @local service graph has a cycle: ping -> pong -> ping");
   });
 });
 

@@ -2,20 +2,28 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
-import { discoverServices, type ResourceBinding, requireServices, workerName } from "#core";
+import {
+  discoverServices,
+  LOCAL_TARGET,
+  type ResourceBinding,
+  requireServices,
+  workerName,
+} from "#core";
 import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
+import { wranglerConfigReader } from "../../../pipeline/host/wrangler-config-reader.js";
 import { repoRoot } from "../../dagger/helpers/repo-steps.js";
 import { tempDir } from "../../helpers/fixture-repo.js";
 import { FIXTURES } from "../../helpers/paths.js";
 
 /**
- * Discovery parses wrangler configs itself (it also runs inside the Dagger module, with no
- * wrangler), so every Worker of every fixture, and of this repository, is read by wrangler too and
- * the results compared: the Worker name (inherited as `<name>-<env>`), service bindings and every
- * other binding (none inherited), per environment.
+ * On the host, discovery reads configs with wrangler's own reader; inside the Dagger module, which
+ * cannot run wrangler, with the pipeline's own parser. So every Worker of every fixture, and of
+ * this repository, is read both ways and by wrangler directly, and the results compared: the
+ * Worker name (inherited as `<name>-<env>`), service bindings and every other binding (none
+ * inherited), per environment, and which environments each Worker cannot deploy.
  */
 const REPOS = [
-  ...["apps-packages", "templates", "no-envs", "workspace"].map((fixture) =>
+  ...["apps-packages", "templates", "no-envs", "workspace", "per-env-names"].map((fixture) =>
     join(FIXTURES, fixture),
   ),
   repoRoot,
@@ -42,6 +50,12 @@ function wranglerBindings(config: Config): string[] {
     ...listed("analytics_engine_datasets", config.analytics_engine_datasets),
     ...listed("hyperdrive", config.hyperdrive),
     ...listed("workflows", config.workflows),
+    ...listed(
+      "containers",
+      (config.containers ?? []).map((container: { class_name: string }) => ({
+        binding: container.class_name,
+      })),
+    ),
     ...listed("dispatch_namespaces", config.dispatch_namespaces),
     ...listed("mtls_certificates", config.mtls_certificates),
     ...listed("secrets_store_secrets", config.secrets_store_secrets),
@@ -67,7 +81,7 @@ describe("discovery reads wrangler configs as wrangler does", () => {
         const config = unstable_readConfig(
           {
             config: join(root, service.wranglerFile),
-            ...(target === "local" ? {} : { env: target }),
+            ...(target === LOCAL_TARGET ? {} : { env: target }),
           },
           { hideWarnings: true },
         );
@@ -89,6 +103,17 @@ describe("discovery reads wrangler configs as wrangler does", () => {
         expect(ours(service.resources[target] ?? []), where).toEqual(wranglerBindings(config));
       }
     }
+  });
+
+  it.each(REPOS)("the host's wrangler reader and the module's parser agree on %s", async (root) => {
+    const withoutReasons = (catalog: Awaited<ReturnType<typeof discoverServices>>) =>
+      catalog.services.map(({ leftOut, ...service }) => ({
+        ...service,
+        leftOut: Object.keys(leftOut),
+      }));
+    const own = await discoverServices(fsRepoReader(root));
+    const wranglers = await discoverServices(fsRepoReader(root), wranglerConfigReader(root));
+    expect(withoutReasons(wranglers)).toEqual(withoutReasons(own));
   });
 
   it("a config discovery rejects, wrangler rejects too", async () => {

@@ -28,7 +28,7 @@ describe("pipeline deploy --base", () => {
     // Smoke-test counts belong to the services; the plan's shape is what is checked here.
     expect(result.stdout.replace(/\(\d+ smoke tests?\)/g, "(n)")).toBe(
       [
-        "deploy plan for local (affected since HEAD), dry run: nothing changes",
+        "deploy plan for @local (affected since HEAD), dry run: nothing changes",
         "  immediate: each service's new version takes all traffic at once",
         "  wave 1: auth → auth (n)",
         "  wave 2: gateway → gateway (n)",

@@ -10,6 +10,7 @@ import {
   discoverServices,
   fetchHttpClient,
   findService,
+  LOCAL_TARGET,
   renderTerminal,
   runDeploy,
   type ServiceCatalog,
@@ -91,7 +92,7 @@ afterEach(async () => {
   // A lock a failed test left behind goes; taking and dropping it is the store's way to ask.
   const store = fileLockStore(repo.root);
   const probe = currentHolder(new Date());
-  await store.remove("local", (await store.tryCreate("local", probe)) ?? probe);
+  await store.remove(LOCAL_TARGET, (await store.tryCreate(LOCAL_TARGET, probe)) ?? probe);
 });
 
 afterAll(async () => {
@@ -118,7 +119,7 @@ describe("pipeline deploy against the local control plane", () => {
       ],
       [
         ["--service", "db", "--env", "prod"],
-        /--env: unknown value "prod"; valid values: local, staging, production$/,
+        /--env: unknown value "prod"; valid values: @local, staging, production$/,
       ],
       [
         ["--service", "db", "--env", "staging"],
@@ -135,7 +136,7 @@ describe("pipeline deploy against the local control plane", () => {
       expect(result.stderr).toMatch(message);
     }
     const rollback = await repo.cli(["rollback", "--service", "gateway", "--env", "moon"]);
-    expect(rollback.stderr).toMatch(/valid values: local, staging, production/);
+    expect(rollback.stderr).toMatch(/valid values: @local, staging, production/);
     const grace = await repo.cli(["deploy", "--service", "db", "--env", "local"], {
       PIPELINE_INTERRUPT_GRACE_MS: "soon",
     });
@@ -329,9 +330,9 @@ describe("pipeline deploy against the local control plane", () => {
     await repo.patch("services/gateway/src/app.ts", BROKEN_GATEWAY_HEALTH);
     const gateway = findService(catalog, "gateway");
     if (!gateway) throw new Error("no gateway in the catalog");
-    const host = await openCloudflarePorts(repo.root, "local", process.env, async () => cloud);
+    const host = await openCloudflarePorts(repo.root, LOCAL_TARGET, process.env, async () => cloud);
     const context = {
-      target: "local" as const,
+      target: LOCAL_TARGET,
       endpoints: host.endpoints,
       http: fetchHttpClient,
       clock: systemClock,
@@ -346,15 +347,15 @@ describe("pipeline deploy against the local control plane", () => {
       } satisfies typeof host.deployer,
     };
     const report = await runDeploy(context, {
-      target: "local",
+      target: LOCAL_TARGET,
       waves: [[gateway]],
       smokeTests: {},
       selection: "test",
     });
     const [top] = renderTerminal(report).split("\n");
-    expect(top).toContain(`!!! ROLLBACK FAILED: gateway (local) is NOT back on ${before.gateway}`);
+    expect(top).toContain(`!!! ROLLBACK FAILED: gateway (@local) is NOT back on ${before.gateway}`);
     expect(top).toContain(
-      `pnpm run pipeline rollback --service gateway --env local --to ${before.gateway}`,
+      `pnpm run pipeline rollback --service gateway --env @local --to ${before.gateway}`,
     );
     expect((await servingVersions(cloud)).gateway).not.toBe(before.gateway);
     // Finishing it by hand, as the report says, restores the gateway.
@@ -374,12 +375,12 @@ describe("pipeline deploy against the local control plane", () => {
   it("refuses a concurrent deploy, naming the holder and since when", async () => {
     const store = fileLockStore(repo.root);
     const holder = { ...currentHolder(new Date()), holder: "alice@ci-runner" };
-    expect(await store.tryCreate("local", holder)).toBeUndefined();
+    expect(await store.tryCreate(LOCAL_TARGET, holder)).toBeUndefined();
     const versionsBefore = await versionCounts(cloud);
     const result = await repo.cli(["deploy", "--service", "db", "--env", "local"]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(
-      `deploy to local refused: alice@ci-runner holds the lock since ${holder.since}`,
+      `deploy to @local refused: alice@ci-runner holds the lock since ${holder.since}`,
     );
     expect(await versionCounts(cloud)).toEqual(versionsBefore);
   });
@@ -391,7 +392,7 @@ describe("pipeline deploy against the local control plane", () => {
     await finished;
     const store = fileLockStore(repo.root);
     const stale = { ...currentHolder(new Date()), holder: "crashed run", pid: pid ?? 0 };
-    await store.tryCreate("local", stale);
+    await store.tryCreate(LOCAL_TARGET, stale);
     const result = await repo.cli([
       "rollback",
       "--service",
@@ -402,12 +403,12 @@ describe("pipeline deploy against the local control plane", () => {
       versions.email ?? "",
     ]);
     expect(result.stderr).toContain(
-      `removing stale local deploy lock of crashed run (pid ${stale.pid}`,
+      `removing stale @local deploy lock of crashed run (pid ${stale.pid}`,
     );
     // The rollback itself is refused (email already serves that version), after taking the lock.
     expect(result.stderr).toContain(`email already serves ${versions.email}: nothing to do`);
-    expect(await store.tryCreate("local", stale)).toBeUndefined();
-    await store.remove("local", stale);
+    expect(await store.tryCreate(LOCAL_TARGET, stale)).toBeUndefined();
+    await store.remove(LOCAL_TARGET, stale);
   }, 300_000);
 
   it("never shows the API token: a canary through a real staging deploy", async () => {

@@ -190,12 +190,12 @@ describe("pipeline dora --env local, on a scripted history", () => {
 
   it("prints the table, and writes the same report as Markdown", async () => {
     expect(stdout).toMatch(
-      /^DORA metrics for local, last 1d \(.*: 4 deploy runs, 1 failed, 1 rollback deployment\)$/m,
+      /^DORA metrics for @local, last 1d \(.*: 4 deploy runs, 1 failed, 1 rollback deployment\)$/m,
     );
     expect(stdout).toMatch(/^change failure rate +25\.0% \(1 of 4 runs\) +low$/m);
     expect(stdout).toContain(`run r2 (commit ${commits.B?.sha.slice(0, 12)}) on db, deployed`);
     const markdown = await readFile(join(repo.root, "dora.md"), "utf8");
-    expect(markdown).toMatch(/^## DORA metrics: local, last 1d\n/);
+    expect(markdown).toMatch(/^## DORA metrics: @local, last 1d\n/);
     expect(markdown).toContain("| change failure rate | 25.0% (1 of 4 runs) | low |");
   });
 });

@@ -26,11 +26,11 @@ describe("pipeline dora bad input", () => {
     ],
     [
       ["--env", "prod"],
-      'pipeline dora: --env: unknown value "prod"; valid values: local, staging, production',
+      'pipeline dora: --env: unknown value "prod"; valid values: @local, staging, production',
     ],
     [
       ["--since", "7d"],
-      "pipeline dora: --env <env> is required; valid values: local, staging, production",
+      "pipeline dora: --env <env> is required; valid values: @local, staging, production",
     ],
   ])("%j: one line naming the valid choices, exit code 2, nothing read", async (args, line) => {
     const result = await cli(["dora", ...args]);

@@ -90,7 +90,7 @@ describe("a deploy killed with SIGKILL", () => {
       const [headline] = recovered.stdout.split("\n");
       expect(headline).toMatch(
         new RegExp(
-          `^recover local: recovered run kill-wave-${wave} .*from its journal.*\\(pre-run\\)`,
+          `^recover @local: recovered run kill-wave-${wave} .*from its journal.*\\(pre-run\\)`,
         ),
       );
       expect(await servingVersions(cloud), `after a kill in wave ${wave}`).toEqual(baseline);
@@ -99,7 +99,7 @@ describe("a deploy killed with SIGKILL", () => {
       // Once is enough: the history is read with a wrangler process per service.
       const again = await repo.cli(["recover", "--env", "local", "--run", `kill-wave-${wave}`]);
       expect(again.stdout.split("\n")[0]).toMatch(
-        /^recover local: recovered run .*: .* on .* \(pre-run\)/,
+        /^recover @local: recovered run .*: .* on .* \(pre-run\)/,
       );
       expect(again.stdout).not.toContain("rolled back");
     }
@@ -111,14 +111,14 @@ describe("a deploy killed with SIGKILL", () => {
     await processesGone(running?.marker ?? "");
     const dry = await repo.cli([...DEPLOY_ALL, "--dry-run"]);
     expect(dry.stderr.split("\n")[0]).toMatch(
-      /^unfinished deploy run kill-then-deploy to local \(started .*\): unverified: .*; recovering it first$/,
+      /^unfinished deploy run kill-then-deploy to @local \(started .*\): unverified: .*; recovering it first$/,
     );
     const next = await repo.cli([...DEPLOY_ALL, "--json", "deploy.json"], {
       PIPELINE_RUN_ID: "after-the-kill",
     });
     expect(next.exitCode, next.stdout + next.stderr).toBe(0);
-    expect(next.stderr.split("\n")[0]).toMatch(/^unfinished deploy run kill-then-deploy to local/);
-    expect(next.stderr).toMatch(/recover local: recovered run kill-then-deploy/);
+    expect(next.stderr.split("\n")[0]).toMatch(/^unfinished deploy run kill-then-deploy to @local/);
+    expect(next.stderr).toMatch(/recover @local: recovered run kill-then-deploy/);
     const report = JSON.parse(
       await readFile(join(repo.root, "deploy.json"), "utf8"),
     ) as DeployReport;

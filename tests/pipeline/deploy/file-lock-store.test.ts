@@ -5,7 +5,7 @@ import { isProcessRunning, processStartTime } from "@workers/host-state";
 import { CORRUPTIONS } from "@workers/host-state/testing";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { DeployLockedError, withDeployLock } from "#core";
+import { DeployLockedError, LOCAL_TARGET, withDeployLock } from "#core";
 import {
   currentHolder,
   fileLockStore,
@@ -13,7 +13,7 @@ import {
 } from "../../../pipeline/deploy/file-lock-store.js";
 import { tempDir } from "../../helpers/fixture-repo.js";
 
-const lockFile = (repo: string) => join(repo, LOCK_DIR, "deploy-local.lock");
+const lockFile = (repo: string) => join(repo, LOCK_DIR, "deploy-@local.lock");
 
 /** Runs a deploy-shaped piece of work under the local lock; reports what happened. */
 async function deployUnderLock(repo: string) {
@@ -21,7 +21,7 @@ async function deployUnderLock(repo: string) {
   let ran = false;
   const outcome = await withDeployLock(
     fileLockStore(repo),
-    "local",
+    LOCAL_TARGET,
     { ...currentHolder(new Date()), holder: "this run" },
     Date.now(),
     (line) => notices.push(line),
@@ -82,19 +82,19 @@ describe("the deploy lock file", () => {
     const repo = await tempDir();
     const store = fileLockStore(repo);
     const holder = currentHolder(new Date());
-    expect(await store.tryCreate("local", holder)).toBeUndefined();
+    expect(await store.tryCreate(LOCAL_TARGET, holder)).toBeUndefined();
     const recorded = JSON.parse(await readFile(lockFile(repo), "utf8"));
     expect(recorded).toEqual(holder);
     if (process.platform === "linux") expect(recorded.startTime).toMatch(/^[0-9a-f-]{36}\/\d+$/);
-    expect(await store.tryCreate("local", { ...holder, holder: "second" })).toEqual(holder);
-    await store.remove("local", holder);
+    expect(await store.tryCreate(LOCAL_TARGET, { ...holder, holder: "second" })).toEqual(holder);
+    await store.remove(LOCAL_TARGET, holder);
     expect(await readdir(join(repo, LOCK_DIR))).toEqual([]);
   });
 
   it("refuses a deploy while its live holder runs", async () => {
     const repo = await tempDir();
     const holder = { ...currentHolder(new Date()), holder: "alice@laptop" };
-    await fileLockStore(repo).tryCreate("local", holder);
+    await fileLockStore(repo).tryCreate(LOCAL_TARGET, holder);
     const { outcome, ran } = await deployUnderLock(repo);
     expect(outcome).toBeInstanceOf(DeployLockedError);
     expect((outcome as Error).message).toContain("alice@laptop holds the lock since");
@@ -111,12 +111,12 @@ describe("the deploy lock file", () => {
         holder: "crashed run",
         startTime: `${processStartTime(process.pid)}0`,
       };
-      await fileLockStore(repo).tryCreate("local", stale);
+      await fileLockStore(repo).tryCreate(LOCAL_TARGET, stale);
       const { outcome, ran, notices } = await deployUnderLock(repo);
       expect(outcome).toBe("deployed");
       expect(ran).toBe(true);
       expect(notices).toEqual([
-        `removing stale local deploy lock of crashed run (pid ${process.pid} on ${stale.hostname}, since ${stale.since})`,
+        `removing stale @local deploy lock of crashed run (pid ${process.pid} on ${stale.hostname}, since ${stale.since})`,
       ]);
     },
   );
@@ -124,17 +124,17 @@ describe("the deploy lock file", () => {
   it("replaces a lock whose process is gone", async () => {
     const repo = await tempDir();
     const stale = { ...currentHolder(new Date()), holder: "crashed run", pid: await deadPid() };
-    await fileLockStore(repo).tryCreate("local", stale);
+    await fileLockStore(repo).tryCreate(LOCAL_TARGET, stale);
     const { outcome, notices } = await deployUnderLock(repo);
     expect(outcome).toBe("deployed");
-    expect(notices[0]).toContain("removing stale local deploy lock of crashed run");
+    expect(notices[0]).toContain("removing stale @local deploy lock of crashed run");
   });
 
   it.each(CORRUPTIONS)(
     "refuses a %s lock with one line naming it and what to do, and keeps it",
     async (_, damage, detail) => {
       const repo = await tempDir();
-      await fileLockStore(repo).tryCreate("local", currentHolder(new Date()));
+      await fileLockStore(repo).tryCreate(LOCAL_TARGET, currentHolder(new Date()));
       const damaged = damage(await readFile(lockFile(repo), "utf8"));
       await writeFile(lockFile(repo), damaged);
       const { outcome, ran } = await deployUnderLock(repo);
@@ -143,7 +143,7 @@ describe("the deploy lock file", () => {
       expect(message).toMatch(detail);
       expect(message.startsWith(`${lockFile(repo)} is corrupt (`)).toBe(true);
       expect(
-        message.endsWith("): if no deploy to local is running, remove it and deploy again"),
+        message.endsWith("): if no deploy to @local is running, remove it and deploy again"),
       ).toBe(true);
       expect(ran).toBe(false);
       expect(await readFile(lockFile(repo), "utf8")).toBe(damaged);
@@ -154,9 +154,9 @@ describe("the deploy lock file", () => {
     const repo = await tempDir();
     const store = fileLockStore(repo);
     const holder = currentHolder(new Date());
-    await store.tryCreate("local", holder);
+    await store.tryCreate(LOCAL_TARGET, holder);
     await writeFile(lockFile(repo), "{");
-    await store.remove("local", holder);
+    await store.remove(LOCAL_TARGET, holder);
     expect(await readFile(lockFile(repo), "utf8")).toBe("{");
   });
 });

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ensureLocalCloud, type LocalCloudHandle } from "@workers/local-cloud";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DeployReport } from "#core";
+import { type DeployReport, LOCAL_TARGET } from "#core";
 import { currentHolder, fileLockStore } from "../../../pipeline/deploy/file-lock-store.js";
 import {
   restoreServing,
@@ -51,7 +51,7 @@ afterEach(async () => {
   // A lock a failed test left behind goes; taking and dropping it is the store's way to ask.
   const store = fileLockStore(repo.root);
   const probe = currentHolder(new Date());
-  await store.remove("local", (await store.tryCreate("local", probe)) ?? probe);
+  await store.remove(LOCAL_TARGET, (await store.tryCreate(LOCAL_TARGET, probe)) ?? probe);
 });
 
 afterAll(async () => {
@@ -88,8 +88,8 @@ async function inFlight(run: PipelineProcess) {
 async function lockIsFree(): Promise<boolean> {
   const store = fileLockStore(repo.root);
   const probe = { ...currentHolder(new Date()), holder: "test probe" };
-  if ((await store.tryCreate("local", probe)) !== undefined) return false;
-  await store.remove("local", probe);
+  if ((await store.tryCreate(LOCAL_TARGET, probe)) !== undefined) return false;
+  await store.remove(LOCAL_TARGET, probe);
   return true;
 }
 
@@ -222,7 +222,7 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
     const commands = [...exit.stderr.matchAll(/pnpm run pipeline rollback [^\s].*?(?= {2}|$)/gm)];
     const printed = commands.map((match) => match[0]);
     expect(printed).toContain(
-      `pnpm run pipeline rollback --service db --env local --to ${baseline.db}`,
+      `pnpm run pipeline rollback --service db --env @local --to ${baseline.db}`,
     );
     // Running them as printed finishes the rollback (the dead run's lock is taken over as stale).
     for (const command of printed) {
@@ -248,7 +248,7 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
       failure: "deploy: wrangler deploy: stopped: still running 0.0s after SIGTERM",
     });
     expect(exit.stdout).toContain(
-      `!!! CHECK db (local): its wrangler deploy was stopped mid-flight and may still go live; if it does, roll it back by hand: pnpm run pipeline rollback --service db --env local --to ${baseline.db}`,
+      `!!! CHECK db (@local): its wrangler deploy was stopped mid-flight and may still go live; if it does, roll it back by hand: pnpm run pipeline rollback --service db --env @local --to ${baseline.db}`,
     );
     // It did not: stopped in its first moments, it had uploaded nothing.
     await sleep(1_000);

@@ -59,7 +59,7 @@ export const pipelineConfigSchema = z
       .min(1)
       .optional()
       .describe(
-        "Globs of the workspace package folders that are Workers (default: every package with a wrangler config); the others are libraries.",
+        "Globs of the folders that are Workers (default: every workspace package with a wrangler config); the other packages are libraries. A folder inside a package (up to four levels down) that holds a wrangler config is a Worker of that package when a glob names it.",
       ),
     globalFiles: z
       .array(repoGlob)

@@ -1,7 +1,8 @@
 import { type ChangeProbe, detectAffected } from "../affected.js";
 import type { ServiceHistory } from "../dora/history.js";
 import { requireGitRef } from "../git-ref.js";
-import { type ServiceCatalog, serviceNames } from "../services/catalog.js";
+import { type DeployTarget, type ServiceCatalog, serviceNames } from "../services/catalog.js";
+import { leftOutReason } from "../services/deploy-targets.js";
 import { changedSinceDeployed } from "./deployed-base.js";
 
 /** `--base deployed`: compare each service with the commit its serving version came from. */
@@ -91,4 +92,27 @@ export async function chooseServices(
     reasons.push(`affected since ${base}`);
   }
   return { names: [...chosen], selection: reasons.join(" + ") };
+}
+
+/**
+ * The chosen services less those `all` or `--base` chose that cannot deploy `target`, each left
+ * out with one line naming it and why, so the rest deploys. A Worker named with `--service` stays:
+ * the plan then refuses it in one line, never leaving it out silently.
+ */
+export function leaveOutUndeployable(
+  catalog: ServiceCatalog,
+  target: DeployTarget,
+  chosen: ChosenServices,
+  { services }: ServiceSelection,
+  note: (line: string) => void,
+): ChosenServices {
+  const named = new Set(splitNames(services).filter((name) => name !== "all"));
+  const names = chosen.names.filter((name) => {
+    const service = catalog.services.find((candidate) => candidate.name === name);
+    const reason =
+      named.has(name) || service === undefined ? undefined : leftOutReason(service, target);
+    if (reason !== undefined) note(`${name}: left out of ${target}: ${reason}`);
+    return reason === undefined;
+  });
+  return { ...chosen, names };
 }

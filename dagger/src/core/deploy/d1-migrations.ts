@@ -1,6 +1,5 @@
-import { parse } from "jsonc-parser";
 import { z } from "zod";
-import type { DeployTarget } from "../services/catalog.js";
+import { type DeployTarget, LOCAL_TARGET } from "../services/catalog.js";
 
 const d1Schema = z.array(
   z.object({ database_name: z.string(), migrations_dir: z.string().optional() }),
@@ -15,11 +14,18 @@ const configSchema = z.object({
  * --remote`) before this service's new version goes live: a new version may need the new
  * schema, while rollback leaves the schema alone, so migrations must stay backward-compatible.
  * `d1_databases` is not inherited by wrangler environments: staging and production list their own.
+ * A database without `migrations_dir` uses wrangler's default folder, `migrations`, when the
+ * Worker has one (`hasDefaultDir`).
  */
-export function d1MigrationDatabases(wranglerJsonc: string, target: DeployTarget): string[] {
-  const config = configSchema.parse(parse(wranglerJsonc));
-  const databases = target === "local" ? config.d1_databases : config.env?.[target]?.d1_databases;
+export function d1MigrationDatabases(
+  config: unknown,
+  target: DeployTarget,
+  hasDefaultDir: boolean,
+): string[] {
+  const parsed = configSchema.parse(config);
+  const databases =
+    target === LOCAL_TARGET ? parsed.d1_databases : parsed.env?.[target]?.d1_databases;
   return (databases ?? [])
-    .filter((database) => database.migrations_dir !== undefined)
+    .filter((database) => database.migrations_dir !== undefined || hasDefaultDir)
     .map((database) => database.database_name);
 }

@@ -4,6 +4,7 @@ import { buildDeployPlan } from "./build-plan.js";
 import {
   type ChosenServices,
   chooseServices,
+  leaveOutUndeployable,
   namedServices,
   type SelectionPorts,
   type ServiceSelection,
@@ -33,7 +34,13 @@ export async function prepareDeploy(
   ports: SelectionPorts,
 ): Promise<PreparedDeploy> {
   const rollout = resolveRollout(target, rolloutOptions, catalog.settings.rolloutStrategy);
-  const chosen = await chooseServices(catalog, selection, ports);
+  const chosen = leaveOutUndeployable(
+    catalog,
+    target,
+    await chooseServices(catalog, selection, ports),
+    selection,
+    ports.note,
+  );
   if (chosen.names.length === 0) return { rollout, chosen };
   return {
     rollout,

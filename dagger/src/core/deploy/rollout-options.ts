@@ -1,5 +1,5 @@
 import { DEPLOY_STRATEGIES } from "../config/deploy-strategies.js";
-import type { DeployTarget } from "../services/catalog.js";
+import { type DeployTarget, LOCAL_TARGET } from "../services/catalog.js";
 
 // The rollout options of deploy and release, defined once: their names, defaults and help. The
 // CLI builds its flags from ROLLOUT_OPTIONS, rollout-policy.ts checks values against the same
@@ -18,12 +18,12 @@ const MAX_WAIT_MS = 300_000;
 
 /** Cloudflare's analytics need a minute of traffic to say much; the local control plane seconds. */
 export function defaultWindowMs(target: DeployTarget): number {
-  return target === "local" ? LOCAL_WINDOW_MS : WINDOW_MS;
+  return target === LOCAL_TARGET ? LOCAL_WINDOW_MS : WINDOW_MS;
 }
 
 /** How long a step may wait past its window for the minimum sample before it gives up. */
 export function defaultMaxWaitMs(target: DeployTarget): number {
-  return target === "local" ? LOCAL_MAX_WAIT_MS : MAX_WAIT_MS;
+  return target === LOCAL_TARGET ? LOCAL_MAX_WAIT_MS : MAX_WAIT_MS;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DeployTarget } from "../services/catalog.js";
+import { type DeployTarget, LOCAL_TARGET } from "../services/catalog.js";
 import { originArgs, type RunPlace, type VersionOrigin } from "./annotations.js";
 import {
   deploymentsSchema,
@@ -17,9 +17,9 @@ import type { VersionShare } from "./ports.js";
 /** Where wrangler appends its ND-JSON records (set as WRANGLER_OUTPUT_FILE_PATH). */
 export const WRANGLER_OUTPUT_ENV = "WRANGLER_OUTPUT_FILE_PATH";
 
-/** "local" is the top level of wrangler.jsonc; the others are its env sections. */
+/** `@local` is the top level of the wrangler config; the others are its env sections. */
 export function envArgs(target: DeployTarget): string[] {
-  return target === "local" ? [] : ["--env", target];
+  return target === LOCAL_TARGET ? [] : ["--env", target];
 }
 
 export const wranglerArgs = {
@@ -155,14 +155,25 @@ export function parseDeploymentHistory(stdout: string): string[] {
   );
 }
 
-/** The new version and its URLs from a successful `wrangler deploy`'s records. */
+/**
+ * The new version and its URLs from a successful `wrangler deploy`'s records. A wrangler 3 that a
+ * repository pins writes no `deploy` record; it prints `Current Version ID: <id>` and its URLs
+ * (indented lines) instead, which is then what tells.
+ */
 export function deployedVersion(
   run: WranglerRun,
 ): { versionId: string; urls: string[] } | undefined {
   const record = run.records.find((item) => item.type === "deploy");
-  return record?.version_id
-    ? { versionId: record.version_id, urls: record.targets ?? [] }
-    : undefined;
+  if (record?.version_id) {
+    return { versionId: record.version_id, urls: record.targets ?? [] };
+  }
+  const printed = /^Current Version ID: ([0-9a-f-]{36})$/m.exec(run.stdout)?.[1];
+  return printed === undefined
+    ? undefined
+    : {
+        versionId: printed,
+        urls: run.stdout.match(/^ {2}https?:\/\/\S+$/gm)?.map((url) => url.trim()) ?? [],
+      };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readConfigFile } from "../config/read-config.js";
 import type { RepoReader } from "../repo-reader.js";
 import type { ServiceInfo } from "../services/catalog.js";
 import { workerName } from "../services/deploy-targets.js";
@@ -87,9 +88,16 @@ export function wranglerWorkerDeployer(ports: WranglerDeployerPorts): WorkerDepl
     },
 
     async applyMigrations(service, target, interrupt) {
-      const config = (await ports.reader.readText(`${service.dir}/wrangler.jsonc`)) ?? "{}";
+      // A Worker whose config is gone (a fake in tests, a deleted service) has nothing to apply.
+      const config =
+        (await ports.reader.readText(service.wranglerFile)) === undefined
+          ? {}
+          : await readConfigFile(ports.reader, service.wranglerFile);
+      const hasDefaultDir = (await ports.reader.listDirectories(service.dir)).includes(
+        "migrations",
+      );
       const done: AppliedMigrations[] = [];
-      for (const database of d1MigrationDatabases(config, target)) {
+      for (const database of d1MigrationDatabases(config, target, hasDefaultDir)) {
         if (interrupt?.aborted) break;
         const result = await ports.run(service, wranglerArgs.migrate(target, database));
         const { pending, applied } = parseMigrationsApply(result.stdout);

@@ -30,6 +30,13 @@ export function renderGraph(graph: ServiceGraph, waves: string[][]): string {
       lines.push(`  ${library.name} (${library.dir}) <- ${users}`);
     }
   }
+  const leftOut = Object.entries(graph.leftOut);
+  if (leftOut.length > 0) {
+    lines.push(`left out of ${graph.target}:`);
+    for (const [service, reason] of leftOut) {
+      lines.push(`  ${service}: ${reason}`);
+    }
+  }
   lines.push("deploy waves:");
   waves.forEach((wave, index) => {
     lines.push(`  ${index + 1}. ${wave.join(", ")}`);

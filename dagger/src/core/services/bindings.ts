@@ -68,6 +68,8 @@ export const RESOURCE_BINDING_SCHEMAS = {
   analytics_engine_datasets: listOf("analytics_engine_datasets", "binding", "dataset"),
   hyperdrive: listOf("hyperdrive", "binding", "id"),
   workflows: listOf("workflows", "binding", "class_name"),
+  // A container belongs to a Durable Object class and has no binding name of its own.
+  containers: listOf("containers", "class_name"),
   dispatch_namespaces: listOf("dispatch_namespaces", "binding", "namespace"),
   mtls_certificates: listOf("mtls_certificates", "binding", "certificate_id"),
   secrets_store_secrets: listOf("secrets_store_secrets", "binding", "secret_name"),

@@ -1,15 +1,20 @@
 import type { HealthContract } from "../config/health-contracts.js";
 import type { PipelineSettings } from "../config/pipeline-settings.js";
+import type { PackageManager } from "../package-manager.js";
 import type { ResourceBinding } from "./bindings.js";
 
 /**
- * An environment name as the Workers' configs declare it (`env.<name>`), or `local` for the
+ * An environment name as the Workers' configs declare it (`env.<name>`), or `@local` for the
  * top level of each config. Any string: discovery knows the valid ones (see `deployTargets`).
  */
 export type DeployTarget = string;
 
-/** The top level of every wrangler config, which the local control plane deploys. */
-export const LOCAL_TARGET = "local";
+/**
+ * The top level of every wrangler config, which the local control plane deploys. The `@` keeps
+ * it apart from every `env.<name>`: wrangler derives a Worker name `<name>-<env>` from an
+ * environment's name, and a Worker name cannot hold `@`, so no repository names an environment so.
+ */
+export const LOCAL_TARGET = "@local";
 
 export interface ServiceInfo {
   /** The folder name, used everywhere as the Worker's identity (unique among Workers). */
@@ -22,8 +27,15 @@ export interface ServiceInfo {
   wranglerFile: string;
   /** Names (services or libraries) of the workspace packages this one depends on directly. */
   workspaceDependencies: string[];
-  /** `local` plus every environment the config declares. */
+  /** The targets it can deploy: `@local` and its `env.<name>` sections, less those left out. */
   targets: DeployTarget[];
+  /**
+   * Targets its config declares but that it cannot deploy (no Worker name there, a key wrangler
+   * rejects...), each with one line naming the file: a deploy there leaves it out, saying so.
+   */
+  leftOut: Record<DeployTarget, string>;
+  /** Why its config cannot be read at all, in one line naming the file: it deploys nowhere. */
+  undeployable?: string;
   /** The Worker name wrangler deploys for each target. */
   workerNames: Record<DeployTarget, string>;
   /** Services this one binds to (service bindings), per target. */
@@ -64,6 +76,8 @@ export interface RootTooling {
   scripts: Record<string, string>;
   /** The linter whose config sits at the root, biome first: `biome ci` also checks formatting. */
   linter?: "biome" | "eslint";
+  /** Which package manager the steps run (pnpm when absent). */
+  packageManager?: PackageManager;
 }
 
 export interface ServiceCatalog {

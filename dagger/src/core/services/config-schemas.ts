@@ -29,7 +29,7 @@ const serviceBindingSchema = z.object({
   service: z.string(),
 });
 
-const workerNameSchema = z
+export const workerNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, "expected a Worker name (lowercase letters, digits, dashes)");
 
@@ -46,12 +46,5 @@ export const environmentSchema = z
   })
   .loose();
 
-/** A wrangler config in any of its three formats, once parsed. */
-export const wranglerConfigSchema = environmentSchema.extend({
-  name: workerNameSchema,
-  env: z.record(z.string(), environmentSchema).optional(),
-});
-
 export type LibraryPackageJson = z.infer<typeof libraryPackageJsonSchema>;
 export type WranglerEnvironment = z.infer<typeof environmentSchema>;
-export type WranglerConfig = z.infer<typeof wranglerConfigSchema>;

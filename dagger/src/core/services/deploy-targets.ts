@@ -6,11 +6,32 @@ import {
 } from "./catalog.js";
 
 /**
- * `local` first, then every environment any Worker declares, in the order the configs write them
- * (so `staging, production` reads as the promotion order it usually is).
+ * `@local` first, then every environment any Worker declares, in the order the configs write them
+ * (so `staging, production` reads as the promotion order it usually is). An environment only
+ * left-out Workers declare is still one: choosing it says why they are left out.
  */
 export function deployTargets(catalog: ServiceCatalog): DeployTarget[] {
-  return [...new Set([LOCAL_TARGET, ...catalog.services.flatMap((service) => service.targets)])];
+  return [
+    ...new Set([
+      LOCAL_TARGET,
+      ...catalog.services.flatMap((service) => [
+        ...service.targets,
+        ...Object.keys(service.leftOut),
+      ]),
+    ]),
+  ];
+}
+
+/** Why `service` cannot deploy `target`, in one line naming its config; undefined when it can. */
+export function leftOutReason(service: ServiceInfo, target: DeployTarget): string | undefined {
+  if (service.targets.includes(target)) {
+    return undefined;
+  }
+  return (
+    service.leftOut[target] ??
+    service.undeployable ??
+    `${service.wranglerFile}: declares no env.${target}, so wrangler cannot deploy it there`
+  );
 }
 
 export class UnknownTargetError extends Error {
@@ -20,11 +41,11 @@ export class UnknownTargetError extends Error {
   }
 }
 
-/** An environment some chosen Workers do not declare: wrangler would deploy their top level. */
+/** An environment some chosen Workers cannot deploy (undeclared, or no Worker name there). */
 export class UndeclaredTargetError extends Error {
   constructor(target: string, lacking: readonly ServiceInfo[]) {
     super(
-      `environment "${target}" is not declared by ${lacking.map((service) => `${service.name} (${service.wranglerFile})`).join(", ")}; declare env.${target} there or deploy other services`,
+      `${lacking.map((service) => `${service.name} cannot deploy ${target} (${leftOutReason(service, target)})`).join("; ")}; fix its config or deploy other services`,
     );
     this.name = "UndeclaredTargetError";
   }

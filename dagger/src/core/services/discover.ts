@@ -3,29 +3,31 @@ import { parseConfig, ServiceConfigError } from "../config/config-error.js";
 import { DEFAULT_HEALTH_PATH, type HealthContract } from "../config/health-contracts.js";
 import { PIPELINE_CONFIG_FILE, type PipelineConfig } from "../config/pipeline-config.js";
 import { pipelineSettings } from "../config/pipeline-settings.js";
-import { readConfigFile, readJsoncFile } from "../config/read-config.js";
+import { readJsoncFile } from "../config/read-config.js";
 import { readPipelineConfig } from "../config/read-pipeline-config.js";
+import { detectPackageManager } from "../package-manager.js";
 import type { RepoReader } from "../repo-reader.js";
 import type { ResourceBinding } from "./bindings.js";
-import type {
-  DeployTarget,
-  LibraryInfo,
-  RootTooling,
-  ServiceCatalog,
-  ServiceInfo,
+import {
+  type DeployTarget,
+  type LibraryInfo,
+  LOCAL_TARGET,
+  type RootTooling,
+  type ServiceCatalog,
+  type ServiceInfo,
 } from "./catalog.js";
 import {
   type LibraryPackageJson,
   libraryPackageJsonSchema,
   rootPackageJsonSchema,
   servicePackageJsonSchema,
-  wranglerConfigSchema,
 } from "./config-schemas.js";
 import { expandWorkspaceGlobs, workspaceGlobs } from "./workspace-packages.js";
 import {
-  declaredTargets,
+  ownWranglerConfigReader,
   type ResolvedEnvironment,
-  resolveEnvironment,
+  type WorkerEnvironments,
+  type WranglerConfigReader,
 } from "./wrangler-environments.js";
 
 /** The file names wrangler looks for, in the order it prefers them. */
@@ -42,6 +44,12 @@ interface WorkerConfigs extends WorkspacePackage {
   name: string;
   wranglerFile: string;
   environments: Record<DeployTarget, ResolvedEnvironment>;
+  /** Declared targets it cannot deploy, each with one line saying why. */
+  leftOut: Record<DeployTarget, string>;
+  /** Why its config cannot be read at all (it then deploys nowhere). */
+  undeployable?: string;
+  /** The package.json name of the package whose subfolder holds it, for a nested Worker. */
+  nestedIn?: string;
   healthPath: string;
   healthContract: HealthContract;
   smokeTestFile?: string;
@@ -51,8 +59,13 @@ interface WorkerConfigs extends WorkspacePackage {
  * Reads the workspace's packages (pnpm-workspace.yaml globs, `!` globs included): a package whose
  * folder holds a wrangler config is a Worker, every other one a library. Resolves workspace
  * dependencies to package identities and service bindings to Workers, per environment.
+ * `readWrangler` reads each Worker's config (wrangler's own reader on the host); without it, the
+ * pipeline's own parser does, as in the Dagger module.
  */
-export async function discoverServices(reader: RepoReader): Promise<ServiceCatalog> {
+export async function discoverServices(
+  reader: RepoReader,
+  readWrangler: WranglerConfigReader = ownWranglerConfigReader(reader),
+): Promise<ServiceCatalog> {
   const config = await readPipelineConfig(reader);
   const dirs = await expandWorkspaceGlobs(reader, await workspaceGlobs(reader));
   // The config's `workers` globs narrow which packages with a wrangler config are Workers.
@@ -62,7 +75,7 @@ export async function discoverServices(reader: RepoReader): Promise<ServiceCatal
   for (const dir of dirs) {
     const wranglerFile = isWorkerDir(dir) ? await findWranglerConfig(reader, dir) : undefined;
     if (wranglerFile) {
-      workers.push(await readWorker(reader, dir, wranglerFile, config));
+      workers.push(await readWorker(reader, readWrangler, dir, wranglerFile, config));
     } else {
       const packageFile = `${dir}/package.json`;
       const packageJson = parseConfig(
@@ -70,16 +83,31 @@ export async function discoverServices(reader: RepoReader): Promise<ServiceCatal
         await readJsoncFile(reader, packageFile),
         packageFile,
       );
-      libraries.push({ dir, packageJson, hasTsconfig: await hasTsconfig(reader, dir) });
+      const library = { dir, packageJson, hasTsconfig: await hasTsconfig(reader, dir) };
+      libraries.push(library);
+      if (config.workers) {
+        for (const nested of await nestedWorkerConfigs(reader, dir, isWorkerDir)) {
+          workers.push(
+            await readWorker(
+              reader,
+              readWrangler,
+              nested.dir,
+              nested.wranglerFile,
+              config,
+              library,
+            ),
+          );
+        }
+      }
     }
   }
-  requireUniqueNames(workers);
+  const named = uniqueNames(workers);
   requireConfiguredWorkers(config, workers);
-  requireIntegrationPackage(config, [...workers, ...libraries]);
-  const identity = packageIdentities(workers, libraries);
+  requireIntegrationPackage(config, [...named, ...libraries]);
+  const identity = packageIdentities(named, libraries);
   return {
-    services: workers
-      .map((worker) => resolveService(worker, workers, identity))
+    services: named
+      .map((worker) => resolveService(worker, named, identity))
       .sort((a, b) => a.name.localeCompare(b.name)),
     libraries: libraries
       .map(
@@ -119,8 +147,9 @@ const LINTER_CONFIGS = [
   ],
 ] as const;
 
-/** The root's scripts and linter config, which choose the typecheck and lint commands. */
+/** The root's scripts, linter config and package manager, which choose the step commands. */
 async function rootTooling(reader: RepoReader): Promise<RootTooling> {
+  const packageManager = await detectPackageManager(reader);
   const scripts =
     (await reader.readText("package.json")) === undefined
       ? {}
@@ -132,11 +161,11 @@ async function rootTooling(reader: RepoReader): Promise<RootTooling> {
   for (const [linter, files] of LINTER_CONFIGS) {
     for (const file of files) {
       if ((await reader.readText(file)) !== undefined) {
-        return { scripts, linter };
+        return { scripts, linter, packageManager };
       }
     }
   }
-  return { scripts };
+  return { scripts, packageManager };
 }
 
 /** The integration package is named by package.json name, so a typo would silently drop it. */
@@ -173,30 +202,56 @@ async function findWranglerConfig(reader: RepoReader, dir: string): Promise<stri
   return present[0];
 }
 
+/** How deep below a package the `workers` globs look for nested Workers' configs. */
+const NESTED_DEPTH = 4;
+
+/**
+ * Wrangler configs in subfolders of a package (several Workers sharing one package.json), where
+ * the pipeline config's `workers` globs name those folders: by default nested configs are
+ * left alone, since most are test fixtures (`src/tests/wrangler.jsonc`).
+ */
+async function nestedWorkerConfigs(
+  reader: RepoReader,
+  packageDir: string,
+  isWorkerDir: (dir: string) => boolean,
+): Promise<{ dir: string; wranglerFile: string }[]> {
+  const found: { dir: string; wranglerFile: string }[] = [];
+  let level = [packageDir];
+  for (let depth = 0; depth < NESTED_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const parent of level) {
+      for (const name of await reader.listDirectories(parent)) {
+        if (name === "node_modules" || name.startsWith(".")) continue;
+        const dir = `${parent}/${name}`;
+        next.push(dir);
+        const wranglerFile = isWorkerDir(dir) ? await findWranglerConfig(reader, dir) : undefined;
+        if (wranglerFile !== undefined) found.push({ dir, wranglerFile });
+      }
+    }
+    level = next;
+  }
+  return found.sort((a, b) => a.dir.localeCompare(b.dir));
+}
+
 async function readWorker(
   reader: RepoReader,
+  readWrangler: WranglerConfigReader,
   dir: string,
   wranglerFile: string,
   config: PipelineConfig,
+  container?: WorkspacePackage,
 ): Promise<WorkerConfigs> {
   const packageFile = `${dir}/package.json`;
-  const packageJson = parseConfig(
-    servicePackageJsonSchema,
-    await readJsoncFile(reader, packageFile),
-    packageFile,
-  );
-  const wrangler = parseConfig(
-    wranglerConfigSchema,
-    await readConfigFile(reader, wranglerFile),
-    wranglerFile,
-  );
-  const environments = Object.fromEntries(
-    declaredTargets(wrangler, wranglerFile).map((target) => [
-      target,
-      resolveEnvironment(wrangler, target),
-    ]),
-  );
-  requireDistinctWorkerNames(environments, wranglerFile);
+  // A nested Worker belongs to its package: its steps are the package's, and so is its name.
+  const packageJson = container
+    ? { name: container.packageJson.name }
+    : parseConfig(servicePackageJsonSchema, await readJsoncFile(reader, packageFile), packageFile);
+  const read = await readWorkerEnvironments(readWrangler, wranglerFile);
+  const environments = read.resolved;
+  const leftOut = { ...read.leftOut, ...repeatedWorkerNames(environments, wranglerFile) };
+  for (const target of Object.keys(leftOut)) {
+    delete environments[target];
+  }
   const name = dir.slice(dir.lastIndexOf("/") + 1);
   const settings = config.services?.[name];
   // A configured smoke test file must exist (the deploy plan says so); the default is optional.
@@ -208,33 +263,53 @@ async function readWorker(
     name,
     dir,
     packageJson,
-    hasTsconfig: await hasTsconfig(reader, dir),
+    hasTsconfig: container ? false : await hasTsconfig(reader, dir),
     wranglerFile,
     environments,
+    ...(container ? { nestedIn: container.packageJson.name } : {}),
+    leftOut,
+    ...(read.undeployable === undefined ? {} : { undeployable: read.undeployable }),
     healthPath: settings?.healthPath ?? config.healthPath ?? DEFAULT_HEALTH_PATH,
     healthContract: settings?.healthContract ?? config.healthContract ?? "version",
     ...(smokeTestFile === undefined ? {} : { smokeTestFile }),
   };
 }
 
-/** Two targets deploying the same Worker would overwrite each other (wrangler allows it). */
-function requireDistinctWorkerNames(
+/** A config that cannot be read at all leaves its Worker with no target, not the repository stuck. */
+async function readWorkerEnvironments(
+  readWrangler: WranglerConfigReader,
+  file: string,
+): Promise<WorkerEnvironments> {
+  try {
+    return await readWrangler(file);
+  } catch (error) {
+    if (error instanceof ServiceConfigError) {
+      return { declared: [], resolved: {}, leftOut: {}, undeployable: error.message };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Two targets deploying the same Worker would overwrite each other (wrangler allows it): the later
+ * one is left out. `@local` comes first, so a repeat is always an `env.<target>` section.
+ */
+function repeatedWorkerNames(
   environments: Record<DeployTarget, ResolvedEnvironment>,
   file: string,
-): void {
-  const entries = Object.entries(environments);
-  const seen = new Set<string>();
-  for (const [target, env] of entries) {
-    if (seen.has(env.workerName)) {
-      // `local` comes first, so a repeat is always an `env.<target>` section.
-      throw new ServiceConfigError(
-        file,
-        `env.${target}.name`,
-        `expected distinct Worker names per environment, got ${entries.map(([t, e]) => `${t} "${e.workerName}"`).join(", ")}`,
-      );
+): Record<DeployTarget, string> {
+  const first = new Map<string, DeployTarget>();
+  const repeated: Record<DeployTarget, string> = {};
+  for (const [target, env] of Object.entries(environments)) {
+    const earlier = first.get(env.workerName);
+    if (earlier === undefined) {
+      first.set(env.workerName, target);
+    } else {
+      repeated[target] =
+        `${file}: env.${target}.name: "${env.workerName}" is also the ${earlier} Worker; expected distinct Worker names per environment`;
     }
-    seen.add(env.workerName);
   }
+  return repeated;
 }
 
 /** Settings for a Worker that does not exist are a typo, not something to ignore. */
@@ -250,6 +325,24 @@ function requireConfiguredWorkers(config: PipelineConfig, workers: readonly Work
   }
 }
 
+/**
+ * Workers are named by their folder; Workers in folders of the same name (`guides/chat` and
+ * `examples/chat`) are named by their path instead, `/` as `-`, so neither stops discovery.
+ */
+function uniqueNames(workers: readonly WorkerConfigs[]): WorkerConfigs[] {
+  const count = new Map<string, number>();
+  for (const worker of workers) {
+    count.set(worker.name, (count.get(worker.name) ?? 0) + 1);
+  }
+  const named = workers.map((worker) =>
+    (count.get(worker.name) ?? 0) > 1
+      ? { ...worker, name: worker.dir.replaceAll("/", "-") }
+      : worker,
+  );
+  requireUniqueNames(named);
+  return named;
+}
+
 function requireUniqueNames(workers: readonly WorkerConfigs[]): void {
   const seen = new Map<string, string>();
   for (const worker of workers) {
@@ -258,7 +351,7 @@ function requireUniqueNames(workers: readonly WorkerConfigs[]): void {
       throw new ServiceConfigError(
         worker.dir,
         "",
-        `a Worker named "${worker.name}" is also at ${other}; Workers are named by their folder, so rename one`,
+        `a Worker named "${worker.name}" is also at ${other}; Workers are named by their folder (by their path where folders share a name), so rename one`,
       );
     }
     seen.set(worker.name, worker.dir);
@@ -271,7 +364,9 @@ function packageIdentities(
   libraries: readonly WorkspacePackage[],
 ): Map<string, string> {
   return new Map([
-    ...workers.map((worker): [string, string] => [worker.packageJson.name, worker.name]),
+    ...workers
+      .filter((worker) => worker.nestedIn === undefined)
+      .map((worker): [string, string] => [worker.packageJson.name, worker.name]),
     ...libraries.map((library): [string, string] => [
       library.packageJson.name,
       library.packageJson.name,
@@ -309,12 +404,18 @@ function resolveService(
     dir: worker.dir,
     packageName: worker.packageJson.name,
     wranglerFile: worker.wranglerFile,
-    workspaceDependencies: workspaceDependencies(worker.packageJson, identity),
+    // A nested Worker changes whenever its package does: it depends on it, as on a library.
+    workspaceDependencies:
+      worker.nestedIn === undefined
+        ? workspaceDependencies(worker.packageJson, identity)
+        : [worker.nestedIn],
     targets,
     workerNames: perTarget((_, env) => env.workerName),
     bindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.services ?? []])),
     externalBindings: Object.fromEntries(targets.map((t) => [t, bindings[t]?.external ?? []])),
     resources: perTarget((_, env): ResourceBinding[] => env.resources),
+    leftOut: worker.leftOut,
+    ...(worker.undeployable === undefined ? {} : { undeployable: worker.undeployable }),
     healthPath: worker.healthPath,
     healthContract: worker.healthContract,
     scripts: worker.packageJson.scripts ?? {},
@@ -334,7 +435,7 @@ function resolveBindings(
   env: ResolvedEnvironment,
   all: readonly WorkerConfigs[],
 ): { services: string[]; external: string[] } {
-  const field = target === "local" ? "services" : `env.${target}.services`;
+  const field = target === LOCAL_TARGET ? "services" : `env.${target}.services`;
   const services = new Set<string>();
   const external = new Set<string>();
   env.services.forEach((binding, index) => {

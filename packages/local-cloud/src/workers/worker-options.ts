@@ -23,6 +23,7 @@ export const supportedBindingTypes = [
   "service",
   "d1",
   "queue",
+  "analytics_engine",
   "kv_namespace",
   "r2_bucket",
   "durable_object_namespace",
@@ -89,6 +90,7 @@ export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
   const serviceBindings: Record<string, string | { name: string; entrypoint: string }> = {};
   const d1Databases: Record<string, string> = {};
   const queueProducers: Record<string, { queueName: string }> = {};
+  const analyticsEngineDatasets: Record<string, { dataset: string }> = {};
   const kvNamespaces: Record<string, string> = {};
   const r2Buckets: Record<string, string> = {};
   const durableObjects: NonNullable<WorkerOptions["durableObjects"]> = {};
@@ -123,6 +125,12 @@ export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
         break;
       case "queue":
         queueProducers[binding.name] = { queueName: String(binding.queue_name) };
+        break;
+      case "analytics_engine":
+        // wrangler sends no dataset when the config names none: the dataset is the binding's.
+        analyticsEngineDatasets[binding.name] = {
+          dataset: typeof binding.dataset === "string" ? binding.dataset : binding.name,
+        };
         break;
       case "kv_namespace":
         kvNamespaces[binding.name] = String(binding.namespace_id);
@@ -170,6 +178,7 @@ export function toWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
     serviceBindings,
     d1Databases,
     queueProducers,
+    analyticsEngineDatasets,
     kvNamespaces,
     r2Buckets,
     durableObjects,
