@@ -150,7 +150,9 @@ function expectRolledBack(run: Awaited<ReturnType<typeof gradualDeploy>>) {
   expect(db.steps?.[1]?.analysis?.verdict).toBe("fail");
   expect(db.rollback).toMatchObject({ outcome: "rolled-back", toVersion: db.previousVersion });
   expect(db.rollback?.health?.ok).toBe(true);
-  expect(report.incident?.title).toMatch(/^Deploy to @local rolled back: db failed canary analysis/);
+  expect(report.incident?.title).toMatch(
+    /^Deploy to @local rolled back: db failed canary analysis/,
+  );
   expect(run.stdout + run.stderr).toContain("incident issue (filed by the deploy workflow's");
   expect(db.exposure?.requests).toBeGreaterThan(0);
   // Every answer users got after the run came from the old version.
