@@ -70,6 +70,8 @@ describe("a changed library in this repository's own workspace", () => {
     expect(result.scope).toBe("some");
     expect(result.libraries).toEqual([
       { name: "@workers/http", reason: "changed: packages/http/src/read-limited-body.ts" },
+      // Its tests deploy the db Worker (a declared devDependency), which bundles @workers/http.
+      { name: "@workers/local-cloud", reason: "depends on db" },
     ]);
     // Every Worker answers /health and its errors through it.
     const services = names(catalog.services);
@@ -85,6 +87,7 @@ describe("a changed library in this repository's own workspace", () => {
     expect(steps.filter((step) => step.id.startsWith("test:")).map((step) => step.id)).toEqual([
       ...services.map((name) => `test:${name}`),
       "test:@workers/http",
+      "test:@workers/local-cloud",
       "test:@workers/testing",
     ]);
     expect(steps.find((step) => step.id === "test:@workers/testing")?.kind).toBe("no-tests");
