@@ -94,7 +94,7 @@ describe("a changed library in this repository's own workspace", () => {
     const typecheck = steps.find((step) => step.id === "typecheck");
     expect(typecheck?.command).toEqual([
       "pnpm",
-      ...[...services, "http"].flatMap((name) => ["--filter", `@workers/${name}`]),
+      ...[...services, "http", "local-cloud"].flatMap((name) => ["--filter", `@workers/${name}`]),
       "run",
       "typecheck",
     ]);
