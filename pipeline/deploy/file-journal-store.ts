@@ -1,6 +1,7 @@
 import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { syncDirectory } from "@workers/host-state";
 import {
   type DeployTarget,
   foldJournal,
@@ -109,14 +110,4 @@ async function pruneFinished(dir: string): Promise<void> {
   await Promise.all(
     finished.slice(FINISHED_KEPT).map(({ name }) => rm(join(dir, name), { force: true })),
   );
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === "win32") return;
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -171,7 +171,7 @@ function tempNameFor(file: string): string {
 }
 
 /** Makes renames and links in `dir` durable. Windows cannot open a directory to fsync it. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   if (process.platform === "win32") return;
   const handle = await open(dir, "r");
   try {
