@@ -68,7 +68,15 @@ async function withUsers<T>(done: Promise<T>): Promise<T> {
   let finished = false;
   const url = new URL("/traffic", (await cloud.workerUrl("db")) as string);
   const users = Array.from({ length: 2 }, async () => {
-    while (!finished) await (await fetch(url)).text();
+    while (!finished) {
+      // A kept-alive connection the control plane closes as it swaps versions fails the next
+      // request sent on it; a browser retries such a request, and so does this user, instead
+      // of stopping (a rollout with no users left would wait out its windows for traffic).
+      await fetch(url).then(
+        (response) => response.text(),
+        () => undefined,
+      );
+    }
   });
   const result = await done.finally(() => {
     finished = true;
