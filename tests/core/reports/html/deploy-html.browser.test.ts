@@ -112,7 +112,22 @@ describe("the deploy HTML report in a browser", () => {
     // exception: requests either way, which is what the windows count.
     await repo.patch(DB_SOURCE, withTrafficRoute);
     const run = await withUsers(
-      deploy(["--service", "db", "--strategy", "gradual", "--window", "3"]),
+      // Small samples and no bake: this test is about how windows are drawn, not about the
+      // statistics (the local-cloud-rollouts suite judges those with real traffic).
+      deploy([
+        "--service",
+        "db",
+        "--strategy",
+        "gradual",
+        "--window",
+        "3",
+        "--min-sample",
+        "5",
+        "--max-wait",
+        "20",
+        "--bake",
+        "0",
+      ]),
     );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const { page, watch } = await openReport(browser, run.report.htmlReport);
