@@ -1,4 +1,4 @@
-import { readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   ensureLocalCloud,
@@ -68,9 +68,46 @@ async function killDuringWave(run: string, wave: number): Promise<number> {
     /^\S*node .*pipeline\/cli\.ts/.test(process.command),
   );
   if (node === undefined) throw new Error("no pipeline node process");
+  await wranglersJournaled(run, deploy.marker, node.pid);
   process.kill(node.pid, "SIGKILL");
   await deploy.exited;
   return waves;
+}
+
+/**
+ * Waits until every wrangler the run has started (each leads its own process group) is in the
+ * run's journal, so the kill lands where recover can know of it. A kill in the instant between
+ * a wrangler's start and that journal line is the one case recover cannot wait for
+ * (docs/deploying.md); this test is about the others.
+ */
+async function wranglersJournaled(run: string, marker: string, nodePid: number): Promise<void> {
+  const dir = join(repo.root, JOURNAL_DIR, "@local");
+  for (;;) {
+    const names = (await readdir(dir).catch(() => [])).filter((name) => name.startsWith(`${run}.`));
+    const lines = (
+      await Promise.all(names.map((name) => readFile(join(dir, name), "utf8").catch(() => "")))
+    )
+      .join("\n")
+      .split("\n")
+      .filter(Boolean);
+    const journaled = new Set(
+      lines
+        .map((line) => JSON.parse(line) as { kind?: string; pid?: number })
+        .filter((entry) => entry.kind === "child")
+        .map((entry) => entry.pid),
+    );
+    const leaders = [];
+    for (const candidate of await markedProcesses(marker)) {
+      // The control plane also leads a group of its own, and is no child of the run's.
+      if (candidate.pid === nodePid || !/wrangler/.test(candidate.command)) continue;
+      const stat = await readFile(`/proc/${candidate.pid}/stat`, "utf8").catch(() => "");
+      const group = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      if (group === candidate.pid) leaders.push(candidate.pid);
+    }
+    if (leaders.length > 0 && leaders.every((pid) => journaled.has(pid))) return;
+    // Polled: the journal line and the process appear within milliseconds of each other.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Waits until no process of the killed run is left (its wrangler ends in its own time). */
