@@ -3,7 +3,7 @@ import type { RunResult, StepResult } from "../../scheduler.js";
 import { coverageRows } from "../coverage-rows.js";
 import { formatDuration, STATUS_LABEL } from "../format.js";
 import { escapeHtml, htmlTable } from "./markup.js";
-import { type ChartSpec, chartFigure, renderPage } from "./page.js";
+import { type ChartSpec, chartFigure, renderPage, TIMELINE_OPTIONS } from "./page.js";
 import { COLOURS, outcomeColour, outcomeSymbol } from "./palette.js";
 
 /** A `ci` run (or any run of steps) as the HTML report shows it, finished or still running. */
@@ -116,18 +116,7 @@ function gantt(rows: StepRow[]): ChartSpec | undefined {
           },
         ],
       },
-      options: {
-        indexAxis: "y",
-        plugins: { legend: { display: false } },
-        scales: {
-          x: {
-            type: "linear",
-            min: 0,
-            title: { display: true, text: "seconds since the run started" },
-          },
-          y: { ticks: { autoSkip: false } },
-        },
-      },
+      options: TIMELINE_OPTIONS,
     },
   };
 }

@@ -10,7 +10,7 @@ import type { VersionMetrics } from "../../deploy/version-metrics.js";
 import { formatDuration } from "../format.js";
 import type { HtmlOptions } from "./ci-html.js";
 import { escapeHtml, htmlTable } from "./markup.js";
-import { type ChartSpec, chartFigure, renderPage } from "./page.js";
+import { type ChartSpec, chartFigure, renderPage, TIMELINE_OPTIONS } from "./page.js";
 import { COLOURS, outcomeColour, outcomeSymbol } from "./palette.js";
 
 const VERSION_COLOURS = [COLOURS.blue, COLOURS.orange, COLOURS.green, COLOURS.purple];
@@ -57,18 +57,7 @@ function wavesChart(report: DeployReport, id: string): ChartSpec | undefined {
           },
         ],
       },
-      options: {
-        indexAxis: "y",
-        plugins: { legend: { display: false } },
-        scales: {
-          x: {
-            type: "linear",
-            min: 0,
-            title: { display: true, text: "seconds since the run started" },
-          },
-          y: { ticks: { autoSkip: false } },
-        },
-      },
+      options: TIMELINE_OPTIONS,
     },
   };
 }

@@ -8,6 +8,20 @@ export interface ChartSpec {
   config: unknown;
 }
 
+/** A timeline's axes (the ci steps', the deploy waves'): horizontal bars over seconds since the run started. */
+export const TIMELINE_OPTIONS = {
+  indexAxis: "y",
+  plugins: { legend: { display: false } },
+  scales: {
+    x: {
+      type: "linear",
+      min: 0,
+      title: { display: true, text: "seconds since the run started" },
+    },
+    y: { ticks: { autoSkip: false } },
+  },
+};
+
 export interface PageInput {
   title: string;
   /** The body's markup, built by this module's renderers (already escaped). */
