@@ -15,6 +15,12 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /**
+ * What pnpm writes in a node_modules when it runs scripts (not what its install wrote): each
+ * sandbox gets an empty folder of its own, as a container whose install layer never ran a script.
+ */
+const RUN_STATE = /^\.pnpm-task-run-state-/;
+
+/**
  * A folder holding exactly the files a step's container would hold, for the step to run in.
  *
  * Files are hard links (a copy-on-write clone across file systems), never symlinks into the
@@ -103,7 +109,10 @@ export class Sandbox {
     await Promise.all(
       entries.map(async (entry) => {
         const path = `${dir}/${entry.name}`;
-        if (entry.name.startsWith("@") && entry.isDirectory()) {
+        if (RUN_STATE.test(entry.name)) {
+          // pnpm refuses a symlinked task state folder, and the state belongs to this run.
+          await mkdir(join(this.dir, path));
+        } else if (entry.name.startsWith("@") && entry.isDirectory()) {
           await mkdir(join(this.dir, path));
           await this.mirrorNodeModules(path);
         } else {

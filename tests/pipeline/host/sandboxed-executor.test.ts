@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { authSteps, runOnHost, statusOf, stepRepo } from "../../helpers/step-repo.js";
@@ -35,6 +35,16 @@ describe("a step in its sandbox", () => {
     expect(output.get("test:auth")).toMatch(
       /@workers\/db from file:\/\/\S*\/pipeline-sandbox-[^/]+\/services\/db\/src\/value\.mjs/,
     );
+  });
+
+  it("runs pnpm in a checkout whose node_modules holds pnpm's task state from an earlier run", async () => {
+    const repo = await stepRepo();
+    // What `pnpm run` leaves in a checkout; pnpm refuses one reached through a symlink.
+    await mkdir(join(repo, "node_modules/.pnpm-task-run-state-v1"), { recursive: true });
+    await writeFile(join(repo, "node_modules/.pnpm-task-run-state-v1/latest.json"), "{}");
+    const { run, output } = await runOnHost(repo, await authSteps(repo));
+    expect(output.get("test:auth")).not.toContain("ERR_PNPM_UNSAFE_TASK_RUN_STATE_PATH");
+    expect(statusOf(run, "test:auth")).toBe("passed");
   });
 
   it("copies its coverage back to the checkout, naming the checkout's files", async () => {
