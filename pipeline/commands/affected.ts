@@ -23,7 +23,10 @@ const spec = {
 
 export const affected = defineCommand(spec, {
   async run(flags, context) {
-    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
+    const { root, catalog } = await loadWorkspace(
+      workspaceCwd(context.cwd, flags.repo),
+      context.env,
+    );
     const affected = await detectAffected(catalog, gitChangeProbe(root), requireGitRef(flags.base));
     if (flags.json) {
       for (const warning of affected.warnings) {

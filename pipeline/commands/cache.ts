@@ -30,12 +30,12 @@ const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 // The cache's modules load only when an action runs: help and bad input stay cheap.
 async function openCache(cwd: string, repo: string | undefined, env: NodeJS.ProcessEnv) {
-  const [{ checkoutCache }, { loadWorkspace, workspaceCwd }] = await Promise.all([
+  const [{ checkoutCache }, { workspaceCwd }, { findRepoRoot }] = await Promise.all([
     import("../host/step-cache.js"),
     import("../host/workspace.js"),
+    import("../host/repo-root.js"),
   ]);
-  const { root } = await loadWorkspace(workspaceCwd(cwd, repo));
-  return checkoutCache(root, env);
+  return checkoutCache(findRepoRoot(workspaceCwd(cwd, repo)), env);
 }
 
 export const cache = defineGroup(spec, {

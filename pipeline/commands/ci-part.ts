@@ -15,7 +15,7 @@ export function ciPartRunner(spec: CiPartCommand) {
   return {
     async run(flags: RunFlags & { service?: string[] | undefined }, context: CommandContext) {
       const services = flags.service;
-      const { root, catalog } = await loadWorkspace(context.cwd);
+      const { root, catalog } = await loadWorkspace(context.cwd, context.env);
       if (services) {
         requireServices(catalog, services);
       }

@@ -41,7 +41,10 @@ export const ci = defineCommand(spec, {
     if (flags.base !== undefined && flags.service !== undefined) {
       throw new UsageError("use either --base or --service, not both");
     }
-    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
+    const { root, catalog } = await loadWorkspace(
+      workspaceCwd(context.cwd, flags.repo),
+      context.env,
+    );
     if (flags.service) {
       const services = requireServices(catalog, flags.service).map((service) => service.name);
       const parts: CiPart[] = ["install", "typecheck", "lint", "test", "integration", "coverage"];

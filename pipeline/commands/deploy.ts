@@ -58,7 +58,10 @@ const spec = {
 
 export const deploy = defineCommand(spec, {
   async run(flags, context) {
-    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
+    const { root, catalog } = await loadWorkspace(
+      workspaceCwd(context.cwd, flags.repo),
+      context.env,
+    );
     const target = requireEnvFlag(catalog, flags.env);
     // Checked before anything starts: bad rollout input changes nothing.
     // First, before anything else is printed: a run to this environment that was cut short.

@@ -39,7 +39,10 @@ export const dora = defineCommand(spec, {
   async run(flags, context) {
     // Bad input fails before anything is read.
     const since = parseSince(flags.since);
-    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
+    const { root, catalog } = await loadWorkspace(
+      workspaceCwd(context.cwd, flags.repo),
+      context.env,
+    );
     const target = requireEnvFlag(catalog, flags.env);
     const ports = await doraPorts(root, target, context.env, () => ensureLocalCloud(root));
     const report = await runDora(ports, servicesIn(catalog, target), target, since);

@@ -22,7 +22,7 @@ const spec = {
 
 export const graph = defineCommand(spec, {
   async run(flags, context) {
-    const { catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
+    const { catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo), context.env);
     const target =
       flags.env === undefined ? defaultGraphTarget(catalog) : requireEnvFlag(catalog, flags.env);
     const graph = serviceGraph(catalog, target);

@@ -31,7 +31,10 @@ const spec = {
 
 export const recover = defineCommand(spec, {
   async run(flags, context) {
-    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
+    const { root, catalog } = await loadWorkspace(
+      workspaceCwd(context.cwd, flags.repo),
+      context.env,
+    );
     const target = requireEnvFlag(catalog, flags.env);
     if (flags.run !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(flags.run)) {
       throw new UsageError(

@@ -40,7 +40,7 @@ export const release = defineCommand(spec, {
   async run(flags, context) {
     const options = rolloutOptions(flags);
     releaseRollouts(options);
-    const { root, catalog } = await loadWorkspace(context.cwd);
+    const { root, catalog } = await loadWorkspace(context.cwd, context.env);
     // Both plans and both credentials are checked before staging changes at all.
     const planned = await planRelease(fsRepoReader(root), catalog, flags.service ?? [], options);
     for (const target of RELEASE_STAGES) {

@@ -31,7 +31,10 @@ const spec = {
 
 export const rollback = defineCommand(spec, {
   async run(flags, context) {
-    const { root, catalog } = await loadWorkspace(workspaceCwd(context.cwd, flags.repo));
+    const { root, catalog } = await loadWorkspace(
+      workspaceCwd(context.cwd, flags.repo),
+      context.env,
+    );
     const target = requireEnvFlag(catalog, flags.env);
     if (flags.service === undefined) {
       throw new UsageError(

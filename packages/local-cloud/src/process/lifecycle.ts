@@ -184,7 +184,8 @@ async function spawnInstance(
 ): Promise<RunningState> {
   const logFile = join(stateDir, "server.log");
   const log = await open(logFile, "a");
-  const entry = fileURLToPath(new URL("./main.ts", import.meta.url));
+  // Through the package name, not this file's URL: the pipeline runs this module from its bundle.
+  const entry = fileURLToPath(import.meta.resolve("@workers/local-cloud/main"));
   // tsx resolves the `.js` import specifiers to the .ts sources; this Node is the repo's Node 24.
   const child = spawn(
     process.execPath,

@@ -1,0 +1,119 @@
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { type BundleSpec, ensureBundle, PIPELINE_CLI } from "../../pipeline/launch.ts";
+import { tempDir } from "../helpers/fixture-repo.js";
+import { REPO_ROOT } from "../helpers/paths.js";
+
+/**
+ * A checkout in miniature: an entry that imports a source module (as the CLI imports the core)
+ * and an installed package, which must stay external and load from where it is installed.
+ */
+async function project(): Promise<BundleSpec> {
+  const root = await tempDir("launch-");
+  await mkdir(join(root, "src"), { recursive: true });
+  await mkdir(join(root, "node_modules/greeting"), { recursive: true });
+  await writeFile(
+    join(root, "node_modules/greeting/package.json"),
+    JSON.stringify({ name: "greeting", type: "module", exports: "./index.js" }),
+  );
+  await writeFile(
+    join(root, "node_modules/greeting/index.js"),
+    'export const greeting = "hello from " + import.meta.url;\n',
+  );
+  await writeFile(join(root, "package.json"), JSON.stringify({ type: "module" }));
+  await writeFile(
+    join(root, "src/entry.ts"),
+    'import { greeting } from "greeting";\nimport { value } from "./value.js";\nexport const answer: string = greeting + " " + value;\n',
+  );
+  await writeFile(join(root, "src/value.ts"), "export const value: number = 1;\n");
+  return {
+    root,
+    entry: "src/entry.ts",
+    outDir: ".out",
+    sourceDirs: ["src"],
+    stampFiles: ["package.json"],
+  };
+}
+
+async function load(bundle: string): Promise<string> {
+  // A new URL each time: Node caches a module by URL, and the test loads rebuilt bundles.
+  const module = (await import(`${pathToFileURL(bundle).href}?${Math.random()}`)) as {
+    answer: string;
+  };
+  return module.answer;
+}
+
+const identity = async (path: string) => (await stat(path)).ino;
+
+describe("the CLI's launch bundle", () => {
+  it("builds once and reuses the bundle while no source changed", async () => {
+    const spec = await project();
+    const bundle = await ensureBundle(spec);
+    expect(await load(bundle)).toMatch(
+      /^hello from file:\/\/\S+\/node_modules\/greeting\/index\.js 1$/,
+    );
+    const built = await identity(bundle);
+    await ensureBundle(spec);
+    // Rebuilds are written to a temporary file and renamed: a new inode.
+    expect(await identity(bundle)).toBe(built);
+  });
+
+  it("rebuilds when a source changes, and runs the new code", async () => {
+    const spec = await project();
+    await ensureBundle(spec);
+    await writeFile(join(spec.root, "src/value.ts"), "export const value: number = 2;\n");
+    expect(await load(await ensureBundle(spec))).toMatch(/ 2$/);
+  });
+
+  it("rebuilds when a source file appears that could change what an import resolves to", async () => {
+    const spec = await project();
+    const bundle = await ensureBundle(spec);
+    const built = await identity(bundle);
+    await writeFile(join(spec.root, "src/other.ts"), "export {};\n");
+    await ensureBundle(spec);
+    expect(await identity(bundle)).not.toBe(built);
+  });
+
+  it("rebuilds when a stamped file changes (a reinstall, a manifest)", async () => {
+    const spec = await project();
+    const bundle = await ensureBundle(spec);
+    const built = await identity(bundle);
+    await writeFile(join(spec.root, "package.json"), JSON.stringify({ type: "module", x: 1 }));
+    await ensureBundle(spec);
+    expect(await identity(bundle)).not.toBe(built);
+  });
+
+  it("takes a corrupt stamp for a missing one: builds again instead of failing", async () => {
+    const spec = await project();
+    await ensureBundle(spec);
+    await writeFile(join(spec.root, ".out/inputs.json"), '{"format": 1, "inpu');
+    expect(await load(await ensureBundle(spec))).toMatch(/ 1$/);
+    expect(JSON.parse(await readFile(join(spec.root, ".out/inputs.json"), "utf8"))).toMatchObject({
+      format: 1,
+    });
+  });
+
+  it("names the source and line when the source does not compile, and keeps the last bundle", async () => {
+    const spec = await project();
+    const bundle = await ensureBundle(spec);
+    await writeFile(join(spec.root, "src/value.ts"), "export const value = ;\n");
+    await expect(ensureBundle(spec)).rejects.toThrow(/^src\/value\.ts:1: Unexpected ";"$/);
+    expect(await load(bundle)).toMatch(/ 1$/);
+  });
+
+  it("stamps every workspace source the pipeline's CLI is built from", async () => {
+    await ensureBundle(PIPELINE_CLI);
+    const stamp = JSON.parse(
+      await readFile(join(REPO_ROOT, ".pipeline/cli/inputs.json"), "utf8"),
+    ) as { inputs: Record<string, string> };
+    const stamped = Object.keys(stamp.inputs);
+    expect(stamped).toContain("pipeline/run-cli.ts");
+    expect(stamped).toContain("dagger/src/core/index.ts");
+    expect(stamped).toContain("packages/local-cloud/src/process/lifecycle.ts");
+    expect(stamped.filter((path) => path.includes("node_modules/"))).toEqual([
+      "node_modules/.modules.yaml",
+    ]);
+  });
+});
