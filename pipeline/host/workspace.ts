@@ -3,8 +3,8 @@ import { resolve } from "node:path";
 import { discoverServices, type ServiceCatalog } from "#core";
 import { UsageError } from "../command.js";
 import { fsRepoReader } from "./fs-repo-reader.js";
-import { findRepoRoot } from "./repo-root.js";
 import { rememberedConfigReader } from "./remembered-config-reader.js";
+import { findRepoRoot } from "./repo-root.js";
 import { wranglerConfigReader, wranglerLocator } from "./wrangler-config-reader.js";
 
 export interface Workspace {
