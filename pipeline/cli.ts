@@ -1,4 +1,4 @@
-import { shareCompileCache } from "./host/compile-cache.js";
+import { shareCompileCache } from "./host/compile-cache.mjs";
 
 // Before anything else loads, so the pipeline's own modules come from the cache too.
 shareCompileCache(process.env);

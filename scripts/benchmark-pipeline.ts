@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import { execa } from "execa";
 import { z } from "zod";
 import { buildCiSteps, criticalPath, dependentsClosure, discoverServices, type Step } from "#core";
-import { shareCompileCache } from "../pipeline/host/compile-cache.js";
+import { shareCompileCache } from "../pipeline/host/compile-cache.mjs";
 import { fsRepoReader } from "../pipeline/host/fs-repo-reader.js";
 import { machineDescription, writeBenchmarkSection } from "./benchmark-doc.js";
 

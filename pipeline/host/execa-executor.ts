@@ -7,8 +7,8 @@ import { LogTail } from "./streamed-log-tail.js";
 // Colour codes would end up in log tails and JSON reports.
 const PLAIN_OUTPUT_ENV = { FORCE_COLOR: "0", NO_COLOR: "1" };
 
-/** Runs command steps as host processes from the repository root. */
-export function execaExecutor(repoRoot: string): StepExecutor {
+/** Runs command steps as host processes from the repository root, with `env` added. */
+export function execaExecutor(repoRoot: string, env: Record<string, string> = {}): StepExecutor {
   return {
     async execute(step, io) {
       const [file, ...args] = step.command ?? [];
@@ -23,7 +23,7 @@ export function execaExecutor(repoRoot: string): StepExecutor {
         reject: false,
         buffer: false,
         stdin: "ignore",
-        env: PLAIN_OUTPUT_ENV,
+        env: { ...PLAIN_OUTPUT_ENV, ...env },
       });
       child.all?.setEncoding("utf8");
       child.all?.on("data", (chunk: string) => {

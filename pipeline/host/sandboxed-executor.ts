@@ -16,6 +16,17 @@ import type { StepCache } from "./step-cache.js";
 import { fileHasher, type KeyContext, readKeyContext, stepCacheKey } from "./step-cache-key.js";
 import { undeclaredReads } from "./undeclared-reads.js";
 
+/**
+ * pnpm checks before each script that node_modules matches the workspace, by the projects'
+ * absolute paths it recorded at install: from a sandbox every path differs, so it installed again
+ * in every step, writing through the mirrored node_modules into the checkout's (one such install
+ * relinked the checkout's `.bin/node` into a sandbox that was then deleted), and spending seconds
+ * a step. The sandbox runs on the checkout's install, as a container runs on its install layer;
+ * the step cache keys on that install's own record (see step-cache-key.ts), so a step that passed
+ * on a stale install is never replayed for a fresh one.
+ */
+const SANDBOX_ENV = { pnpm_config_verify_deps_before_run: "false" };
+
 export interface HostExecutorOptions {
   /** Run each step in a folder holding only its inputs (default); false: in the checkout. */
   sandbox: boolean;
@@ -106,7 +117,7 @@ async function runInSandbox(
   const sandbox = await Sandbox.create(repoRoot, files, nodeModules);
   try {
     let log = "";
-    const outcome = await execaExecutor(sandbox.dir).execute(step, {
+    const outcome = await execaExecutor(sandbox.dir, SANDBOX_ENV).execute(step, {
       onOutput(text) {
         log += text;
         io.onOutput(text);

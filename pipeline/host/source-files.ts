@@ -45,12 +45,61 @@ export async function readSourceTree(repoRoot: string): Promise<SourceTree> {
  */
 export function stepFiles(tree: SourceTree, step: Step): string[] {
   const filter = stepSourceFilter(step);
-  const included = filter.include ? picomatch(filter.include, MATCH) : () => true;
-  const excluded = picomatch(filter.exclude, MATCH);
-  const manifest = picomatch(INSTALL_MANIFESTS, MATCH);
-  const underExcluded = (path: string) => {
-    const parts = path.split("/");
-    return parts.some((_, index) => excluded(parts.slice(0, index + 1).join("/")));
+  const included = filter.include ? globMatcher(filter.include) : () => true;
+  const excluded = globMatcher(filter.exclude);
+  const manifest = globMatcher(INSTALL_MANIFESTS);
+  // Each folder is matched once per step, not once per file under it.
+  const folders = new Map<string, boolean>([["", false]]);
+  const folderExcluded = (dir: string): boolean => {
+    let found = folders.get(dir);
+    if (found === undefined) {
+      found = excluded(dir) || folderExcluded(parentOf(dir));
+      folders.set(dir, found);
+    }
+    return found;
   };
+  const underExcluded = (path: string) => excluded(path) || folderExcluded(parentOf(path));
   return tree.files.filter((path) => manifest(path) || (included(path) && !underExcluded(path)));
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash === -1 ? "" : path.slice(0, slash);
+}
+
+/**
+ * picomatch's answer for a list of globs (dot files included), with the literal ones (`path` and
+ * `path/**`, which is what steps' inputs are) looked up in sets: one regex per glob over every
+ * file of the checkout, for every step, was most of a replayed run's planning time.
+ */
+export function globMatcher(globs: readonly string[]): (path: string) => boolean {
+  const exact = new Set<string>();
+  const under = new Set<string>();
+  const patterns: string[] = [];
+  for (const glob of globs) {
+    const folder = glob.endsWith("/**") ? glob.slice(0, -3) : undefined;
+    if (folder !== undefined && isLiteral(folder)) {
+      under.add(folder);
+      // picomatch's `folder/**` matches the folder itself too.
+      exact.add(folder);
+    } else if (isLiteral(glob)) {
+      exact.add(glob);
+    } else {
+      patterns.push(glob);
+    }
+  }
+  const others = patterns.length > 0 ? picomatch(patterns, MATCH) : () => false;
+  return (path) => {
+    if (exact.has(path)) return true;
+    if (under.size > 0) {
+      for (let slash = path.indexOf("/"); slash !== -1; slash = path.indexOf("/", slash + 1)) {
+        if (under.has(path.slice(0, slash))) return true;
+      }
+    }
+    return others(path);
+  };
+}
+
+function isLiteral(glob: string): boolean {
+  return !picomatch.scan(glob).isGlob && !glob.includes("\\");
 }

@@ -12,11 +12,25 @@ import type { Step } from "#core";
  */
 export const KEYED_ENV = ["CI", "NODE_OPTIONS", "TZ", "LANG", "FORCE_COLOR", "NO_COLOR"] as const;
 
-/** What every key of a run shares: the tool versions and the keyed environment. */
+/** What every key of a run shares: the tool versions, the install and the keyed environment. */
 export interface KeyContext {
   tools: Record<string, string>;
+  /** SHA-256 of each install record found (see INSTALL_RECORDS). */
+  install: Record<string, string>;
   env: Record<string, string | null>;
 }
+
+/**
+ * What each package manager writes in node_modules about the install it made. Sandboxes run on
+ * the checkout's install (see sandboxed-executor.ts), which can lag behind the lockfile until the
+ * next install; keying on it means a pass on a stale install is not replayed for a fresh one.
+ */
+const INSTALL_RECORDS = [
+  "node_modules/.pnpm/lock.yaml",
+  "node_modules/.package-lock.json",
+  "node_modules/.yarn-state.yml",
+  "node_modules/.yarn-integrity",
+];
 
 /**
  * node, pnpm, wrangler and the workerd it runs. The lockfile pins the last two already; they
@@ -44,8 +58,19 @@ export async function readKeyContext(
       wrangler: await version(wranglerManifest),
       workerd: await version(workerdManifest),
     },
+    install: await installRecords(repoRoot),
     env: Object.fromEntries(KEYED_ENV.map((name) => [name, env[name] ?? null])),
   };
+}
+
+async function installRecords(repoRoot: string): Promise<Record<string, string>> {
+  const found = await Promise.all(
+    INSTALL_RECORDS.map(async (path) => {
+      const content = await readFile(join(repoRoot, path)).catch(() => undefined);
+      return content && [path, createHash("sha256").update(content).digest("hex")];
+    }),
+  );
+  return Object.fromEntries(found.filter((entry) => entry !== undefined));
 }
 
 /** pnpm names itself in the user agent of the scripts it runs; else ask it. */
@@ -112,6 +137,7 @@ export async function stepCacheKey(
         command: step.command ?? null,
         coverageMap: step.coverageMap ?? null,
         tools: context.tools,
+        install: context.install,
         env: context.env,
         files: contents,
       }),

@@ -1,5 +1,6 @@
-import { cp, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import {
   buildCiSteps,
   type CiPart,
@@ -63,9 +64,10 @@ export async function stepRepo(): Promise<string> {
     );
   }
   await writeFile(join(repo, "services/db/src/value.mjs"), "export const value = 42;\n");
-  // What pnpm install links for auth's workspace dependency: a relative symlink.
-  await mkdir(join(repo, "services/auth/node_modules/@workers"), { recursive: true });
-  await symlink("../../../db", join(repo, "services/auth/node_modules/@workers/db"));
+  // Installed, as a checkout is before its steps run (pnpm refuses to run scripts in a sandbox
+  // whose workspace was never installed, see pipeline/host/sandboxed-executor.ts): auth's
+  // workspace dependency becomes pnpm's relative link to services/db.
+  await execa("pnpm", ["install", "--offline"], { cwd: repo });
   return repo;
 }
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type BundleSpec, ensureBundle, PIPELINE_CLI } from "../../pipeline/launch.ts";
+import { type BundleSpec, ensureBundle, PIPELINE_CLI } from "../../pipeline/launch.mjs";
 import { tempDir } from "../helpers/fixture-repo.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 

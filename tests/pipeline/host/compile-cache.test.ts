@@ -10,7 +10,7 @@ async function inheritedCacheDir(env: Record<string, string>): Promise<string> {
     join(REPO_ROOT, "node_modules/.bin/tsx"),
     [
       "--eval",
-      `import { shareCompileCache } from ${JSON.stringify(join(REPO_ROOT, "pipeline/host/compile-cache.ts"))};
+      `import { shareCompileCache } from ${JSON.stringify(join(REPO_ROOT, "pipeline/host/compile-cache.mjs"))};
        shareCompileCache(process.env);
        console.log(process.env.NODE_COMPILE_CACHE ?? "unset");`,
     ],

@@ -47,6 +47,17 @@ describe("a step in its sandbox", () => {
     expect(statusOf(run, "test:auth")).toBe("passed");
   });
 
+  it("runs pnpm on the checkout's install, never installing again through it", async () => {
+    const repo = await stepRepo();
+    const state = join(repo, "node_modules/.pnpm-workspace-state-v1.json");
+    const installed = await readFile(state, "utf8");
+    const { run, output } = await runOnHost(repo, await authSteps(repo));
+    expect(statusOf(run, "test:auth")).toBe("passed");
+    // An install from the sandbox would have recorded the sandbox's paths in the checkout's state.
+    expect(await readFile(state, "utf8")).toBe(installed);
+    expect(output.get("test:auth")).not.toMatch(/Done in|ERR_PNPM_VERIFY_DEPS_BEFORE_RUN/);
+  });
+
   it("copies its coverage back to the checkout, naming the checkout's files", async () => {
     const repo = await stepRepo();
     const { run } = await runOnHost(repo, await authSteps(repo, ["test", "coverage"]));

@@ -44,6 +44,17 @@ describe("the step cache", () => {
     expect(statusOf((await runOnHost(repo, steps, { cache })).run, "test:auth")).toBe("passed");
   });
 
+  it("reruns a step when the install it ran on changed, though the lockfile did not", async () => {
+    const repo = await stepRepo();
+    const steps = await authSteps(repo);
+    const cache = repoCache(repo);
+    await runOnHost(repo, steps, { cache });
+    // pnpm's record of what it installed: a stale install is a different one.
+    const record = join(repo, "node_modules/.pnpm/lock.yaml");
+    await writeFile(record, `${await readFile(record, "utf8")}# another install\n`);
+    expect(statusOf((await runOnHost(repo, steps, { cache })).run, "test:auth")).toBe("passed");
+  });
+
   it("reruns nothing after a change outside every input", async () => {
     const repo = await stepRepo();
     const steps = await authSteps(repo);

@@ -4,63 +4,44 @@
  * the CLI's few hundred modules on every start, about a second before any work, which is most of
  * a run that replays every step from the cache (docs/benchmarks.md has the figures).
  *
- * Node strips this file's types itself, so it imports nothing that needs tsx. esbuild is loaded
- * only to build. The bundle is a build product of this checkout, in .pipeline/cli/: every package
+ * Plain JavaScript, typed in JSDoc: Node runs it as it is (type stripping costs about a tenth
+ * of a second per start), and it imports nothing that needs tsx. esbuild is loaded only to build. The bundle is a build product of this checkout, in .pipeline/cli/: every package
  * it imports is left external under the absolute path it resolves to from the file that imports
  * it, so each one loads exactly as it does from source (a workspace package's own dependencies
  * included), and nothing third-party is copied in.
  */
-import {
-  type Dirent,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { BuildFailure, BuildOptions } from "esbuild";
-import { shareCompileCache } from "./host/compile-cache.ts";
+import { shareCompileCache } from "./host/compile-cache.mjs";
 
-export interface BundleSpec {
-  /** The checkout the entry belongs to; stamped paths are relative to it. */
-  root: string;
-  /** The entry module, relative to root. */
-  entry: string;
-  /** Where the bundle and its stamp go, relative to root. */
-  outDir: string;
-  /**
-   * Folders whose source files (and package manifests) the bundle may be built from, relative to
-   * root. The set of files in them is part of the stamp, so that a new module that changes how
-   * an import resolves rebuilds too.
-   */
-  sourceDirs: readonly string[];
-  /**
-   * Single files that change what the build produces or what its externals resolve to: the
-   * manifests, the TypeScript configs esbuild reads, and the install's own record (a reinstall
-   * can move every external).
-   */
-  stampFiles: readonly string[];
-}
+/**
+ * @typedef {object} BundleSpec
+ * @property {string} root The checkout the entry belongs to; stamped paths are relative to it.
+ * @property {string} entry The entry module, relative to root.
+ * @property {string} outDir Where the bundle and its stamp go, relative to root.
+ * @property {readonly string[]} sourceDirs Folders whose source files (and package manifests)
+ *   the bundle may be built from, relative to root. The set of files in them is part of the
+ *   stamp, so that a new module that changes how an import resolves rebuilds too.
+ * @property {readonly string[]} stampFiles Single files that change what the build produces or
+ *   what its externals resolve to: the manifests, the TypeScript configs esbuild reads, and the
+ *   install's own record (a reinstall can move every external).
+ */
 
-/** What a build saw of each input: modification time (ns), size and inode, or "absent". */
-type Stamp = Record<string, string>;
+/**
+ * What a build saw of each input: modification time (ns), size and inode, or "absent".
+ * @typedef {Record<string, string>} Stamp
+ */
 
-interface StampFile {
-  format: 1;
-  node: string;
-  inputs: Stamp;
-}
+/** @typedef {{ format: 1, node: string, inputs: Stamp }} StampFile */
 
 const BUNDLE = "cli.mjs";
 const STAMP = "inputs.json";
 const SOURCE_FILE = /\.(?:[cm]?ts|[cm]?js|json)$/;
 const NOT_SOURCES = new Set(["node_modules", "coverage", "dist", "test", "tests", ".wrangler"]);
 
-/** The pipeline's own launch: the CLI of the checkout this file is in. */
-export const PIPELINE_CLI: BundleSpec = {
+/** @type {BundleSpec} The pipeline's own launch: the CLI of the checkout this file is in. */
+export const PIPELINE_CLI = {
   root: dirname(dirname(fileURLToPath(import.meta.url))),
   entry: "pipeline/cli.ts",
   outDir: ".pipeline/cli",
@@ -79,8 +60,11 @@ export const PIPELINE_CLI: BundleSpec = {
  * The bundle's path, built first when it is missing, unreadable, or older than any of its
  * inputs. Both files are written whole and renamed into place, so a launch that is interrupted
  * (or two at once) never leaves a bundle that another launch takes for current.
+ *
+ * @param {BundleSpec} spec
+ * @returns {Promise<string>}
  */
-export async function ensureBundle(spec: BundleSpec): Promise<string> {
+export async function ensureBundle(spec) {
   const out = join(spec.root, spec.outDir);
   const bundle = join(out, BUNDLE);
   const recorded = readStamp(join(out, STAMP));
@@ -88,22 +72,27 @@ export async function ensureBundle(spec: BundleSpec): Promise<string> {
   // Taken before esbuild reads anything: a file edited during the build no longer matches.
   const before = stampOf(spec, listSources(spec));
   const built = await build(spec);
-  const inputs: Stamp = { ...before };
+  /** @type {Stamp} */
+  const inputs = { ...before };
   for (const path of built.inputs) inputs[path] ??= before[path] ?? statStamp(spec.root, path);
   mkdirSync(out, { recursive: true });
   writeAtomically(bundle, built.code);
-  writeAtomically(
-    join(out, STAMP),
-    JSON.stringify({ format: 1, node: process.version, inputs } satisfies StampFile),
-  );
+  /** @type {StampFile} */
+  const stamp = { format: 1, node: process.version, inputs };
+  writeAtomically(join(out, STAMP), JSON.stringify(stamp));
   return bundle;
 }
 
-function readStamp(path: string): StampFile | undefined {
+/**
+ * @param {string} path
+ * @returns {StampFile | undefined}
+ */
+function readStamp(path) {
   try {
-    const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<StampFile>;
+    /** @type {Partial<StampFile>} */
+    const parsed = JSON.parse(readFileSync(path, "utf8"));
     return parsed.format === 1 && typeof parsed.inputs === "object" && parsed.inputs !== null
-      ? (parsed as StampFile)
+      ? { format: 1, node: String(parsed.node), inputs: parsed.inputs }
       : undefined;
   } catch {
     // Missing or corrupt: build again.
@@ -111,20 +100,31 @@ function readStamp(path: string): StampFile | undefined {
   }
 }
 
-function isCurrent(spec: BundleSpec, recorded: StampFile): boolean {
+/**
+ * @param {BundleSpec} spec
+ * @param {StampFile} recorded
+ * @returns {boolean}
+ */
+function isCurrent(spec, recorded) {
   if (recorded.node !== process.version) return false;
-  const sources = listSources(spec);
   const stamped = Object.keys(recorded.inputs);
   // A source added or removed since the build (one that moved an import) rebuilds as well.
-  const listed = new Set([...sources, ...spec.stampFiles]);
+  const listed = new Set([...listSources(spec), ...spec.stampFiles]);
   if (stamped.filter((path) => listed.has(path)).length !== listed.size) return false;
   return stamped.every((path) => statStamp(spec.root, path) === recorded.inputs[path]);
 }
 
-function listSources(spec: BundleSpec): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    let entries: Dirent[];
+/**
+ * @param {BundleSpec} spec
+ * @returns {string[]}
+ */
+function listSources(spec) {
+  /** @type {string[]} */
+  const found = [];
+  /** @param {string} dir */
+  const walk = (dir) => {
+    /** @type {import("node:fs").Dirent[]} */
+    let entries;
     try {
       entries = readdirSync(join(spec.root, dir), { withFileTypes: true });
     } catch {
@@ -143,13 +143,23 @@ function listSources(spec: BundleSpec): string[] {
   return found;
 }
 
-function stampOf(spec: BundleSpec, sources: readonly string[]): Stamp {
+/**
+ * @param {BundleSpec} spec
+ * @param {readonly string[]} sources
+ * @returns {Stamp}
+ */
+function stampOf(spec, sources) {
   return Object.fromEntries(
     [...sources, ...spec.stampFiles].map((path) => [path, statStamp(spec.root, path)]),
   );
 }
 
-function statStamp(root: string, path: string): string {
+/**
+ * @param {string} root
+ * @param {string} path
+ * @returns {string}
+ */
+function statStamp(root, path) {
   try {
     const stats = statSync(join(root, path), { bigint: true });
     return `${stats.mtimeNs}:${stats.size}:${stats.ino}`;
@@ -158,29 +168,33 @@ function statStamp(root: string, path: string): string {
   }
 }
 
-function writeAtomically(path: string, text: string): void {
+/**
+ * @param {string} path
+ * @param {string} text
+ */
+function writeAtomically(path, text) {
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, text);
   renameSync(temporary, path);
 }
 
-interface Built {
-  code: string;
-  /** The files the bundle was built from, relative to root (node_modules excluded). */
-  inputs: string[];
-}
-
-async function build(spec: BundleSpec): Promise<Built> {
+/**
+ * The bundle's code, and the files it was built from, relative to root (node_modules excluded).
+ *
+ * @param {BundleSpec} spec
+ * @returns {Promise<{ code: string, inputs: string[] }>}
+ */
+async function build(spec) {
   const esbuild = await import("esbuild");
-  const result = await esbuild.build(buildOptions(spec)).catch((error: unknown) => {
-    // esbuild's message starts "Build failed with 1 error:"; the first error is the news.
-    const first = (error as Partial<BuildFailure>).errors?.[0];
-    throw first
-      ? new Error(
-          `${first.location ? `${first.location.file}:${first.location.line}: ` : ""}${first.text}`,
-        )
-      : error;
-  });
+  const result = await esbuild.build(buildOptions(spec)).catch(
+    /** @param {unknown} error */
+    (error) => {
+      // esbuild's message starts "Build failed with 1 error:"; the first error is the news.
+      const first = /** @type {Partial<import("esbuild").BuildFailure>} */ (error).errors?.[0];
+      const where = first?.location ? `${first.location.file}:${first.location.line}: ` : "";
+      throw first ? new Error(`${where}${first.text}`) : error;
+    },
+  );
   const [output] = result.outputFiles;
   if (output === undefined) throw new Error(`esbuild wrote no bundle for ${spec.entry}`);
   return {
@@ -191,21 +205,25 @@ async function build(spec: BundleSpec): Promise<Built> {
   };
 }
 
-function buildOptions(spec: BundleSpec) {
+/**
+ * @param {BundleSpec} spec
+ * @returns {import("esbuild").BuildOptions & { write: false, metafile: true }}
+ */
+function buildOptions(spec) {
   return {
     entryPoints: [join(spec.root, spec.entry)],
     absWorkingDir: spec.root,
     // Not written by esbuild (write: false); it places the source map's paths.
     outfile: join(spec.root, spec.outDir, BUNDLE),
     bundle: true,
-    platform: "node" as const,
-    format: "esm" as const,
+    platform: "node",
+    format: "esm",
     target: `node${process.versions.node}`,
     write: false,
     metafile: true,
-    sourcemap: "inline" as const,
+    sourcemap: "inline",
     sourcesContent: false,
-    logLevel: "silent" as const,
+    logLevel: "silent",
     plugins: [
       {
         name: "externals-where-they-resolve",
@@ -226,13 +244,14 @@ function buildOptions(spec: BundleSpec) {
         },
       },
     ],
-  } satisfies BuildOptions & { write: false; metafile: true };
+  };
 }
 
 if (import.meta.main) {
   // Before the bundle is compiled, so that V8's cache serves it from the second start on.
   shareCompileCache(process.env);
-  let bundle: string;
+  /** @type {string} */
+  let bundle;
   try {
     bundle = await ensureBundle(PIPELINE_CLI);
   } catch (error) {
