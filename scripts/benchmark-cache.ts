@@ -16,7 +16,7 @@
  * project. Four rounds, each first `pnpm run pipeline ci` and then `turbo run` of the same tasks,
  * each change made in both clones:
  *   1. cold (both caches empty);
- *   2. warm, nothing changed;
+ *   2. warm, nothing changed (the median of several runs of each, alternating);
  *   3. warm after a one-line change to a leaf service's source;
  *   4. warm after a one-line change to a shared package's source.
  * Turborepo runs no install and has no coverage gate, both of which `ci` includes.
@@ -57,7 +57,19 @@ interface Measured {
   load: number;
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const seconds = (ms: number) =>
+  ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`;
+
+/** A no-change rerun takes well under a second: one run of it is mostly the machine's noise. */
+const NO_CHANGE_RUNS = 7;
+
+/** The run of median wall time (the runs of a round see the same inputs). */
+function median(runs: readonly Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error("a round without runs");
+  return middle;
+}
 
 /** The root script each root step becomes, so Turborepo can run it as `//#<script>`. */
 const rootScript = (step: Step) => `ci:${step.id.replaceAll(":", "-")}`;
@@ -286,22 +298,27 @@ async function main(): Promise<void> {
     }
     const targets = changeTargets(catalog);
     const rounds: Round[] = [];
-    const round = async (name: string, change?: string) => {
+    const round = async (name: string, change?: string, runs = 1) => {
       for (const copy of change ? [clone, turboClone] : []) {
         await appendFile(join(copy, change as string), `\n// benchmark: ${name}\n`);
       }
-      console.log(`[benchmark] ${name}: pipeline ${label}`);
-      const mine = await runOurs(clone, scratch, ours);
-      console.log(`[benchmark] ${name}: turbo run`);
-      const theirs = await runTurbo(turboClone, scratch, turbo, tasks);
-      rounds.push({ name, ours: mine, turbo: theirs });
+      const mine: Measured[] = [];
+      const theirs: Measured[] = [];
+      // Alternating, so that a burst of load on the shared machine falls on both tools.
+      for (let run = 0; run < runs; run++) {
+        console.log(`[benchmark] ${name}: pipeline ${label}`);
+        mine.push(await runOurs(clone, scratch, ours));
+        console.log(`[benchmark] ${name}: turbo run`);
+        theirs.push(await runTurbo(turboClone, scratch, turbo, tasks));
+      }
+      rounds.push({ name, ours: median(mine), turbo: median(theirs) });
       // After every round: a run stopped part way still leaves its figures.
       const section = renderSection(rounds, `${head}`, label, tasks, values.note);
       await writeBenchmarkSection("step-cache", section);
       console.log(section);
     };
     await round("cold");
-    await round("warm, no change");
+    await round(`warm, no change (median of ${NO_CHANGE_RUNS})`, undefined, NO_CHANGE_RUNS);
     await round(`warm, one line in a leaf service (${targets.leaf})`, targets.leaf);
     await round(`warm, one line in a shared package (${targets.shared})`, targets.shared);
   } finally {
