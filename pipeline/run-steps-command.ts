@@ -15,6 +15,7 @@ import {
 import { type CommandContext, parseConcurrency } from "./command.js";
 import type { Flags } from "./command-spec.js";
 import type { RUN_OPTIONS } from "./commands/options.js";
+import { FileHashes } from "./host/file-hashes.js";
 import { hostStepExecutor } from "./host/sandboxed-executor.js";
 import { checkoutCache } from "./host/step-cache.js";
 import { loadStepDurations, saveStepDurations } from "./host/step-durations.js";
@@ -46,7 +47,10 @@ export async function runStepsCommand(
   const record = await StepsRunRecord.start(repoRoot, title, steps, context);
   const sandbox = !flags["no-sandbox"];
   // Without the sandbox an undeclared read could make a hit false: no cache either.
-  const cache = sandbox && !flags["no-cache"] ? checkoutCache(repoRoot, context.env) : undefined;
+  const cache =
+    sandbox && !flags["no-cache"]
+      ? { steps: checkoutCache(repoRoot, context.env), hashes: await FileHashes.load(repoRoot) }
+      : undefined;
   const warn = (line: string) => context.stderr(`[pipeline] ${line}`);
   const executor = hostStepExecutor(repoRoot, {
     sandbox,
@@ -76,7 +80,10 @@ export async function runStepsCommand(
   });
   const htmlReport = await record.finish(run, toJsonReport(run));
   await reportRun(title, run, flags, context, htmlReport);
-  await cache?.prune().catch((error: unknown) => {
+  await cache?.hashes.save().catch((error: unknown) => {
+    warn(`could not save the file hashes for the next run: ${String(error)}`);
+  });
+  await cache?.steps.prune().catch((error: unknown) => {
     warn(`could not prune the step cache: ${String(error)}`);
   });
   await saveStepDurations(repoRoot, steps, run).catch((error: unknown) => {

@@ -10,10 +10,11 @@ import {
   stepOutputDirs,
 } from "#core";
 import { execaExecutor } from "./execa-executor.js";
+import type { FileHashes } from "./file-hashes.js";
 import { Sandbox } from "./sandbox.js";
 import { readSourceTree, type SourceTree, stepFiles } from "./source-files.js";
 import type { StepCache } from "./step-cache.js";
-import { fileHasher, type KeyContext, readKeyContext, stepCacheKey } from "./step-cache-key.js";
+import { type KeyContext, readKeyContext, stepCacheKey } from "./step-cache-key.js";
 import { undeclaredReads } from "./undeclared-reads.js";
 
 /**
@@ -30,8 +31,11 @@ const SANDBOX_ENV = { pnpm_config_verify_deps_before_run: "false" };
 export interface HostExecutorOptions {
   /** Run each step in a folder holding only its inputs (default); false: in the checkout. */
   sandbox: boolean;
-  /** Replay passed steps from here and record new passes; absent: run everything. */
-  cache?: StepCache;
+  /**
+   * Replay passed steps from here and record new passes, keyed with `hashes`; absent: run
+   * everything.
+   */
+  cache?: { steps: StepCache; hashes: FileHashes };
   /** One line to the user (a corrupt cache entry, an entry that could not be saved). */
   warn(line: string): void;
   env: NodeJS.ProcessEnv;
@@ -46,7 +50,6 @@ export interface HostExecutorOptions {
  */
 export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions): StepExecutor {
   const inCheckout = execaExecutor(repoRoot);
-  const hash = fileHasher(repoRoot);
   // Read when the first sandboxed step starts, after the install has written node_modules.
   let tree: Promise<SourceTree> | undefined;
   let keyContext: Promise<KeyContext> | undefined;
@@ -63,8 +66,13 @@ export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions)
         return runInSandbox(repoRoot, step, files, nodeModules, io);
       }
       keyContext ??= readKeyContext(repoRoot, options.env);
-      const key = await stepCacheKey(step, files, hash, await keyContext);
-      const entry = await cache.read(key, options.warn);
+      const key = await stepCacheKey(
+        step,
+        files,
+        (path) => cache.hashes.hash(path),
+        await keyContext,
+      );
+      const entry = await cache.steps.read(key, options.warn);
       if (entry) {
         io.onOutput(entry.log);
         const { coverageMap } = entry;
@@ -87,7 +95,7 @@ export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions)
         },
       });
       if (outcome.exitCode === 0) {
-        await cache
+        await cache.steps
           .write(key, {
             format: 1,
             stepId: step.id,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, readFile, readlink, realpath } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -87,34 +87,6 @@ function resolveFrom(manifest: string, request: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * SHA-256 of each file's content and executable bit (a symlink's target as written), each read
- * once per run: the checkout does not change under a run, since every step but the install
- * writes in its sandbox.
- */
-export function fileHasher(repoRoot: string): (path: string) => Promise<string> {
-  const hashes = new Map<string, Promise<string>>();
-  const hashOf = async (path: string) => {
-    const file = join(repoRoot, path);
-    const stats = await lstat(file);
-    const content = stats.isSymbolicLink()
-      ? Buffer.from(`symlink:${await readlink(file)}`)
-      : await readFile(file);
-    return createHash("sha256")
-      .update(stats.mode & 0o111 ? "x" : "-")
-      .update(content)
-      .digest("hex");
-  };
-  return (path) => {
-    let hash = hashes.get(path);
-    if (hash === undefined) {
-      hash = hashOf(path);
-      hashes.set(path, hash);
-    }
-    return hash;
-  };
 }
 
 /**

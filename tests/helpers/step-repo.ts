@@ -9,6 +9,7 @@ import {
   runSteps,
   type Step,
 } from "#core";
+import { FileHashes } from "../../pipeline/host/file-hashes.js";
 import { fsRepoReader } from "../../pipeline/host/fs-repo-reader.js";
 import { hostStepExecutor } from "../../pipeline/host/sandboxed-executor.js";
 import { StepCache } from "../../pipeline/host/step-cache.js";
@@ -91,9 +92,14 @@ export async function runOnHost(
 ): Promise<HostRun> {
   const output = new Map<string, string>();
   const warnings: string[] = [];
+  // As a command does: the file hashes the last run saved, saved again after this one.
+  const cache = options.cache && {
+    steps: options.cache,
+    hashes: await FileHashes.load(repo),
+  };
   const executor = hostStepExecutor(repo, {
     sandbox: options.sandbox ?? true,
-    ...(options.cache ? { cache: options.cache } : {}),
+    ...(cache ? { cache } : {}),
     warn: (line) => warnings.push(line),
     env: options.env ?? process.env,
   });
@@ -106,6 +112,7 @@ export async function runOnHost(
       }
     },
   });
+  await cache?.hashes.save();
   return { run, output, warnings };
 }
 
