@@ -65,7 +65,7 @@ async function killDuringWave(run: string, wave: number): Promise<number> {
   await deploy.waitFor(new RegExp(`^wave ${wave}/\\d+:`), 240_000);
   await deploy.waitFor(/→ \S+: deploying/, 60_000);
   const node = (await markedProcesses(deploy.marker)).find((process) =>
-    /^\S*node .*pipeline\/cli\.ts/.test(process.command),
+    /^\S*node .*pipeline\/launch\.mjs/.test(process.command),
   );
   if (node === undefined) throw new Error("no pipeline node process");
   await wranglersJournaled(run, deploy.marker, node.pid);

@@ -67,7 +67,7 @@ function start(args: string[], env: Record<string, string> = {}): PipelineProces
 /** The node process behind `pnpm run pipeline` (what a supervisor would signal). */
 async function pipelineNode(run: PipelineProcess): Promise<number> {
   const node = (await markedProcesses(run.marker)).find((process) =>
-    /^\S*node .*pipeline\/cli\.ts/.test(process.command),
+    /^\S*node .*pipeline\/launch\.mjs/.test(process.command),
   );
   if (node === undefined) throw new Error("no pipeline node process");
   return node.pid;
