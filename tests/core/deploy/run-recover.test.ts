@@ -126,6 +126,25 @@ describe("deploy journal", () => {
     expect(cloud.serving("auth")).toBe("old-auth");
     expect(await newestUnfinishedRun(journals, "production")).toBeUndefined();
   });
+
+  it("records a child only between its plan and its end: another stage's stays out", async () => {
+    const cloud = seeded();
+    const journals = new MemoryJournalStore();
+    const journal = new DeployJournal(journals, "run-1", "production", virtualClock(), () => {});
+    await journal.child({ pid: 101 });
+    cloud.onDeploy = () => {
+      void journal.child({ pid: 202 });
+    };
+    const report = await runDeploy({ ...fakeContext(cloud), journal }, plan);
+    expect(report.ok).toBe(true);
+    await journal.child({ pid: 303 });
+    const [only] = await journals.runs("production");
+    expect(only?.entries[0]?.kind).toBe("planned");
+    expect(only?.entries.flatMap((entry) => (entry.kind === "child" ? [entry.pid] : []))).toEqual([
+      202, 202, 202, 202,
+    ]);
+    expect((await lines(journals, "production")).at(-1)).toBe("ended");
+  });
 });
 
 describe("runRecover", () => {

@@ -192,6 +192,8 @@ export class DeployJournal {
   private places = new Map<string, RunPlace>();
   private writes: Promise<void> = Promise.resolve();
   private key: string;
+  /** Between its plan and its end: only then is a child process this run's own. */
+  private open = false;
 
   constructor(
     private readonly store: JournalStore,
@@ -236,6 +238,7 @@ export class DeployJournal {
       waves: plan.waves.map((wave) => wave.map((service) => service.name)),
       previous: Object.fromEntries(previous),
     });
+    this.open = true;
     return previous;
   }
 
@@ -254,8 +257,14 @@ export class DeployJournal {
     });
   }
 
-  /** A wrangler the run started in a process group of its own, which a kill -9 leaves running. */
+  /**
+   * A wrangler the run started in a process group of its own, which a kill -9 leaves running.
+   * One started before the plan is written or after the end is not recorded: it belongs to
+   * another run of the same process (a release's other stage, a recovery first), and a line
+   * ahead of the plan would leave the journal unreadable.
+   */
   child(child: JournalProcess): Promise<void> {
+    if (!this.open) return Promise.resolve();
     const entry: JournalEntry = { kind: "child", at: this.now(), ...pruned(child) };
     if (this.store.appendNow === undefined) return this.write(entry);
     try {
@@ -269,6 +278,7 @@ export class DeployJournal {
   }
 
   end(outcome: z.infer<typeof endedSchema>["outcome"]): Promise<void> {
+    this.open = false;
     return this.write({ kind: "ended", at: this.now(), outcome });
   }
 
