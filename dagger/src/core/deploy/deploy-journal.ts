@@ -151,6 +151,8 @@ export function foldJournal(
   };
   for (const entry of entries.slice(1)) {
     if (entry.kind === "step") {
+      // A step after the end reopens the run: a release rolling back a stage it had finished.
+      delete run.ended;
       const service = services.get(entry.service);
       if (service === undefined) continue;
       service.last = entry.step;
@@ -192,7 +194,10 @@ export class DeployJournal {
   private places = new Map<string, RunPlace>();
   private writes: Promise<void> = Promise.resolve();
   private key: string;
-  /** Between its plan and its end: only then is a child process this run's own. */
+  /**
+   * Between its plan and its end (or a later step, which reopens it): only then is a child
+   * process this run's own.
+   */
   private open = false;
 
   constructor(
@@ -248,6 +253,7 @@ export class DeployJournal {
   }
 
   step(service: ServiceInfo, step: JournalStep, version?: string): Promise<void> {
+    this.open = true;
     return this.write({
       kind: "step",
       at: this.now(),
