@@ -48,8 +48,11 @@ const REPORTS_BROWSER = [
   "tests/core/reports/html/*.browser.test.ts",
   "tests/pipeline/commands/dashboard.test.ts",
 ];
-/** Deploys of every service cut short by SIGKILL, a flaky API or a restart, then recovered. */
-const DEPLOY_RECOVER = "tests/pipeline/deploy/deploy-recover.test.ts";
+/**
+ * Deploys of every service cut short by SIGKILL, a flaky API or a restart, then recovered; and
+ * releases cut short in staging, then reconciled by the next release.
+ */
+const DEPLOY_RECOVER = "tests/pipeline/{deploy/deploy-recover,commands/release-reconcile}.test.ts";
 
 const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
   "local-cloud-rollouts": { include: [LOCAL_CLOUD_ROLLOUTS] },

@@ -15,7 +15,7 @@ import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { withInterrupts } from "../deploy/interrupts.js";
 import {
   openDeployJournal,
-  reconcileUnfinishedRun,
+  reconcileUnfinishedRuns,
   recoverBeforeDeploy,
 } from "../deploy/recovery.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
@@ -65,10 +65,10 @@ export const deploy = defineCommand(spec, {
     const target = requireEnvFlag(catalog, flags.env);
     // Checked before anything starts: bad rollout input changes nothing.
     // First, before anything else is printed: a run to this environment that was cut short.
-    const unfinished = await reconcileUnfinishedRun(
+    const unfinished = await reconcileUnfinishedRuns(
       root,
       catalog,
-      target,
+      [target],
       context,
       flags["dry-run"] === true,
     );
@@ -110,7 +110,7 @@ export const deploy = defineCommand(spec, {
       const holder = currentHolder(new Date());
       interrupt.beforeHardExit(() => store.remove(target, holder));
       return withDeployLock(store, target, holder, Date.now(), context.stderr, async () => {
-        if (unfinished) await recoverBeforeDeploy(root, catalog, target, context);
+        await recoverBeforeDeploy(root, catalog, unfinished, context);
         return runDeploy(deployContext, plan);
       });
     });

@@ -11,6 +11,11 @@ import { commandDeployContext } from "../deploy/command-deploy-context.js";
 import { credentialsFromEnv } from "../deploy/credentials.js";
 import { currentHolder, fileLockStore } from "../deploy/file-lock-store.js";
 import { withInterrupts } from "../deploy/interrupts.js";
+import {
+  openDeployJournal,
+  reconcileUnfinishedRuns,
+  recoverBeforeDeploy,
+} from "../deploy/recovery.js";
 import { rolloutOptions } from "../deploy/rollout-flags.js";
 import { writeReport } from "../deploy/write-report.js";
 import { fsRepoReader } from "../host/fs-repo-reader.js";
@@ -41,6 +46,8 @@ export const release = defineCommand(spec, {
     const options = rolloutOptions(flags);
     releaseRollouts(options);
     const { root, catalog } = await loadWorkspace(context.cwd, context.env);
+    // First, before anything else is printed: a run to either stage that was cut short.
+    const unfinished = await reconcileUnfinishedRuns(root, catalog, RELEASE_STAGES, context, false);
     // Both plans and both credentials are checked before staging changes at all.
     const planned = await planRelease(fsRepoReader(root), catalog, flags.service ?? [], options);
     for (const target of RELEASE_STAGES) {
@@ -51,7 +58,15 @@ export const release = defineCommand(spec, {
       const stages = await Promise.all(
         planned.map(async ({ plan, rollout }) => ({
           plan,
-          context: await commandDeployContext(root, plan.target, live.context, interrupt, rollout),
+          // A journal per stage: `recover --env <stage>` finds a killed release's run in its own.
+          context: await commandDeployContext(
+            root,
+            plan.target,
+            live.context,
+            interrupt,
+            rollout,
+            openDeployJournal(root, plan.target, live.context, interrupt),
+          ),
         })),
       );
       const store = fileLockStore(root);
@@ -59,9 +74,10 @@ export const release = defineCommand(spec, {
       for (const target of RELEASE_STAGES)
         interrupt.beforeHardExit(() => store.remove(target, holder));
       return withDeployLock(store, "staging", holder, Date.now(), context.stderr, () =>
-        withDeployLock(store, "production", holder, Date.now(), context.stderr, () =>
-          runRelease(stages, systemClock),
-        ),
+        withDeployLock(store, "production", holder, Date.now(), context.stderr, async () => {
+          await recoverBeforeDeploy(root, catalog, unfinished, context);
+          return runRelease(stages, systemClock);
+        }),
       );
     });
     return writeReport(report, flags, live.context, live);

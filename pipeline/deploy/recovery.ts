@@ -102,39 +102,50 @@ export class UnfinishedRunError extends Error {
 }
 
 /**
- * Before a deploy changes anything: an earlier run to `target` that was cut short is named on
- * the first line, then recovered (or, configured so, the deploy refuses). Returns once the
- * environment is back where that run found it; throws when it could not be put back.
+ * Before a deploy or release changes anything: each earlier run to one of `targets` that was cut
+ * short is named, one line each, first; then (`recoverBeforeDeploy`) recovered, or, configured
+ * so, the command refuses, the last line as its error. Returns the environments to recover.
  */
-export async function reconcileUnfinishedRun(
+export async function reconcileUnfinishedRuns(
   repoRoot: string,
   catalog: ServiceCatalog,
-  target: DeployTarget,
+  targets: readonly DeployTarget[],
   command: CommandContext,
   dryRun: boolean,
-): Promise<JournaledRun | undefined> {
-  const run = await newestUnfinishedRun(fileJournalStore(repoRoot), target);
-  if (run === undefined) return undefined;
+): Promise<DeployTarget[]> {
   const choice = catalog.settings.unfinishedRun;
-  const line = unfinishedRunLine(run, target, choice);
-  if (choice === "refuse" && !dryRun) throw new UnfinishedRunError(line);
-  command.stderr(line);
-  return run;
+  const found: { target: DeployTarget; line: string }[] = [];
+  for (const target of targets) {
+    const run = await newestUnfinishedRun(fileJournalStore(repoRoot), target);
+    if (run !== undefined) found.push({ target, line: unfinishedRunLine(run, target, choice) });
+  }
+  const refusing = choice === "refuse" && !dryRun;
+  for (const [index, { line }] of found.entries()) {
+    if (refusing && index === found.length - 1) throw new UnfinishedRunError(line);
+    command.stderr(line);
+  }
+  return found.map(({ target }) => target);
 }
 
-/** Recovers the run `reconcileUnfinishedRun` found; run it holding the deploy lock. */
+/**
+ * Recovers, one environment after another, the runs `reconcileUnfinishedRuns` found; run it
+ * holding their deploy locks. Returns once every one is back where its run found it; throws at
+ * the first that could not be put back.
+ */
 export async function recoverBeforeDeploy(
   repoRoot: string,
   catalog: ServiceCatalog,
-  target: DeployTarget,
+  targets: readonly DeployTarget[],
   command: CommandContext,
 ): Promise<void> {
-  const context = await hostRecoverContext(repoRoot, catalog, target, command);
-  const report = await runRecover(context, { dryRun: false });
-  command.stderr(renderRecover(report));
-  if (!report.ok) {
-    throw new UnfinishedRunError(
-      `${recoverHeadline(report)}; deploy refused: fix what is named above, then run \`${recoverCommand(target)}\``,
-    );
+  for (const target of targets) {
+    const context = await hostRecoverContext(repoRoot, catalog, target, command);
+    const report = await runRecover(context, { dryRun: false });
+    command.stderr(renderRecover(report));
+    if (!report.ok) {
+      throw new UnfinishedRunError(
+        `${recoverHeadline(report)}; deploy refused: fix what is named above, then run \`${recoverCommand(target)}\``,
+      );
+    }
   }
 }

@@ -11,6 +11,7 @@ import {
   runDeploy,
   runFromHistory,
   runRecover,
+  runRelease,
   type ServiceHistory,
 } from "#core";
 import { FakeCloud, fakeContext, service, virtualClock } from "../../helpers/fakes.js";
@@ -125,6 +126,81 @@ describe("deploy journal", () => {
     expect(recovered.ok).toBe(true);
     expect(cloud.serving("auth")).toBe("old-auth");
     expect(await newestUnfinishedRun(journals, "production")).toBeUndefined();
+  });
+
+  it("records a child only between its plan and its end: another stage's stays out", async () => {
+    const cloud = seeded();
+    const journals = new MemoryJournalStore();
+    const journal = new DeployJournal(journals, "run-1", "production", virtualClock(), () => {});
+    await journal.child({ pid: 101 });
+    cloud.onDeploy = () => {
+      void journal.child({ pid: 202 });
+    };
+    const report = await runDeploy({ ...fakeContext(cloud), journal }, plan);
+    expect(report.ok).toBe(true);
+    await journal.child({ pid: 303 });
+    const [only] = await journals.runs("production");
+    expect(only?.entries[0]?.kind).toBe("planned");
+    expect(only?.entries.flatMap((entry) => (entry.kind === "child" ? [entry.pid] : []))).toEqual([
+      202, 202, 202, 202,
+    ]);
+    expect((await lines(journals, "production")).at(-1)).toBe("ended");
+  });
+});
+
+describe("a release's journals", () => {
+  /** Staging then production, one journal each, production interrupted as auth deploys. */
+  async function interruptedRelease(staging: FakeCloud, journals: MemoryJournalStore) {
+    const production = seeded();
+    const controller = new AbortController();
+    production.onDeploy = (name) => {
+      if (name === "auth") controller.abort("SIGINT");
+    };
+    const stage = (cloud: FakeCloud, target: string) => ({
+      context: {
+        ...fakeContext(cloud),
+        target,
+        interrupt: controller.signal,
+        journal: new DeployJournal(journals, "release-1", target, virtualClock(), () => {}),
+      },
+      plan: { ...plan, target },
+    });
+    const report = await runRelease(
+      [stage(staging, "staging"), stage(production, "production")],
+      virtualClock(),
+    );
+    expect(report.ok).toBe(false);
+    expect(await newestUnfinishedRun(journals, "production")).toBeUndefined();
+  }
+
+  it("end a finished stage again once a later stage's interruption has rolled it back", async () => {
+    const journals = new MemoryJournalStore();
+    await interruptedRelease(seeded(), journals);
+    const [staging] = await journals.runs("staging");
+    expect(staging?.entries.filter((entry) => entry.kind === "ended")).toMatchObject([
+      { outcome: "deployed" },
+      { outcome: "rolled-back" },
+    ]);
+    expect(await newestUnfinishedRun(journals, "staging")).toBeUndefined();
+  });
+
+  it("reopen a finished stage whose rollback failed, so recover finishes it", async () => {
+    const staging = seeded();
+    staging.failRollback.add("auth");
+    const journals = new MemoryJournalStore();
+    await interruptedRelease(staging, journals);
+    const open = await newestUnfinishedRun(journals, "staging");
+    expect(open?.run).toBe("release-1");
+    expect(open?.services.find((entry) => entry.service === "auth")?.last).toBe("rollback-failed");
+
+    staging.failRollback.delete("auth");
+    const recovered = await runRecover(
+      { ...recoverContext(staging, journals), target: "staging" },
+      { dryRun: false },
+    );
+    expect(recovered.ok).toBe(true);
+    expect(staging.serving("auth")).toBe("old-auth");
+    expect(await newestUnfinishedRun(journals, "staging")).toBeUndefined();
   });
 });
 

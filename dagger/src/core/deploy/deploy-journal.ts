@@ -151,6 +151,8 @@ export function foldJournal(
   };
   for (const entry of entries.slice(1)) {
     if (entry.kind === "step") {
+      // A step after the end reopens the run: a release rolling back a stage it had finished.
+      delete run.ended;
       const service = services.get(entry.service);
       if (service === undefined) continue;
       service.last = entry.step;
@@ -192,6 +194,11 @@ export class DeployJournal {
   private places = new Map<string, RunPlace>();
   private writes: Promise<void> = Promise.resolve();
   private key: string;
+  /**
+   * Between its plan and its end (or a later step, which reopens it): only then is a child
+   * process this run's own.
+   */
+  private open = false;
 
   constructor(
     private readonly store: JournalStore,
@@ -236,6 +243,7 @@ export class DeployJournal {
       waves: plan.waves.map((wave) => wave.map((service) => service.name)),
       previous: Object.fromEntries(previous),
     });
+    this.open = true;
     return previous;
   }
 
@@ -245,6 +253,7 @@ export class DeployJournal {
   }
 
   step(service: ServiceInfo, step: JournalStep, version?: string): Promise<void> {
+    this.open = true;
     return this.write({
       kind: "step",
       at: this.now(),
@@ -254,8 +263,14 @@ export class DeployJournal {
     });
   }
 
-  /** A wrangler the run started in a process group of its own, which a kill -9 leaves running. */
+  /**
+   * A wrangler the run started in a process group of its own, which a kill -9 leaves running.
+   * One started before the plan is written or after the end is not recorded: it belongs to
+   * another run of the same process (a release's other stage, a recovery first), and a line
+   * ahead of the plan would leave the journal unreadable.
+   */
   child(child: JournalProcess): Promise<void> {
+    if (!this.open) return Promise.resolve();
     const entry: JournalEntry = { kind: "child", at: this.now(), ...pruned(child) };
     if (this.store.appendNow === undefined) return this.write(entry);
     try {
@@ -269,6 +284,7 @@ export class DeployJournal {
   }
 
   end(outcome: z.infer<typeof endedSchema>["outcome"]): Promise<void> {
+    this.open = false;
     return this.write({ kind: "ended", at: this.now(), outcome });
   }
 

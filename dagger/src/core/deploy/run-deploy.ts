@@ -151,9 +151,10 @@ export async function rollBackRun(
 /**
  * Ends the journal when nothing is left for `recover` to do: every service verified, or every
  * one the run changed back where it was. Anything else (a failed rollback, a deploy stopped
- * mid-flight that may still land) leaves it open, so `recover` finishes the job.
+ * mid-flight that may still land) leaves it open, so `recover` finishes the job. A release ends
+ * a stage's journal again after rolling back the stage it had finished.
  */
-async function endJournal(
+export async function endJournal(
   context: DeployContext,
   reports: ServiceReport[],
   deployed: boolean,

@@ -4,7 +4,7 @@ import type { DeployPlan } from "./deploy-plan.js";
 import { pollHealth } from "./health.js";
 import { type Interruption, InterruptWatch } from "./interruption.js";
 import type { DeployReport, ReleaseReport, ServiceValidation } from "./report.js";
-import { rollBackRun, runDeploy } from "./run-deploy.js";
+import { endJournal, rollBackRun, runDeploy } from "./run-deploy.js";
 import { joinUrl, runSmokeTest } from "./smoke-tests.js";
 
 export interface ReleaseStage {
@@ -37,6 +37,7 @@ export async function runRelease(
     for (const [index, stage] of [...reports.entries()].reverse().slice(1)) {
       const { context, plan } = stages[index] as ReleaseStage;
       await rollBackRun(context, plan, stage.deploy.services, reason);
+      await endJournal(context, stage.deploy.services, false);
       stage.deploy.ok = false;
     }
   };
@@ -67,6 +68,7 @@ export async function runRelease(
         : `${plan.target} validation failed for ${invalid.join(", ")}`;
       // Each service passed on its own; together they do not, so none of the new versions stay.
       await rollBackRun(context, plan, deploy.services, reason);
+      await endJournal(context, deploy.services, false);
       deploy.ok = false;
       if (interrupted) {
         await rollBackEarlierStages(reason);
