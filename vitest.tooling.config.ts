@@ -22,7 +22,7 @@ export default defineConfig({
     // share means nothing against the threshold; the gate judges the suites' merged maps.
     coverage: {
       provider: "istanbul",
-      include: ["dagger/src/core/**/*.ts", "pipeline/**/*.ts"],
+      include: ["dagger/src/core/**/*.ts", "pipeline/**/*.{ts,mjs}"],
       exclude: [
         // Process entry: hands argv, env and the exit code to run-cli.ts, which tests call in-process.
         "pipeline/cli.ts",
