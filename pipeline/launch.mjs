@@ -226,6 +226,26 @@ function buildOptions(spec) {
     logLevel: "silent",
     plugins: [
       {
+        // A module that finds files next to itself (`new URL("./x", import.meta.url)`, a
+        // createRequire) must keep its own location, not take the bundle's.
+        name: "own-location",
+        setup(plugin) {
+          plugin.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
+            if (args.path.split(/[\\/]/).includes("node_modules")) return undefined;
+            const source = readFileSync(args.path, "utf8");
+            if (!source.includes("import.meta.")) return undefined;
+            const url = pathToFileURL(args.path).href;
+            return {
+              contents: source
+                .replaceAll("import.meta.url", JSON.stringify(url))
+                .replaceAll("import.meta.dirname", JSON.stringify(dirname(args.path)))
+                .replaceAll("import.meta.filename", JSON.stringify(args.path)),
+              loader: "ts",
+            };
+          });
+        },
+      },
+      {
         name: "externals-where-they-resolve",
         setup(plugin) {
           plugin.onResolve({ filter: /^[^./#]/ }, async (args) => {

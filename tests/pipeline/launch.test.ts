@@ -28,6 +28,10 @@ async function project(): Promise<BundleSpec> {
     'import { greeting } from "greeting";\nimport { value } from "./value.js";\nexport const answer: string = greeting + " " + value;\n',
   );
   await writeFile(join(root, "src/value.ts"), "export const value: number = 1;\n");
+  await writeFile(
+    join(root, "src/where.ts"),
+    'export const here: string = new URL("./value.ts", import.meta.url).href;\n',
+  );
   return {
     root,
     entry: "src/entry.ts",
@@ -58,6 +62,12 @@ describe("the CLI's launch bundle", () => {
     await ensureBundle(spec);
     // Rebuilds are written to a temporary file and renamed: a new inode.
     expect(await identity(bundle)).toBe(built);
+  });
+
+  it("keeps each module's own location where it asks for import.meta.url", async () => {
+    const spec = { ...(await project()), entry: "src/where.ts" };
+    const module = (await import(pathToFileURL(await ensureBundle(spec)).href)) as { here: string };
+    expect(module.here).toBe(pathToFileURL(join(spec.root, "src/value.ts")).href);
   });
 
   it("rebuilds when a source changes, and runs the new code", async () => {
