@@ -68,17 +68,23 @@ function parentOf(path: string): string {
 }
 
 /**
- * picomatch's answer for a list of globs (dot files included), with the literal ones (`path` and
- * `path/**`, which is what steps' inputs are) looked up in sets: one regex per glob over every
- * file of the checkout, for every step, was most of a replayed run's planning time.
+ * picomatch's answer for a list of globs (dot files included), with the literal ones (`path`,
+ * `path/**`, and a name at any depth, as in the manifests' pattern) looked up in sets: one
+ * regex per glob over every file of the checkout, for every step, was most of a replayed run's
+ * planning time.
  */
 export function globMatcher(globs: readonly string[]): (path: string) => boolean {
   const exact = new Set<string>();
   const under = new Set<string>();
+  const names = new Set<string>();
   const patterns: string[] = [];
   for (const glob of globs) {
     const folder = glob.endsWith("/**") ? glob.slice(0, -3) : undefined;
-    if (folder !== undefined && isLiteral(folder)) {
+    const name = glob.startsWith("**/") ? glob.slice(3) : undefined;
+    if (name !== undefined && !name.includes("/") && isLiteral(name)) {
+      // `**/package.json`: that name at any depth, the top included.
+      names.add(name);
+    } else if (folder !== undefined && isLiteral(folder)) {
       under.add(folder);
       // picomatch's `folder/**` matches the folder itself too.
       exact.add(folder);
@@ -90,7 +96,7 @@ export function globMatcher(globs: readonly string[]): (path: string) => boolean
   }
   const others = patterns.length > 0 ? picomatch(patterns, MATCH) : () => false;
   return (path) => {
-    if (exact.has(path)) return true;
+    if (exact.has(path) || names.has(path.slice(path.lastIndexOf("/") + 1))) return true;
     if (under.size > 0) {
       for (let slash = path.indexOf("/"); slash !== -1; slash = path.indexOf("/", slash + 1)) {
         if (under.has(path.slice(0, slash))) return true;

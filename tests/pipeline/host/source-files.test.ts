@@ -28,7 +28,7 @@ const GLOB_LISTS: string[][] = [
   [".git", "**/*.md", "docs"],
   [...INSTALL_MANIFESTS],
   [...SOURCE_IGNORE],
-  ["services/*/src/**", "[weird]/file.ts"],
+  ["services/*/src/**", "[weird]/file.ts", "**/index.ts", "**/a/d.log"],
   [],
 ];
 
