@@ -16,10 +16,12 @@
  * project. Four rounds, each first `pnpm run pipeline ci` and then `turbo run` of the same tasks,
  * each change made in both clones:
  *   1. cold (both caches empty);
- *   2. warm, nothing changed (the median of several runs of each, alternating);
+ *   2. warm, nothing changed;
  *   3. warm after a one-line change to a leaf service's source;
  *   4. warm after a one-line change to a shared package's source.
- * Turborepo runs no install and has no coverage gate, both of which `ci` includes.
+ * Turborepo runs no install and has no coverage gate, both of which `ci` includes. The warm
+ * rounds take the median of several runs of each tool, alternating; each run of a change round
+ * makes a new one-line change first.
  */
 import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -62,6 +64,8 @@ const seconds = (ms: number) =>
 
 /** A no-change rerun takes well under a second: one run of it is mostly the machine's noise. */
 const NO_CHANGE_RUNS = 7;
+/** Each with a change of its own; three, since a change round takes a minute or two. */
+const CHANGE_RUNS = 3;
 
 /** The run of median wall time (the runs of a round see the same inputs). */
 function median(runs: readonly Measured[]): Measured {
@@ -227,7 +231,7 @@ function renderSection(
   return [
     "## Step cache against Turborepo",
     "",
-    `\`pnpm run pipeline ${ours}\` against \`turbo run ${tasks.join(" ")}\`, measured at ${head} on ${machineDescription()} by \`scripts/benchmark-cache.ts\`, Turborepo ${TURBO_VERSION}, both at concurrency ${CONCURRENCY}${note ? `; ${note}` : ""}. One run of each per round, ours first.`,
+    `\`pnpm run pipeline ${ours}\` against \`turbo run ${tasks.join(" ")}\`, measured at ${head} on ${machineDescription()} by \`scripts/benchmark-cache.ts\`, Turborepo ${TURBO_VERSION}, both at concurrency ${CONCURRENCY}${note ? `; ${note}` : ""}. Cold is one run of each, ours first; the warm rounds are medians of alternating runs.`,
     ours === "ci"
       ? "`ci` also runs the install (`pnpm install --frozen-lockfile`, never cached) and the coverage gate; Turborepo runs neither."
       : "Ours also runs the coverage gate (from the replayed maps on a hit); Turborepo has none.",
@@ -298,14 +302,15 @@ async function main(): Promise<void> {
     }
     const targets = changeTargets(catalog);
     const rounds: Round[] = [];
-    const round = async (name: string, change?: string, runs = 1) => {
-      for (const copy of change ? [clone, turboClone] : []) {
-        await appendFile(join(copy, change as string), `\n// benchmark: ${name}\n`);
-      }
+    const round = async (name: string, change: string | undefined, runs: number) => {
       const mine: Measured[] = [];
       const theirs: Measured[] = [];
-      // Alternating, so that a burst of load on the shared machine falls on both tools.
+      // Alternating, so that a burst of load on the shared machine falls on both tools; a
+      // change round makes a new one-line change in both clones before each run.
       for (let run = 0; run < runs; run++) {
+        for (const copy of change ? [clone, turboClone] : []) {
+          await appendFile(join(copy, change as string), `\n// benchmark: ${name}, run ${run}\n`);
+        }
         console.log(`[benchmark] ${name}: pipeline ${label}`);
         mine.push(await runOurs(clone, scratch, ours));
         console.log(`[benchmark] ${name}: turbo run`);
@@ -317,10 +322,18 @@ async function main(): Promise<void> {
       await writeBenchmarkSection("step-cache", section);
       console.log(section);
     };
-    await round("cold");
+    await round("cold", undefined, 1);
     await round(`warm, no change (median of ${NO_CHANGE_RUNS})`, undefined, NO_CHANGE_RUNS);
-    await round(`warm, one line in a leaf service (${targets.leaf})`, targets.leaf);
-    await round(`warm, one line in a shared package (${targets.shared})`, targets.shared);
+    await round(
+      `warm, one line in a leaf service (${targets.leaf}; median of ${CHANGE_RUNS})`,
+      targets.leaf,
+      CHANGE_RUNS,
+    );
+    await round(
+      `warm, one line in a shared package (${targets.shared}; median of ${CHANGE_RUNS})`,
+      targets.shared,
+      CHANGE_RUNS,
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
