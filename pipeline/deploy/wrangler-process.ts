@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
+// execa is imported where a process starts: loading it takes a tenth of a second or more,
+// and a run that replays every step from the cache starts none.
 import {
   parseWranglerOutput,
   type ServiceInfo,
@@ -38,6 +39,7 @@ export function wranglerProcess(
     try {
       outputDir = await mkdtemp(join(tmpdir(), "wrangler-output-"));
       const outputFile = join(outputDir, "output.ndjson");
+      const { execa } = await import("execa");
       const subprocess = execa("wrangler", args, {
         cwd: join(options.repoRoot, service.dir),
         preferLocal: true,

@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+// execa is imported where a process starts: loading it takes a tenth of a second or more,
+// and a run that replays every step from the cache starts none.
 import { type CoverageMap, parseCoverageMap, type StepExecutor } from "#core";
 import { LogTail } from "./streamed-log-tail.js";
 
@@ -17,6 +18,7 @@ export function execaExecutor(repoRoot: string, env: Record<string, string> = {}
       }
       const startedAt = Date.now();
       const tail = new LogTail();
+      const { execa } = await import("execa");
       const child = execa(file, args, {
         cwd: repoRoot,
         all: true,

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { readFile, realpath } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { execa } from "execa";
+// execa is imported where a process starts: loading it takes a tenth of a second or more,
+// and a run that replays every step from the cache starts none.
 import type { Step } from "#core";
 
 /**
@@ -77,6 +78,7 @@ async function installRecords(repoRoot: string): Promise<Record<string, string>>
 async function pnpmVersion(repoRoot: string, env: NodeJS.ProcessEnv): Promise<string> {
   const fromAgent = /\bpnpm\/(\S+)/.exec(env.npm_config_user_agent ?? "")?.[1];
   if (fromAgent !== undefined) return fromAgent;
+  const { execa } = await import("execa");
   const result = await execa("pnpm", ["--version"], { cwd: repoRoot, reject: false });
   return result.exitCode === 0 ? result.stdout.trim() : "absent";
 }
