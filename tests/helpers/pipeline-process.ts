@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
+import { COPY_PNPM_ENV } from "./temp-repo.js";
 
 export interface PipelineExit {
   /** What a shell shows as `$?`: the exit code, or 128 + the signal that ended pnpm. */
@@ -40,7 +41,7 @@ export class PipelineProcess {
       stdin: "ignore",
       detached: true,
       extendEnv: false,
-      env: { ...inherited, PIPELINE_TEST_MARKER: this.marker, ...env },
+      env: { ...inherited, ...COPY_PNPM_ENV, PIPELINE_TEST_MARKER: this.marker, ...env },
     });
     if (child.pid === undefined) throw new Error("pnpm did not start");
     this.pid = child.pid;

@@ -10,6 +10,15 @@ export const MAIN_ROOT = REPO_ROOT;
 const SKIP = new Set(["coverage", ".wrangler", ".vite", ".vite-temp", "dist", ".local-cloud"]);
 
 /**
+ * What `pnpm run` in a copy needs: the copy links the checkout's node_modules, whose install
+ * pnpm recorded under the checkout's paths, so pnpm takes the copy for a changed workspace and
+ * installs again before the script, through the link, into the checkout's node_modules (which
+ * then lead into the copy, deleted after the test). The pipeline's sandboxes do the same
+ * (pipeline/host/sandboxed-executor.ts).
+ */
+export const COPY_PNPM_ENV = { pnpm_config_verify_deps_before_run: "false" };
+
+/**
  * A copy of the repository's sources (services, packages, pipeline, dagger core) in a temp dir,
  * sharing node_modules through a symlink, so a test can break a service and deploy it without
  * touching the working tree. Its control plane state lives in its own `.local-cloud`.

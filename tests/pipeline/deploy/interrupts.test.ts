@@ -18,7 +18,7 @@ import {
   PipelineProcess,
   survivors,
 } from "../../helpers/pipeline-process.js";
-import { copyRepo, type TempRepo } from "../../helpers/temp-repo.js";
+import { COPY_PNPM_ENV, copyRepo, type TempRepo } from "../../helpers/temp-repo.js";
 
 // Real signals to real `pnpm run pipeline deploy` processes against the local control plane.
 // The cluster starts with db and auth deployed once; every test puts it back (afterEach), so
@@ -230,6 +230,7 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
       const result = await execa("pnpm", ["run", "pipeline", ...args], {
         cwd: repo.root,
         reject: false,
+        env: COPY_PNPM_ENV,
       });
       expect(result.stderr + result.stdout).toMatch(/back on|already serves/);
     }
