@@ -4,7 +4,7 @@ import { writeSync } from "node:fs";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { CommandContext } from "../command.js";
-import { signalExitCode } from "../deploy/interrupts.js";
+import { SAME_SIGNAL_WITHIN_MS, signalExitCode } from "../deploy/interrupts.js";
 import {
   CAN_FIND_MARKED_PROCESSES,
   endMarkedProcesses,
@@ -44,7 +44,8 @@ export interface StepProcessGroups {
 export class RunProcesses implements StepProcessGroups {
   readonly env: Record<string, string>;
   private readonly groups = new Map<number, string>();
-  private interrupted: NodeJS.Signals | undefined;
+  /** When the first SIGINT or SIGTERM came. */
+  private interruptedAt: number | undefined;
 
   private constructor(
     private readonly mark: string,
@@ -80,7 +81,7 @@ export class RunProcesses implements StepProcessGroups {
     if (pid === undefined) return;
     this.groups.set(pid, stepId);
     // A step the scheduler started while the interruption was under way.
-    if (this.interrupted !== undefined) killGroup(pid, "SIGKILL");
+    if (this.interruptedAt !== undefined) killGroup(pid, "SIGKILL");
   }
 
   ended(pid: number | undefined): void {
@@ -89,18 +90,21 @@ export class RunProcesses implements StepProcessGroups {
 
   private async interrupt(title: string, signal: NodeJS.Signals): Promise<void> {
     const exitCode = signalExitCode(signal) ?? 1;
-    if (this.interrupted !== undefined) {
+    if (this.interruptedAt !== undefined) {
+      // The same signal sent to the group and relayed by pnpm counts once.
+      if (Date.now() - this.interruptedAt < SAME_SIGNAL_WITHIN_MS) return;
       // A second signal: no more grace; the watchdog ends what is left once this process is gone.
       for (const pid of this.groups.keys()) killGroup(pid, "SIGKILL");
       process.exit(exitCode);
     }
-    this.interrupted = signal;
+    this.interruptedAt = Date.now();
     const steps = [...new Set(this.groups.values())];
+    const what =
+      steps.length === 0
+        ? "every process it started"
+        : `${plural(steps.length, "running step")} (${steps.join(", ")}) and every process ${steps.length === 1 ? "it" : "they"} started`;
     // Written synchronously: the process exits before an asynchronous write could drain.
-    writeSync(
-      2,
-      `${signal}: ${title} interrupted; ending ${steps.length === 0 ? "it" : `${plural(steps.length, "running step")} (${steps.join(", ")})`} and every process ${steps.length === 0 ? "it" : "they"} started\n`,
-    );
+    writeSync(2, `${signal}: ${title} interrupted; ending ${what}\n`);
     for (const pid of this.groups.keys()) killGroup(pid, "SIGTERM");
     await endMarkedProcesses(this.mark, GRACE_MS);
     for (const pid of this.groups.keys()) killGroup(pid, "SIGKILL");

@@ -86,18 +86,34 @@ async function endsWithin(pid: number, ms = 30_000): Promise<boolean> {
 }
 
 describe("a ci run's processes end with it", () => {
-  it("SIGTERM: the run names what it interrupts, ends its steps and what they started, exits 143", async () => {
-    const { ci, pidFile } = await startLeakingCi(true);
-    const pid = await leaked(pidFile, ci);
-    expect(isAlive(pid)).toBe(true);
-    ci.kill("SIGTERM");
-    const exit = await ci.exited;
-    expect(exit.status, exit.stdout + exit.stderr).toBe(143);
-    expect(exit.stderr).toMatch(
-      /^SIGTERM: pipeline ci interrupted; ending \d+ running steps? \([^)]*test[^)]*api[^)]*\) and every process/m,
-    );
-    expect(await endsWithin(pid)).toBe(true);
-  }, 180_000);
+  it.each([
+    { how: "kill (SIGTERM to pnpm)", signal: "SIGTERM", group: false, status: 143 },
+    {
+      how: "Ctrl-C (SIGINT to the job's process group)",
+      signal: "SIGINT",
+      group: true,
+      status: 130,
+    },
+  ] as const)(
+    "$how: the run names what it interrupts, ends its steps and what they started, exits $status",
+    async ({ signal, group, status }) => {
+      const { ci, pidFile } = await startLeakingCi(true);
+      const pid = await leaked(pidFile, ci);
+      expect(isAlive(pid)).toBe(true);
+      if (group) ci.killGroup(signal);
+      else ci.kill(signal);
+      const exit = await ci.exited;
+      expect(exit.status, exit.stdout + exit.stderr).toBe(status);
+      expect(exit.stderr).toMatch(
+        new RegExp(
+          `^${signal}: pipeline ci interrupted; ending \\d+ running steps? \\([^)]*test:api[^)]*\\) and every process`,
+          "m",
+        ),
+      );
+      expect(await endsWithin(pid)).toBe(true);
+    },
+    180_000,
+  );
 
   it("SIGKILL: the watchdog ends what the run started once the run's process is gone", async () => {
     const { ci, pidFile } = await startLeakingCi(true);
