@@ -37,9 +37,9 @@ export interface StepProcessGroups {
  *   process exits as that signal would have ended it (130, 143);
  * - a watchdog started beside the run (its own session, so a signal to the run's group misses
  *   it) ends the marked processes when the run's process is gone, even by SIGKILL.
- * Where /proc cannot be read (not Linux), marked processes cannot be found: then a signal ends
- * the step process groups only, and nothing outlives a SIGKILL of the run's process but what
- * had left its step's group.
+ * Where /proc cannot be read (not Linux), marked processes cannot be found and no watchdog
+ * starts: a signal then ends the step process groups only, so a process that left its step's
+ * group outlives the run, and a SIGKILL of the run's process leaves every step running.
  */
 export class RunProcesses implements StepProcessGroups {
   readonly env: Record<string, string>;

@@ -35,7 +35,10 @@ export interface RecoverContext extends DeployContext {
 export interface RunProcessesPort {
   /** Pids of the live processes carrying `run`'s mark. */
   live(run: string): Promise<number[]>;
-  /** Ends `pids` (of the journal or of `live`) with the process groups they lead, and whatever else carries the mark. */
+  /**
+   * Ends `pids` (of the journal or of `live`) with the process groups they lead, and whatever
+   * else carries the mark.
+   */
   end(run: string, pids: number[]): Promise<void>;
 }
 
