@@ -16,6 +16,7 @@ import { type CommandContext, parseConcurrency } from "./command.js";
 import type { Flags } from "./command-spec.js";
 import type { RUN_OPTIONS } from "./commands/options.js";
 import { FileHashes } from "./host/file-hashes.js";
+import { RunProcesses } from "./host/run-processes.js";
 import { hostStepExecutor } from "./host/sandboxed-executor.js";
 import { checkoutCache } from "./host/step-cache.js";
 import { loadStepDurations, saveStepDurations } from "./host/step-durations.js";
@@ -52,32 +53,38 @@ export async function runStepsCommand(
       ? { steps: checkoutCache(repoRoot, context.env), hashes: await FileHashes.load(repoRoot) }
       : undefined;
   const warn = (line: string) => context.stderr(`[pipeline] ${line}`);
-  const executor = hostStepExecutor(repoRoot, {
-    sandbox,
-    ...(cache ? { cache } : {}),
-    warn,
-    env: context.env,
-  });
-  const run = await runSteps(steps, executor, {
-    concurrency,
-    keepGoing: flags["keep-going"] ?? false,
-    expectedDurations: history.expectedDurations,
-    onEvent: (event) => {
-      record.observe(event);
-      if (event.type === "start") {
-        context.stdout(formatStepStarted(event.step));
-      } else if (event.type === "end") {
-        context.stdout(formatStepFinished(event.result));
-      } else if (flags.verbose) {
-        // Steps interleave: each complete line goes out prefixed with its step.
-        const lines = ((partialLines.get(event.step.id) ?? "") + event.text).split("\n");
-        partialLines.set(event.step.id, lines.pop() ?? "");
-        for (const line of lines) {
-          context.stdout(`[${event.step.id}] ${line}`);
-        }
-      }
-    },
-  });
+  const run = await RunProcesses.around(title, context, (groups) =>
+    runSteps(
+      steps,
+      hostStepExecutor(repoRoot, {
+        sandbox,
+        ...(cache ? { cache } : {}),
+        warn,
+        env: context.env,
+        groups,
+      }),
+      {
+        concurrency,
+        keepGoing: flags["keep-going"] ?? false,
+        expectedDurations: history.expectedDurations,
+        onEvent: (event) => {
+          record.observe(event);
+          if (event.type === "start") {
+            context.stdout(formatStepStarted(event.step));
+          } else if (event.type === "end") {
+            context.stdout(formatStepFinished(event.result));
+          } else if (flags.verbose) {
+            // Steps interleave: each complete line goes out prefixed with its step.
+            const lines = ((partialLines.get(event.step.id) ?? "") + event.text).split("\n");
+            partialLines.set(event.step.id, lines.pop() ?? "");
+            for (const line of lines) {
+              context.stdout(`[${event.step.id}] ${line}`);
+            }
+          }
+        },
+      },
+    ),
+  );
   const htmlReport = await record.finish(run, toJsonReport(run));
   await reportRun(title, run, flags, context, htmlReport);
   await cache?.hashes.save().catch((error: unknown) => {

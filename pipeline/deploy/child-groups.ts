@@ -25,6 +25,7 @@ export class ChildGroups {
   /** Set by killAll: the process is on its way out, so a call that starts now is killed too. */
   private closed = false;
   private readonly startListeners: ((pid: number) => void)[] = [];
+  private runMark: string | undefined;
 
   constructor(
     private readonly interrupt: AbortSignal,
@@ -77,6 +78,19 @@ export class ChildGroups {
    */
   onStarted(listener: (pid: number) => void): void {
     this.startListeners.push(listener);
+  }
+
+  /**
+   * Every child started from now on carries `mark` in its environment (withRunMark): its
+   * journal may never name a child a kill -9 lands on as it starts, but `recover` finds the mark.
+   */
+  markAs(mark: string): void {
+    this.runMark = mark;
+  }
+
+  /** The mark children carry, if the calls belong to a run that set one. */
+  get mark(): string | undefined {
+    return this.runMark;
   }
 
   /** Kills every group still running: the pipeline is exiting. */

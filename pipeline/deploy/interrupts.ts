@@ -10,7 +10,7 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
  * One signal can arrive more than once within milliseconds (sent to a process group and also
  * relayed by a parent); a person's second Ctrl-C comes later. Closer copies count as one.
  */
-const SAME_SIGNAL_WITHIN_MS = 500;
+export const SAME_SIGNAL_WITHIN_MS = 500;
 
 /** How long a wrangler call in flight at the first signal may run on (`PIPELINE_INTERRUPT_GRACE_MS`). */
 const DEFAULT_GRACE_MS = 30_000;

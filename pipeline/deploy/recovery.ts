@@ -21,12 +21,14 @@ import { commandDeployContext } from "./command-deploy-context.js";
 import { doraPorts } from "./dora-ports.js";
 import { fileJournalStore } from "./file-journal-store.js";
 import type { HostInterrupt } from "./interrupts.js";
-import { pipelineRunId } from "./run-id.js";
+import { leftRunning } from "./left-running.js";
+import { deployRunMark, pipelineRunId } from "./run-id.js";
 
 /**
  * A deploy's journal on the host: in `.pipeline/journal`, naming this process (so `recover`
  * can tell it is gone) and every wrangler it starts in a group of its own (so `recover` can
- * wait for one a kill -9 left running).
+ * wait for one a kill -9 left running). Each wrangler also carries the run's mark, which
+ * `recover` finds even when the kill came before the journal named that wrangler.
  */
 export function openDeployJournal(
   repoRoot: string,
@@ -42,6 +44,7 @@ export function openDeployJournal(
     (line) => command.stderr(`  ! ${line}`),
     { pid: process.pid, startTime: processStartTime(process.pid) },
   );
+  interrupt.children.markAs(deployRunMark(journal.run));
   interrupt.children.onStarted((pid) => {
     void journal.child({ pid, startTime: processStartTime(pid) });
   });
@@ -67,6 +70,7 @@ export async function hostRecoverContext(
       return readDeployHistory(ports.wrangler, chosen, target);
     },
     isRunning: isProcessRunning,
+    runProcesses: leftRunning,
   };
 }
 

@@ -30,3 +30,11 @@ export function ciRunId(env: NodeJS.ProcessEnv): string | undefined {
   if (env.GITHUB_RUN_ID) return `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
   return undefined;
 }
+
+/**
+ * The mark (host/marked-processes.ts) every wrangler of deploy run `run` carries in its
+ * environment: `recover` finds one the run's journal had no time to name.
+ */
+export function deployRunMark(run: string): string {
+  return `deploy-${run}`;
+}

@@ -9,6 +9,7 @@ import {
   WRANGLER_OUTPUT_ENV,
   type WranglerRun,
 } from "#core";
+import { withRunMark } from "../host/marked-processes.js";
 import type { ChildGroups } from "./child-groups.js";
 import { signalExitCode } from "./interrupts.js";
 
@@ -49,6 +50,7 @@ export function wranglerProcess(
         detached: options.children !== undefined,
         env: {
           ...options.childEnv,
+          ...(options.children?.mark ? withRunMark(options.childEnv, options.children.mark) : {}),
           [WRANGLER_OUTPUT_ENV]: outputFile,
           WRANGLER_SEND_METRICS: "false",
           // No colour codes in output that ends up in reports.

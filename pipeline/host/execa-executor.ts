@@ -3,13 +3,23 @@ import { join } from "node:path";
 // execa is imported where a process starts: loading it takes a tenth of a second or more,
 // and a run that replays every step from the cache starts none.
 import { type CoverageMap, parseCoverageMap, type StepExecutor } from "#core";
+import type { StepProcessGroups } from "./run-processes.js";
 import { LogTail } from "./streamed-log-tail.js";
 
 // Colour codes would end up in log tails and JSON reports.
 const PLAIN_OUTPUT_ENV = { FORCE_COLOR: "0", NO_COLOR: "1" };
 
-/** Runs command steps as host processes from the repository root, with `env` added. */
-export function execaExecutor(repoRoot: string, env: Record<string, string> = {}): StepExecutor {
+/**
+ * Runs command steps as host processes from the repository root, with `env` added. With
+ * `groups`, each step runs in a process group of its own, marked as the run's
+ * (run-processes.ts): a signal to the pipeline then reaches the pipeline alone, which ends the
+ * steps itself.
+ */
+export function execaExecutor(
+  repoRoot: string,
+  groups?: StepProcessGroups,
+  env: Record<string, string> = {},
+): StepExecutor {
   return {
     async execute(step, io) {
       const [file, ...args] = step.command ?? [];
@@ -25,14 +35,17 @@ export function execaExecutor(repoRoot: string, env: Record<string, string> = {}
         reject: false,
         buffer: false,
         stdin: "ignore",
-        env: { ...PLAIN_OUTPUT_ENV, ...env },
+        detached: groups !== undefined,
+        env: { ...groups?.env, ...PLAIN_OUTPUT_ENV, ...env },
       });
+      groups?.started(step.id, child.pid);
       child.all?.setEncoding("utf8");
       child.all?.on("data", (chunk: string) => {
         tail.push(chunk);
         io.onOutput(chunk);
       });
       const result = await child;
+      groups?.ended(child.pid);
       if (result.failed && result.exitCode === undefined) {
         tail.push(`\n${result.shortMessage}`);
       }

@@ -11,6 +11,7 @@ import {
 } from "#core";
 import { execaExecutor } from "./execa-executor.js";
 import type { FileHashes } from "./file-hashes.js";
+import type { StepProcessGroups } from "./run-processes.js";
 import { Sandbox } from "./sandbox.js";
 import { readSourceTree, type SourceTree, stepFiles } from "./source-files.js";
 import type { StepCache } from "./step-cache.js";
@@ -39,6 +40,8 @@ export interface HostExecutorOptions {
   /** One line to the user (a corrupt cache entry, an entry that could not be saved). */
   warn(line: string): void;
   env: NodeJS.ProcessEnv;
+  /** Where each step's process group is told and marked; absent: steps are plain children. */
+  groups?: StepProcessGroups;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface HostExecutorOptions {
  * checkout, since it writes the node_modules every sandbox links to.
  */
 export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions): StepExecutor {
-  const inCheckout = execaExecutor(repoRoot);
+  const inCheckout = execaExecutor(repoRoot, options.groups);
   // Read when the first sandboxed step starts, after the install has written node_modules.
   let tree: Promise<SourceTree> | undefined;
   let keyContext: Promise<KeyContext> | undefined;
@@ -63,7 +66,7 @@ export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions)
       const files = stepFiles(await tree, step);
       const { cache } = options;
       if (cache === undefined) {
-        return runInSandbox(repoRoot, step, files, nodeModules, io);
+        return runInSandbox(repoRoot, step, files, nodeModules, io, options.groups);
       }
       keyContext ??= readKeyContext(repoRoot, options.env);
       const key = await stepCacheKey(
@@ -88,12 +91,19 @@ export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions)
       }
       const startedAt = Date.now();
       let log = "";
-      const outcome = await runInSandbox(repoRoot, step, files, nodeModules, {
-        onOutput(text) {
-          log += text;
-          io.onOutput(text);
+      const outcome = await runInSandbox(
+        repoRoot,
+        step,
+        files,
+        nodeModules,
+        {
+          onOutput(text) {
+            log += text;
+            io.onOutput(text);
+          },
         },
-      });
+        options.groups,
+      );
       if (outcome.exitCode === 0) {
         await cache.steps
           .write(key, {
@@ -121,11 +131,12 @@ async function runInSandbox(
   files: readonly string[],
   nodeModules: readonly string[],
   io: StepIo,
+  groups: StepProcessGroups | undefined,
 ): Promise<StepOutcome> {
   const sandbox = await Sandbox.create(repoRoot, files, nodeModules);
   try {
     let log = "";
-    const outcome = await execaExecutor(sandbox.dir, SANDBOX_ENV).execute(step, {
+    const outcome = await execaExecutor(sandbox.dir, groups, SANDBOX_ENV).execute(step, {
       onOutput(text) {
         log += text;
         io.onOutput(text);

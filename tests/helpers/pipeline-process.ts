@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
+import { markedProcesses, withRunMark } from "../../pipeline/host/marked-processes.js";
 import { COPY_PNPM_ENV } from "./temp-repo.js";
+
+export { markedProcesses };
 
 export interface PipelineExit {
   /** What a shell shows as `$?`: the exit code, or 128 + the signal that ended pnpm. */
@@ -17,7 +19,8 @@ export interface PipelineExit {
  * `pnpm run pipeline <args>` exactly as a person types it, in its own process group (as a
  * terminal runs a foreground job), so a test can send it a Ctrl-C (SIGINT to the group) or a
  * `kill` (SIGTERM to pnpm) at a moment it picks from the output. Every process it starts
- * inherits `marker` in its environment, so the test can find any that outlives it.
+ * inherits `marker` among its run marks (as the pipeline marks its own runs), so the test can
+ * find any that outlives it.
  */
 export class PipelineProcess {
   readonly marker = `pipeline-test-${randomUUID()}`;
@@ -41,7 +44,7 @@ export class PipelineProcess {
       stdin: "ignore",
       detached: true,
       extendEnv: false,
-      env: { ...inherited, ...COPY_PNPM_ENV, PIPELINE_TEST_MARKER: this.marker, ...env },
+      env: { ...inherited, ...COPY_PNPM_ENV, ...withRunMark(process.env, this.marker), ...env },
     });
     if (child.pid === undefined) throw new Error("pnpm did not start");
     this.pid = child.pid;
@@ -137,23 +140,4 @@ export async function survivors(marker: string): Promise<{ pid: number; command:
     alive = await markedProcesses(marker);
   }
   return alive;
-}
-
-/** Live processes whose environment carries `marker` (Linux: read from /proc). */
-export async function markedProcesses(marker: string): Promise<{ pid: number; command: string }[]> {
-  const found: { pid: number; command: string }[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = await readFile(`/proc/${entry}/environ`, "utf8");
-      if (!environ.split("\0").includes(`PIPELINE_TEST_MARKER=${marker}`)) continue;
-      const status = await readFile(`/proc/${entry}/status`, "utf8");
-      if (/^State:\s+Z/m.test(status)) continue;
-      const command = (await readFile(`/proc/${entry}/cmdline`, "utf8")).split("\0").join(" ");
-      found.push({ pid: Number(entry), command: command.trim() });
-    } catch {
-      // Exited while we looked, or not ours to read.
-    }
-  }
-  return found;
 }

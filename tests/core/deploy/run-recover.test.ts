@@ -304,6 +304,92 @@ describe("runRecover", () => {
     expect(report.notes[0]).toMatch(/^waited .* for the run's wrangler \(pid 11\) to end$/);
   });
 
+  it("waits for a process carrying the run's mark that its journal never named, and ends one that outlasts the wait", async () => {
+    const cloud = seeded();
+    const journals = new MemoryJournalStore();
+    await journals.append("production", "run-3.1", {
+      kind: "planned",
+      run: "run-3",
+      target: "production",
+      at: "2026-11-26T12:00:00.000Z",
+      waves: [["db"]],
+      previous: { db: "old-db" },
+    });
+    await journals.append("production", "run-3.1", {
+      kind: "step",
+      at: "2026-11-26T12:00:01.000Z",
+      service: "db",
+      step: "deploy-started",
+    });
+    // The kill came between the wrangler's start and its journal line: only its mark names it.
+    const marked = new Set([21]);
+    const ended: number[][] = [];
+    const progress: string[] = [];
+    const clock = virtualClock();
+    let polls = 0;
+    const context = recoverContext(cloud, journals, {
+      progress: (line) => progress.push(line),
+      runProcesses: {
+        live: async (run) => (run === "run-3" ? [...marked] : []),
+        end: async (_run, pids) => {
+          ended.push(pids);
+          marked.clear();
+        },
+      },
+      clock: {
+        now: clock.now,
+        sleep: async (ms: number) => {
+          await clock.sleep(ms);
+          if (++polls === 3) {
+            cloud.history.get("db")?.push("late-db");
+            marked.delete(21);
+          }
+        },
+      },
+    });
+    const report = await runRecover(context, { dryRun: false });
+    expect(progress[0]).toMatch(
+      /^waiting up to .* for what run run-3 left running to end \(pid 21\)$/,
+    );
+    expect(report.notes[0]).toMatch(/^waited .* for the run's wrangler \(pid 21\) to end$/);
+    expect(report.services[0]).toMatchObject({ foundVersion: "late-db", action: "rolled-back" });
+    expect(cloud.serving("db")).toBe("old-db");
+    expect(ended).toEqual([]);
+
+    // Now one that never ends by itself: after the wait it is ended, and recover goes on.
+    await journals.append("production", "run-4.1", {
+      kind: "planned",
+      run: "run-4",
+      target: "production",
+      at: "2026-11-26T13:00:00.000Z",
+      waves: [["db"]],
+      previous: { db: "old-db" },
+    });
+    await journals.append("production", "run-4.1", {
+      kind: "step",
+      at: "2026-11-26T13:00:01.000Z",
+      service: "db",
+      step: "deploy-started",
+    });
+    const stuck = new Set([31]);
+    const stuckContext = recoverContext(cloud, journals, {
+      clock: virtualClock(),
+      runProcesses: {
+        live: async () => [...stuck],
+        end: async (_run, pids) => {
+          ended.push(pids);
+          stuck.clear();
+        },
+      },
+    });
+    const second = await runRecover(stuckContext, { dryRun: false, childWaitMs: 5_000 });
+    expect(ended).toEqual([[31]]);
+    expect(second.notes[0]).toMatch(
+      /^the run's wrangler \(pid 31\) still ran after 5(\.0)? ?s: ended it with its process group/,
+    );
+    expect(second.ok).toBe(true);
+  });
+
   it("without a journal, finds the named run in the deployment history by its annotations", async () => {
     const cloud = seeded();
     const at = (minute: number) => Date.parse(`2026-11-26T12:0${minute}:00Z`);

@@ -24,6 +24,22 @@ export interface RecoverContext extends DeployContext {
   readHistory: (services: ServiceInfo[]) => Promise<ServiceHistory[]>;
   /** Whether a process the journal names still runs (host only; a container has none left). */
   isRunning?: (pid: number, startTime: string | undefined) => boolean;
+  /** The processes a run left running on this machine, found by its mark (host only). */
+  runProcesses?: RunProcessesPort;
+}
+
+/**
+ * Every wrangler a deploy starts carries its run's mark, so a child started an instant before
+ * a kill -9, too soon for the journal to name it, is found as well.
+ */
+export interface RunProcessesPort {
+  /** Pids of the live processes carrying `run`'s mark. */
+  live(run: string): Promise<number[]>;
+  /**
+   * Ends `pids` (of the journal or of `live`) with the process groups they lead, and whatever
+   * else carries the mark.
+   */
+  end(run: string, pids: number[]): Promise<void>;
 }
 
 export interface RecoverOptions {
@@ -120,9 +136,8 @@ export async function runRecover(
   if (run.runner !== undefined && context.isRunning?.(run.runner.pid, run.runner.startTime)) {
     throw new RunStillRunningError(run.run, run.runner.pid);
   }
-  if (!options.dryRun) {
-    const waitMs = options.childWaitMs ?? DEFAULT_CHILD_WAIT_MS;
-    await waitForChildren(context, run.children, waitMs, report.notes);
+  if (!options.dryRun && source === "journal") {
+    await waitForRunProcesses(context, run.run, run.children, options, report.notes);
   }
   const touched = touchedServices(run);
   const byName = new Map(context.services.map((service) => [service.name, service]));
@@ -159,6 +174,10 @@ async function findRun(
   const journaled = await newestUnfinishedRun(context.journals, context.target);
   if (journaled !== undefined && (options.run === undefined || journaled.run === options.run)) {
     return { run: journaled, source: "journal" };
+  }
+  // A child still running could land a version naming the run after the history is read.
+  if (options.run !== undefined && !options.dryRun) {
+    await waitForRunProcesses(context, options.run, [], options, notes);
   }
   const histories = await context.readHistory(context.services);
   if (options.run === undefined) {
@@ -243,32 +262,51 @@ function mainVersion(versions: { versionId: string; percentage: number }[]): str
 
 /**
  * A `wrangler deploy` the dead run started runs in its own process group and may still land
- * its version. Rolling back before it ends would be undone by it, so wait for it first.
+ * its version. Rolling back before it ends would be undone by it, so wait for it first: for
+ * the children the journal names and, on the host, every process carrying the run's mark.
+ * After the wait, the host ends what is left (the version it lands then is read afterwards).
  */
-async function waitForChildren(
+async function waitForRunProcesses(
   context: RecoverContext,
+  run: string,
   children: JournalChild[],
-  waitMs: number,
+  options: RecoverOptions,
   notes: string[],
 ): Promise<void> {
-  const isRunning = context.isRunning;
-  if (isRunning === undefined) return;
-  const live = () => children.filter((child) => isRunning(child.pid, child.startTime));
-  if (live().length === 0) return;
+  const { isRunning, runProcesses } = context;
+  const live = async () => {
+    const journaled = children
+      .filter((child) => isRunning?.(child.pid, child.startTime) === true)
+      .map((child) => child.pid);
+    const marked = (await runProcesses?.live(run)) ?? [];
+    return [...new Set([...journaled, ...marked])].sort((a, b) => a - b);
+  };
+  const pids = await live();
+  if (pids.length === 0) return;
+  const waitMs = options.childWaitMs ?? DEFAULT_CHILD_WAIT_MS;
   const started = context.clock.now();
-  const pids = live()
-    .map((child) => child.pid)
-    .join(", ");
-  context.progress(`waiting for what the run left running to end (pid ${pids})`);
-  while (live().length > 0 && context.clock.now() - started < waitMs) {
-    await context.clock.sleep(CHILD_POLL_MS);
-  }
-  const left = live();
-  notes.push(
-    left.length === 0
-      ? `waited ${formatSeconds(context.clock.now() - started)} for the run's wrangler (pid ${pids}) to end`
-      : `the run's wrangler (pid ${left.map((child) => child.pid).join(", ")}) still runs after ${formatSeconds(waitMs)}: recovering anyway; if it lands a version later, run recover again`,
+  context.progress(
+    `waiting up to ${formatSeconds(waitMs)} for what run ${run} left running to end (pid ${pids.join(", ")})`,
   );
+  let left = pids;
+  while (left.length > 0 && context.clock.now() - started < waitMs) {
+    await context.clock.sleep(CHILD_POLL_MS);
+    left = await live();
+  }
+  if (left.length === 0) {
+    notes.push(
+      `waited ${formatSeconds(context.clock.now() - started)} for the run's wrangler (pid ${pids.join(", ")}) to end`,
+    );
+  } else if (runProcesses) {
+    await runProcesses.end(run, left);
+    const line = `the run's wrangler (pid ${left.join(", ")}) still ran after ${formatSeconds(waitMs)}: ended it with its process group; recovering from what it left`;
+    context.progress(line);
+    notes.push(line);
+  } else {
+    notes.push(
+      `the run's wrangler (pid ${left.join(", ")}) still runs after ${formatSeconds(waitMs)}: recovering anyway; if it lands a version later, run recover again`,
+    );
+  }
 }
 
 async function recoverService(
