@@ -48,11 +48,13 @@ const REPORTS_BROWSER = [
   "tests/core/reports/html/*.browser.test.ts",
   "tests/pipeline/commands/dashboard.test.ts",
 ];
+/** Deploys of every service cut short by SIGKILL, a flaky API or a restart, then recovered. */
+const DEPLOY_RECOVER = "tests/pipeline/deploy/deploy-recover.test.ts";
 /**
- * Deploys of every service cut short by SIGKILL, a flaky API or a restart, then recovered; and
- * releases cut short in staging, then reconciled by the next release.
+ * Releases cut short in staging, then reconciled by the next release: a suite of its own, so
+ * that it runs beside deploy-recover instead of after it (together they were the run's tail).
  */
-const DEPLOY_RECOVER = "tests/pipeline/{deploy/deploy-recover,commands/release-reconcile}.test.ts";
+const RELEASE_RECOVER = "tests/pipeline/commands/release-reconcile.test.ts";
 
 const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
   "local-cloud-rollouts": { include: [LOCAL_CLOUD_ROLLOUTS] },
@@ -61,6 +63,7 @@ const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
   "deploy-interrupt": { include: DEPLOY_INTERRUPT },
   "reports-browser": { include: REPORTS_BROWSER },
   "deploy-recover": { include: [DEPLOY_RECOVER] },
+  "release-recover": { include: [RELEASE_RECOVER] },
   pipeline: {
     include: ["tests/*.test.ts", "tests/{core,pipeline,workflows}/**/*.test.ts"],
     exclude: [
@@ -70,6 +73,7 @@ const FILES_OF_SUITE: Record<string, Omit<ToolingSuite, "name">> = {
       ...DEPLOY_INTERRUPT,
       ...REPORTS_BROWSER,
       DEPLOY_RECOVER,
+      RELEASE_RECOVER,
     ],
     isolate: false,
   },
