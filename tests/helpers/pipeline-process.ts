@@ -15,6 +15,9 @@ export interface PipelineExit {
   durationMs: number;
 }
 
+/** The command line of the node process behind `pnpm run pipeline` (what a supervisor signals). */
+export const PIPELINE_NODE = /^\S*node .*pipeline\/launch\.mjs/;
+
 /**
  * `pnpm run pipeline <args>` exactly as a person types it, in its own process group (as a
  * terminal runs a foreground job), so a test can send it a Ctrl-C (SIGINT to the group) or a

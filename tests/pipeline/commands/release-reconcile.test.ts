@@ -5,7 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { foldJournal, newestUnfinishedRun, RELEASE_STAGES, type ReleaseReport } from "#core";
 import { fileJournalStore, JOURNAL_DIR } from "../../../pipeline/deploy/file-journal-store.js";
 import { restoreServing, servingVersions, type Versions } from "../../helpers/cluster.js";
-import { markedProcesses, PipelineProcess, survivors } from "../../helpers/pipeline-process.js";
+import {
+  markedProcesses,
+  PIPELINE_NODE,
+  PipelineProcess,
+  survivors,
+} from "../../helpers/pipeline-process.js";
 import { copyRepo, type TempRepo } from "../../helpers/temp-repo.js";
 
 // `release` (staging, then production) cut short the hard way, then reconciled by the next
@@ -77,10 +82,16 @@ async function killReleaseInStaging(run: string): Promise<void> {
   running = release;
   await release.waitFor(/→ db: deploying/, 240_000);
   let node: number | undefined;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const processes = await markedProcesses(release.marker);
-    node = processes.find((process) => /^\S*node .*pipeline\/cli\.ts/.test(process.command))?.pid;
+    node = processes.find((process) => PIPELINE_NODE.test(process.command))?.pid;
     if (node !== undefined && processes.some((process) => /wrangler/.test(process.command))) break;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `no pipeline node and wrangler among the release's processes: ${JSON.stringify(processes)}`,
+      );
+    }
     // Polled: wrangler starts within moments of its progress line.
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

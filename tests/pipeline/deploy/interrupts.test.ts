@@ -14,6 +14,7 @@ import {
 } from "../../helpers/cluster.js";
 import {
   markedProcesses,
+  PIPELINE_NODE,
   type PipelineExit,
   PipelineProcess,
   survivors,
@@ -67,7 +68,7 @@ function start(args: string[], env: Record<string, string> = {}): PipelineProces
 /** The node process behind `pnpm run pipeline` (what a supervisor would signal). */
 async function pipelineNode(run: PipelineProcess): Promise<number> {
   const node = (await markedProcesses(run.marker)).find((process) =>
-    /^\S*node .*pipeline\/launch\.mjs/.test(process.command),
+    PIPELINE_NODE.test(process.command),
   );
   if (node === undefined) throw new Error("no pipeline node process");
   return node.pid;
