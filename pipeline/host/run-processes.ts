@@ -36,7 +36,9 @@ export interface StepProcessGroups {
  * - SIGINT or SIGTERM ends every step's process group and every marked process, then the
  *   process exits as that signal would have ended it (130, 143);
  * - a watchdog started beside the run (its own session, so a signal to the run's group misses
- *   it) ends the marked processes when the run's process is gone, even by SIGKILL.
+ *   it) ends the marked processes when the run's process is gone, even by SIGKILL. It starts
+ *   with the first step process: a run that replays every step from the cache starts none,
+ *   and then pays neither for the watchdog nor for looking for leftovers.
  * Where /proc cannot be read (not Linux), marked processes cannot be found and no watchdog
  * starts: a signal then ends the step process groups only, so a process that left its step's
  * group outlives the run, and a SIGKILL of the run's process leaves every step running.
@@ -46,13 +48,15 @@ export class RunProcesses implements StepProcessGroups {
   private readonly groups = new Map<number, string>();
   /** When the first SIGINT or SIGTERM came. */
   private interruptedAt: number | undefined;
+  /** Set when the first step process starts (undefined after that off Linux). */
+  private watchdog: ChildProcess | undefined;
+  private watching = false;
 
   private constructor(
     private readonly mark: string,
-    env: NodeJS.ProcessEnv,
-    private readonly watchdog: ChildProcess | undefined,
+    private readonly context: CommandContext,
   ) {
-    this.env = withRunMark(env, mark);
+    this.env = withRunMark(context.env, mark);
   }
 
   /**
@@ -66,7 +70,7 @@ export class RunProcesses implements StepProcessGroups {
     work: (processes: RunProcesses) => Promise<T>,
   ): Promise<T> {
     const mark = `steps-${randomUUID()}`;
-    const processes = new RunProcesses(mark, context.env, startWatchdog(mark, context));
+    const processes = new RunProcesses(mark, context);
     const onSignal = (signal: NodeJS.Signals) => void processes.interrupt(title, signal);
     for (const signal of SIGNALS) process.on(signal, onSignal);
     try {
@@ -78,6 +82,10 @@ export class RunProcesses implements StepProcessGroups {
   }
 
   started(stepId: string, pid: number | undefined): void {
+    if (!this.watching) {
+      this.watching = true;
+      this.watchdog = startWatchdog(this.mark, this.context);
+    }
     if (pid === undefined) return;
     this.groups.set(pid, stepId);
     // A step the scheduler started while the interruption was under way.
@@ -113,6 +121,7 @@ export class RunProcesses implements StepProcessGroups {
 
   /** A step may leave something running (a detached server a test forgot to stop): it ends here. */
   private async endLeftovers(context: CommandContext): Promise<void> {
+    if (!this.watching) return;
     const left = await endMarkedProcesses(this.mark, GRACE_MS);
     if (left.length > 0) {
       context.stderr(
