@@ -85,6 +85,33 @@ async function lines(journals: JournalStore, target: string): Promise<string[]> 
   );
 }
 
+/**
+ * A one-wave run of db to production whose journal ends at db's deploy starting, as a kill
+ * there leaves it (`at`: the minute it started; `runner`: the pid that ran it, when journaled).
+ */
+async function killedInDeployOfDb(
+  journals: MemoryJournalStore,
+  run: string,
+  at: string,
+  { runner }: { runner?: number } = {},
+): Promise<void> {
+  await journals.append("production", `${run}.1`, {
+    kind: "planned",
+    run,
+    target: "production",
+    at: `${at}:00.000Z`,
+    ...(runner === undefined ? {} : { runner: { pid: runner } }),
+    waves: [["db"]],
+    previous: { db: "old-db" },
+  });
+  await journals.append("production", `${run}.1`, {
+    kind: "step",
+    at: `${at}:01.000Z`,
+    service: "db",
+    step: "deploy-started",
+  });
+}
+
 describe("deploy journal", () => {
   it("records the plan with every pre-run version before the first deploy, each step, and the end", async () => {
     const cloud = seeded();
@@ -257,21 +284,7 @@ describe("runRecover", () => {
   it("refuses while the run's own process still runs, and waits for a child it left running", async () => {
     const cloud = seeded();
     const journals = new MemoryJournalStore();
-    await journals.append("production", "run-2.1", {
-      kind: "planned",
-      run: "run-2",
-      target: "production",
-      at: "2026-11-26T12:00:00.000Z",
-      runner: { pid: 10 },
-      waves: [["db"]],
-      previous: { db: "old-db" },
-    });
-    await journals.append("production", "run-2.1", {
-      kind: "step",
-      at: "2026-11-26T12:00:01.000Z",
-      service: "db",
-      step: "deploy-started",
-    });
+    await killedInDeployOfDb(journals, "run-2", "2026-11-26T12:00", { runner: 10 });
     await journals.append("production", "run-2.1", {
       kind: "child",
       at: "2026-11-26T12:00:01.000Z",
@@ -307,20 +320,7 @@ describe("runRecover", () => {
   it("waits for a process carrying the run's mark that its journal never named, and ends one that outlasts the wait", async () => {
     const cloud = seeded();
     const journals = new MemoryJournalStore();
-    await journals.append("production", "run-3.1", {
-      kind: "planned",
-      run: "run-3",
-      target: "production",
-      at: "2026-11-26T12:00:00.000Z",
-      waves: [["db"]],
-      previous: { db: "old-db" },
-    });
-    await journals.append("production", "run-3.1", {
-      kind: "step",
-      at: "2026-11-26T12:00:01.000Z",
-      service: "db",
-      step: "deploy-started",
-    });
+    await killedInDeployOfDb(journals, "run-3", "2026-11-26T12:00");
     // The kill came between the wrangler's start and its journal line: only its mark names it.
     const marked = new Set([21]);
     const ended: number[][] = [];
@@ -357,20 +357,7 @@ describe("runRecover", () => {
     expect(ended).toEqual([]);
 
     // Now one that never ends by itself: after the wait it is ended, and recover goes on.
-    await journals.append("production", "run-4.1", {
-      kind: "planned",
-      run: "run-4",
-      target: "production",
-      at: "2026-11-26T13:00:00.000Z",
-      waves: [["db"]],
-      previous: { db: "old-db" },
-    });
-    await journals.append("production", "run-4.1", {
-      kind: "step",
-      at: "2026-11-26T13:00:01.000Z",
-      service: "db",
-      step: "deploy-started",
-    });
+    await killedInDeployOfDb(journals, "run-4", "2026-11-26T13:00");
     const stuck = new Set([31]);
     const stuckContext = recoverContext(cloud, journals, {
       clock: virtualClock(),
