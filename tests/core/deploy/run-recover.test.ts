@@ -112,6 +112,25 @@ async function killedInDeployOfDb(
   });
 }
 
+/**
+ * A virtual clock on whose third sleep the dead run's wrangler lands db's version "late-db" and
+ * then ends (`end`): what recover has to wait out.
+ */
+function lateLandingClock(cloud: ReturnType<typeof seeded>, end: () => void) {
+  const clock = virtualClock();
+  let polls = 0;
+  return {
+    now: clock.now,
+    sleep: async (ms: number) => {
+      await clock.sleep(ms);
+      if (++polls === 3) {
+        cloud.history.get("db")?.push("late-db");
+        end();
+      }
+    },
+  };
+}
+
 describe("deploy journal", () => {
   it("records the plan with every pre-run version before the first deploy, each step, and the end", async () => {
     const cloud = seeded();
@@ -296,21 +315,7 @@ describe("runRecover", () => {
 
     alive.delete(10);
     // The child lands its version while recover waits, then exits.
-    const clock = virtualClock();
-    let polls = 0;
-    const waiting = {
-      ...context,
-      clock: {
-        now: clock.now,
-        sleep: async (ms: number) => {
-          await clock.sleep(ms);
-          if (++polls === 3) {
-            cloud.history.get("db")?.push("late-db");
-            alive.delete(11);
-          }
-        },
-      },
-    };
+    const waiting = { ...context, clock: lateLandingClock(cloud, () => alive.delete(11)) };
     const report = await runRecover(waiting, { dryRun: false });
     expect(report.services[0]).toMatchObject({ foundVersion: "late-db", action: "rolled-back" });
     expect(cloud.serving("db")).toBe("old-db");
@@ -325,8 +330,6 @@ describe("runRecover", () => {
     const marked = new Set([21]);
     const ended: number[][] = [];
     const progress: string[] = [];
-    const clock = virtualClock();
-    let polls = 0;
     const context = recoverContext(cloud, journals, {
       progress: (line) => progress.push(line),
       runProcesses: {
@@ -336,16 +339,7 @@ describe("runRecover", () => {
           marked.clear();
         },
       },
-      clock: {
-        now: clock.now,
-        sleep: async (ms: number) => {
-          await clock.sleep(ms);
-          if (++polls === 3) {
-            cloud.history.get("db")?.push("late-db");
-            marked.delete(21);
-          }
-        },
-      },
+      clock: lateLandingClock(cloud, () => marked.delete(21)),
     });
     const report = await runRecover(context, { dryRun: false });
     expect(progress[0]).toMatch(
