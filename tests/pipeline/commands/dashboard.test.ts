@@ -51,15 +51,16 @@ describe("pipeline dashboard", () => {
       await page.locator("#no-runs").waitFor();
 
       ci = new PipelineProcess(REPO_ROOT, ["ci", "--repo", repo]);
+      // Generous bounds on events: in a full run the machine is busy with the deploy suites.
       const running = page.locator('#runs tr[data-run] .status[data-status="running"]');
-      await running.waitFor();
+      await running.waitFor({ timeout: 120_000 });
       expect(await page.locator("#runs tr[data-run] a").textContent()).toBe("pipeline ci");
 
       await page.locator("#runs tr[data-run] a").click();
       // The unit tests start once install has passed, and wait on the gate: the page follows.
       await page
         .locator('#steps tr:has(td:text-is("test:api")) .status[data-status="running"]')
-        .waitFor();
+        .waitFor({ timeout: 120_000 });
       expect(await page.locator("#verdict").getAttribute("data-state")).toBe("running");
       expect(
         await page
@@ -68,7 +69,7 @@ describe("pipeline dashboard", () => {
       ).toBe("passed");
 
       await writeFile(gate, "");
-      await page.locator('#verdict[data-state="passed"]').waitFor({ timeout: 60_000 });
+      await page.locator('#verdict[data-state="passed"]').waitFor({ timeout: 120_000 });
       expect(
         await page.$$eval("#steps .status", (cells) =>
           cells.map((cell) => cell.getAttribute("data-status")),
@@ -93,7 +94,7 @@ describe("pipeline dashboard", () => {
       await ci?.dispose();
     }
     expect((await dashboard.exited).status).toBe(0);
-  });
+  }, 600_000);
 
   it("refuses a port that is not one in one line, exit code 2", async () => {
     const result = await runPipeline(["dashboard", "--port", "70000"], { cwd: REPO_ROOT, env: {} });
