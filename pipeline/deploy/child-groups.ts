@@ -1,4 +1,5 @@
 import { formatSeconds } from "#core";
+import { killGroup } from "../host/marked-processes.js";
 
 /** After a stopped call's SIGTERM, how long its process group has before SIGKILL. */
 const KILL_AFTER_MS = 5_000;
@@ -98,13 +99,5 @@ export class ChildGroups {
     this.closed = true;
     for (const pid of this.live) killGroup(pid, "SIGKILL");
     this.live.clear();
-  }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is gone already, which is what we wanted.
   }
 }

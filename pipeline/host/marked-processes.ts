@@ -95,3 +95,12 @@ function signal(processes: readonly MarkedProcess[], name: NodeJS.Signals): void
     }
   }
 }
+
+/** Sends `signal` to the process group `pid` leads; a group already gone is what was wanted. */
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}

@@ -8,6 +8,7 @@ import { SAME_SIGNAL_WITHIN_MS, signalExitCode } from "../deploy/interrupts.js";
 import {
   CAN_FIND_MARKED_PROCESSES,
   endMarkedProcesses,
+  killGroup,
   type MarkedProcess,
   withRunMark,
 } from "./marked-processes.js";
@@ -154,14 +155,6 @@ function startWatchdog(mark: string, context: CommandContext): ChildProcess | un
   // The pipe must not keep this process alive; it only has to stay open while it lives.
   (watchdog.stdin as Socket | null)?.unref();
   return watchdog;
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is gone already, which is what we wanted.
-  }
 }
 
 function describeProcess({ pid, command }: MarkedProcess): string {
