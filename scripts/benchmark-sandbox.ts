@@ -53,7 +53,7 @@ async function perStep(): Promise<{ treeMs: number; steps: StepCost[] }> {
   for (const step of steps) {
     const files = stepFiles(tree, step);
     const setup = await sequence(ROUNDS, () =>
-      elapsed(async () => (await Sandbox.create(REPO, files, tree.nodeModules)).dispose()),
+      elapsed(async () => (await Sandbox.create(REPO, step.id, files, tree.nodeModules)).dispose()),
     );
     // A fresh hasher each round: a run reads each file once.
     const hash = await sequence(ROUNDS, () =>

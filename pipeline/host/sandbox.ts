@@ -5,14 +5,14 @@ import {
   link,
   lstat,
   mkdir,
-  mkdtemp,
   readdir,
   readlink,
+  rename,
   rm,
   symlink,
 } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { claimSandboxPlace, type SandboxPlace } from "./sandbox-place.js";
 
 /**
  * What pnpm writes in a node_modules when it runs scripts (not what its install wrote): each
@@ -29,23 +29,30 @@ const RUN_STATE = /^\.pnpm-task-run-state-/;
  * new files (coverage, .wrangler state), and `biome ci` and the test runners never write sources.
  *
  * It lives in the system's temporary folder, outside the checkout, so that nothing found by
- * walking up from the step (a .git, a biome.json, a node_modules) belongs to the checkout.
+ * walking up from the step (a .git, a biome.json, a node_modules) belongs to the checkout, at
+ * the same path for the same step on each run (sandbox-place.ts).
  */
 export class Sandbox {
+  readonly dir: string;
+
   private constructor(
     readonly repoRoot: string,
-    readonly dir: string,
-  ) {}
+    private readonly place: SandboxPlace,
+    private readonly nodeModules: readonly string[],
+  ) {
+    this.dir = place.dir;
+  }
 
   static async create(
     repoRoot: string,
+    stepId: string,
     files: readonly string[],
     nodeModules: readonly string[],
   ): Promise<Sandbox> {
-    const sandbox = new Sandbox(repoRoot, await mkdtemp(join(tmpdir(), "pipeline-sandbox-")));
+    const sandbox = new Sandbox(repoRoot, await claimSandboxPlace(repoRoot, stepId), nodeModules);
     try {
       await sandbox.makeDirs([...files, ...nodeModules.map((dir) => `${dir}/.`)]);
-      await Promise.all(files.map((file) => sandbox.place(file)));
+      await Promise.all(files.map((file) => sandbox.placeFile(file)));
       await Promise.all(nodeModules.map((dir) => sandbox.mirrorNodeModules(dir)));
     } catch (error) {
       await sandbox.dispose();
@@ -65,13 +72,37 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Keeps what tools cached at the top of a node_modules for the next sandboxes, as a Dagger
+   * cache volume outlives its container: a folder the step made there (vitest's `.vitest-cache`
+   * of transformed modules, Vite's `.vite`) moves to the checkout's node_modules when the
+   * checkout has none. From then on every sandbox links to it and writes through, as a run in
+   * the checkout would. Without it, each sandbox's tools started cold: about a second of a
+   * service's tests (docs/benchmarks.md). Steps that finish together race for one place: the
+   * first folder moved in stays, the others go with their sandboxes.
+   */
+  async keepToolCaches(): Promise<void> {
+    for (const dir of this.nodeModules) {
+      const made = await readdir(join(this.dir, dir), { withFileTypes: true }).catch(() => []);
+      for (const entry of made) {
+        if (entry.isDirectory() && entry.name.startsWith(".") && !RUN_STATE.test(entry.name)) {
+          await moveIfAbsent(join(this.dir, dir, entry.name), join(this.repoRoot, dir, entry.name));
+        }
+      }
+    }
+  }
+
   /** The checkout's path for text written inside the sandbox (coverage maps name files by path). */
   toCheckoutPaths(text: string): string {
     return text.replaceAll(this.dir, this.repoRoot);
   }
 
   async dispose(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    try {
+      await rm(this.dir, { recursive: true, force: true });
+    } finally {
+      await this.place.release();
+    }
   }
 
   private async makeDirs(paths: readonly string[]): Promise<void> {
@@ -81,7 +112,7 @@ export class Sandbox {
     }
   }
 
-  private async place(file: string): Promise<void> {
+  private async placeFile(file: string): Promise<void> {
     const from = join(this.repoRoot, file);
     const to = join(this.dir, file);
     const stats = await lstat(from);
@@ -133,5 +164,22 @@ export class Sandbox {
       !inside.startsWith("..") &&
       !inside.split(sep).includes("node_modules");
     return workspacePackage ? target : resolved;
+  }
+}
+
+/** Moves a folder where none is (rename fails on a folder that is not empty), else leaves it. */
+async function moveIfAbsent(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EXDEV") return;
+    // Another file system: copied beside its place first, so that it appears whole or not at all.
+    const staged = `${to}.${process.pid}.tmp`;
+    try {
+      await cp(from, staged, { recursive: true });
+      await rename(staged, to);
+    } catch {
+      await rm(staged, { recursive: true, force: true });
+    }
   }
 }

@@ -133,7 +133,7 @@ async function runInSandbox(
   io: StepIo,
   groups: StepProcessGroups | undefined,
 ): Promise<StepOutcome> {
-  const sandbox = await Sandbox.create(repoRoot, files, nodeModules);
+  const sandbox = await Sandbox.create(repoRoot, step.id, files, nodeModules);
   try {
     let log = "";
     const outcome = await execaExecutor(sandbox.dir, groups, SANDBOX_ENV).execute(step, {
@@ -143,6 +143,7 @@ async function runInSandbox(
       },
     });
     await sandbox.copyBack(stepOutputDirs(step));
+    await sandbox.keepToolCaches();
     const coverageMap = outcome.coverageMap && inCheckout(sandbox, outcome.coverageMap);
     if (coverageMap && step.coverageMap) {
       await writeCheckoutFile(repoRoot, step.coverageMap, JSON.stringify(coverageMap));

@@ -1,7 +1,15 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { authSteps, runOnHost, statusOf, stepRepo } from "../../helpers/step-repo.js";
+
+/** What a tool's cache does in a service's node_modules: it counts the runs that wrote it. */
+const COUNTS_RUNS_IN_A_TOOL_CACHE = `const cache = "node_modules/.tool-cache/runs";
+const earlier = existsSync(cache) ? readFileSync(cache, "utf8") : "";
+mkdirSync("node_modules/.tool-cache", { recursive: true });
+writeFileSync(cache, earlier + "run\\n");
+console.log(\`tool cache: \${earlier.split("\\n").filter(Boolean).length} earlier runs\`);
+`;
 
 /** A line a service's test could have: the repository's README, two folders up. */
 const READS_README = `readFileSync("../../README.md", "utf8");\n`;
@@ -75,5 +83,25 @@ describe("a step in its sandbox", () => {
     const { run } = await runOnHost(repo, await authSteps(repo));
     expect(statusOf(run, "test:auth")).toBe("passed");
     await expect(readFile(join(repo, "services/auth/scratch.txt"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("keeps a cache a tool made in node_modules for the next run, as a cache volume", async () => {
+    const repo = await stepRepo();
+    const test = join(repo, "services/auth/test.mjs");
+    await writeFile(test, `${await readFile(test, "utf8")}${COUNTS_RUNS_IN_A_TOOL_CACHE}`);
+    const steps = await authSteps(repo);
+
+    const first = await runOnHost(repo, steps);
+    expect(first.output.get("test:auth")).toContain("tool cache: 0 earlier runs");
+    const second = await runOnHost(repo, steps);
+    expect(second.output.get("test:auth")).toContain("tool cache: 1 earlier runs");
+    // Written through the link the second time, as by a run in the checkout.
+    expect(await readFile(join(repo, "services/auth/node_modules/.tool-cache/runs"), "utf8")).toBe(
+      "run\nrun\n",
+    );
+    // pnpm's task state belongs to its run: never kept.
+    expect(
+      (await readdir(join(repo, "node_modules"))).filter((name) => name.startsWith(".pnpm-task")),
+    ).toEqual([]);
   });
 });
