@@ -1,14 +1,18 @@
 /**
  * `pnpm run pipeline` starts here. It runs the CLI from one bundled file, rebuilt whenever a
- * source it was built from changed, instead of through tsx: tsx resolves and transforms each of
+ * file it was built from changed, instead of through tsx: tsx resolves and transforms each of
  * the CLI's few hundred modules on every start, about a second before any work, which is most of
  * a run that replays every step from the cache (docs/benchmarks.md has the figures).
  *
  * Plain JavaScript, typed in JSDoc: Node runs it as it is (type stripping costs about a tenth
- * of a second per start), and it imports nothing that needs tsx. esbuild is loaded only to build. The bundle is a build product of this checkout, in .pipeline/cli/: every package
- * it imports is left external under the absolute path it resolves to from the file that imports
- * it, so each one loads exactly as it does from source (a workspace package's own dependencies
- * included), and nothing third-party is copied in.
+ * of a second per start), and it imports nothing that needs tsx. esbuild is loaded only to build.
+ *
+ * The bundle is a build product of this checkout, in .pipeline/cli/. The packages the sources
+ * import statically are bundled too: loading them from node_modules, a module at a time, was
+ * another 0.1 s of every start (zod alone is a few hundred files). A package imported with
+ * `import()` (wrangler, execa) is only wanted by some runs, so it stays external, under the
+ * absolute path it resolves to from the file that imports it. Every bundled module keeps its own
+ * location, and every file bundled is stamped, node_modules included.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -179,7 +183,7 @@ function writeAtomically(path, text) {
 }
 
 /**
- * The bundle's code, and the files it was built from, relative to root (node_modules excluded).
+ * The bundle's code, and the files it was built from, relative to root.
  *
  * @param {BundleSpec} spec
  * @returns {Promise<{ code: string, inputs: string[] }>}
@@ -199,9 +203,11 @@ async function build(spec) {
   if (output === undefined) throw new Error(`esbuild wrote no bundle for ${spec.entry}`);
   return {
     code: output.text,
-    inputs: Object.keys(result.metafile.inputs)
-      .filter((path) => !path.includes("node_modules"))
-      .map((path) => relative(spec.root, join(spec.root, path))),
+    // The files that have code in the bundle: esbuild also reads ones it then leaves out (the
+    // whole of Miniflare), and stamping those would cost a start thousands of stat calls.
+    inputs: Object.values(result.metafile.outputs).flatMap((built) =>
+      Object.keys(built.inputs).map((path) => relative(spec.root, join(spec.root, path))),
+    ),
   };
 }
 
@@ -224,32 +230,50 @@ function buildOptions(spec) {
     sourcemap: "inline",
     sourcesContent: false,
     logLevel: "silent",
+    // A package's ES module build where it has one: esbuild cannot follow a UMD build's
+    // computed require() (jsonc-parser's main).
+    mainFields: ["module", "main"],
+    // A CommonJS package's require() of Node's own modules, from an ES module bundle.
+    banner: {
+      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    },
     plugins: [
       {
-        // A module that finds files next to itself (`new URL("./x", import.meta.url)`, a
-        // createRequire) must keep its own location, not take the bundle's.
+        // A module that finds files next to itself (`new URL("./x", import.meta.url)`,
+        // __dirname, a createRequire) must keep its own location, not take the bundle's.
         name: "own-location",
         setup(plugin) {
-          plugin.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
-            if (args.path.split(/[\\/]/).includes("node_modules")) return undefined;
+          plugin.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
             const source = readFileSync(args.path, "utf8");
-            if (!source.includes("import.meta.")) return undefined;
+            const esm = source.includes("import.meta.");
+            const commonJs = /\b__(?:dir|file)name\b/.test(source);
+            if (!esm && !commonJs) return undefined;
             const url = pathToFileURL(args.path).href;
+            const located = esm
+              ? source
+                  .replaceAll("import.meta.url", JSON.stringify(url))
+                  .replaceAll("import.meta.dirname", JSON.stringify(dirname(args.path)))
+                  .replaceAll("import.meta.filename", JSON.stringify(args.path))
+              : source;
+            const names = commonJs
+              ? `var __dirname = ${JSON.stringify(dirname(args.path))}, __filename = ${JSON.stringify(args.path)};\n`
+              : "";
+            // After a `#!` line, which must stay the first.
+            const shebang = /^#!.*\n/.exec(located)?.[0] ?? "";
             return {
-              contents: source
-                .replaceAll("import.meta.url", JSON.stringify(url))
-                .replaceAll("import.meta.dirname", JSON.stringify(dirname(args.path)))
-                .replaceAll("import.meta.filename", JSON.stringify(args.path)),
-              loader: "ts",
+              contents: shebang + names + located.slice(shebang.length),
+              loader: /\.[cm]?ts$/.test(args.path) ? "ts" : "js",
             };
           });
         },
       },
       {
-        name: "externals-where-they-resolve",
+        name: "packages",
         setup(plugin) {
           plugin.onResolve({ filter: /^[^./#]/ }, async (args) => {
             if (args.path.startsWith("node:") || args.pluginData === "resolving") return undefined;
+            // Inside a bundled package, esbuild resolves as usual.
+            if (args.importer.split(/[\\/]/).includes("node_modules")) return undefined;
             const resolved = await plugin.resolve(args.path, {
               kind: args.kind,
               importer: args.importer,
@@ -257,9 +281,14 @@ function buildOptions(spec) {
               pluginData: "resolving",
             });
             if (resolved.errors.length > 0) return { errors: resolved.errors };
-            // The workspace's own packages are sources: bundled, and stamped.
+            // The workspace's own packages are sources.
             if (!resolved.path.split(/[\\/]/).includes("node_modules")) return resolved;
-            return { path: pathToFileURL(resolved.path).href, external: true };
+            if (args.kind === "dynamic-import") {
+              return { path: pathToFileURL(resolved.path).href, external: true };
+            }
+            // Imported for what it exports: an import nothing uses is left out (Miniflare, which
+            // only the control plane's server imports, and the CLI never starts).
+            return { ...resolved, sideEffects: false };
           });
         },
       },

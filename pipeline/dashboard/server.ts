@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type DoraReport, renderDoraHtml, renderStepsRunHtml } from "#core";
 import { readChartLibrary } from "../host/chart-library.js";
@@ -177,6 +177,9 @@ export async function startDashboard(repoRoot: string, port: number): Promise<Da
     }
   };
 
+  // Imported here, not at the top: importing node:http loads Node's fetch (undici) with it, about
+  // 20 ms of every CLI start, and only this command serves HTTP.
+  const { createServer } = await import("node:http");
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, String(error));

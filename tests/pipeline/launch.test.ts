@@ -7,8 +7,9 @@ import { tempDir } from "../helpers/fixture-repo.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 
 /**
- * A checkout in miniature: an entry that imports a source module (as the CLI imports the core)
- * and an installed package, which must stay external and load from where it is installed.
+ * A checkout in miniature: an entry that imports a source module (as the CLI imports the core),
+ * an installed package it uses (bundled, keeping its own location), one it imports and never
+ * uses (left out), and one it loads with import() (external, loaded from where it is installed).
  */
 async function project(): Promise<BundleSpec> {
   const root = await tempDir("launch-");
@@ -22,10 +23,28 @@ async function project(): Promise<BundleSpec> {
     join(root, "node_modules/greeting/index.js"),
     'export const greeting = "hello from " + import.meta.url;\n',
   );
+  await installed(root, "unused", 'globalThis.unusedLoaded = true;\nexport const unused = "x";\n');
+  await installed(root, "late", 'export const late = "late from " + import.meta.url;\n');
+  await installed(
+    root,
+    "legacy",
+    'module.exports = { legacy: require("node:path").basename(__dirname) };\n',
+    "commonjs",
+  );
   await writeFile(join(root, "package.json"), JSON.stringify({ type: "module" }));
   await writeFile(
     join(root, "src/entry.ts"),
-    'import { greeting } from "greeting";\nimport { value } from "./value.js";\nexport const answer: string = greeting + " " + value;\n',
+    [
+      'import { greeting } from "greeting";',
+      'import { unused } from "unused";',
+      'import { legacy } from "legacy";',
+      'import { value } from "./value.js";',
+      'export const answer: string = greeting + " " + value;',
+      "export const folder: string = legacy;",
+      'export const later = async (): Promise<string> => (await import("late")).late;',
+      "export const unusedLoaded = (): unknown => (globalThis as Record<string, unknown>).unusedLoaded;",
+      "",
+    ].join("\n"),
   );
   await writeFile(join(root, "src/value.ts"), "export const value: number = 1;\n");
   await writeFile(
@@ -39,6 +58,15 @@ async function project(): Promise<BundleSpec> {
     sourceDirs: ["src"],
     stampFiles: ["package.json"],
   };
+}
+
+async function installed(root: string, name: string, code: string, type = "module"): Promise<void> {
+  await mkdir(join(root, "node_modules", name), { recursive: true });
+  await writeFile(
+    join(root, "node_modules", name, "package.json"),
+    JSON.stringify({ name, type, exports: "./index.js" }),
+  );
+  await writeFile(join(root, "node_modules", name, "index.js"), code);
 }
 
 async function load(bundle: string): Promise<string> {
@@ -62,6 +90,38 @@ describe("the CLI's launch bundle", () => {
     await ensureBundle(spec);
     // Rebuilds are written to a temporary file and renamed: a new inode.
     expect(await identity(bundle)).toBe(built);
+  });
+
+  it("bundles the packages the sources import, leaves out one nothing uses, and keeps import() external", async () => {
+    const spec = await project();
+    const bundle = await ensureBundle(spec);
+    const code = await readFile(bundle, "utf8");
+    expect(code).toContain("hello from ");
+    expect(code).not.toContain("unusedLoaded = true");
+    expect(code).toContain(
+      `import("${pathToFileURL(join(spec.root, "node_modules/late/index.js")).href}")`,
+    );
+    const module = (await import(`${pathToFileURL(bundle).href}?${Math.random()}`)) as {
+      folder: string;
+      later(): Promise<string>;
+      unusedLoaded(): unknown;
+    };
+    // A CommonJS package's __dirname is its own folder, not the bundle's.
+    expect(module.folder).toBe("legacy");
+    expect(await module.later()).toBe(
+      `late from ${pathToFileURL(join(spec.root, "node_modules/late/index.js")).href}`,
+    );
+    expect(module.unusedLoaded()).toBeUndefined();
+  });
+
+  it("rebuilds when a file of a bundled package changes", async () => {
+    const spec = await project();
+    await ensureBundle(spec);
+    await writeFile(
+      join(spec.root, "node_modules/greeting/index.js"),
+      'export const greeting = "patched";\n',
+    );
+    expect(await load(await ensureBundle(spec))).toBe("patched 1");
   });
 
   it("keeps each module's own location where it asks for import.meta.url", async () => {
@@ -122,8 +182,10 @@ describe("the CLI's launch bundle", () => {
     expect(stamped).toContain("pipeline/run-cli.ts");
     expect(stamped).toContain("dagger/src/core/index.ts");
     expect(stamped).toContain("packages/local-cloud/src/process/lifecycle.ts");
-    expect(stamped.filter((path) => path.includes("node_modules/"))).toEqual([
-      "node_modules/.modules.yaml",
-    ]);
+    const installed = stamped.filter((path) => path.includes("node_modules/"));
+    expect(installed).toContain("node_modules/.modules.yaml");
+    expect(installed.some((path) => /\/zod@[^/]+\/node_modules\/zod\//.test(path))).toBe(true);
+    // Loaded with import() when a run needs them, from node_modules: not in the bundle.
+    expect(installed.filter((path) => /\/(?:wrangler|execa|miniflare)@/.test(path))).toEqual([]);
   });
 });
