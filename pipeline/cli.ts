@@ -1,8 +1,11 @@
 import { shareCompileCache } from "./host/compile-cache.mjs";
+import { runCli } from "./run-cli.js";
 
-// Before anything else loads, so the pipeline's own modules come from the cache too.
+// pipeline/launch.mjs turns V8's code cache on before the bundle loads; run from the sources
+// (`node --import tsx pipeline/cli.ts`), this still hands it to the processes the run starts.
+// The import above is static: a dynamic one made esbuild wrap every module of the bundle in a
+// lazy initializer, which kept it from leaving out what the CLI never uses.
 shareCompileCache(process.env);
-const { runCli } = await import("./run-cli.js");
 
 process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),

@@ -1,5 +1,8 @@
 import { UsageError } from "../command.js";
 import { defineGroup, type GroupSpec } from "../command-spec.js";
+import { findRepoRoot } from "../host/repo-root.js";
+import { checkoutCache } from "../host/step-cache.js";
+import { workspaceCwd } from "../host/workspace.js";
 import { REPO } from "./options.js";
 
 const spec = {
@@ -28,20 +31,14 @@ const spec = {
 
 const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
-// The cache's modules load only when an action runs: help and bad input stay cheap.
-async function openCache(cwd: string, repo: string | undefined, env: NodeJS.ProcessEnv) {
-  const [{ checkoutCache }, { workspaceCwd }, { findRepoRoot }] = await Promise.all([
-    import("../host/step-cache.js"),
-    import("../host/workspace.js"),
-    import("../host/repo-root.js"),
-  ]);
+function openCache(cwd: string, repo: string | undefined, env: NodeJS.ProcessEnv) {
   return checkoutCache(findRepoRoot(workspaceCwd(cwd, repo)), env);
 }
 
 export const cache = defineGroup(spec, {
   status: {
     async run(flags, context) {
-      const status = await (await openCache(context.cwd, flags.repo, context.env)).status();
+      const status = await openCache(context.cwd, flags.repo, context.env).status();
       if (flags.json) {
         context.stdout(JSON.stringify(status, null, 2));
         return 0;
@@ -64,7 +61,7 @@ export const cache = defineGroup(spec, {
       if (mb !== undefined && (!Number.isFinite(mb) || mb < 0 || raw?.trim() === "")) {
         throw new UsageError(`--max-size: "${raw}" is not a size in megabytes (0 or more)`);
       }
-      const store = await openCache(context.cwd, flags.repo, context.env);
+      const store = openCache(context.cwd, flags.repo, context.env);
       const { removed, freedBytes } = await store.prune(
         mb === undefined ? undefined : mb * 2 ** 20,
       );

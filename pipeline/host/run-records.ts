@@ -103,12 +103,15 @@ export async function listRunIds(repoRoot: string): Promise<string[]> {
 }
 
 /**
- * Writes one run's record. Writes are queued so each lands after the one before, whatever
- * order the scheduler's events come in; `settled` is that queue.
+ * Writes one run's record. Each write is whole and fsynced (json-state-file.ts), so writes are
+ * coalesced: while one is in flight, later updates only change what the next one writes, and a
+ * run that replays twenty steps in a blink writes its record twice, not forty times. The
+ * promise an update returns settles once a write holding that update has landed.
  */
 export class RunRecorder {
   private record: RunRecord;
-  private queue: Promise<void> = Promise.resolve();
+  private writing: Promise<void> | undefined;
+  private unwritten = false;
 
   constructor(
     private readonly repoRoot: string,
@@ -128,17 +131,31 @@ export class RunRecorder {
 
   update(change: Partial<RunRecord>): Promise<void> {
     this.record = { ...this.record, ...change, updatedAt: new Date().toISOString() };
-    const snapshot = this.record;
-    this.queue = this.queue.then(() =>
-      writeJsonFile(join(runsDir(this.repoRoot), `${snapshot.id}.json`), snapshot, runRecordSchema),
-    );
-    return this.queue;
+    this.unwritten = true;
+    this.writing ??= this.writeUntilCurrent();
+    return this.writing;
+  }
+
+  private async writeUntilCurrent(): Promise<void> {
+    try {
+      while (this.unwritten) {
+        this.unwritten = false;
+        const snapshot = this.record;
+        await writeJsonFile(
+          join(runsDir(this.repoRoot), `${snapshot.id}.json`),
+          snapshot,
+          runRecordSchema,
+        );
+      }
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   /** Writes the HTML report beside the record, then the finished record naming it. */
   async finish(state: "passed" | "failed", report: unknown, html: string): Promise<string> {
     const htmlReport = join(runsDir(this.repoRoot), `${this.record.id}.html`);
-    await this.queue;
+    await this.writing;
     await writeFile(htmlReport, html);
     // What only a running run needs: the finished report says it all.
     const { progress: _progress, lines: _lines, ...rest } = this.record;

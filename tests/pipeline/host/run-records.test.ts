@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -56,5 +56,25 @@ describe("run records in .pipeline/runs", () => {
       htmlReport: html,
     });
     expect(finished?.progress).toBeUndefined();
+  });
+
+  it("coalesces updates that come while a write is in flight: the last one lands, in two writes", async () => {
+    const repo = await tempDir("run-records-");
+    const record = await startRunRecord(repo, {
+      kind: "steps",
+      title: "pipeline test",
+      graph: [],
+      progress: { finished: [], running: [] },
+    });
+    const running = (count: number) =>
+      Array.from({ length: count }, (_, index) => `test:service-${index}`);
+    const landed = Array.from({ length: 20 }, (_, index) =>
+      record.update({ progress: { finished: [], running: running(index + 1) } }),
+    );
+    await Promise.all(landed);
+    expect((await readRunRecord(repo, record.id))?.progress?.running).toEqual(running(20));
+    // The backup is the record before the last write: the first update, not the nineteenth.
+    const backup = JSON.parse(await readFile(join(runsDir(repo), `${record.id}.json.bak`), "utf8"));
+    expect(backup.progress.running).toEqual(running(1));
   });
 });
