@@ -37,12 +37,16 @@ export class FileHashes {
     private readonly repoRoot: string,
     private readonly remembered: Record<string, [string, string]>,
     private readonly now: () => number,
+    /** Whether `remembered` is what the memo file holds (else there is none, or a corrupt one). */
+    private readonly onFile = false,
   ) {}
 
   /** The hashes the last run saved; a missing or corrupt file is an empty memo. */
   static async load(repoRoot: string, now: () => number = Date.now): Promise<FileHashes> {
     const found = await inspectJsonFile(join(repoRoot, MEMO_FILE), memoSchema);
-    return new FileHashes(repoRoot, found.state === "good" ? found.value.files : {}, now);
+    return found.state === "good"
+      ? new FileHashes(repoRoot, found.value.files, now, true)
+      : new FileHashes(repoRoot, {}, now);
   }
 
   /** Hashes without a memo, for a run that caches nothing. */
@@ -70,6 +74,8 @@ export class FileHashes {
     for (const [path, { stamp, hash, trusted }] of this.seen) {
       if (trusted) files[path] = [stamp, hash];
     }
+    // A run that changed nothing leaves the file as it is: no write, no fsync.
+    if (this.onFile && sameMemo(files, this.remembered)) return;
     await writeJsonFile(join(this.repoRoot, MEMO_FILE), { format: 1, files }, memoSchema);
   }
 
@@ -97,4 +103,15 @@ export class FileHashes {
     this.seen.set(path, { stamp, hash, trusted });
     return hash;
   }
+}
+
+function sameMemo(
+  a: Record<string, [string, string]>,
+  b: Record<string, [string, string]>,
+): boolean {
+  const paths = Object.keys(a);
+  return (
+    paths.length === Object.keys(b).length &&
+    paths.every((path) => b[path]?.[0] === a[path]?.[0] && b[path]?.[1] === a[path]?.[1])
+  );
 }

@@ -50,13 +50,19 @@ export async function saveStepDurations(
   run: RunResult,
 ): Promise<void> {
   const path = join(repoRoot, STEP_DURATIONS_FILE);
-  const entries: History = { ...(await readHistory(path)).entries };
-  for (const result of run.steps) {
+  // A step replayed from the cache took the time to read it, not the time it takes to run: its
+  // entry stays what its last real run measured, and a run that only replayed writes nothing.
+  const measured = run.steps.flatMap((result) => {
     const command = steps.find((step) => step.id === result.id)?.command;
-    if (result.status === "passed" && command) {
-      entries[result.id] = { command, durationMs: Math.round(result.durationMs) };
-    }
-  }
+    return result.status === "passed" && !result.cached && command
+      ? [[result.id, { command, durationMs: Math.round(result.durationMs) }] as const]
+      : [];
+  });
+  if (measured.length === 0) return;
+  const entries: History = {
+    ...(await readHistory(path)).entries,
+    ...Object.fromEntries(measured),
+  };
   // A concurrent run reads the old file or the new one, never half; the old one stays as .bak.
   await writeJsonFile(path, entries, historySchema);
 }

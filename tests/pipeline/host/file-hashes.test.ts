@@ -33,6 +33,25 @@ describe("file hashes remembered between runs", () => {
     expect(await (await FileHashes.load(repo, later)).hash("a.ts")).toBe("remembered");
   });
 
+  it("leaves the memo file as it is when a run changed nothing in it", async () => {
+    const repo = await repoWith("one");
+    const first = await FileHashes.load(repo, later);
+    await first.hash("a.ts");
+    await first.save();
+    const written = await stat(join(repo, MEMO));
+    const again = await FileHashes.load(repo, later);
+    await again.hash("a.ts");
+    await again.save();
+    // A write replaces the file by rename: a new inode.
+    expect((await stat(join(repo, MEMO))).ino).toBe(written.ino);
+    await writeFile(join(repo, "b.ts"), "two");
+    const more = await FileHashes.load(repo, later);
+    await more.hash("a.ts");
+    await more.hash("b.ts");
+    await more.save();
+    expect((await stat(join(repo, MEMO))).ino).not.toBe(written.ino);
+  });
+
   it("reads a file again when it changed, even with its old modification time put back", async () => {
     const repo = await repoWith("one");
     const first = await FileHashes.load(repo, later);

@@ -3,8 +3,8 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { CORRUPTIONS } from "@workers/host-state/testing";
 import { describe, expect, it } from "vitest";
-import type { Step } from "#core";
-import { STEP_DURATIONS_FILE } from "../../../pipeline/host/step-durations.js";
+import type { RunResult, Step } from "#core";
+import { STEP_DURATIONS_FILE, saveStepDurations } from "../../../pipeline/host/step-durations.js";
 import { runStepsCommand } from "../../../pipeline/run-steps-command.js";
 import { tempDir } from "../../helpers/fixture-repo.js";
 
@@ -78,6 +78,21 @@ describe("step duration history on the host", () => {
     expect(history.short.command).toEqual(steps[1]?.command);
     expect(history.short.durationMs).toBeGreaterThan(0);
     expect(history.lint).toEqual({ command: ["biome"], durationMs: 700 });
+  });
+
+  it("keeps what a step took when it ran, not the moment its replay from the cache took", async () => {
+    const repo = await tempDir();
+    await writeHistory(repo, JSON.stringify({ short: entry(GRAPH[1], 5_000) }));
+    const short = (cached: boolean, durationMs: number): RunResult => ({
+      exitCode: 0,
+      durationMs,
+      concurrency: 1,
+      steps: [{ id: "short", title: "short", status: "passed", cached, durationMs, logTail: "" }],
+    });
+    await saveStepDurations(repo, GRAPH, short(true, 3));
+    expect(await readHistory(repo)).toEqual({ short: entry(GRAPH[1], 5_000) });
+    await saveStepDurations(repo, GRAPH, short(false, 4_000));
+    expect(await readHistory(repo)).toEqual({ short: entry(GRAPH[1], 4_000) });
   });
 
   it("feeds recorded durations to the scheduler: the slowest chain starts first", async () => {
