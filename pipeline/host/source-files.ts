@@ -12,8 +12,8 @@ export interface SourceTree {
 }
 
 const MATCH = { dot: true } as const;
-const ignored = picomatch(SOURCE_IGNORE, MATCH);
-const isNodeModules = picomatch("**/node_modules", MATCH);
+const ignored = globMatcher(SOURCE_IGNORE);
+const isNodeModules = (path: string) => path === "node_modules" || path.endsWith("/node_modules");
 
 /** Walks the checkout once, never descending into an ignored folder (node_modules above all). */
 export async function readSourceTree(repoRoot: string): Promise<SourceTree> {
@@ -69,7 +69,8 @@ function parentOf(path: string): string {
 
 /**
  * picomatch's answer for a list of globs (dot files included), with the literal ones (`path`,
- * `path/**`, and a name at any depth, as in the manifests' pattern) looked up in sets: one
+ * `path/**`, a name at any depth as in the manifests' pattern, a name's ending at any depth as
+ * in the docs' exclude) looked up in sets: one
  * regex per glob over every file of the checkout, for every step, was most of a replayed run's
  * planning time.
  */
@@ -77,6 +78,7 @@ export function globMatcher(globs: readonly string[]): (path: string) => boolean
   const exact = new Set<string>();
   const under = new Set<string>();
   const names = new Set<string>();
+  const suffixes: string[] = [];
   const patterns: string[] = [];
   for (const glob of globs) {
     const folder = glob.endsWith("/**") ? glob.slice(0, -3) : undefined;
@@ -84,6 +86,9 @@ export function globMatcher(globs: readonly string[]): (path: string) => boolean
     if (name !== undefined && !name.includes("/") && isLiteral(name)) {
       // `**/package.json`: that name at any depth, the top included.
       names.add(name);
+    } else if (name?.startsWith("*") && !name.includes("/") && isLiteral(name.slice(1))) {
+      // `**/*.md`: a name ending so, at any depth (`*` takes dot files too, as MATCH says).
+      suffixes.push(name.slice(1));
     } else if (folder !== undefined && isLiteral(folder)) {
       under.add(folder);
       // picomatch's `folder/**` matches the folder itself too.
@@ -97,6 +102,7 @@ export function globMatcher(globs: readonly string[]): (path: string) => boolean
   const others = patterns.length > 0 ? picomatch(patterns, MATCH) : () => false;
   return (path) => {
     if (exact.has(path) || names.has(path.slice(path.lastIndexOf("/") + 1))) return true;
+    if (suffixes.some((suffix) => path.endsWith(suffix))) return true;
     if (under.size > 0) {
       for (let slash = path.indexOf("/"); slash !== -1; slash = path.indexOf("/", slash + 1)) {
         if (under.has(path.slice(0, slash))) return true;

@@ -21,6 +21,10 @@ const PATHS = [
   "pnpm-lock.yaml",
   "a/b/c/d.log",
   "[weird]/file.ts",
+  "notes/.md",
+  "docs/a.md/x",
+  "a.md.bak",
+  "services/db/app.log",
 ];
 
 const GLOB_LISTS: string[][] = [
@@ -29,6 +33,7 @@ const GLOB_LISTS: string[][] = [
   [...INSTALL_MANIFESTS],
   [...SOURCE_IGNORE],
   ["services/*/src/**", "[weird]/file.ts", "**/index.ts", "**/a/d.log"],
+  ["**/*.md", "**/*.log", "**/*.ts"],
   [],
 ];
 
