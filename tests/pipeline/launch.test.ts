@@ -86,6 +86,10 @@ describe("the CLI's launch bundle", () => {
     expect(await load(bundle)).toMatch(
       /^hello from file:\/\/\S+\/node_modules\/greeting\/index\.js 1$/,
     );
+    // Its source map beside it, not inside: every start reads the bundle whole.
+    expect(await readFile(bundle, "utf8")).toMatch(/\n\/\/# sourceMappingURL=cli\.mjs\.map\n?$/);
+    const map = JSON.parse(await readFile(`${bundle}.map`, "utf8")) as { sources: string[] };
+    expect(map.sources).toContain("../src/value.ts");
     const built = await identity(bundle);
     await ensureBundle(spec);
     // Rebuilds are written to a temporary file and renamed: a new inode.
