@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import picomatch from "picomatch";
-import { INSTALL_MANIFESTS, SOURCE_IGNORE, type Step, stepSourceFilter } from "#core";
+import { GIT_EXCLUDES, INSTALL_MANIFESTS, SOURCE_IGNORE, type Step, stepSourceFilter } from "#core";
 
 /** The checkout as the step containers see it, before each step's own filter. */
 export interface SourceTree {
@@ -15,7 +15,11 @@ const MATCH = { dot: true } as const;
 const ignored = globMatcher(SOURCE_IGNORE);
 const isNodeModules = (path: string) => path === "node_modules" || path.endsWith("/node_modules");
 
-/** Walks the checkout once, never descending into an ignored folder (node_modules above all). */
+/**
+ * Walks the checkout once, never descending into an ignored folder (node_modules above all), nor
+ * into the git history, which every step's filter excludes: its objects were four files in five
+ * of this checkout's, and a long-lived clone has many more.
+ */
 export async function readSourceTree(repoRoot: string): Promise<SourceTree> {
   const files: string[] = [];
   const nodeModules: string[] = [];
@@ -24,6 +28,7 @@ export async function readSourceTree(repoRoot: string): Promise<SourceTree> {
     await Promise.all(
       entries.map(async (entry) => {
         const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+        if (GIT_EXCLUDES.includes(path)) return;
         if (ignored(path)) {
           if (entry.isDirectory() && isNodeModules(path)) nodeModules.push(path);
         } else if (entry.isDirectory()) {
@@ -100,14 +105,21 @@ export function globMatcher(globs: readonly string[]): (path: string) => boolean
     }
   }
   const others = patterns.length > 0 ? picomatch(patterns, MATCH) : () => false;
-  return (path) => {
-    if (exact.has(path) || names.has(path.slice(path.lastIndexOf("/") + 1))) return true;
-    if (suffixes.some((suffix) => path.endsWith(suffix))) return true;
-    if (under.size > 0) {
-      for (let slash = path.indexOf("/"); slash !== -1; slash = path.indexOf("/", slash + 1)) {
-        if (under.has(path.slice(0, slash))) return true;
-      }
+  // Whether a folder is one of `under` or inside one, asked once per folder, not per file.
+  const folders = new Map<string, boolean>([["", false]]);
+  const inUnder = (dir: string): boolean => {
+    let found = folders.get(dir);
+    if (found === undefined) {
+      found = under.has(dir) || inUnder(parentOf(dir));
+      folders.set(dir, found);
     }
+    return found;
+  };
+  return (path) => {
+    const slash = path.lastIndexOf("/");
+    if (exact.has(path) || names.has(slash === -1 ? path : path.slice(slash + 1))) return true;
+    if (suffixes.some((suffix) => path.endsWith(suffix))) return true;
+    if (under.size > 0 && slash !== -1 && inUnder(path.slice(0, slash))) return true;
     return others(path);
   };
 }

@@ -1,7 +1,10 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
 import { INSTALL_MANIFESTS, SOURCE_IGNORE } from "#core";
-import { globMatcher } from "../../../pipeline/host/source-files.js";
+import { globMatcher, readSourceTree } from "../../../pipeline/host/source-files.js";
+import { tempDir } from "../../helpers/fixture-repo.js";
 
 const PATHS = [
   "package.json",
@@ -49,4 +52,24 @@ describe("a step's glob lists, matched with literal globs looked up", () => {
       );
     },
   );
+});
+
+describe("the checkout's files, walked once a run", () => {
+  it("never walks into the git history, which no step is given", async () => {
+    const repo = await tempDir("source-tree-");
+    for (const [path, text] of [
+      [".git/objects/ab/cdef", "blob"],
+      [".git/modules/sub/package.json", "{}"],
+      [".gitignore", "dist\n"],
+      ["src/a.ts", "export {};\n"],
+      ["node_modules/x/index.js", ""],
+    ] as const) {
+      await mkdir(join(repo, dirname(path)), { recursive: true });
+      await writeFile(join(repo, path), text);
+    }
+    expect(await readSourceTree(repo)).toEqual({
+      files: [".gitignore", "src/a.ts"],
+      nodeModules: ["node_modules"],
+    });
+  });
 });
