@@ -1,4 +1,4 @@
-import { z } from "zod";
+import "./zod-without-jit.js";
 import { shareCompileCache } from "./host/compile-cache.mjs";
 import { runCli } from "./run-cli.js";
 
@@ -7,9 +7,6 @@ import { runCli } from "./run-cli.js";
 // The import above is static: a dynamic one made esbuild wrap every module of the bundle in a
 // lazy initializer, which kept it from leaving out what the CLI never uses.
 shareCompileCache(process.env);
-// Without building a compiled parser per schema on its first use: a run parses each of its
-// dozen schemas a few times, and compiling cost more than it saved (7% of a replayed run).
-z.config({ jitless: true });
 
 process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
