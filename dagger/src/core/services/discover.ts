@@ -70,36 +70,18 @@ export async function discoverServices(
   const dirs = await expandWorkspaceGlobs(reader, await workspaceGlobs(reader));
   // The config's `workers` globs narrow which packages with a wrangler config are Workers.
   const isWorkerDir = config.workers ? picomatch(config.workers) : () => true;
+  // Each package is read on its own, all at once (their files are many small reads, and a
+  // host reads them in parallel); what they found is then taken in the globs' order, and of two
+  // broken packages, the first in that order is the one reported.
+  const found = await Promise.allSettled(
+    dirs.map((dir) => readPackage(reader, readWrangler, dir, config, isWorkerDir)),
+  );
   const workers: WorkerConfigs[] = [];
   const libraries: WorkspacePackage[] = [];
-  for (const dir of dirs) {
-    const wranglerFile = isWorkerDir(dir) ? await findWranglerConfig(reader, dir) : undefined;
-    if (wranglerFile) {
-      workers.push(await readWorker(reader, readWrangler, dir, wranglerFile, config));
-    } else {
-      const packageFile = `${dir}/package.json`;
-      const packageJson = parseConfig(
-        libraryPackageJsonSchema,
-        await readJsoncFile(reader, packageFile),
-        packageFile,
-      );
-      const library = { dir, packageJson, hasTsconfig: await hasTsconfig(reader, dir) };
-      libraries.push(library);
-      if (config.workers) {
-        for (const nested of await nestedWorkerConfigs(reader, dir, isWorkerDir)) {
-          workers.push(
-            await readWorker(
-              reader,
-              readWrangler,
-              nested.dir,
-              nested.wranglerFile,
-              config,
-              library,
-            ),
-          );
-        }
-      }
-    }
+  for (const result of found) {
+    if (result.status === "rejected") throw result.reason;
+    workers.push(...result.value.workers);
+    if (result.value.library) libraries.push(result.value.library);
   }
   const named = uniqueNames(workers);
   requireConfiguredWorkers(config, workers);
@@ -124,6 +106,35 @@ export async function discoverServices(
     settings: pipelineSettings(config),
     root: await rootTooling(reader),
   };
+}
+
+/** One workspace package: a Worker, or a library with the Workers nested in it (if any). */
+async function readPackage(
+  reader: RepoReader,
+  readWrangler: WranglerConfigReader,
+  dir: string,
+  config: PipelineConfig,
+  isWorkerDir: (dir: string) => boolean,
+): Promise<{ workers: WorkerConfigs[]; library?: WorkspacePackage }> {
+  const wranglerFile = isWorkerDir(dir) ? await findWranglerConfig(reader, dir) : undefined;
+  if (wranglerFile) {
+    return { workers: [await readWorker(reader, readWrangler, dir, wranglerFile, config)] };
+  }
+  const packageFile = `${dir}/package.json`;
+  const packageJson = parseConfig(
+    libraryPackageJsonSchema,
+    await readJsoncFile(reader, packageFile),
+    packageFile,
+  );
+  const library = { dir, packageJson, hasTsconfig: await hasTsconfig(reader, dir) };
+  if (!config.workers) return { workers: [], library };
+  const workers: WorkerConfigs[] = [];
+  for (const nested of await nestedWorkerConfigs(reader, dir, isWorkerDir)) {
+    workers.push(
+      await readWorker(reader, readWrangler, nested.dir, nested.wranglerFile, config, library),
+    );
+  }
+  return { workers, library };
 }
 
 async function hasTsconfig(reader: RepoReader, dir: string): Promise<boolean> {
