@@ -341,6 +341,14 @@ describe("runRecover", () => {
       },
       clock: lateLandingClock(cloud, () => marked.delete(21)),
     });
+    // A dry run names what is still running, and neither waits for it nor ends it.
+    const dry = await runRecover(context, { dryRun: true });
+    expect(dry.notes[0]).toMatch(
+      /^run run-3 still has pid 21 running \(a wrangler that may yet land its version\): recover waits up to \S+ ?s for it before putting anything back, then ends it$/,
+    );
+    expect(progress).toEqual([]);
+    expect([...marked]).toEqual([21]);
+
     const report = await runRecover(context, { dryRun: false });
     expect(progress[0]).toMatch(
       /^waiting up to .* for what run run-3 left running to end \(pid 21\)$/,

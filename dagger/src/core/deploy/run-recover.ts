@@ -136,7 +136,7 @@ export async function runRecover(
   if (run.runner !== undefined && context.isRunning?.(run.runner.pid, run.runner.startTime)) {
     throw new RunStillRunningError(run.run, run.runner.pid);
   }
-  if (!options.dryRun && source === "journal") {
+  if (source === "journal") {
     await waitForRunProcesses(context, run.run, run.children, options, report.notes);
   }
   const touched = touchedServices(run);
@@ -176,7 +176,7 @@ async function findRun(
     return { run: journaled, source: "journal" };
   }
   // A child still running could land a version naming the run after the history is read.
-  if (options.run !== undefined && !options.dryRun) {
+  if (options.run !== undefined) {
     await waitForRunProcesses(context, options.run, [], options, notes);
   }
   const histories = await context.readHistory(context.services);
@@ -265,6 +265,7 @@ function mainVersion(versions: { versionId: string; percentage: number }[]): str
  * its version. Rolling back before it ends would be undone by it, so wait for it first: for
  * the children the journal names and, on the host, every process carrying the run's mark.
  * After the wait, the host ends what is left (the version it lands then is read afterwards).
+ * A dry run only names them.
  */
 async function waitForRunProcesses(
   context: RecoverContext,
@@ -284,6 +285,13 @@ async function waitForRunProcesses(
   const pids = await live();
   if (pids.length === 0) return;
   const waitMs = options.childWaitMs ?? DEFAULT_CHILD_WAIT_MS;
+  if (options.dryRun) {
+    // Said, not waited for: a dry run changes nothing and ends nothing.
+    notes.push(
+      `run ${run} still has pid ${pids.join(", ")} running (a wrangler that may yet land its version): recover waits up to ${formatSeconds(waitMs)} for it before putting anything back, then ends it`,
+    );
+    return;
+  }
   const started = context.clock.now();
   context.progress(
     `waiting up to ${formatSeconds(waitMs)} for what run ${run} left running to end (pid ${pids.join(", ")})`,
