@@ -197,6 +197,10 @@ async function runTurbo(
       env: {
         TURBO_TELEMETRY_DISABLED: "1",
         PATH: `${dirname(turbo)}${delimiter}${process.env.PATH ?? ""}`,
+        // With the packageManager field, pnpm (ours too, in the tasks Turborepo starts) looks up
+        // that pnpm in the registry on every start: 50 ms each offline, and a failed task when
+        // two looked it up at once. Turborepo's users pin a pnpm the registry has.
+        pnpm_config_manage_package_manager_versions: "false",
       },
     },
   );
