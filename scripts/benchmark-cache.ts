@@ -13,8 +13,7 @@
  * to the step graph (one task per step, the same inputs), root scripts for the root steps and the
  * `packageManager` field Turborepo needs to see a workspace (which pnpm's frozen install in
  * `ci` would refuse). Turborepo is installed with npm in a folder of its own, never into the
- * project, and started through pnpm (`pnpm exec turbo`) as ours is (`pnpm run pipeline`). Four
- * rounds, each first `pnpm run pipeline ci` and then `turbo run` of the same tasks,
+ * project. Four rounds, each first `pnpm run pipeline ci` and then `turbo run` of the same tasks,
  * each change made in both clones:
  *   1. cold (both caches empty);
  *   2. warm, nothing changed;
@@ -26,7 +25,7 @@
  */
 import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { execa } from "execa";
 import { z } from "zod";
@@ -177,12 +176,9 @@ async function runTurbo(
 ): Promise<Measured> {
   const load = loadavg()[0] ?? 0;
   const start = performance.now();
-  // Through pnpm, as ours is (`pnpm run pipeline`): each tool pays the package manager's start.
   const result = await execa(
-    "pnpm",
+    turbo,
     [
-      "exec",
-      "turbo",
       "run",
       ...tasks,
       `--concurrency=${CONCURRENCY}`,
@@ -190,19 +186,7 @@ async function runTurbo(
       "--output-logs=errors-only",
       "--continue",
     ],
-    {
-      cwd: clone,
-      reject: false,
-      all: true,
-      env: {
-        TURBO_TELEMETRY_DISABLED: "1",
-        PATH: `${dirname(turbo)}${delimiter}${process.env.PATH ?? ""}`,
-        // With the packageManager field, pnpm (ours too, in the tasks Turborepo starts) looks up
-        // that pnpm in the registry on every start: 50 ms each offline, and a failed task when
-        // two looked it up at once. Turborepo's users pin a pnpm the registry has.
-        pnpm_config_manage_package_manager_versions: "false",
-      },
-    },
+    { cwd: clone, reject: false, all: true, env: { TURBO_TELEMETRY_DISABLED: "1" } },
   );
   const wallMs = performance.now() - start;
   await appendFile(join(scratch, "turbo.log"), result.all ?? "");
@@ -247,7 +231,7 @@ function renderSection(
   return [
     "## Step cache against Turborepo",
     "",
-    `\`pnpm run pipeline ${ours}\` against \`pnpm exec turbo run ${tasks.join(" ")}\` (each started through pnpm, as its users type it), measured at ${head} on ${machineDescription()} by \`scripts/benchmark-cache.ts\`, Turborepo ${TURBO_VERSION}, both at concurrency ${CONCURRENCY}${note ? `; ${note}` : ""}. Cold is one run of each, ours first; the warm rounds are medians of alternating runs.`,
+    `\`pnpm run pipeline ${ours}\` against \`turbo run ${tasks.join(" ")}\`, measured at ${head} on ${machineDescription()} by \`scripts/benchmark-cache.ts\`, Turborepo ${TURBO_VERSION}, both at concurrency ${CONCURRENCY}${note ? `; ${note}` : ""}. Cold is one run of each, ours first; the warm rounds are medians of alternating runs.`,
     ours === "ci"
       ? "`ci` also runs the install (`pnpm install --frozen-lockfile`, never cached) and the coverage gate; Turborepo runs neither."
       : "Ours also runs the coverage gate (from the replayed maps on a hit); Turborepo has none.",
