@@ -254,7 +254,10 @@ function buildOptions(spec) {
           plugin.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
             const source = readFileSync(args.path, "utf8");
             const esm = source.includes("import.meta.");
-            const commonJs = /\b__(?:dir|file)name\b/.test(source);
+            // Used but not declared: an ES module declares its own from import.meta.url.
+            const commonJs =
+              /\b__(?:dir|file)name\b/.test(source) &&
+              !/\b(?:var|let|const)\s+__(?:dir|file)name\b/.test(source);
             if (!esm && !commonJs) return undefined;
             const url = pathToFileURL(args.path).href;
             const located = esm

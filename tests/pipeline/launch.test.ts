@@ -31,6 +31,11 @@ async function project(): Promise<BundleSpec> {
     'module.exports = { legacy: require("node:path").basename(__dirname) };\n',
     "commonjs",
   );
+  await installed(
+    root,
+    "modern",
+    'import { dirname } from "node:path";\nimport { fileURLToPath } from "node:url";\nconst __dirname = dirname(fileURLToPath(import.meta.url));\nexport const modern = __dirname;\n',
+  );
   await writeFile(join(root, "package.json"), JSON.stringify({ type: "module" }));
   await writeFile(
     join(root, "src/entry.ts"),
@@ -38,9 +43,11 @@ async function project(): Promise<BundleSpec> {
       'import { greeting } from "greeting";',
       'import { unused } from "unused";',
       'import { legacy } from "legacy";',
+      'import { modern } from "modern";',
       'import { value } from "./value.js";',
       'export const answer: string = greeting + " " + value;',
       "export const folder: string = legacy;",
+      "export const own: string = modern;",
       'export const later = async (): Promise<string> => (await import("late")).late;',
       "export const unusedLoaded = (): unknown => (globalThis as Record<string, unknown>).unusedLoaded;",
       "",
@@ -107,11 +114,14 @@ describe("the CLI's launch bundle", () => {
     );
     const module = (await import(`${pathToFileURL(bundle).href}?${Math.random()}`)) as {
       folder: string;
+      own: string;
       later(): Promise<string>;
       unusedLoaded(): unknown;
     };
     // A CommonJS package's __dirname is its own folder, not the bundle's.
     expect(module.folder).toBe("legacy");
+    // An ES module that declares its own __dirname from import.meta.url keeps it.
+    expect(module.own).toBe(join(spec.root, "node_modules/modern"));
     expect(await module.later()).toBe(
       `late from ${pathToFileURL(join(spec.root, "node_modules/late/index.js")).href}`,
     );
