@@ -53,18 +53,26 @@ export function stepFiles(tree: SourceTree, step: Step): string[] {
   const included = filter.include ? globMatcher(filter.include) : () => true;
   const excluded = globMatcher(filter.exclude);
   const manifest = globMatcher(INSTALL_MANIFESTS);
-  // Each folder is matched once per step, not once per file under it.
+  const folderExcluded = inFolderWhere(excluded);
+  const underExcluded = (path: string) => excluded(path) || folderExcluded(parentOf(path));
+  return tree.files.filter((path) => manifest(path) || (included(path) && !underExcluded(path)));
+}
+
+/**
+ * Whether `matches` holds for a folder or any folder above it: each folder is asked once, not
+ * once per file under it.
+ */
+function inFolderWhere(matches: (dir: string) => boolean): (dir: string) => boolean {
   const folders = new Map<string, boolean>([["", false]]);
-  const folderExcluded = (dir: string): boolean => {
+  const within = (dir: string): boolean => {
     let found = folders.get(dir);
     if (found === undefined) {
-      found = excluded(dir) || folderExcluded(parentOf(dir));
+      found = matches(dir) || within(parentOf(dir));
       folders.set(dir, found);
     }
     return found;
   };
-  const underExcluded = (path: string) => excluded(path) || folderExcluded(parentOf(path));
-  return tree.files.filter((path) => manifest(path) || (included(path) && !underExcluded(path)));
+  return within;
 }
 
 function parentOf(path: string): string {
@@ -75,9 +83,8 @@ function parentOf(path: string): string {
 /**
  * picomatch's answer for a list of globs (dot files included), with the literal ones (`path`,
  * `path/**`, a name at any depth as in the manifests' pattern, a name's ending at any depth as
- * in the docs' exclude) looked up in sets: one
- * regex per glob over every file of the checkout, for every step, was most of a replayed run's
- * planning time.
+ * in the docs' exclude) looked up in sets: one regex per glob over every file of the checkout,
+ * for every step, was most of a replayed run's planning time.
  */
 export function globMatcher(globs: readonly string[]): (path: string) => boolean {
   const exact = new Set<string>();
@@ -105,16 +112,7 @@ export function globMatcher(globs: readonly string[]): (path: string) => boolean
     }
   }
   const others = patterns.length > 0 ? picomatch(patterns, MATCH) : () => false;
-  // Whether a folder is one of `under` or inside one, asked once per folder, not per file.
-  const folders = new Map<string, boolean>([["", false]]);
-  const inUnder = (dir: string): boolean => {
-    let found = folders.get(dir);
-    if (found === undefined) {
-      found = under.has(dir) || inUnder(parentOf(dir));
-      folders.set(dir, found);
-    }
-    return found;
-  };
+  const inUnder = inFolderWhere((dir) => under.has(dir));
   return (path) => {
     const slash = path.lastIndexOf("/");
     if (exact.has(path) || names.has(slash === -1 ? path : path.slice(slash + 1))) return true;

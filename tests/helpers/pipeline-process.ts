@@ -108,6 +108,15 @@ export class PipelineProcess {
     process.kill(-this.pid, signal);
   }
 
+  /** The pid of the node process behind `pnpm run pipeline` (what a supervisor would signal). */
+  async nodePid(): Promise<number> {
+    const node = (await markedProcesses(this.marker)).find((process) =>
+      PIPELINE_NODE.test(process.command),
+    );
+    if (node === undefined) throw new Error("no pipeline node process");
+    return node.pid;
+  }
+
   /** Ends whatever is left of the run (test clean-up; a passing test leaves nothing). */
   async dispose(): Promise<void> {
     for (const process of await markedProcesses(this.marker)) {

@@ -12,12 +12,7 @@ import { JOURNAL_DIR } from "../../../pipeline/deploy/file-journal-store.js";
 import { deployRunMark } from "../../../pipeline/deploy/run-id.js";
 import { markedProcesses as runMarkedProcesses } from "../../../pipeline/host/marked-processes.js";
 import { restoreServing, servingVersions, type Versions } from "../../helpers/cluster.js";
-import {
-  markedProcesses,
-  PIPELINE_NODE,
-  PipelineProcess,
-  survivors,
-} from "../../helpers/pipeline-process.js";
+import { PipelineProcess, survivors } from "../../helpers/pipeline-process.js";
 import { copyRepo, type TempRepo } from "../../helpers/temp-repo.js";
 
 // Deploys cut short the hard way: `kill -9` of the pipeline's node process mid-wave (what an
@@ -73,12 +68,9 @@ async function killDuringWave(run: string, wave: number): Promise<number> {
   running = deploy;
   const waves = Number((await deploy.waitFor(/^wave 1\/\d+:/, 120_000)).split(/[/:]/)[1]);
   await deploy.waitFor(new RegExp(`^wave ${wave}/\\d+:`), 240_000);
-  const node = (await markedProcesses(deploy.marker)).find((process) =>
-    PIPELINE_NODE.test(process.command),
-  );
-  if (node === undefined) throw new Error("no pipeline node process");
+  const node = await deploy.nodePid();
   await deployingWrangler(run);
-  process.kill(node.pid, "SIGKILL");
+  process.kill(node, "SIGKILL");
   await deploy.exited;
   await forgetChildren(run);
   return waves;

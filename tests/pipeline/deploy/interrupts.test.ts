@@ -14,7 +14,6 @@ import {
 } from "../../helpers/cluster.js";
 import {
   markedProcesses,
-  PIPELINE_NODE,
   type PipelineExit,
   PipelineProcess,
   survivors,
@@ -63,15 +62,6 @@ afterAll(async () => {
 function start(args: string[], env: Record<string, string> = {}): PipelineProcess {
   running = new PipelineProcess(repo.root, args, env);
   return running;
-}
-
-/** The node process behind `pnpm run pipeline` (what a supervisor would signal). */
-async function pipelineNode(run: PipelineProcess): Promise<number> {
-  const node = (await markedProcesses(run.marker)).find((process) =>
-    PIPELINE_NODE.test(process.command),
-  );
-  if (node === undefined) throw new Error("no pipeline node process");
-  return node.pid;
 }
 
 /** The run's wrangler processes, waiting a moment for one to start (it follows its progress line). */
@@ -190,7 +180,7 @@ describe("an interrupted deploy rolls back, reports, unlocks and exits 128 + sig
     await repo.patch("services/auth/smoke.json", FAILING_AUTH_SMOKE);
     const run = start([...DEPLOY, ...REPORTS]);
     await run.waitFor(/↩ auth: rolling back/);
-    process.kill(await pipelineNode(run), "SIGTERM");
+    process.kill(await run.nodePid(), "SIGTERM");
     const exit = await run.exited;
     const report = await expectCleanInterruption(run, exit, "SIGTERM", 143);
     expect(report.interrupted?.during).toBe("the rollback");

@@ -9,6 +9,18 @@ import {
 } from "../../../pipeline/host/run-records.js";
 import { tempDir } from "../../helpers/fixture-repo.js";
 
+/** A steps run's record, just started in a repository of its own. */
+async function stepsRunRecord(title: string) {
+  const repo = await tempDir("run-records-");
+  const record = await startRunRecord(repo, {
+    kind: "steps",
+    title,
+    graph: [],
+    progress: { finished: [], running: [] },
+  });
+  return { repo, record };
+}
+
 describe("run records in .pipeline/runs", () => {
   it("keeps the newest 100 runs, removing older records with their HTML reports and backups", async () => {
     const repo = await tempDir("run-records-");
@@ -38,13 +50,7 @@ describe("run records in .pipeline/runs", () => {
   });
 
   it("writes each update in order and names the HTML report once finished", async () => {
-    const repo = await tempDir("run-records-");
-    const record = await startRunRecord(repo, {
-      kind: "steps",
-      title: "pipeline ci",
-      graph: [],
-      progress: { finished: [], running: [] },
-    });
+    const { repo, record } = await stepsRunRecord("pipeline ci");
     expect((await readRunRecord(repo, record.id))?.state).toBe("running");
     void record.update({ progress: { finished: [], running: ["install"] } });
     void record.update({ progress: { finished: [], running: ["install", "lint"] } });
@@ -59,13 +65,7 @@ describe("run records in .pipeline/runs", () => {
   });
 
   it("coalesces updates that come while a write is in flight: the last one lands, in two writes", async () => {
-    const repo = await tempDir("run-records-");
-    const record = await startRunRecord(repo, {
-      kind: "steps",
-      title: "pipeline test",
-      graph: [],
-      progress: { finished: [], running: [] },
-    });
+    const { repo, record } = await stepsRunRecord("pipeline test");
     const running = (count: number) =>
       Array.from({ length: count }, (_, index) => `test:service-${index}`);
     const landed = Array.from({ length: 20 }, (_, index) =>
