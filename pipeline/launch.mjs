@@ -18,6 +18,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSy
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { shareCompileCache } from "./host/compile-cache.mjs";
+import { setRunningBuild } from "./host/running-build.mjs";
 
 /**
  * @typedef {object} BundleSpec
@@ -321,5 +322,7 @@ if (import.meta.main) {
     );
     process.exit(1);
   }
+  // The bundle's own stamp names the build: every rebuild renames a new file into place.
+  setRunningBuild(statStamp(PIPELINE_CLI.root, relative(PIPELINE_CLI.root, bundle)));
   await import(pathToFileURL(bundle).href);
 }

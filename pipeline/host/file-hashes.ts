@@ -13,7 +13,7 @@ const MEMO_FILE = `${CACHE_DIR}/file-hashes.json`;
  * keep the same stamp with new content. Git's index treats such "racily clean" entries the same
  * way.
  */
-const RACY_MS = 2_000;
+export const RACY_MS = 2_000;
 
 const memoSchema = z.object({
   format: z.literal(1),

@@ -56,9 +56,7 @@ export function rememberedConfigReader(
   read: WranglerConfigReader,
   locate: WranglerLocator,
 ): WranglerConfigReader {
-  const environment = Object.entries(env)
-    .filter(([name]) => name.startsWith("WRANGLER_") || name.startsWith("CLOUDFLARE_"))
-    .sort(([a], [b]) => a.localeCompare(b));
+  const environment = wranglerVariables(env);
   return async (file) => {
     const key = await keyOf(repoRoot, file, locate(file), environment);
     const path = join(
@@ -77,6 +75,13 @@ export function rememberedConfigReader(
     }
     return value;
   };
+}
+
+/** The variables wrangler reads a config with, sorted by name. */
+export function wranglerVariables(env: NodeJS.ProcessEnv): [string, string | undefined][] {
+  return Object.entries(env)
+    .filter(([name]) => name.startsWith("WRANGLER_") || name.startsWith("CLOUDFLARE_"))
+    .sort(([a], [b]) => a.localeCompare(b));
 }
 
 async function keyOf(

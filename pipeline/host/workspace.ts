@@ -3,8 +3,10 @@ import { resolve } from "node:path";
 import { discoverServices, type ServiceCatalog } from "#core";
 import { UsageError } from "../command.js";
 import { fsRepoReader } from "./fs-repo-reader.js";
+import { rememberedCatalog } from "./remembered-catalog.js";
 import { rememberedConfigReader } from "./remembered-config-reader.js";
 import { findRepoRoot } from "./repo-root.js";
+import { runningBuild } from "./running-build.mjs";
 import { wranglerConfigReader, wranglerLocator } from "./wrangler-config-reader.js";
 
 export interface Workspace {
@@ -13,13 +15,26 @@ export interface Workspace {
 }
 
 /**
- * The repository around `cwd` and its services, their configs read by wrangler (remembered
- * between runs while the configs and wrangler stay the same).
+ * The repository around `cwd` and its services, their configs read by wrangler. What discovery
+ * found is remembered while nothing it read changes (remembered-catalog.ts), and each config
+ * while it and wrangler stay the same (remembered-config-reader.ts).
  */
-export async function loadWorkspace(cwd: string, env: NodeJS.ProcessEnv): Promise<Workspace> {
+export async function loadWorkspace(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  build: string | undefined = runningBuild(),
+): Promise<Workspace> {
   const root = findRepoRoot(cwd);
-  const read = rememberedConfigReader(root, env, wranglerConfigReader(root), wranglerLocator(root));
-  return { root, catalog: await discoverServices(fsRepoReader(root), read) };
+  const locate = wranglerLocator(root);
+  const sources = {
+    reader: fsRepoReader(root),
+    readWrangler: rememberedConfigReader(root, env, wranglerConfigReader(root), locate),
+    locate,
+  };
+  return {
+    root,
+    catalog: await rememberedCatalog(root, sources, discoverServices, { build, env }),
+  };
 }
 
 /** Where a command with `--repo <path>` works: that folder (relative to cwd), else cwd. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateCoverage, parseCoverageMap } from "#core";
+import { evaluateCoverage, parseCoverageMap, summarizeCoverage } from "#core";
 import { coverageMap } from "../helpers/coverage-maps.js";
 
 describe("evaluateCoverage", () => {
@@ -26,5 +26,16 @@ describe("evaluateCoverage", () => {
     expect(() => parseCoverageMap('{"/a.ts": {"path": "/a.ts"}}')).toThrow(
       "Invalid file coverage object, missing keys, found:path",
     );
+  });
+
+  it("adds up the hits of maps of one file, and leaves every map it judged as it was", () => {
+    const first = coverageMap({ "/a.ts": { statements: [0, 1] } });
+    const second = coverageMap({ "/a.ts": { statements: [1, 0] } });
+    const before = structuredClone([first, second]);
+    expect(summarizeCoverage([first])?.statements).toBe(50);
+    expect(summarizeCoverage([first, second])?.statements).toBe(100);
+    // Judged again, as the gate judges a map the scheduler summarized: the same verdict.
+    expect(summarizeCoverage([first])?.statements).toBe(50);
+    expect([first, second]).toEqual(before);
   });
 });

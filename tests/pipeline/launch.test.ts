@@ -1,9 +1,12 @@
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as elapse } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { RACY_MS } from "../../pipeline/host/file-hashes.js";
 import { type BundleSpec, ensureBundle, PIPELINE_CLI } from "../../pipeline/launch.mjs";
-import { tempDir } from "../helpers/fixture-repo.js";
+import { fixtureWith, tempDir } from "../helpers/fixture-repo.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 
 /**
@@ -201,5 +204,21 @@ describe("the CLI's launch bundle", () => {
     expect(installed.some((path) => /\/zod@[^/]+\/node_modules\/zod\//.test(path))).toBe(true);
     // Loaded with import() when a run needs them, from node_modules: not in the bundle.
     expect(installed.filter((path) => /\/(?:wrangler|execa|miniflare)@/.test(path))).toEqual([]);
+  });
+
+  it("names the build it runs, whose memo of the workspace's catalog the next run reads", async () => {
+    const repo = await fixtureWith("workspace");
+    // Discovery remembers nothing changed within the timestamp granularity of its read.
+    await elapse(RACY_MS + 100);
+    const graph = () =>
+      execa(process.execPath, ["pipeline/launch.mjs", "graph", "--repo", repo], { cwd: REPO_ROOT });
+    expect((await graph()).stdout).toContain("gateway -> auth (workspace+binding)");
+    const memoFile = join(repo, ".pipeline/cache/catalog.json");
+    const memo = JSON.parse(await readFile(memoFile, "utf8")) as { build: string };
+    const bundle = await stat(join(REPO_ROOT, ".pipeline/cli/cli.mjs"), { bigint: true });
+    expect(memo.build).toBe(`${bundle.mtimeNs}:${bundle.size}:${bundle.ino}`);
+    // What the next run shows comes from the memo: a name only the memo holds.
+    await writeFile(memoFile, JSON.stringify(memo).replaceAll('"gateway"', '"gateway-remembered"'));
+    expect((await graph()).stdout).toContain("gateway-remembered -> auth");
   });
 });
