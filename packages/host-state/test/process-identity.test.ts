@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { isProcessRunning, processStartTime } from "../src/process-identity.js";
 
@@ -39,5 +41,25 @@ describe("isProcessRunning", () => {
   it("is true for a process of another user (EPERM), which exists", () => {
     // pid 1 belongs to root; a non-root test run gets EPERM from kill(1, 0), root gets through.
     expect(isProcessRunning(1, undefined)).toBe(true);
+  });
+
+  it("is false for a zombie: a process that exited and whose parent has not collected it", async () => {
+    // The shell starts a child, prints its pid and becomes a `sleep` that never collects it.
+    const parent = spawn("sh", ["-c", "true & echo $!; exec sleep 60"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      const [line] = (await once(parent.stdout, "data")) as [Buffer];
+      const pid = Number(line.toString().trim());
+      const startTime = processStartTime(pid);
+      // It becomes a zombie once it exits, which the kernel tells only through its state.
+      const state = () => /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, "utf8"))?.[1];
+      while (state() !== "Z") await sleep(10);
+      expect(processStartTime(pid)).toBe(startTime);
+      expect(isProcessRunning(pid, startTime)).toBe(false);
+      expect(isProcessRunning(pid, undefined)).toBe(false);
+    } finally {
+      parent.kill();
+    }
   });
 });
