@@ -52,7 +52,8 @@ export function parseCommandLine(
         "With --json, stdout carries only the JSON; pnpm's own lines and warnings go to stderr.",
       ].join("\n"),
     );
-  for (const [name, entry] of Object.entries(commands)) {
+  const args = helpCommandAsFlag(argv, commands);
+  for (const [name, entry] of Object.entries(registered(commands, args[0]))) {
     if ("actions" in entry) {
       const actions = configure(new Command(name), name, "action", ["--help"], print)
         // `help local start` and `local start --help` do it; commander's own `local help nope`
@@ -69,7 +70,7 @@ export function parseCommandLine(
     }
   }
   try {
-    program.parse(helpCommandAsFlag(argv, commands), { from: "user" });
+    program.parse(args, { from: "user" });
   } catch (error) {
     // Only help rethrows commander's own error (see configure); bad input is a CommandLineError.
     if (error instanceof CommanderError) {
@@ -81,6 +82,19 @@ export function parseCommandLine(
 }
 
 /** `help deploy` is `deploy --help`; `help deploi` is `deploi`, whose error suggests `deploy`. */
+/**
+ * The commands commander is given: the one named, when one is (a command's options, help and
+ * errors concern it alone, and building all sixteen was a tenth of a replayed run's start);
+ * else all, for the program's help and the list of valid commands.
+ */
+function registered(
+  commands: Readonly<Record<string, CommandEntry>>,
+  first: string | undefined,
+): Readonly<Record<string, CommandEntry>> {
+  const named = first !== undefined && Object.hasOwn(commands, first) ? commands[first] : undefined;
+  return first !== undefined && named !== undefined ? { [first]: named } : commands;
+}
+
 function helpCommandAsFlag(
   argv: readonly string[],
   commands: Readonly<Record<string, CommandEntry>>,

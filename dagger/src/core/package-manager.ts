@@ -1,4 +1,3 @@
-import semver from "semver";
 import type { RepoReader } from "./repo-reader.js";
 
 export const PACKAGE_MANAGERS = ["pnpm", "npm", "yarn", "yarn-classic", "bun"] as const;
@@ -40,6 +39,9 @@ const LOCKFILES: readonly [string, PackageManagerName][] = [
 export async function detectPackageManager(reader: RepoReader): Promise<PackageManager> {
   const declared = declaredPackageManager(await reader.readText("package.json"));
   if (declared !== undefined) {
+    // Loaded here, where a version is checked: most runs take their workspace's catalog from
+    // the host's memo (remembered-catalog.ts), and semver's start-up was one of theirs.
+    const { default: semver } = await import("semver");
     const [name = "", version = ""] = declared.split("+")[0]?.split("@") ?? [];
     if (semver.valid(version) === null || !["pnpm", "npm", "yarn", "bun"].includes(name)) {
       throw new PackageManagerError(declared);

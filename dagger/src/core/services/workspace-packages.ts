@@ -1,5 +1,4 @@
 import picomatch from "picomatch";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { parseConfig } from "../config/config-error.js";
 import { readJsoncFile } from "../config/read-config.js";
@@ -24,6 +23,9 @@ const packageJsonWorkspacesSchema = z.object({
 export async function workspaceGlobs(reader: RepoReader): Promise<string[]> {
   const pnpmText = await reader.readText(PNPM_WORKSPACE_FILE);
   if (pnpmText !== undefined) {
+    // Loaded here, where there is YAML to read: most runs take their workspace's catalog from the
+    // host's memo (remembered-catalog.ts), and yaml's start-up was one of theirs.
+    const { parse: parseYaml } = await import("yaml");
     const parsed = parseConfig(pnpmWorkspaceSchema, parseYaml(pnpmText) ?? {}, PNPM_WORKSPACE_FILE);
     return parsed.packages ?? [];
   }
