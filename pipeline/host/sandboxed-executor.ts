@@ -78,9 +78,9 @@ export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions)
       const entry = await cache.steps.read(key, options.warn);
       if (entry) {
         io.onOutput(entry.log);
-        const { coverageMap } = entry;
-        if (coverageMap && step.coverageMap) {
-          await writeCheckoutFile(repoRoot, step.coverageMap, JSON.stringify(coverageMap));
+        const { coverageMap, coverageText } = entry;
+        if (coverageText !== undefined && step.coverageMap) {
+          await writeCheckoutFile(repoRoot, step.coverageMap, coverageText);
         }
         return {
           exitCode: 0,
@@ -107,7 +107,6 @@ export function hostStepExecutor(repoRoot: string, options: HostExecutorOptions)
       if (outcome.exitCode === 0) {
         await cache.steps
           .write(key, {
-            format: 1,
             stepId: step.id,
             command: step.command ?? [],
             createdAt: new Date().toISOString(),

@@ -106,7 +106,8 @@ export async function stepCacheKey(
   return createHash("sha256")
     .update(
       JSON.stringify({
-        format: 1,
+        // 2: entries hold their coverage map as text (step-cache.ts).
+        format: 2,
         step: step.id,
         command: step.command ?? null,
         coverageMap: step.coverageMap ?? null,

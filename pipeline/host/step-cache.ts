@@ -11,7 +11,7 @@ export const CACHE_DIR = ".pipeline/cache";
 export const DEFAULT_CACHE_MAX_MB = 1024;
 
 const entrySchema = z.object({
-  format: z.literal(1),
+  format: z.literal(2),
   stepId: z.string(),
   command: z.array(z.string()),
   createdAt: z.string(),
@@ -19,12 +19,19 @@ const entrySchema = z.object({
   durationMs: z.number(),
   log: z.string(),
   logTail: z.string(),
-  coverageMap: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * The step's coverage map as JSON, the checkout's path replaced by CHECKOUT. Kept as text, a
+   * replay writes it back as it is: parsing, copying and printing it again was most of the
+   * replay's own work.
+   */
+  coverage: z.string().optional(),
 });
-/** An entry as the executor reads and writes it: the coverage map names the checkout's files. */
-export type CacheEntry = Omit<z.infer<typeof entrySchema>, "coverageMap"> & {
+/** An entry as the executor writes it: the coverage map names the checkout's files. */
+export type CacheEntry = Omit<z.infer<typeof entrySchema>, "format" | "coverage"> & {
   coverageMap?: CoverageMap;
 };
+/** An entry as read: its coverage map, and the map's text, name this checkout's files. */
+export type ReplayedEntry = CacheEntry & { coverageText?: string };
 
 /**
  * Stands for the checkout's path in stored coverage maps, so that an entry restored on another
@@ -67,31 +74,48 @@ export class StepCache {
   }
 
   /** The entry for `key`, or undefined; a corrupt one is a miss, reported through `warn`. */
-  async read(key: string, warn: (line: string) => void): Promise<CacheEntry | undefined> {
+  async read(key: string, warn: (line: string) => void): Promise<ReplayedEntry | undefined> {
     const path = this.pathOf(key);
     const found = await inspectJsonFile(path, entrySchema);
-    if (found.state === "corrupt") {
-      warn(`cache entry ${path} is corrupt (${found.detail}); running the step instead`);
+    const corrupt = (detail: string) => {
+      warn(`cache entry ${path} is corrupt (${detail}); running the step instead`);
       return undefined;
-    }
+    };
+    if (found.state === "corrupt") return corrupt(found.detail);
     if (found.state === "missing") return undefined;
+    const { format: _format, coverage, ...entry } = found.value;
+    let replayed: ReplayedEntry = entry;
+    if (coverage !== undefined) {
+      const coverageText = coverage.replaceAll(CHECKOUT, this.inJson);
+      let coverageMap: unknown;
+      try {
+        coverageMap = JSON.parse(coverageText);
+      } catch (error) {
+        return corrupt(`its coverage map is not valid JSON: ${(error as Error).message}`);
+      }
+      // Checked as an object here; the gate checks every file's counts when it merges.
+      if (typeof coverageMap !== "object" || coverageMap === null || Array.isArray(coverageMap)) {
+        return corrupt("its coverage map is not a JSON object");
+      }
+      replayed = { ...entry, coverageMap: coverageMap as CoverageMap, coverageText };
+    }
     const now = new Date();
     await utimes(path, now, now);
-    const { coverageMap, ...entry } = found.value;
-    if (coverageMap === undefined) return entry;
-    // Checked as a record when read; the gate checks every file's counts when it merges.
-    const local = JSON.stringify(coverageMap).replaceAll(CHECKOUT, this.repoRoot);
-    return { ...entry, coverageMap: JSON.parse(local) as CoverageMap };
+    return replayed;
   }
 
   async write(key: string, { coverageMap, ...entry }: CacheEntry): Promise<void> {
-    const portable =
-      coverageMap && JSON.parse(JSON.stringify(coverageMap).replaceAll(this.repoRoot, CHECKOUT));
+    const coverage = coverageMap && JSON.stringify(coverageMap).replaceAll(this.inJson, CHECKOUT);
     await writeJsonFile(
       this.pathOf(key),
-      { ...entry, ...(portable ? { coverageMap: portable } : {}) },
+      { format: 2, ...entry, ...(coverage ? { coverage } : {}) },
       entrySchema,
     );
+  }
+
+  /** The checkout's path as it appears inside a JSON string. */
+  private get inJson(): string {
+    return JSON.stringify(this.repoRoot).slice(1, -1);
   }
 
   async status(): Promise<CacheStatus> {

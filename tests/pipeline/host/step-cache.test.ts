@@ -115,6 +115,31 @@ describe("the step cache", () => {
     );
   });
 
+  it("takes an entry whose coverage map is not a JSON object for a miss, with one line saying so", async () => {
+    const repo = await stepRepo();
+    const steps = await authSteps(repo, ["test", "coverage"]);
+    const cache = repoCache(repo);
+    await runOnHost(repo, steps, { cache });
+    const [entry] = await entriesOf(repo);
+    const path = join(repo, ".pipeline/cache/entries", entry as string);
+    const stored = JSON.parse(await readFile(path, "utf8")) as { coverage: string };
+    for (const [coverage, detail] of [
+      [stored.coverage.slice(0, 40), "its coverage map is not valid JSON: .*"],
+      ["[1, 2]", "its coverage map is not a JSON object"],
+    ] as const) {
+      await writeFile(path, JSON.stringify({ ...stored, coverage }));
+      const { run, warnings } = await runOnHost(repo, steps, { cache });
+      expect(statusOf(run, "test:auth")).toBe("passed");
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^cache entry .*\\.json is corrupt \\(${detail}\\); running the step instead$`,
+          ),
+        ),
+      ]);
+    }
+  });
+
   it("replays in another clone restored from the cache folder, naming that clone's files", async () => {
     const first = await stepRepo();
     const steps = await authSteps(first, ["test", "coverage"]);
