@@ -16,6 +16,8 @@ const memoSchema = z.object({
   environment: z.string(),
   /** Path (relative to the checkout, or absolute outside it) → its stamp when it was read. */
   inputs: z.record(z.string(), z.string()),
+  /** Each Worker config read → the wrangler module that read it. */
+  wranglers: z.record(z.string(), z.string()),
   // Written by the same build of the CLI (`build`), so it has the shape that build returns.
   catalog: z.custom<ServiceCatalog>((value) => typeof value === "object" && value !== null),
 });
@@ -38,7 +40,8 @@ export interface RememberOptions {
 
 /**
  * The workspace's catalog, remembered in .pipeline/cache/catalog.json while every file discovery
- * read, every folder it listed and the wrangler it read configs with keep the stamp they had
+ * read, every folder it listed and the wrangler it read configs with (the same module, as
+ * resolved now) keep the stamp they had
  * (modification and change times in ns, size, inode, mode; "absent" for what was not there). A
  * run that replays every step spent a fifth of its time discovering the same workspace again:
  * parsing pnpm-workspace.yaml, every manifest and every Worker's config.
@@ -64,6 +67,8 @@ export async function rememberedCatalog(
     found.state === "good" &&
     found.value.build === build &&
     found.value.environment === environment &&
+    // A wrangler installed closer to a Worker would read its config now: another reader.
+    Object.entries(found.value.wranglers).every(([file, at]) => sources.locate(file) === at) &&
     (await stillStamped(repoRoot, found.value.inputs))
   ) {
     return found.value.catalog;
@@ -89,8 +94,11 @@ export async function rememberedCatalog(
       return sources.reader.listDirectories(path);
     },
   };
+  const wranglers: Record<string, string> = {};
   const readWrangler: WranglerConfigReader = async (file) => {
-    await Promise.all([stamped(file), stamped(sources.locate(file))]);
+    const at = sources.locate(file);
+    wranglers[file] = at;
+    await Promise.all([stamped(file), stamped(at)]);
     return sources.readWrangler(file);
   };
   const catalog = await discover(reader, readWrangler);
@@ -106,6 +114,7 @@ export async function rememberedCatalog(
         build,
         environment,
         inputs: Object.fromEntries(taken.map(([path, stamp]) => [path, stamp.text])),
+        wranglers,
         catalog,
       },
       memoSchema,

@@ -24,6 +24,8 @@ async function setUp() {
   const root = await fixtureWith("workspace");
   const wrangler = join(root, "wrangler-entry.js");
   await writeFile(wrangler, "// wrangler 1\n");
+  // Where a Worker's wrangler resolves from: the root's, unless a test installs another.
+  let located = wrangler;
   let discoveries = 0;
   const discover = (reader: RepoReader, readWrangler: WranglerConfigReader) => {
     discoveries++;
@@ -35,7 +37,7 @@ async function setUp() {
     const reader = fsRepoReader(root);
     return rememberedCatalog(
       root,
-      { reader, readWrangler: ownWranglerConfigReader(reader), locate: () => wrangler },
+      { reader, readWrangler: ownWranglerConfigReader(reader), locate: () => located },
       discover,
       {
         build: "build" in options ? options.build : "build-1",
@@ -44,7 +46,10 @@ async function setUp() {
       },
     );
   };
-  return { root, wrangler, load, discoveries: () => discoveries };
+  const relocate = (to: string) => {
+    located = to;
+  };
+  return { root, wrangler, load, relocate, discoveries: () => discoveries };
 }
 
 const names = (catalog: ServiceCatalog) => catalog.services.map((service) => service.name);
@@ -100,6 +105,18 @@ describe("the workspace's catalog, remembered between runs", () => {
     await load({ build: "build-2", env: { CLOUDFLARE_ENV: "staging" } });
     await load({ build: "build-2", env: { CLOUDFLARE_ENV: "staging", PATH: "/elsewhere" } });
     expect(discoveries()).toBe(4);
+  });
+
+  it("discovers again when a Worker's wrangler resolves to another module, the old one unchanged", async () => {
+    const { root, load, relocate, discoveries } = await setUp();
+    await load();
+    const closer = join(root, "services/db/node_modules/wrangler-entry.js");
+    await mkdir(join(closer, ".."), { recursive: true });
+    await writeFile(closer, "// wrangler 1\n");
+    relocate(closer);
+    await load();
+    await load();
+    expect(discoveries()).toBe(2);
   });
 
   it("writes no variable's value into the memo", async () => {
