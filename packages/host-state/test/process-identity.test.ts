@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import type { Readable, Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { isProcessRunning, processStartTime } from "../src/process-identity.js";
@@ -44,14 +45,20 @@ describe("isProcessRunning", () => {
   });
 
   it("is false for a zombie: a process that exited and whose parent has not collected it", async () => {
-    // The shell starts a child, prints its pid and becomes a `sleep` that never collects it.
-    const parent = spawn("sh", ["-c", "true & echo $!; exec sleep 60"], {
-      stdio: ["ignore", "pipe", "ignore"],
+    // The shell starts a child that waits for a byte on fd 3, prints its pid and becomes a
+    // `sleep`, which never collects it. The byte is sent only once the shell is that `sleep`:
+    // a shell still itself could collect the child first.
+    const parent = spawn("sh", ["-c", "head -c 1 <&3 >/dev/null & echo $!; exec sleep 60"], {
+      stdio: ["ignore", "pipe", "ignore", "pipe"],
     });
     try {
-      const [line] = (await once(parent.stdout, "data")) as [Buffer];
+      const [line] = (await once(parent.stdout as Readable, "data")) as [Buffer];
       const pid = Number(line.toString().trim());
       const startTime = processStartTime(pid);
+      expect(isProcessRunning(pid, startTime)).toBe(true);
+      const command = () => readFileSync(`/proc/${parent.pid}/comm`, "utf8").trim();
+      while (command() !== "sleep") await sleep(10);
+      (parent.stdio[3] as Writable).write("x");
       // It becomes a zombie once it exits, which the kernel tells only through its state.
       const state = () => /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, "utf8"))?.[1];
       while (state() !== "Z") await sleep(10);
