@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:f
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processStartTime } from "@workers/host-state";
+import { isProcessRunning, processStartTime } from "@workers/host-state";
 import { CORRUPTIONS } from "@workers/host-state/testing";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -39,14 +39,8 @@ afterEach(async () => {
   }
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Still running: an exited process its parent has not collected yet (a zombie) is not. */
+const isAlive = (pid: number): boolean => isProcessRunning(pid, undefined);
 
 /** A state.json naming `pid`, listening where nothing answers. */
 function recordedState(stateDir: string, pid: number): RunningState {

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isProcessRunning } from "@workers/host-state";
 import { afterEach, describe, expect, it } from "vitest";
 import { runPipeline } from "../../helpers/in-process-cli.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
@@ -11,14 +12,8 @@ function pipeline(args: string[]) {
   return runPipeline(args, { cwd: repoRoot, env: process.env });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Still running: an exited process its parent has not collected yet (a zombie) is not. */
+const isAlive = (pid: number): boolean => isProcessRunning(pid, undefined);
 
 describe("pnpm pipeline local start|stop|status", () => {
   // Each test gets a state directory of its own, stopped and removed after it.

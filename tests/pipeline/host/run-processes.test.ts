@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isProcessRunning } from "@workers/host-state";
 import { afterEach, describe, expect, it } from "vitest";
 import { git, tempDir } from "../../helpers/fixture-repo.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
@@ -66,14 +67,8 @@ async function leaked(pidFile: string, ci: PipelineProcess): Promise<number> {
   throw new Error(`api's test never wrote ${pidFile}`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
+/** Still running: an exited process its parent has not collected yet (a zombie) is not. */
+const isAlive = (pid: number): boolean => isProcessRunning(pid, undefined);
 
 /** Whether `pid` is gone within the deadline (the run's grace before SIGKILL is 5 s). */
 async function endsWithin(pid: number, ms = 30_000): Promise<boolean> {
