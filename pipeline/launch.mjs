@@ -323,6 +323,6 @@ if (import.meta.main) {
     process.exit(1);
   }
   // The bundle's own stamp names the build: every rebuild renames a new file into place.
-  setRunningBuild(statStamp(PIPELINE_CLI.root, relative(PIPELINE_CLI.root, bundle)));
+  setRunningBuild(statStamp(dirname(bundle), BUNDLE));
   await import(pathToFileURL(bundle).href);
 }

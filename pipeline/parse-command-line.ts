@@ -81,7 +81,6 @@ export function parseCommandLine(
   return parsed;
 }
 
-/** `help deploy` is `deploy --help`; `help deploi` is `deploi`, whose error suggests `deploy`. */
 /**
  * The commands commander is given: the one named, when one is (a command's options, help and
  * errors concern it alone, and building all sixteen was a tenth of a replayed run's start);
@@ -89,12 +88,13 @@ export function parseCommandLine(
  */
 function registered(
   commands: Readonly<Record<string, CommandEntry>>,
-  first: string | undefined,
+  first = "",
 ): Readonly<Record<string, CommandEntry>> {
-  const named = first !== undefined && Object.hasOwn(commands, first) ? commands[first] : undefined;
-  return first !== undefined && named !== undefined ? { [first]: named } : commands;
+  const named = Object.hasOwn(commands, first) ? commands[first] : undefined;
+  return named ? { [first]: named } : commands;
 }
 
+/** `help deploy` is `deploy --help`; `help deploi` is `deploi`, whose error suggests `deploy`. */
 function helpCommandAsFlag(
   argv: readonly string[],
   commands: Readonly<Record<string, CommandEntry>>,

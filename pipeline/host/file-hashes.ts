@@ -3,17 +3,10 @@ import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { inspectJsonFile, writeJsonFile } from "@workers/host-state";
 import { z } from "zod";
+import { fileStamp } from "./file-stamp.js";
 import { CACHE_DIR } from "./step-cache.js";
 
 const MEMO_FILE = `${CACHE_DIR}/file-hashes.json`;
-
-/**
- * How recent a file's last change may be for its hash to be kept for the next run: a file changed
- * again within its file system's timestamp granularity (2 s on the coarsest common ones) could
- * keep the same stamp with new content. Git's index treats such "racily clean" entries the same
- * way.
- */
-export const RACY_MS = 2_000;
 
 const memoSchema = z.object({
   format: z.literal(1),
@@ -83,10 +76,7 @@ export class FileHashes {
     const file = join(this.repoRoot, path);
     const readAt = this.now();
     const stats = await lstat(file, { bigint: true });
-    const stamp = `${stats.mtimeNs}:${stats.ctimeNs}:${stats.size}:${stats.ino}:${stats.mode}`;
-    const changedMs = Math.max(Number(stats.ctimeNs), Number(stats.mtimeNs)) / 1e6;
-    // A change within the timestamp granularity after this read would leave the stamp as it is.
-    const trusted = changedMs < readAt - RACY_MS;
+    const { text: stamp, trusted } = fileStamp(stats, readAt);
     const known = this.remembered[path];
     let hash: string;
     if (known && known[0] === stamp) {

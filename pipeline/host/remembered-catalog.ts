@@ -4,7 +4,7 @@ import { isAbsolute, join } from "node:path";
 import { inspectJsonFile, writeJsonFile } from "@workers/host-state";
 import { z } from "zod";
 import type { RepoReader, ServiceCatalog, WranglerConfigReader } from "#core";
-import { RACY_MS } from "./file-hashes.js";
+import { type FileStamp, fileStamp } from "./file-stamp.js";
 import { type WranglerLocator, wranglerVariables } from "./remembered-config-reader.js";
 import { CACHE_DIR } from "./step-cache.js";
 
@@ -31,7 +31,7 @@ export interface CatalogSources {
 }
 
 export interface RememberOptions {
-  /** Which build of the CLI is running (see running-build.ts); none: nothing is remembered. */
+  /** Which build of the CLI is running (see running-build.mjs); none: nothing is remembered. */
   build: string | undefined;
   /** The variables wrangler reads a config with (WRANGLER_, CLOUDFLARE_). */
   env: NodeJS.ProcessEnv;
@@ -75,11 +75,11 @@ export async function rememberedCatalog(
   }
   const now = options.now ?? Date.now;
   const readFrom = now();
-  const inputs = new Map<string, Promise<Stamp>>();
+  const inputs = new Map<string, Promise<FileStamp>>();
   const stamped = (path: string) => {
     let taken = inputs.get(path);
     if (taken === undefined) {
-      taken = stampOf(repoRoot, path);
+      taken = stampOf(repoRoot, path, readFrom);
       inputs.set(path, taken);
     }
     return taken;
@@ -106,7 +106,7 @@ export async function rememberedCatalog(
     [...inputs].map(async ([path, stamp]) => [path, await stamp] as const),
   );
   // A change within the granularity after its stamp could keep the stamp: remember nothing.
-  if (taken.every(([, stamp]) => stamp.changedMs < readFrom - RACY_MS)) {
+  if (taken.every(([, stamp]) => stamp.trusted)) {
     await writeJsonFile(
       memoPath,
       {
@@ -124,32 +124,24 @@ export async function rememberedCatalog(
   return catalog;
 }
 
-interface Stamp {
-  text: string;
-  /** When it last changed, in ms (0 when absent). */
-  changedMs: number;
-}
-
-async function stampOf(repoRoot: string, path: string): Promise<Stamp> {
+/** Followed through symlinks, as discovery reads; "absent" for what is not there. */
+async function stampOf(repoRoot: string, path: string, readAt: number): Promise<FileStamp> {
   try {
     const stats = await stat(isAbsolute(path) ? path : join(repoRoot, path), { bigint: true });
-    return {
-      text: `${stats.mtimeNs}:${stats.ctimeNs}:${stats.size}:${stats.ino}:${stats.mode}`,
-      changedMs: Math.max(Number(stats.ctimeNs), Number(stats.mtimeNs)) / 1e6,
-    };
+    return fileStamp(stats, readAt);
   } catch {
     // Missing, or unreadable: either way, it must be so again for the memo to hold.
-    return { text: "absent", changedMs: 0 };
+    return { text: "absent", trusted: true };
   }
 }
 
 async function stillStamped(repoRoot: string, inputs: Record<string, string>): Promise<boolean> {
-  const now = await Promise.all(
+  const same = await Promise.all(
     Object.entries(inputs).map(
-      async ([path, text]) => (await stampOf(repoRoot, path)).text === text,
+      async ([path, text]) => (await stampOf(repoRoot, path, Date.now())).text === text,
     ),
   );
-  return now.every(Boolean);
+  return same.every(Boolean);
 }
 
 /** Hashed, so that no value (a token among them) is written down. */

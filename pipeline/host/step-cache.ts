@@ -64,13 +64,16 @@ interface EntryFile {
 export class StepCache {
   readonly dir: string;
   private readonly entriesDir: string;
+  /** The checkout's path as it appears inside a JSON string. */
+  private readonly inJson: string;
 
   constructor(
-    private readonly repoRoot: string,
+    repoRoot: string,
     readonly maxBytes: number,
   ) {
     this.dir = join(repoRoot, CACHE_DIR);
     this.entriesDir = join(this.dir, "entries");
+    this.inJson = JSON.stringify(repoRoot).slice(1, -1);
   }
 
   /** The entry for `key`, or undefined; a corrupt one is a miss, reported through `warn`. */
@@ -111,11 +114,6 @@ export class StepCache {
       { format: 2, ...entry, ...(coverage ? { coverage } : {}) },
       entrySchema,
     );
-  }
-
-  /** The checkout's path as it appears inside a JSON string. */
-  private get inJson(): string {
-    return JSON.stringify(this.repoRoot).slice(1, -1);
   }
 
   async status(): Promise<CacheStatus> {

@@ -4,7 +4,7 @@ import { setTimeout as elapse } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { RACY_MS } from "../../pipeline/host/file-hashes.js";
+import { RACY_MS } from "../../pipeline/host/file-stamp.js";
 import { type BundleSpec, ensureBundle, PIPELINE_CLI } from "../../pipeline/launch.mjs";
 import { fixtureWith, tempDir } from "../helpers/fixture-repo.js";
 import { REPO_ROOT } from "../helpers/paths.js";

@@ -32,7 +32,11 @@ function statFields(pid: number): string[] | undefined {
  * file to read it from, and spawning `ps` on every check costs more than it guards.
  */
 export function processStartTime(pid: number): string | undefined {
-  const ticks = statFields(pid)?.[START_TIME_FIELD];
+  return startTimeIn(statFields(pid));
+}
+
+function startTimeIn(fields: string[] | undefined): string | undefined {
+  const ticks = fields?.[START_TIME_FIELD];
   return ticks === undefined ? undefined : `${bootId}/${ticks}`;
 }
 
@@ -56,6 +60,6 @@ export function isProcessRunning(pid: number, startTime: string | undefined): bo
   const state = fields?.[0];
   if (state === "Z" || state === "X") return false;
   if (startTime === undefined) return true;
-  const ticks = fields?.[START_TIME_FIELD];
-  return ticks === undefined || `${bootId}/${ticks}` === startTime;
+  const current = startTimeIn(fields);
+  return current === undefined || current === startTime;
 }

@@ -39,9 +39,6 @@ afterEach(async () => {
   }
 });
 
-/** Still running: an exited process its parent has not collected yet (a zombie) is not. */
-const isAlive = (pid: number): boolean => isProcessRunning(pid, undefined);
-
 /** A state.json naming `pid`, listening where nothing answers. */
 function recordedState(stateDir: string, pid: number): RunningState {
   return {
@@ -86,7 +83,7 @@ describe("a detached control plane: ensureLocalCloud, localCloudStatus, stopLoca
     const stateDir = await freshStateDir();
     const cloud = await ensureLocalCloud(repoRoot, { stateDir, splitSeed: 7 });
     expect(cloud.pid).not.toBe(process.pid);
-    expect(isAlive(cloud.pid)).toBe(true);
+    expect(isProcessRunning(cloud.pid, undefined)).toBe(true);
     expect(cloud.apiBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
     expect(cloud.wranglerEnv).toEqual({
       CLOUDFLARE_API_BASE_URL: cloud.apiBaseUrl,
@@ -133,7 +130,7 @@ describe("a detached control plane: ensureLocalCloud, localCloudStatus, stopLoca
     );
 
     await cloud.stop();
-    expect(isAlive(cloud.pid)).toBe(false);
+    expect(isProcessRunning(cloud.pid, undefined)).toBe(false);
     expect(await readdir(stateDir)).not.toContain("state.json");
     expect(await localCloudStatus(repoRoot, { stateDir })).toEqual({
       running: false,
@@ -159,7 +156,7 @@ describe("a detached control plane: ensureLocalCloud, localCloudStatus, stopLoca
       { ok: false, status: 503, body: "not json" },
     ]);
     expect(await stopLocalCloud(repoRoot, { stateDir })).toBe(true);
-    expect(isAlive(cloud.pid)).toBe(false);
+    expect(isProcessRunning(cloud.pid, undefined)).toBe(false);
   });
 
   it("starts a single instance for concurrent callers", async () => {
@@ -181,7 +178,7 @@ describe("a detached control plane: ensureLocalCloud, localCloudStatus, stopLoca
     const longAgo = new Date(Date.now() - 10 * 60_000);
     await utimes(lock, longAgo, longAgo);
     const cloud = await ensureLocalCloud(repoRoot, { stateDir });
-    expect(isAlive(cloud.pid)).toBe(true);
+    expect(isProcessRunning(cloud.pid, undefined)).toBe(true);
     expect(await readdir(stateDir)).not.toContain("start.lock");
   });
 
@@ -295,7 +292,7 @@ describe("state.json", () => {
       // stop removes the stale file and leaves the process that reuses the pid alone.
       expect(await stopLocalCloud(repoRoot, { stateDir })).toBe(true);
       expect(await readdir(stateDir)).not.toContain("state.json");
-      expect(isAlive(pid)).toBe(true);
+      expect(isProcessRunning(pid, undefined)).toBe(true);
     } finally {
       other.kill();
       await other.catch(() => undefined);

@@ -12,9 +12,6 @@ function pipeline(args: string[]) {
   return runPipeline(args, { cwd: repoRoot, env: process.env });
 }
 
-/** Still running: an exited process its parent has not collected yet (a zombie) is not. */
-const isAlive = (pid: number): boolean => isProcessRunning(pid, undefined);
-
 describe("pnpm pipeline local start|stop|status", () => {
   // Each test gets a state directory of its own, stopped and removed after it.
   const stateDirs: string[] = [];
@@ -78,7 +75,7 @@ describe("pnpm pipeline local start|stop|status", () => {
     };
     expect(running).toMatchObject({ running: true, workers: [] });
     expect(running.apiBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
-    expect(isAlive(running.pid)).toBe(true);
+    expect(isProcessRunning(running.pid, undefined)).toBe(true);
     expect(start.stdout).toContain(`(pid ${running.pid}) at ${running.apiBaseUrl}`);
 
     const again = await pipeline(["local", "start", "--state-dir", stateDir]);
@@ -90,7 +87,7 @@ describe("pnpm pipeline local start|stop|status", () => {
 
     const stop = await pipeline(["local", "stop", "--state-dir", stateDir]);
     expect(stop).toMatchObject({ exitCode: 0, stdout: "local control plane stopped" });
-    expect(isAlive(running.pid)).toBe(false);
+    expect(isProcessRunning(running.pid, undefined)).toBe(false);
     expect((await pipeline(["local", "status", "--state-dir", stateDir])).exitCode).toBe(3);
     expect((await pipeline(["local", "stop", "--state-dir", stateDir])).stdout).toBe(
       "local control plane was not running",

@@ -35,7 +35,8 @@ let leakedPid: number | undefined;
 
 afterEach(async () => {
   // A failed test must not leave its leak behind either.
-  if (leakedPid !== undefined && isAlive(leakedPid)) process.kill(leakedPid, "SIGKILL");
+  if (leakedPid !== undefined && isProcessRunning(leakedPid, undefined))
+    process.kill(leakedPid, "SIGKILL");
   leakedPid = undefined;
   await running?.dispose();
   running = undefined;
@@ -67,13 +68,10 @@ async function leaked(pidFile: string, ci: PipelineProcess): Promise<number> {
   throw new Error(`api's test never wrote ${pidFile}`);
 }
 
-/** Still running: an exited process its parent has not collected yet (a zombie) is not. */
-const isAlive = (pid: number): boolean => isProcessRunning(pid, undefined);
-
 /** Whether `pid` is gone within the deadline (the run's grace before SIGKILL is 5 s). */
 async function endsWithin(pid: number, ms = 30_000): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (isAlive(pid)) {
+  while (isProcessRunning(pid, undefined)) {
     if (Date.now() > deadline) return false;
     await sleep(50);
   }
@@ -94,7 +92,7 @@ describe("a ci run's processes end with it", () => {
     async ({ signal, group, status }) => {
       const { ci, pidFile } = await startLeakingCi(true);
       const pid = await leaked(pidFile, ci);
-      expect(isAlive(pid)).toBe(true);
+      expect(isProcessRunning(pid, undefined)).toBe(true);
       if (group) ci.killGroup(signal);
       else ci.kill(signal);
       const exit = await ci.exited;
@@ -113,7 +111,7 @@ describe("a ci run's processes end with it", () => {
   it("SIGKILL: the watchdog ends what the run started once the run's process is gone", async () => {
     const { ci, pidFile } = await startLeakingCi(true);
     const pid = await leaked(pidFile, ci);
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessRunning(pid, undefined)).toBe(true);
     // What a kill -9 of the job does: pnpm and the pipeline's node, no handler runs.
     ci.killGroup("SIGKILL");
     const exit = await ci.exited;
