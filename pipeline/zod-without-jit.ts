@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // Imported first by cli.ts, before any module builds a schema: zod decides whether an object
 // schema compiles a parser of its own when the schema is built. A CLI run parses each of its few

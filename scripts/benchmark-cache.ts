@@ -28,7 +28,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { execa } from "execa";
-import { z } from "zod";
+import * as z from "zod";
 import {
   buildCiSteps,
   dependentsClosure,

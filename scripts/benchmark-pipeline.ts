@@ -20,7 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { execa } from "execa";
-import { z } from "zod";
+import * as z from "zod";
 import { buildCiSteps, criticalPath, dependentsClosure, discoverServices, type Step } from "#core";
 import { shareCompileCache } from "../pipeline/host/compile-cache.mjs";
 import { fsRepoReader } from "../pipeline/host/fs-repo-reader.js";

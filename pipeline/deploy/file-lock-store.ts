@@ -8,7 +8,7 @@ import {
   processStartTime,
   readJsonFile,
 } from "@workers/host-state";
-import { z } from "zod";
+import * as z from "zod";
 import type { DeployLockStore, LockHolder } from "#core";
 
 /** Gitignored: locks describe this machine's running deploys, not the repository. */

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readJsonFile, writeJsonFile } from "@workers/host-state";
-import { z } from "zod";
+import * as z from "zod";
 import type { ServiceInfo } from "#core";
 
 const secretsSchema = z.record(z.string(), z.string());

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { pipelineConfigSchema } from "#core";
 
 /** docs/config.schema.json, for editors: generated from the zod schema so the two never drift. */

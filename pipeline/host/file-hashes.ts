@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { inspectJsonFile, writeJsonFile } from "@workers/host-state";
-import { z } from "zod";
+import * as z from "zod";
 import { fileStamp } from "./file-stamp.js";
 import { CACHE_DIR } from "./step-cache.js";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { inspectJsonFile, writeJsonFile } from "@workers/host-state";
-import { z } from "zod";
+import * as z from "zod";
 import type { RepoReader, ServiceCatalog, WranglerConfigReader } from "#core";
 import { type FileStamp, fileStamp } from "./file-stamp.js";
 import { type WranglerLocator, wranglerVariables } from "./remembered-config-reader.js";

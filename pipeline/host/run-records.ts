@@ -6,7 +6,7 @@ import {
   readJsonFile,
   writeJsonFile,
 } from "@workers/host-state";
-import { z } from "zod";
+import * as z from "zod";
 import type { StepResult } from "#core";
 
 /**

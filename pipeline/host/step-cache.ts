@@ -1,7 +1,7 @@
 import { readdir, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { inspectJsonFile, writeJsonFile } from "@workers/host-state";
-import { z } from "zod";
+import * as z from "zod";
 import type { CoverageMap } from "#core";
 import { UsageError } from "../command.js";
 

@@ -1,7 +1,7 @@
 import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { backupOf, inspectJsonFile, writeJsonFile } from "@workers/host-state";
-import { z } from "zod";
+import * as z from "zod";
 import type { RunResult, Step } from "#core";
 
 /** Repository-relative; `.pipeline/` is gitignored, so history stays on the machine it describes. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { z } from "zod";
+import type * as z from "zod";
 
 // The pipeline's state files (the local control plane's state.json and cloud.json, the deploy
 // locks, the step-duration history) share one discipline:

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 
 // Disk faults the kernel rarely gives on demand (a full disk mid-write, a rename refused): the
 // file system module is wrapped so one call fails, everything else stays real.

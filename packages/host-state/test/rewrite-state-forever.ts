@@ -1,7 +1,7 @@
 // Child process of json-state-file.test.ts: rewrites one state file as fast as it can until it
 // is killed, so a SIGKILL lands in the middle of some write.
 //   node --import tsx rewrite-state-forever.ts <file>
-import { z } from "zod";
+import * as z from "zod";
 import { writeJsonFile } from "../src/json-state-file.js";
 
 const rewrittenSchema = z.object({ generation: z.number(), padding: z.string() });

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 export const CreateApiKey = z.object({ name: z.string().trim().min(1).max(100) });
 /** Any string may be presented; only its shape decides whether the database is asked. */

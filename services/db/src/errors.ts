@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /**
  * Thrown from RPC methods. Workers RPC keeps `name`, `message` and own properties of thrown

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { JobRecord } from "./records";
 import type { JobStatus, JobUpdate, NewJob } from "./schemas";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const id = z.string().trim().min(1).max(200);
 /** Stored JSON columns are capped so one row cannot exhaust D1's row size limit. */

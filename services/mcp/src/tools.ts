@@ -1,5 +1,5 @@
 import { SendEmail } from "@workers/email/schemas";
-import { z } from "zod";
+import * as z from "zod";
 import { describeIssues } from "./describe-issues";
 import type { Env } from "./env";
 

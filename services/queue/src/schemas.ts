@@ -1,5 +1,5 @@
 import { SendEmail } from "@workers/email/schemas";
-import { z } from "zod";
+import * as z from "zod";
 
 export const JOB_TYPES = ["send_email", "process_webhook", "noop"] as const;
 export type JobType = (typeof JOB_TYPES)[number];

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CRON_TABLE, type CronExpression } from "./cron-table";
 import type { Env, ScheduledJob } from "./env";
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** One line naming every field that was wrong, for a 400 body; `at` names what was checked. */
 export function describeIssues(error: z.ZodError, at: string): string {

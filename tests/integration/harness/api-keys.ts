@@ -1,5 +1,5 @@
 import type { Miniflare } from "miniflare";
-import { z } from "zod";
+import * as z from "zod";
 import { callGateway } from "./gateway-client.js";
 import { testSecrets } from "./test-secrets.js";
 

@@ -1,5 +1,5 @@
 import type { Miniflare } from "miniflare";
-import type { z } from "zod";
+import type * as z from "zod";
 import { JobRecord, OutboxRecord, WebhookEventRecord } from "./db-records.js";
 
 interface DbRpc {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The db service's record shapes as its RPC contract promises them; parsing every answer makes
 // a contract drift fail here with the offending field named.

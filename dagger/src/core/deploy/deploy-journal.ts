@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { DeployTarget, ServiceInfo } from "../services/catalog.js";
 import type { RunPlace } from "./annotations.js";
 import type { DeployPlan } from "./deploy-plan.js";

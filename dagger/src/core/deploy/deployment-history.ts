@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Cloudflare API codes for "this Worker does not exist": the first deploy of a service. */
 export const WORKER_NOT_FOUND_CODES: ReadonlySet<number> = new Set([10007, 10090]);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type DeployTarget, LOCAL_TARGET } from "../services/catalog.js";
 import { originArgs, type RunPlace, type VersionOrigin } from "./annotations.js";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * One Worker's deployment history, as Cloudflare's API returns it through wrangler:

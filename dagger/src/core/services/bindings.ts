@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A binding other than a service binding: listed in `graph`, not ordered by deploy waves. */
 export interface ResourceBinding {

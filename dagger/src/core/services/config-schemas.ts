@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { RESOURCE_BINDING_SCHEMAS } from "./bindings.js";
 
 const workspaceDependencies = z.record(z.string(), z.string()).optional();

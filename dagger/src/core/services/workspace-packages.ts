@@ -1,5 +1,5 @@
 import picomatch from "picomatch";
-import { z } from "zod";
+import * as z from "zod";
 import { parseConfig } from "../config/config-error.js";
 import { readJsoncFile } from "../config/read-config.js";
 import type { RepoReader } from "../repo-reader.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { fieldPath, ServiceConfigError } from "../config/config-error.js";
 import { readConfigFile } from "../config/read-config.js";
 import type { RepoReader } from "../repo-reader.js";

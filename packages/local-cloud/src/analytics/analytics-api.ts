@@ -11,7 +11,7 @@ import {
   VariablesInAllowedPositionRule,
   validate,
 } from "graphql";
-import { z } from "zod";
+import * as z from "zod";
 import { errorStatuses, type Invocation, type InvocationLog } from "./invocation-log.js";
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { InvocationLog } from "../analytics/invocation-log.js";
 import { answerTelemetryQuery } from "../analytics/telemetry-api.js";
 import { storageRoutes } from "../storage/storage-routes.js";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { ApiError, ErrorCode } from "./envelope.js";
 
 /** A route's JSON body checked against `schema`; anything else is the API's 400. */

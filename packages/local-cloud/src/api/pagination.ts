@@ -1,7 +1,7 @@
 // Cloudflare's page-number pagination (`?page=&per_page=`), as every list route answers it:
 // one page of items plus `result_info`. The official SDK's list iterators ask for page + 1 until
 // a page comes back empty, so a list that ignored `page` would never end.
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, type ResultInfo } from "./envelope.js";
 
 /** A route's answer that carries `result_info` beside `result` in the envelope. */

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { readJsonFile, writeJsonFile } from "@workers/host-state";
-import { z } from "zod";
+import * as z from "zod";
 
 /** `<stateDir>/state.json`: how other processes find a running control plane. */
 export const runningStateSchema = z.object({

@@ -1,6 +1,6 @@
 // The persisted shape of the control plane: what the real platform would keep per account. The
 // schemas check cloud.json when it is read; the types are inferred from them.
-import { z } from "zod";
+import * as z from "zod";
 
 /** A binding exactly as wrangler sends it in the upload metadata (`type` plus its fields). */
 const uploadedBindingSchema = z.looseObject({ name: z.string(), type: z.string() });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, ErrorCode } from "../api/envelope.js";
 import { jsonBody } from "../api/json-body.js";
 import { paginate } from "../api/pagination.js";

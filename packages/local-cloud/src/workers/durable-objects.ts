@@ -1,7 +1,7 @@
 // Durable Object migrations as the platform keeps them per script: a tag naming the last
 // migration applied, and the classes the migrations have created so far (each stored in SQLite
 // or in the older key-value backend, which the runtime must know to open its storage).
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, ErrorCode } from "../api/envelope.js";
 import type { UploadedBinding, VersionRecord } from "../storage/state-types.js";
 

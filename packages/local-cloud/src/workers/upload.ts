@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, ErrorCode } from "../api/envelope.js";
 import type { UploadedBinding } from "../storage/state-types.js";
 import { migrationsSchema } from "./durable-objects.js";

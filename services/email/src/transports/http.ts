@@ -1,5 +1,5 @@
 import { ServiceError } from "@workers/db/errors";
-import { z } from "zod";
+import * as z from "zod";
 import type { OutgoingEmail, Transport } from "./transport";
 
 export interface HttpTransportOptions {

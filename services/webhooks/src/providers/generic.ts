@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { describeIssues } from "../describe-issues";
 import type { Provider } from "./provider";
 

@@ -1,5 +1,5 @@
 import { verifyWithFallback } from "@octokit/webhooks-methods";
-import { z } from "zod";
+import * as z from "zod";
 import { describeIssues } from "../describe-issues";
 import type { Provider } from "./provider";
 

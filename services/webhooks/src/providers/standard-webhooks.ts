@@ -1,5 +1,5 @@
 import { Webhook } from "standardwebhooks";
-import { z } from "zod";
+import * as z from "zod";
 import { describeIssues } from "../describe-issues";
 import type { Provider } from "./provider";
 
