@@ -19,6 +19,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { shareCompileCache } from "./host/compile-cache.mjs";
 import { setRunningBuild } from "./host/running-build.mjs";
+import { unsupportedNode } from "./host/supported-node.mjs";
 
 /**
  * @typedef {object} BundleSpec
@@ -308,7 +309,13 @@ function buildOptions(spec) {
   };
 }
 
-if (import.meta.main) {
+// import.meta.main is newer than some Node versions the check below is for.
+if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
+  const unsupported = unsupportedNode(process.version);
+  if (unsupported !== undefined) {
+    process.stderr.write(`${unsupported}\n`);
+    process.exit(1);
+  }
   // Before the bundle is compiled, so that V8's cache serves it from the second start on.
   shareCompileCache(process.env);
   /** @type {string} */

@@ -1,6 +1,8 @@
 // Plain JavaScript, typed in JSDoc: pipeline/launch.mjs imports it before anything is compiled,
 // and a TypeScript file would cost Node's type stripper on every start.
-import { enableCompileCache } from "node:module";
+// The module, not the name: an import of a name Node lacks fails before the launcher can say
+// which Node it needs (supported-node.mjs).
+import nodeModule from "node:module";
 
 /**
  * Turns on V8's code cache for this process and hands its directory to every Node process the
@@ -13,7 +15,7 @@ import { enableCompileCache } from "node:module";
  * @returns {void}
  */
 export function shareCompileCache(env) {
-  const { directory } = enableCompileCache();
+  const { directory } = nodeModule.enableCompileCache();
   if (directory !== undefined && env.NODE_COMPILE_CACHE === undefined) {
     env.NODE_COMPILE_CACHE = directory;
   }
