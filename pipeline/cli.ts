@@ -1,4 +1,5 @@
 import "./zod-without-jit.js";
+import { dropOutputOnceClosed } from "./host/closed-output.js";
 import { shareCompileCache } from "./host/compile-cache.mjs";
 import { runCli } from "./run-cli.js";
 
@@ -7,6 +8,8 @@ import { runCli } from "./run-cli.js";
 // The import above is static: a dynamic one made esbuild wrap every module of the bundle in a
 // lazy initializer, which kept it from leaving out what the CLI never uses.
 shareCompileCache(process.env);
+dropOutputOnceClosed(process.stdout);
+dropOutputOnceClosed(process.stderr);
 
 process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),

@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as elapse } from "node:timers/promises";
@@ -202,8 +204,28 @@ describe("the CLI's launch bundle", () => {
     const installed = stamped.filter((path) => path.includes("node_modules/"));
     expect(installed).toContain("node_modules/.modules.yaml");
     expect(installed.some((path) => /\/zod@[^/]+\/node_modules\/zod\//.test(path))).toBe(true);
+    // Only the locale zod configures by default: `import { z }` took the whole namespace object,
+    // every other language's messages with it (half the bundle), where `import * as z` lets
+    // esbuild leave out what no schema uses.
+    expect(installed.filter((path) => /\/zod\/.*\/locales\/(?!en\.js)/.test(path))).toEqual([]);
     // Loaded with import() when a run needs them, from node_modules: not in the bundle.
     expect(installed.filter((path) => /\/(?:wrangler|execa|miniflare)@/.test(path))).toEqual([]);
+  });
+
+  it("finishes its work and exits as it would when the reader of its output has gone", async () => {
+    const child = spawn(process.execPath, ["pipeline/launch.mjs", "--help"], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Closed before the child has even started Node: its first write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 
   it("names the build it runs, whose memo of the workspace's catalog the next run reads", async () => {
