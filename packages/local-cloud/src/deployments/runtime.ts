@@ -30,6 +30,11 @@ const drainLimitMs = 15_000;
  */
 const gatherMs = 100;
 
+/** Miniflare's error when workerd could not listen on a port it was given. */
+function isAddressInUse(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "ERR_ADDRESS_IN_USE";
+}
+
 /** Internal worker that holds a binding to every known D1 database, for the D1 query API. */
 const d1AdminWorker = "__local-cloud-d1";
 
@@ -109,7 +114,23 @@ export class WorkerRuntime {
   private openLeases = 0;
   private drained: (() => void)[] = [];
 
-  constructor(private readonly store: CloudStore) {}
+  /** `newMiniflare` makes workerd run `options`; a test can hand in a Miniflare that fails on cue. */
+  constructor(
+    private readonly store: CloudStore,
+    private readonly newMiniflare: (options: MiniflareOptions) => Miniflare = (options) =>
+      new Miniflare(options),
+  ) {}
+
+  private async start(options: MiniflareOptions): Promise<Miniflare> {
+    const miniflare = this.newMiniflare(options);
+    try {
+      await miniflare.ready;
+    } catch (error) {
+      await miniflare.dispose().catch(() => undefined);
+      throw error;
+    }
+    return miniflare;
+  }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
     const next = this.pending.then(task, task);
@@ -230,16 +251,19 @@ export class WorkerRuntime {
       const { options, served } = this.options(this.store.state);
       if (this.miniflare) {
         await this.drain();
-        await this.miniflare.setOptions(options);
-      } else {
-        const miniflare = new Miniflare(options);
         try {
-          await miniflare.ready;
+          await this.miniflare.setOptions(options);
         } catch (error) {
-          await miniflare.dispose().catch(() => undefined);
-          throw error;
+          if (!isAddressInUse(error)) throw error;
+          // Miniflare restarts workerd on the ports it had, and another process took one of
+          // them in the gap: a new runtime on fresh ports serves the same state instead.
+          // Requests follow, since each lease asks for its worker's socket anew.
+          await this.miniflare.dispose().catch(() => undefined);
+          this.miniflare = undefined;
+          this.miniflare = await this.start(options);
         }
-        this.miniflare = miniflare;
+      } else {
+        this.miniflare = await this.start(options);
       }
       this.served = served;
     });
