@@ -14,7 +14,15 @@
  * absolute path it resolves to from the file that imports it. Every bundled module keeps its own
  * location, and every file bundled is stamped, node_modules included.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { shareCompileCache } from "./host/compile-cache.mjs";
@@ -309,8 +317,9 @@ function buildOptions(spec) {
   };
 }
 
-// import.meta.main is newer than some Node versions the check below is for.
-if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
+// import.meta.main is newer than some Node versions the check below is for. Node names the main
+// module by its real path, and argv by the path as typed (which can run through a symlink).
+if (import.meta.main ?? realpathSync(process.argv[1] ?? ".") === fileURLToPath(import.meta.url)) {
   const unsupported = unsupportedNode(process.version);
   if (unsupported !== undefined) {
     process.stderr.write(`${unsupported}\n`);
