@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { RACY_MS } from "../../pipeline/host/file-stamp.js";
+import { unsupportedNode } from "../../pipeline/host/supported-node.mjs";
 import { type BundleSpec, ensureBundle, PIPELINE_CLI } from "../../pipeline/launch.mjs";
 import { fixtureWith, tempDir } from "../helpers/fixture-repo.js";
 import { REPO_ROOT } from "../helpers/paths.js";
@@ -211,6 +212,26 @@ describe("the CLI's launch bundle", () => {
     // Loaded with import() when a run needs them, from node_modules: not in the bundle.
     expect(installed.filter((path) => /\/(?:wrangler|execa|miniflare)@/.test(path))).toEqual([]);
   });
+
+  // The machines this runs on have the system's own Node beside the project's (CI's is Node 20).
+  const olderNode = ["/usr/bin/node", "/usr/local/bin/node"].find((path) => {
+    const version = spawnSync(path, ["--version"], { encoding: "utf8" }).stdout?.trim();
+    return version !== undefined && unsupportedNode(version) !== undefined;
+  });
+
+  it.skipIf(olderNode === undefined)(
+    "tells an older Node which version it needs in one line, before importing anything it lacks",
+    async () => {
+      const run = await execa(olderNode as string, ["pipeline/launch.mjs", "--help"], {
+        cwd: REPO_ROOT,
+        reject: false,
+      });
+      const version = (await execa(olderNode as string, ["--version"])).stdout.trim();
+      expect(run.stderr).toBe(unsupportedNode(version));
+      expect(run.stdout).toBe("");
+      expect(run.exitCode).toBe(1);
+    },
+  );
 
   it("finishes its work and exits as it would when the reader of its output has gone", async () => {
     const child = spawn(process.execPath, ["pipeline/launch.mjs", "--help"], {
