@@ -29,6 +29,8 @@ import { machineDescription, writeBenchmarkSection } from "./benchmark-doc.js";
 const REPO = join(import.meta.dirname, "..");
 /** What CI must stay under for `.ci/run` on a fresh clone, and the ratios the issue asks for. */
 const CI_RUN_TARGET_MS = 240_000;
+/** The bound CI itself sets on `.ci/run`: 20 minutes on 2 cores. */
+const CI_RUN_LIMIT_MS = 20 * 60_000;
 const LOWER_BOUND_RATIO_TARGET = 1.25;
 const LEAF_SHARE_TARGET = 0.2;
 
@@ -190,8 +192,10 @@ async function main(): Promise<void> {
 
     // The fresh clone has no .pipeline/step-durations.json: this run starts the steps not tied
     // to a service first and records the history the measured run is scheduled with.
-    const cold = await runPipeline(clone, scratch, ["ci"], "cold");
-    const full = await runPipeline(clone, scratch, ["ci"], "full");
+    // --no-cache throughout: the step cache would replay the second run whole (the step-cache
+    // section has those figures), and this measures the work and the runner around it.
+    const cold = await runPipeline(clone, scratch, ["ci", "--no-cache"], "cold");
+    const full = await runPipeline(clone, scratch, ["ci", "--no-cache"], "full");
     const fullSteps = stepDurations(full.report);
     const fullCritical = criticalPath(steps, fullSteps);
     const stepSum = sum(Object.values(fullSteps));
@@ -215,13 +219,23 @@ async function main(): Promise<void> {
       ],
       { cwd: clone },
     );
-    const affected = await runPipeline(clone, scratch, ["ci", "--base", "HEAD~1"], "affected");
+    const affected = await runPipeline(
+      clone,
+      scratch,
+      ["ci", "--base", "HEAD~1", "--no-cache"],
+      "affected",
+    );
 
     const bare = await runBare(clone, scratch, steps);
     // The runner's fixed cost (tsx start-up, discovery, scheduling, reports) around the cheapest
     // step: too small to see in the totals of a full run, whose CPU time varies more than that.
     const lintStep = steps.find((step) => step.id === "lint");
-    const pipelineLint = await timed(scratch, clone, ["pnpm", "run", "pipeline", "lint"], "ignore");
+    const pipelineLint = await timed(
+      scratch,
+      clone,
+      ["pnpm", "run", "pipeline", "lint", "--no-cache"],
+      "ignore",
+    );
     const bareCritical = criticalPath(steps, bare.wall);
     const bareSum = sum(Object.values(bare.wall));
     const bareCpu = sum(Object.values(bare.cpu));
@@ -256,6 +270,8 @@ async function main(): Promise<void> {
       "steps not tied to a service before the services' own) recorded `.pipeline/step-durations.json`, and the",
       "scheduler used it to start the longest remaining path first. The first run also warmed the OS",
       "file cache. Every command, in the pipeline or bare, had the same V8 code cache (`NODE_COMPILE_CACHE`).",
+      "Every pipeline run here is `--no-cache` (the step cache would replay the second run whole; its figures",
+      "are in the step-cache section), with each step in its sandbox as usual; the bare commands run in the clone.",
       "",
       "| measure | value |",
       "| --- | --- |",
@@ -265,7 +281,7 @@ async function main(): Promise<void> {
       `| its critical path (unlimited cores) | ${seconds(fullCritical.ms)}: ${fullCritical.path.join(" -> ")} |`,
       `| parallel speed-up (sum / wall) | ${(stepSum / full.wallMs).toFixed(2)}x |`,
       `| \`ci --base HEAD~1\` after a change to leaf service \`${leaf.name}\` | ${seconds(affected.wallMs)} = ${percent(affected.wallMs, full.wallMs)} of full (target < ${LEAF_SHARE_TARGET * 100}%: ${verdict(affected.wallMs < LEAF_SHARE_TARGET * full.wallMs)}); ran ${affected.report.steps.map((step) => step.id).join(", ")} (${outcome(affected)}) |`,
-      `| \`.ci/run\` in a fresh clone: install, then \`pnpm test\` (typecheck, lint, every test suite, coverage gate) | ${seconds(ci.wallMs)}, CPU ${seconds(ci.cpuMs)} (target < ${seconds(CI_RUN_TARGET_MS)}: ${verdict(ci.wallMs < CI_RUN_TARGET_MS)}; exit code ${ci.exitCode}) |`,
+      `| \`.ci/run\` in a fresh clone: install, then \`pnpm test\` (typecheck, lint, every test suite, coverage gate) | ${seconds(ci.wallMs)}, CPU ${seconds(ci.cpuMs)} (target < ${seconds(CI_RUN_TARGET_MS)}: ${verdict(ci.wallMs < CI_RUN_TARGET_MS)}; CI's limit ${seconds(CI_RUN_LIMIT_MS)}: ${verdict(ci.wallMs < CI_RUN_LIMIT_MS)}; exit code ${ci.exitCode}) |`,
       `| same commands run bare, one at a time: wall (sum) | ${seconds(bareSum)}${bare.failed.length > 0 ? ` (failed: ${bare.failed.join(", ")})` : ""} |`,
       `| bare commands: CPU time (user+sys, all their processes) | ${seconds(bareCpu)} = ${seconds(bareCpu / cores)} per core on ${cores} cores |`,
       `| critical path of the bare commands | ${seconds(bareCritical.ms)}: ${bareCritical.path.join(" -> ")} |`,
