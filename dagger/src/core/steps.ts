@@ -386,6 +386,21 @@ function typecheckSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePac
 }
 
 /**
+ * What biome reads at the root besides the folders it checks: its config, the ignore files its
+ * `vcs.useIgnoreFile` follows (without the root .gitignore it stops with "couldn't find an
+ * ignore file"), the .editorconfig its formatter follows by default, and the root manifest.
+ * A name that is not there is simply not in the sandbox or the key.
+ */
+const BIOME_ROOT_FILES = [
+  "biome.json",
+  "biome.jsonc",
+  ".gitignore",
+  ".ignore",
+  ".editorconfig",
+  "package.json",
+];
+
+/**
  * Lint: a root biome config runs `biome ci` (lint and format, scoped to the affected folders);
  * else the root `lint` script; else a root eslint config runs eslint (scoped likewise); else a
  * step per package with a `lint` script; else no lint step.
@@ -400,7 +415,7 @@ function lintSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePackage[
     return single(
       `lint and format check${scopedTitle}`,
       commands(catalog).execRoot("biome", ["ci", ...(dirs ?? ["."])]),
-      dirs ? ["biome.json", ...dirs] : ["."],
+      dirs ? [...BIOME_ROOT_FILES, ...dirs] : ["."],
     );
   }
   if (catalog.root.scripts.lint !== undefined) {

@@ -1,6 +1,9 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildCiSteps, discoverServices, type Step } from "#core";
+import { fsRepoReader } from "../../../pipeline/host/fs-repo-reader.js";
+import { REPO_ROOT } from "../../helpers/paths.js";
 import { authSteps, runOnHost, statusOf, stepRepo } from "../../helpers/step-repo.js";
 
 /** What a tool's cache does in a service's node_modules: it counts the runs that wrote it. */
@@ -15,6 +18,22 @@ console.log(\`tool cache: \${earlier.split("\\n").filter(Boolean).length} earlie
 const READS_README = `readFileSync("../../README.md", "utf8");\n`;
 
 describe("a step in its sandbox", () => {
+  it("lints the affected packages with biome, which finds the root's ignore file there", async () => {
+    // This repository's biome.json follows .gitignore (vcs.useIgnoreFile): without the root
+    // .gitignore in its sandbox, `ci --base` failed its lint with "couldn't find an ignore file".
+    const catalog = await discoverServices(fsRepoReader(REPO_ROOT));
+    const lint = buildCiSteps(catalog, {
+      parts: ["lint"],
+      services: ["gateway"],
+      scope: { integrationChanged: false },
+    }).find((step) => step.id === "lint");
+    expect(lint?.command?.slice(-2)).toEqual(["ci", "services/gateway"]);
+    // The checkout's install is there already: no install step before it.
+    const { run, output } = await runOnHost(REPO_ROOT, [{ ...(lint as Step), needs: [] }]);
+    expect(output.get("lint")).not.toContain("ignore file");
+    expect(statusOf(run, "lint")).toBe("passed");
+  });
+
   it("fails when its test reads a file outside its inputs, naming the step and the file", async () => {
     const repo = await stepRepo();
     const test = join(repo, "services/auth/test.mjs");
