@@ -100,7 +100,9 @@ async function runPipeline(
   const run = await timed(
     scratch,
     clone,
-    ["pnpm", "run", "pipeline", ...args, "--keep-going", "--json", reportFile],
+    // --no-cache: the step cache would replay a second run whole (the step-cache section has
+    // those figures); this measures the work and the runner around it.
+    ["pnpm", "run", "pipeline", ...args, "--no-cache", "--keep-going", "--json", reportFile],
     "inherit",
   );
   return {
@@ -192,10 +194,8 @@ async function main(): Promise<void> {
 
     // The fresh clone has no .pipeline/step-durations.json: this run starts the steps not tied
     // to a service first and records the history the measured run is scheduled with.
-    // --no-cache throughout: the step cache would replay the second run whole (the step-cache
-    // section has those figures), and this measures the work and the runner around it.
-    const cold = await runPipeline(clone, scratch, ["ci", "--no-cache"], "cold");
-    const full = await runPipeline(clone, scratch, ["ci", "--no-cache"], "full");
+    const cold = await runPipeline(clone, scratch, ["ci"], "cold");
+    const full = await runPipeline(clone, scratch, ["ci"], "full");
     const fullSteps = stepDurations(full.report);
     const fullCritical = criticalPath(steps, fullSteps);
     const stepSum = sum(Object.values(fullSteps));
@@ -219,16 +219,12 @@ async function main(): Promise<void> {
       ],
       { cwd: clone },
     );
-    const affected = await runPipeline(
-      clone,
-      scratch,
-      ["ci", "--base", "HEAD~1", "--no-cache"],
-      "affected",
-    );
+    const affected = await runPipeline(clone, scratch, ["ci", "--base", "HEAD~1"], "affected");
 
     const bare = await runBare(clone, scratch, steps);
     // The runner's fixed cost (tsx start-up, discovery, scheduling, reports) around the cheapest
     // step: too small to see in the totals of a full run, whose CPU time varies more than that.
+    // Not replayed from the cache either, or it would time a replay.
     const lintStep = steps.find((step) => step.id === "lint");
     const pipelineLint = await timed(
       scratch,

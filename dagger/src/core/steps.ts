@@ -1,6 +1,6 @@
 import { type PackageManagerCommands, packageManagerCommands } from "./package-manager.js";
 import type { LibraryInfo, ServiceCatalog, ServiceInfo } from "./services/catalog.js";
-import { requireServices } from "./services/catalog.js";
+import { BIOME_CONFIG_FILES, requireServices } from "./services/catalog.js";
 
 /** no-tests: a package without a `test` script, reported as such rather than run or failed. */
 export type StepKind = "command" | "coverage-gate" | "no-tests";
@@ -392,8 +392,7 @@ function typecheckSteps(catalog: ServiceCatalog, checked?: readonly WorkspacePac
  * A name that is not there is simply not in the sandbox or the key.
  */
 const BIOME_ROOT_FILES = [
-  "biome.json",
-  "biome.jsonc",
+  ...BIOME_CONFIG_FILES,
   ".gitignore",
   ".ignore",
   ".editorconfig",

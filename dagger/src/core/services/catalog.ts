@@ -70,6 +70,9 @@ export interface LibraryInfo {
   hasTsconfig: boolean;
 }
 
+/** The names a root biome config goes by: discovery looks for them, the lint step holds them. */
+export const BIOME_CONFIG_FILES = ["biome.json", "biome.jsonc"] as const;
+
 /** What the repository root offers the check steps (see steps.ts for how they are chosen). */
 export interface RootTooling {
   /** The root package.json scripts (empty when there is no root package.json). */

@@ -9,6 +9,7 @@ import { detectPackageManager } from "../package-manager.js";
 import type { RepoReader } from "../repo-reader.js";
 import type { ResourceBinding } from "./bindings.js";
 import {
+  BIOME_CONFIG_FILES,
   type DeployTarget,
   type LibraryInfo,
   LOCAL_TARGET,
@@ -143,7 +144,7 @@ async function hasTsconfig(reader: RepoReader, dir: string): Promise<boolean> {
 
 /** Config files of the linters the lint step knows, biome's first (see RootTooling.linter). */
 const LINTER_CONFIGS = [
-  ["biome", ["biome.json", "biome.jsonc"]],
+  ["biome", BIOME_CONFIG_FILES],
   [
     "eslint",
     [

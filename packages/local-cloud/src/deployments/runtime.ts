@@ -259,6 +259,7 @@ export class WorkerRuntime {
           // them in the gap: a new runtime on fresh ports serves the same state instead.
           // Requests follow, since each lease asks for its worker's socket anew.
           await this.miniflare.dispose().catch(() => undefined);
+          // Should the fresh start fail too, the next swap starts one instead of reusing this.
           this.miniflare = undefined;
           this.miniflare = await this.start(options);
         }
